@@ -1,0 +1,17 @@
+//! CareLoop's domain core: the types and rules of patient follow-up, as plain values and pure
+//! functions. Nothing here does IO or knows about a database or HTTP; callers pass in `now` and any
+//! data a rule needs. Input is parsed at the edge into these types, so a value of a domain type is
+//! always valid.
+
+pub mod access;
+pub mod card;
+pub mod error;
+pub mod id_number;
+pub mod indicator;
+pub mod mask;
+pub mod patient;
+pub mod phone;
+pub mod record;
+pub mod staff;
+
+pub use error::FieldError;

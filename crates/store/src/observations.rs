@@ -1,0 +1,58 @@
+//! Observations (检测值): one value of an indicator at a time, in the canonical unit.
+
+use crate::{Result, Tx, stored_time};
+use sea_query::{Expr, ExprTrait, Order, Query};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ObservationRow {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub code: String,
+    pub value: f64,
+    pub unit: String,
+    pub effective_at: OffsetDateTime,
+    pub source: String,
+    pub flag: String,
+    pub created_at: OffsetDateTime,
+    pub created_by: Option<Uuid>,
+}
+
+const COLUMNS: [&str; 10] =
+    ["id", "patient_id", "code", "value", "unit", "effective_at", "source", "flag", "created_at", "created_by"];
+
+/// 10 columns × 2000 rows stays under SQLite's 32766-parameter limit.
+const CHUNK: usize = 2000;
+
+pub async fn insert_many(tx: &mut Tx, rows: &[ObservationRow]) -> Result<()> {
+    for chunk in rows.chunks(CHUNK) {
+        let mut stmt = Query::insert().into_table("observations").columns(COLUMNS).to_owned();
+        for o in chunk {
+            stmt.values_panic([
+                o.id.into(),
+                o.patient_id.into(),
+                o.code.clone().into(),
+                o.value.into(),
+                o.unit.clone().into(),
+                stored_time(o.effective_at).into(),
+                o.source.clone().into(),
+                o.flag.clone().into(),
+                stored_time(o.created_at).into(),
+                o.created_by.into(),
+            ]);
+        }
+        tx.execute(&stmt).await?;
+    }
+    Ok(())
+}
+
+/// A patient's observations, newest first, optionally of one indicator.
+pub async fn list(tx: &mut Tx, patient_id: Uuid, code: Option<&str>, limit: u64) -> Result<Vec<ObservationRow>> {
+    let mut stmt = Query::select().columns(COLUMNS).from("observations").and_where(Expr::col("patient_id").eq(patient_id)).to_owned();
+    if let Some(c) = code {
+        stmt.and_where(Expr::col("code").eq(c));
+    }
+    stmt.order_by("effective_at", Order::Desc).order_by("id", Order::Desc).limit(limit);
+    tx.fetch_all(&stmt).await
+}

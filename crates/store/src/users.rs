@@ -1,0 +1,112 @@
+//! Staff user accounts, their credentials and lockout state.
+
+use crate::{Result, Tx, stored_time};
+use sea_query::{Expr, ExprTrait, Order, Query};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct User {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub department_id: Option<Uuid>,
+    pub active: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+}
+
+const COLUMNS: [&str; 10] = [
+    "id",
+    "username",
+    "display_name",
+    "password_hash",
+    "role",
+    "department_id",
+    "active",
+    "failed_logins",
+    "locked_until",
+    "created_at",
+];
+
+pub async fn insert(tx: &mut Tx, u: &User) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table("users")
+        .columns(COLUMNS)
+        .values_panic([
+            u.id.into(),
+            u.username.clone().into(),
+            u.display_name.clone().into(),
+            u.password_hash.clone().into(),
+            u.role.clone().into(),
+            u.department_id.into(),
+            u.active.into(),
+            u.failed_logins.into(),
+            u.locked_until.map(stored_time).into(),
+            stored_time(u.created_at).into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+pub async fn find_by_username(tx: &mut Tx, username: &str) -> Result<Option<User>> {
+    let stmt = Query::select().columns(COLUMNS).from("users").and_where(Expr::col("username").eq(username)).to_owned();
+    tx.fetch_optional(&stmt).await
+}
+
+pub async fn find(tx: &mut Tx, id: Uuid) -> Result<Option<User>> {
+    let stmt = Query::select().columns(COLUMNS).from("users").and_where(Expr::col("id").eq(id)).to_owned();
+    tx.fetch_optional(&stmt).await
+}
+
+pub async fn list(tx: &mut Tx) -> Result<Vec<User>> {
+    let stmt = Query::select().columns(COLUMNS).from("users").order_by("username", Order::Asc).to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+/// Store the lockout state after a failed or successful login.
+pub async fn set_login_state(
+    tx: &mut Tx,
+    id: Uuid,
+    failed_logins: i32,
+    locked_until: Option<OffsetDateTime>,
+) -> Result<()> {
+    let stmt = Query::update()
+        .table("users")
+        .value("failed_logins", failed_logins)
+        .value("locked_until", locked_until.map(stored_time))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Change role, department, display name and active flag.
+pub async fn update_profile(tx: &mut Tx, u: &User) -> Result<()> {
+    let stmt = Query::update()
+        .table("users")
+        .value("display_name", u.display_name.clone())
+        .value("role", u.role.clone())
+        .value("department_id", u.department_id)
+        .value("active", u.active)
+        .and_where(Expr::col("id").eq(u.id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+pub async fn set_password(tx: &mut Tx, id: Uuid, password_hash: &str) -> Result<()> {
+    let stmt = Query::update()
+        .table("users")
+        .value("password_hash", password_hash)
+        .value("failed_logins", 0)
+        .value("locked_until", Option::<OffsetDateTime>::None)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
