@@ -82,6 +82,15 @@ impl Db {
         })
     }
 
+    /// Begin a transaction that only reads (SQLite: deferred, so readers do not queue behind
+    /// writers in WAL mode).
+    pub async fn begin_read(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Pg(p) => Tx::Pg(p.begin().await?),
+        })
+    }
+
     pub async fn ping(&self) -> Result<()> {
         match self {
             Db::Sqlite(p) => {

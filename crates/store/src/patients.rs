@@ -148,6 +148,27 @@ pub async fn find(tx: &mut Tx, id: Uuid) -> Result<Option<PatientRow>> {
     tx.fetch_optional(&stmt).await
 }
 
+/// The few columns needed to check access and flag observations for many patients at once.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PatientBrief {
+    pub id: Uuid,
+    pub sex: String,
+    pub department_id: Uuid,
+}
+
+pub async fn briefs(tx: &mut Tx, ids: &[Uuid]) -> Result<Vec<PatientBrief>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let stmt = Query::select()
+            .columns(["id", "sex", "department_id"])
+            .from("patients")
+            .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+            .to_owned();
+        out.extend(tx.fetch_all::<PatientBrief, _>(&stmt).await?);
+    }
+    Ok(out)
+}
+
 /// What the search box was given, classified so each kind uses its own index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SearchTerm {

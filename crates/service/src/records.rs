@@ -1,0 +1,162 @@
+//! The health record (健康档案) and diagnoses (诊断) of a patient.
+
+use crate::audit::{event, record};
+use crate::patients::{accessible, iso_date, local_today};
+use crate::Result;
+use careloop_domain::access::Actor;
+use careloop_domain::record::{DiagnosisInput, HealthRecord, NewDiagnosis};
+use careloop_store::diagnoses::{self, DiagnosisRow};
+use careloop_store::health_records::{self, HealthRecordRow};
+use careloop_store::Db;
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct HealthRecordView {
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub record: HealthRecordFields,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub updated_at: Option<OffsetDateTime>,
+}
+
+/// The record's fields; lifestyle codes are `smoking`: never/former/current, `alcohol`:
+/// never/occasional/regular/heavy, `exercise`: none/occasional/regular/daily.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct HealthRecordFields {
+    pub past_history: Option<String>,
+    pub family_history: Option<String>,
+    pub allergies: Option<String>,
+    pub medications: Option<String>,
+    pub smoking: Option<String>,
+    pub alcohol: Option<String>,
+    pub exercise: Option<String>,
+    pub diet: Option<String>,
+    pub sleep: Option<String>,
+}
+
+impl From<HealthRecordFields> for HealthRecord {
+    fn from(f: HealthRecordFields) -> Self {
+        HealthRecord {
+            past_history: f.past_history,
+            family_history: f.family_history,
+            allergies: f.allergies,
+            medications: f.medications,
+            smoking: f.smoking,
+            alcohol: f.alcohol,
+            exercise: f.exercise,
+            diet: f.diet,
+            sleep: f.sleep,
+        }
+    }
+}
+
+fn view(r: HealthRecordRow) -> HealthRecordView {
+    HealthRecordView {
+        record: HealthRecordFields {
+            past_history: r.past_history,
+            family_history: r.family_history,
+            allergies: r.allergies,
+            medications: r.medications,
+            smoking: r.smoking,
+            alcohol: r.alcohol,
+            exercise: r.exercise,
+            diet: r.diet,
+            sleep: r.sleep,
+        },
+        updated_at: r.updated_at,
+    }
+}
+
+pub async fn get_health_record(db: &Db, actor: &Actor, patient_id: Uuid, now: OffsetDateTime) -> Result<HealthRecordView> {
+    let mut tx = db.begin().await?;
+    accessible(&mut tx, actor, patient_id).await?;
+    let row = health_records::find(&mut tx, patient_id).await?.unwrap_or_default();
+    record(&mut tx, event(actor, "health_record.read", Some(patient_id), None, now)).await?;
+    tx.commit().await?;
+    Ok(view(row))
+}
+
+/// Replace the whole health record.
+pub async fn save_health_record(
+    db: &Db,
+    actor: &Actor,
+    patient_id: Uuid,
+    input: HealthRecordFields,
+    now: OffsetDateTime,
+) -> Result<HealthRecordView> {
+    let r = HealthRecord::from(input).validated()?;
+    let row = HealthRecordRow {
+        past_history: r.past_history,
+        family_history: r.family_history,
+        allergies: r.allergies,
+        medications: r.medications,
+        smoking: r.smoking,
+        alcohol: r.alcohol,
+        exercise: r.exercise,
+        diet: r.diet,
+        sleep: r.sleep,
+        updated_at: Some(careloop_store::stored_time(now)),
+    };
+    let mut tx = db.begin().await?;
+    accessible(&mut tx, actor, patient_id).await?;
+    health_records::upsert(&mut tx, patient_id, &row, actor.user_id, now).await?;
+    record(&mut tx, event(actor, "health_record.update", Some(patient_id), None, now)).await?;
+    tx.commit().await?;
+    Ok(view(row))
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DiagnosisView {
+    pub id: Uuid,
+    pub icd10_code: String,
+    pub name: String,
+    #[serde(with = "iso_date::option")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub diagnosed_on: Option<Date>,
+    pub note: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<DiagnosisRow> for DiagnosisView {
+    fn from(d: DiagnosisRow) -> Self {
+        DiagnosisView { id: d.id, icd10_code: d.icd10_code, name: d.name, diagnosed_on: d.diagnosed_on, note: d.note, created_at: d.created_at }
+    }
+}
+
+pub async fn list_diagnoses(db: &Db, actor: &Actor, patient_id: Uuid, now: OffsetDateTime) -> Result<Vec<DiagnosisView>> {
+    let mut tx = db.begin().await?;
+    accessible(&mut tx, actor, patient_id).await?;
+    let rows = diagnoses::list(&mut tx, patient_id).await?;
+    record(&mut tx, event(actor, "diagnosis.read", Some(patient_id), None, now)).await?;
+    tx.commit().await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+pub async fn add_diagnosis(
+    db: &Db,
+    actor: &Actor,
+    patient_id: Uuid,
+    input: &DiagnosisInput,
+    now: OffsetDateTime,
+) -> Result<DiagnosisView> {
+    let d = NewDiagnosis::parse(input, local_today(now))?;
+    let row = DiagnosisRow {
+        id: Uuid::now_v7(),
+        patient_id,
+        icd10_code: d.icd10_code,
+        name: d.name,
+        diagnosed_on: d.diagnosed_on,
+        note: d.note,
+        created_at: careloop_store::stored_time(now),
+        created_by: Some(actor.user_id).filter(|id| !id.is_nil()),
+    };
+    let mut tx = db.begin().await?;
+    accessible(&mut tx, actor, patient_id).await?;
+    diagnoses::insert_many(&mut tx, std::slice::from_ref(&row)).await?;
+    record(&mut tx, event(actor, "diagnosis.create", Some(patient_id), Some(row.icd10_code.clone()), now)).await?;
+    tx.commit().await?;
+    Ok(row.into())
+}
