@@ -1,1 +1,164 @@
-fn main() {}
+//! `careloop`: the one binary. Parses the command line, loads settings and hands over to the
+//! library; nothing else lives here.
+
+use anyhow::Context;
+use careloop::settings::Settings;
+use careloop::{App, bench, demo, open_db, shutdown_signal};
+use careloop_service::staff::{self, NewUserInput, cli_actor};
+use careloop_service::synth::{DEMO_PASSWORD, STAFF};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use time::OffsetDateTime;
+
+/// CareLoop — 智能患者随访与健康管理系统 (patient follow-up and health management).
+#[derive(Parser)]
+#[command(name = "careloop", version)]
+struct Cli {
+    /// Configuration file (default: ./careloop.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and API.
+    Serve,
+    /// Create the database if needed, load a synthetic demo population, then serve.
+    Demo {
+        /// Number of synthetic patients to enrol.
+        #[arg(long, default_value_t = 500)]
+        patients: usize,
+        /// Seed of the synthetic population (the same seed gives the same people).
+        #[arg(long, default_value_t = 20261122)]
+        seed: u64,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage departments.
+    Department {
+        #[command(subcommand)]
+        command: DepartmentCommand,
+    },
+    /// Measure import and search speed against the raw speed of the same database.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff account.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: String,
+        /// admin | doctor | nurse | health_manager
+        #[arg(long)]
+        role: String,
+        /// Department code (required for clinical roles).
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DepartmentCommand {
+    /// Add a department.
+    Add {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref())?;
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|_| "info".into()))
+        .init();
+    let now = OffsetDateTime::now_utc();
+    match cli.command {
+        Command::Serve => serve(settings).await,
+        Command::Demo { patients, seed } => {
+            let db = open_db(&settings).await?;
+            if demo::is_loaded(&db).await? {
+                println!("Demo data already present; serving it as it is.");
+            } else {
+                println!("Loading {patients} synthetic patients (seed {seed})...");
+                demo::load_organisation(&db, now).await?;
+                demo::load_patients(&db, patients, seed, now).await?;
+            }
+            db.close().await;
+            println!("\nDemo logins (password {DEMO_PASSWORD}):");
+            for (user, name, role, dept) in STAFF {
+                println!("  {user:<12} {role:<15} {:<8} {name}", dept.unwrap_or("-"));
+            }
+            serve(settings).await
+        }
+        Command::Migrate => {
+            open_db(&settings).await?.close().await;
+            println!("Migrations applied.");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    password,
+                    role,
+                    department,
+                    display_name,
+                },
+        } => {
+            let db = open_db(&settings).await?;
+            let input = NewUserInput {
+                username,
+                password,
+                display_name,
+                role,
+                department,
+            };
+            let u = staff::create_user(&db, &cli_actor(), &input, now)
+                .await
+                .map_err(explain)?;
+            println!("Created user {} ({}).", u.username, u.role);
+            Ok(())
+        }
+        Command::Department {
+            command: DepartmentCommand::Add { code, name },
+        } => {
+            let db = open_db(&settings).await?;
+            let d = staff::create_department(&db, &cli_actor(), &code, &name, now)
+                .await
+                .map_err(explain)?;
+            println!("Created department {} ({}).", d.code, d.name);
+            Ok(())
+        }
+        Command::Bench(args) => bench::run(args).await,
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let app = App::build(settings).await?;
+    let addr = app.local_addr()?;
+    println!("CareLoop is running at http://{addr}  (API docs: http://{addr}/api/docs)");
+    app.serve(shutdown_signal()).await.context("serving")
+}
+
+fn explain(e: careloop_service::ServiceError) -> anyhow::Error {
+    match e {
+        careloop_service::ServiceError::Invalid(f) => anyhow::anyhow!("{}: {}", f.field, f.message),
+        other => anyhow::anyhow!("{other}"),
+    }
+}

@@ -53,7 +53,7 @@ impl IdNumber {
                 "身份证号码地址码无效",
             ));
         }
-        if last.chars().next() != Some(expected) {
+        if !last.starts_with(expected) {
             return Err(FieldError::new(
                 F,
                 "id_number_checksum",

@@ -39,7 +39,8 @@ impl Sex {
 }
 
 /// Patient fields as they arrive from a form or the API: every field optional and unparsed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PatientInput {
     pub name: Option<String>,
     pub sex: Option<String>,

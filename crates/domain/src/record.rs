@@ -55,7 +55,8 @@ impl HealthRecord {
 }
 
 /// A diagnosis as submitted.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DiagnosisInput {
     pub icd10_code: Option<String>,
     pub name: Option<String>,

@@ -9,7 +9,13 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub fn event(actor: &Actor, action: &str, patient_id: Option<Uuid>, detail: Option<String>, now: OffsetDateTime) -> AuditEvent {
+pub fn event(
+    actor: &Actor,
+    action: &str,
+    patient_id: Option<Uuid>,
+    detail: Option<String>,
+    now: OffsetDateTime,
+) -> AuditEvent {
     AuditEvent {
         id: Uuid::now_v7(),
         at: now,
@@ -74,5 +80,10 @@ pub async fn list_events(
     let items = audit::list(&mut tx, patient_id, per_page, (page - 1) * per_page).await?;
     record(&mut tx, event(actor, "audit.read", patient_id, None, now)).await?;
     tx.commit().await?;
-    Ok(Page { items: items.into_iter().map(Into::into).collect(), total, page, per_page })
+    Ok(Page {
+        items: items.into_iter().map(Into::into).collect(),
+        total,
+        page,
+        per_page,
+    })
 }

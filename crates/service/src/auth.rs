@@ -111,7 +111,12 @@ pub async fn login(
     users::set_login_state(&mut tx, user.id, 0, None).await?;
     let token = new_token();
     let csrf_token = new_token();
-    let expires_at = now + if kind == SessionKind::Api { API_SESSION } else { WEB_SESSION };
+    let expires_at = now
+        + if kind == SessionKind::Api {
+            API_SESSION
+        } else {
+            WEB_SESSION
+        };
     sessions::insert(
         &mut tx,
         &sessions::Session {
@@ -125,10 +130,19 @@ pub async fn login(
     )
     .await?;
     sessions::delete_expired(&mut tx, now).await?;
-    record(&mut tx, event(&actor, "auth.login", None, Some(kind.as_str().into()), now)).await?;
+    record(
+        &mut tx,
+        event(&actor, "auth.login", None, Some(kind.as_str().into()), now),
+    )
+    .await?;
     tx.commit().await?;
     actor.ip = None;
-    Ok(LoggedIn { token, csrf_token, expires_at, actor })
+    Ok(LoggedIn {
+        token,
+        csrf_token,
+        expires_at,
+        actor,
+    })
 }
 
 /// The actor and CSRF token of a live session.
@@ -141,14 +155,24 @@ pub struct Authenticated {
 
 pub async fn authenticate(db: &Db, token: &str, ip: Option<String>, now: OffsetDateTime) -> Result<Authenticated> {
     let mut tx = db.begin_read().await?;
-    let session = sessions::find_valid(&mut tx, &token_hash(token), now).await?.ok_or(ServiceError::Unauthenticated)?;
-    let user = users::find(&mut tx, session.user_id).await?.ok_or(ServiceError::Unauthenticated)?;
+    let session = sessions::find_valid(&mut tx, &token_hash(token), now)
+        .await?
+        .ok_or(ServiceError::Unauthenticated)?;
+    let user = users::find(&mut tx, session.user_id)
+        .await?
+        .ok_or(ServiceError::Unauthenticated)?;
     tx.commit().await?;
     if !user.active {
         return Err(ServiceError::Unauthenticated);
     }
     Ok(Authenticated {
-        actor: Actor { user_id: user.id, username: user.username, role: Role::parse(&user.role)?, department_id: user.department_id, ip },
+        actor: Actor {
+            user_id: user.id,
+            username: user.username,
+            role: Role::parse(&user.role)?,
+            department_id: user.department_id,
+            ip,
+        },
         csrf_token: session.csrf_token,
         display_name: user.display_name,
     })

@@ -17,7 +17,11 @@ pub enum ServiceError {
     #[error("account locked until {until}")]
     Locked { until: OffsetDateTime },
     #[error("conflict on {field}: {message}")]
-    Conflict { field: String, message: String, message_zh: String },
+    Conflict {
+        field: String,
+        message: String,
+        message_zh: String,
+    },
     #[error(transparent)]
     Store(StoreError),
     #[error("internal error: {0}")]
@@ -33,7 +37,11 @@ impl From<FieldError> for ServiceError {
 /// Fields whose uniqueness the schema enforces, in the order they are looked for in the
 /// constraint name or message the database reports.
 const UNIQUE_FIELDS: [(&str, &str, &str); 4] = [
-    ("id_number", "a patient with this ID number is already enrolled", "该身份证号码已建档"),
+    (
+        "id_number",
+        "a patient with this ID number is already enrolled",
+        "该身份证号码已建档",
+    ),
     ("username", "this username is taken", "用户名已存在"),
     ("card_number", "this card number is already in use", "卡号已被使用"),
     ("code", "this code is already in use", "代码已存在"),
@@ -48,7 +56,11 @@ impl From<StoreError> for ServiceError {
                     .find(|(f, _, _)| what.contains(f))
                     .map(|(f, m, z)| (f.to_string(), m.to_string(), z.to_string()))
                     .unwrap_or_else(|| ("id".into(), "duplicate record".into(), "记录重复".into()));
-                ServiceError::Conflict { field, message, message_zh }
+                ServiceError::Conflict {
+                    field,
+                    message,
+                    message_zh,
+                }
             }
             other => ServiceError::Store(other),
         }

@@ -4,10 +4,10 @@
 use crate::audit::{event, record};
 use crate::patients::{accessible, at_index};
 use crate::{Result, ServiceError};
+use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
 use careloop_domain::indicator::{Flag, ObservationInput, ValidObservation, lookup};
 use careloop_domain::patient::Sex;
-use careloop_domain::FieldError;
 use careloop_store::observations::{self, ObservationRow};
 use careloop_store::{Db, audit, patients};
 use serde::Serialize;
@@ -82,7 +82,11 @@ pub async fn record_observations(
     ids.sort_unstable();
     ids.dedup();
     let mut tx = db.begin().await?;
-    let briefs: HashMap<Uuid, _> = patients::briefs(&mut tx, &ids).await?.into_iter().map(|b| (b.id, b)).collect();
+    let briefs: HashMap<Uuid, _> = patients::briefs(&mut tx, &ids)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b))
+        .collect();
     let mut rows = Vec::with_capacity(entries.len());
     for (i, (patient_id, input)) in entries.iter().enumerate() {
         let brief = briefs.get(patient_id).ok_or(ServiceError::NotFound("patient"))?;
@@ -114,7 +118,13 @@ pub async fn record_observations(
         .collect();
     audit::insert_many(&mut tx, &events).await?;
     tx.commit().await?;
-    Ok(rows.into_iter().map(|r| { let s = sex(&briefs[&r.patient_id].sex); view(r, s) }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let s = sex(&briefs[&r.patient_id].sex);
+            view(r, s)
+        })
+        .collect())
 }
 
 /// A patient's observations, newest first, optionally of one indicator (short or LOINC code).
@@ -127,15 +137,29 @@ pub async fn list_observations(
     now: OffsetDateTime,
 ) -> Result<Vec<ObservationView>> {
     let code = match code.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(c) => Some(lookup(c).ok_or_else(|| {
-            FieldError::new("code", "indicator_unknown", "unknown indicator code", "未知的指标代码")
-        })?.code),
+        Some(c) => Some(
+            lookup(c)
+                .ok_or_else(|| {
+                    FieldError::new("code", "indicator_unknown", "unknown indicator code", "未知的指标代码")
+                })?
+                .code,
+        ),
         None => None,
     };
     let mut tx = db.begin().await?;
     let p = accessible(&mut tx, actor, patient_id).await?;
     let rows = observations::list(&mut tx, patient_id, code, limit.unwrap_or(1000).clamp(1, 5000)).await?;
-    record(&mut tx, event(actor, "observation.read", Some(patient_id), code.map(str::to_string), now)).await?;
+    record(
+        &mut tx,
+        event(
+            actor,
+            "observation.read",
+            Some(patient_id),
+            code.map(str::to_string),
+            now,
+        ),
+    )
+    .await?;
     tx.commit().await?;
     let s = sex(&p.sex);
     Ok(rows.into_iter().map(|r| view(r, s)).collect())

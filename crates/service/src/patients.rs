@@ -165,12 +165,22 @@ fn write_row(id: Uuid, card_number: String, p: &NewPatient, department_id: Uuid,
 
 fn department_for(all: &[Department], code: &str) -> Result<Uuid, FieldError> {
     all.iter().find(|d| d.code == code).map(|d| d.id).ok_or_else(|| {
-        FieldError::new("department", "department_unknown", "no department has this code", "科室不存在")
+        FieldError::new(
+            "department",
+            "department_unknown",
+            "no department has this code",
+            "科室不存在",
+        )
     })
 }
 
 /// Enrol one or more patients in one transaction: all are stored or none.
-pub async fn enrol_patients(db: &Db, actor: &Actor, inputs: &[PatientInput], now: OffsetDateTime) -> Result<Vec<Enrolled>> {
+pub async fn enrol_patients(
+    db: &Db,
+    actor: &Actor,
+    inputs: &[PatientInput],
+    now: OffsetDateTime,
+) -> Result<Vec<Enrolled>> {
     if inputs.is_empty() || inputs.len() > MAX_BATCH {
         return Err(FieldError::new(
             "patients",
@@ -187,7 +197,10 @@ pub async fn enrol_patients(db: &Db, actor: &Actor, inputs: &[PatientInput], now
     let batch = inputs.len() > 1;
     let mut tx = db.begin().await?;
     let all = departments::list(&mut tx).await?;
-    let own = actor.department_id.and_then(|id| all.iter().find(|d| d.id == id)).map(|d| d.code.as_str());
+    let own = actor
+        .department_id
+        .and_then(|id| all.iter().find(|d| d.id == id))
+        .map(|d| d.code.as_str());
     let own = own.map(careloop_domain::staff::DepartmentCode::parse).transpose()?;
     let mut parsed = Vec::with_capacity(inputs.len());
     let mut seen_ids = HashSet::new();
@@ -218,10 +231,19 @@ pub async fn enrol_patients(db: &Db, actor: &Actor, inputs: &[PatientInput], now
         })
         .collect();
     patients::insert_many(&mut tx, &rows).await?;
-    let events: Vec<_> = rows.iter().map(|r| event(actor, "patient.create", Some(r.id), None, now)).collect();
+    let events: Vec<_> = rows
+        .iter()
+        .map(|r| event(actor, "patient.create", Some(r.id), None, now))
+        .collect();
     audit::insert_many(&mut tx, &events).await?;
     tx.commit().await?;
-    Ok(rows.into_iter().map(|r| Enrolled { id: r.id, card_number: r.card_number }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| Enrolled {
+            id: r.id,
+            card_number: r.card_number,
+        })
+        .collect())
 }
 
 /// A page of the patients this actor may see, matching the search box `q`.
@@ -244,13 +266,22 @@ pub async fn search_patients(
     crate::audit::record(&mut tx, event(actor, "patient.search", None, Some(detail), now)).await?;
     tx.commit().await?;
     let today = local_today(now);
-    Ok(Page { items: rows.into_iter().map(|r| summary(r, today)).collect(), total, page, per_page })
+    Ok(Page {
+        items: rows.into_iter().map(|r| summary(r, today)).collect(),
+        total,
+        page,
+        per_page,
+    })
 }
 
 /// Load a patient the actor may access, or say why not.
 pub(crate) async fn accessible(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<PatientRow> {
     let row = patients::find(tx, id).await?.ok_or(ServiceError::NotFound("patient"))?;
-    if actor.may_access_patient(row.department_id) { Ok(row) } else { Err(ServiceError::Forbidden) }
+    if actor.may_access_patient(row.department_id) {
+        Ok(row)
+    } else {
+        Err(ServiceError::Forbidden)
+    }
 }
 
 pub async fn get_patient(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime) -> Result<PatientDetail> {
@@ -262,7 +293,13 @@ pub async fn get_patient(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime) 
 }
 
 /// Apply a partial edit; the merged patient is validated as a whole.
-pub async fn update_patient(db: &Db, actor: &Actor, id: Uuid, patch: PatientInput, now: OffsetDateTime) -> Result<PatientDetail> {
+pub async fn update_patient(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    patch: PatientInput,
+    now: OffsetDateTime,
+) -> Result<PatientDetail> {
     let mut tx = db.begin().await?;
     let row = accessible(&mut tx, actor, id).await?;
     let base = as_input(&row);
@@ -275,7 +312,17 @@ pub async fn update_patient(db: &Db, actor: &Actor, id: Uuid, patch: PatientInpu
     }
     patients::update(&mut tx, &write_row(id, row.card_number.clone(), &p, department_id, now)).await?;
     let changed = changed_fields(&patch, &base);
-    crate::audit::record(&mut tx, event(actor, "patient.update", Some(id), Some(format!("fields={changed}")), now)).await?;
+    crate::audit::record(
+        &mut tx,
+        event(
+            actor,
+            "patient.update",
+            Some(id),
+            Some(format!("fields={changed}")),
+            now,
+        ),
+    )
+    .await?;
     let updated = accessible(&mut tx, actor, id).await?;
     tx.commit().await?;
     Ok(detail(updated, local_today(now)))
@@ -290,10 +337,22 @@ fn changed_fields(patch: &PatientInput, base: &PatientInput) -> String {
         ("id_number", &patch.id_number, &base.id_number),
         ("phone", &patch.phone, &base.phone),
         ("address", &patch.address, &base.address),
-        ("emergency_contact_name", &patch.emergency_contact_name, &base.emergency_contact_name),
-        ("emergency_contact_phone", &patch.emergency_contact_phone, &base.emergency_contact_phone),
+        (
+            "emergency_contact_name",
+            &patch.emergency_contact_name,
+            &base.emergency_contact_name,
+        ),
+        (
+            "emergency_contact_phone",
+            &patch.emergency_contact_phone,
+            &base.emergency_contact_phone,
+        ),
         ("department", &patch.department, &base.department),
     ];
-    let names: Vec<&str> = pairs.iter().filter(|(_, new, old)| new.is_some() && new != old).map(|(n, _, _)| *n).collect();
+    let names: Vec<&str> = pairs
+        .iter()
+        .filter(|(_, new, old)| new.is_some() && new != old)
+        .map(|(n, _, _)| *n)
+        .collect();
     names.join(",")
 }

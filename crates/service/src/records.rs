@@ -1,13 +1,13 @@
 //! The health record (健康档案) and diagnoses (诊断) of a patient.
 
+use crate::Result;
 use crate::audit::{event, record};
 use crate::patients::{accessible, iso_date, local_today};
-use crate::Result;
 use careloop_domain::access::Actor;
 use careloop_domain::record::{DiagnosisInput, HealthRecord, NewDiagnosis};
+use careloop_store::Db;
 use careloop_store::diagnoses::{self, DiagnosisRow};
 use careloop_store::health_records::{self, HealthRecordRow};
-use careloop_store::Db;
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -69,7 +69,12 @@ fn view(r: HealthRecordRow) -> HealthRecordView {
     }
 }
 
-pub async fn get_health_record(db: &Db, actor: &Actor, patient_id: Uuid, now: OffsetDateTime) -> Result<HealthRecordView> {
+pub async fn get_health_record(
+    db: &Db,
+    actor: &Actor,
+    patient_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<HealthRecordView> {
     let mut tx = db.begin().await?;
     accessible(&mut tx, actor, patient_id).await?;
     let row = health_records::find(&mut tx, patient_id).await?.unwrap_or_default();
@@ -102,7 +107,11 @@ pub async fn save_health_record(
     let mut tx = db.begin().await?;
     accessible(&mut tx, actor, patient_id).await?;
     health_records::upsert(&mut tx, patient_id, &row, actor.user_id, now).await?;
-    record(&mut tx, event(actor, "health_record.update", Some(patient_id), None, now)).await?;
+    record(
+        &mut tx,
+        event(actor, "health_record.update", Some(patient_id), None, now),
+    )
+    .await?;
     tx.commit().await?;
     Ok(view(row))
 }
@@ -122,11 +131,23 @@ pub struct DiagnosisView {
 
 impl From<DiagnosisRow> for DiagnosisView {
     fn from(d: DiagnosisRow) -> Self {
-        DiagnosisView { id: d.id, icd10_code: d.icd10_code, name: d.name, diagnosed_on: d.diagnosed_on, note: d.note, created_at: d.created_at }
+        DiagnosisView {
+            id: d.id,
+            icd10_code: d.icd10_code,
+            name: d.name,
+            diagnosed_on: d.diagnosed_on,
+            note: d.note,
+            created_at: d.created_at,
+        }
     }
 }
 
-pub async fn list_diagnoses(db: &Db, actor: &Actor, patient_id: Uuid, now: OffsetDateTime) -> Result<Vec<DiagnosisView>> {
+pub async fn list_diagnoses(
+    db: &Db,
+    actor: &Actor,
+    patient_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<Vec<DiagnosisView>> {
     let mut tx = db.begin().await?;
     accessible(&mut tx, actor, patient_id).await?;
     let rows = diagnoses::list(&mut tx, patient_id).await?;
@@ -156,7 +177,17 @@ pub async fn add_diagnosis(
     let mut tx = db.begin().await?;
     accessible(&mut tx, actor, patient_id).await?;
     diagnoses::insert_many(&mut tx, std::slice::from_ref(&row)).await?;
-    record(&mut tx, event(actor, "diagnosis.create", Some(patient_id), Some(row.icd10_code.clone()), now)).await?;
+    record(
+        &mut tx,
+        event(
+            actor,
+            "diagnosis.create",
+            Some(patient_id),
+            Some(row.icd10_code.clone()),
+            now,
+        ),
+    )
+    .await?;
     tx.commit().await?;
     Ok(row.into())
 }

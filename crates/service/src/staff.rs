@@ -15,11 +15,21 @@ use uuid::Uuid;
 
 /// The actor used by command-line administration.
 pub fn cli_actor() -> Actor {
-    Actor { user_id: Uuid::nil(), username: "cli".into(), role: Role::Admin, department_id: None, ip: None }
+    Actor {
+        user_id: Uuid::nil(),
+        username: "cli".into(),
+        role: Role::Admin,
+        department_id: None,
+        ip: None,
+    }
 }
 
 fn require_admin(actor: &Actor) -> Result<()> {
-    if actor.is_admin() { Ok(()) } else { Err(ServiceError::Forbidden) }
+    if actor.is_admin() {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -31,17 +41,36 @@ pub struct DepartmentView {
 
 impl From<Department> for DepartmentView {
     fn from(d: Department) -> Self {
-        DepartmentView { id: d.id, code: d.code, name: d.name }
+        DepartmentView {
+            id: d.id,
+            code: d.code,
+            name: d.name,
+        }
     }
 }
 
-pub async fn create_department(db: &Db, actor: &Actor, code: &str, name: &str, now: OffsetDateTime) -> Result<DepartmentView> {
+pub async fn create_department(
+    db: &Db,
+    actor: &Actor,
+    code: &str,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<DepartmentView> {
     require_admin(actor)?;
     let code = DepartmentCode::parse(code).map_err(|e| e.at("code"))?;
-    let d = Department { id: Uuid::now_v7(), code: code.as_str().into(), name: parse_department_name(name)?, created_at: now };
+    let d = Department {
+        id: Uuid::now_v7(),
+        code: code.as_str().into(),
+        name: parse_department_name(name)?,
+        created_at: now,
+    };
     let mut tx = db.begin().await?;
     departments::insert(&mut tx, &d).await?;
-    record(&mut tx, event(actor, "department.create", None, Some(d.id.to_string()), now)).await?;
+    record(
+        &mut tx,
+        event(actor, "department.create", None, Some(d.id.to_string()), now),
+    )
+    .await?;
     tx.commit().await?;
     Ok(d.into())
 }
@@ -56,7 +85,12 @@ pub async fn list_departments(db: &Db) -> Result<Vec<DepartmentView>> {
 
 pub(crate) async fn department_by_code(tx: &mut Tx, code: &DepartmentCode) -> Result<Department> {
     departments::find_by_code(tx, code.as_str()).await?.ok_or_else(|| {
-        ServiceError::Invalid(FieldError::new("department", "department_unknown", "no department has this code", "科室不存在"))
+        ServiceError::Invalid(FieldError::new(
+            "department",
+            "department_unknown",
+            "no department has this code",
+            "科室不存在",
+        ))
     })
 }
 
@@ -84,7 +118,9 @@ pub struct UserView {
 fn user_view(u: User, departments: &[Department], now: OffsetDateTime) -> UserView {
     UserView {
         id: u.id,
-        department: u.department_id.and_then(|id| departments.iter().find(|d| d.id == id).map(|d| d.code.clone())),
+        department: u
+            .department_id
+            .and_then(|id| departments.iter().find(|d| d.id == id).map(|d| d.code.clone())),
         username: u.username,
         display_name: u.display_name,
         role: u.role,
@@ -129,7 +165,11 @@ pub async fn create_user(db: &Db, actor: &Actor, input: &NewUserInput, now: Offs
         created_at: now,
     };
     users::insert(&mut tx, &user).await?;
-    record(&mut tx, event(actor, "user.create", None, Some(user.id.to_string()), now)).await?;
+    record(
+        &mut tx,
+        event(actor, "user.create", None, Some(user.id.to_string()), now),
+    )
+    .await?;
     let all = departments::list(&mut tx).await?;
     tx.commit().await?;
     Ok(user_view(user, &all, now))
@@ -194,7 +234,13 @@ pub async fn update_user(db: &Db, actor: &Actor, id: Uuid, patch: &UserPatch, no
 
 fn resolve_department_id(role: Role, current: Option<Uuid>) -> Result<Option<Uuid>> {
     if role != Role::Admin && current.is_none() {
-        return Err(FieldError::new("department", "required", "clinical staff need a department", "医护人员必须属于一个科室").into());
+        return Err(FieldError::new(
+            "department",
+            "required",
+            "clinical staff need a department",
+            "医护人员必须属于一个科室",
+        )
+        .into());
     }
     Ok(current)
 }

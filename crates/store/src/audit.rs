@@ -20,7 +20,16 @@ pub struct AuditEvent {
     pub ip: Option<String>,
 }
 
-const COLUMNS: [&str; 8] = ["id", "at", "actor_id", "actor_username", "action", "patient_id", "detail", "ip"];
+const COLUMNS: [&str; 8] = [
+    "id",
+    "at",
+    "actor_id",
+    "actor_username",
+    "action",
+    "patient_id",
+    "detail",
+    "ip",
+];
 
 /// SQLite allows at most 32766 bound parameters per statement.
 const CHUNK: usize = 1000;
@@ -55,7 +64,12 @@ fn filtered(patient_id: Option<Uuid>) -> SelectStatement {
 
 /// Newest first.
 pub async fn list(tx: &mut Tx, patient_id: Option<Uuid>, limit: u64, offset: u64) -> Result<Vec<AuditEvent>> {
-    let stmt = filtered(patient_id).columns(COLUMNS).order_by("id", Order::Desc).limit(limit).offset(offset).to_owned();
+    let stmt = filtered(patient_id)
+        .columns(COLUMNS)
+        .order_by("id", Order::Desc)
+        .limit(limit)
+        .offset(offset)
+        .to_owned();
     tx.fetch_all(&stmt).await
 }
 

@@ -4,7 +4,9 @@ use crate::{Result, StoreError};
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_sqlx::SqlxBinder;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{AssertSqlSafe, ConnectOptions, FromRow, Postgres, Sqlite, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
@@ -41,7 +43,10 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .disable_statement_logging();
-            let pool = SqlitePoolOptions::new().max_connections(max_connections).connect_with(opts).await?;
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections)
+                .connect_with(opts)
+                .await?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?.disable_statement_logging();
@@ -136,11 +141,17 @@ impl Tx {
         Ok(match self {
             Tx::Sqlite(t) => {
                 let (sql, v) = stmt.build_sqlx(SqliteQueryBuilder);
-                sqlx::query_with(AssertSqlSafe(sql), v).execute(&mut **t).await?.rows_affected()
+                sqlx::query_with(AssertSqlSafe(sql), v)
+                    .execute(&mut **t)
+                    .await?
+                    .rows_affected()
             }
             Tx::Pg(t) => {
                 let (sql, v) = stmt.build_sqlx(PostgresQueryBuilder);
-                sqlx::query_with(AssertSqlSafe(sql), v).execute(&mut **t).await?.rows_affected()
+                sqlx::query_with(AssertSqlSafe(sql), v)
+                    .execute(&mut **t)
+                    .await?
+                    .rows_affected()
             }
         })
     }
@@ -149,11 +160,15 @@ impl Tx {
         Ok(match self {
             Tx::Sqlite(t) => {
                 let (sql, v) = stmt.build_sqlx(SqliteQueryBuilder);
-                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), v).fetch_all(&mut **t).await?
+                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), v)
+                    .fetch_all(&mut **t)
+                    .await?
             }
             Tx::Pg(t) => {
                 let (sql, v) = stmt.build_sqlx(PostgresQueryBuilder);
-                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), v).fetch_all(&mut **t).await?
+                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), v)
+                    .fetch_all(&mut **t)
+                    .await?
             }
         })
     }
@@ -162,17 +177,23 @@ impl Tx {
         Ok(match self {
             Tx::Sqlite(t) => {
                 let (sql, v) = stmt.build_sqlx(SqliteQueryBuilder);
-                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), v).fetch_optional(&mut **t).await?
+                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), v)
+                    .fetch_optional(&mut **t)
+                    .await?
             }
             Tx::Pg(t) => {
                 let (sql, v) = stmt.build_sqlx(PostgresQueryBuilder);
-                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), v).fetch_optional(&mut **t).await?
+                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), v)
+                    .fetch_optional(&mut **t)
+                    .await?
             }
         })
     }
 
     pub async fn fetch_one<T: Row, S: SqlxBinder>(&mut self, stmt: &S) -> Result<T> {
-        self.fetch_optional(stmt).await?.ok_or(StoreError::Database(sqlx::Error::RowNotFound))
+        self.fetch_optional(stmt)
+            .await?
+            .ok_or(StoreError::Database(sqlx::Error::RowNotFound))
     }
 
     /// Run raw SQL without parameters (scratch tables in benchmarks, maintenance).

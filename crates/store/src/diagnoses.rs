@@ -17,7 +17,16 @@ pub struct DiagnosisRow {
     pub created_by: Option<Uuid>,
 }
 
-const COLUMNS: [&str; 8] = ["id", "patient_id", "icd10_code", "name", "diagnosed_on", "note", "created_at", "created_by"];
+const COLUMNS: [&str; 8] = [
+    "id",
+    "patient_id",
+    "icd10_code",
+    "name",
+    "diagnosed_on",
+    "note",
+    "created_at",
+    "created_by",
+];
 
 pub async fn insert_many(tx: &mut Tx, rows: &[DiagnosisRow]) -> Result<()> {
     for chunk in rows.chunks(1000) {

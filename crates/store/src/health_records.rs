@@ -19,8 +19,17 @@ pub struct HealthRecordRow {
     pub updated_at: Option<OffsetDateTime>,
 }
 
-const FIELDS: [&str; 9] =
-    ["past_history", "family_history", "allergies", "medications", "smoking", "alcohol", "exercise", "diet", "sleep"];
+const FIELDS: [&str; 9] = [
+    "past_history",
+    "family_history",
+    "allergies",
+    "medications",
+    "smoking",
+    "alcohol",
+    "exercise",
+    "diet",
+    "sleep",
+];
 
 pub async fn find(tx: &mut Tx, patient_id: Uuid) -> Result<Option<HealthRecordRow>> {
     let stmt = Query::select()
@@ -32,13 +41,7 @@ pub async fn find(tx: &mut Tx, patient_id: Uuid) -> Result<Option<HealthRecordRo
     tx.fetch_optional(&stmt).await
 }
 
-pub async fn upsert(
-    tx: &mut Tx,
-    patient_id: Uuid,
-    r: &HealthRecordRow,
-    by: Uuid,
-    at: OffsetDateTime,
-) -> Result<()> {
+pub async fn upsert(tx: &mut Tx, patient_id: Uuid, r: &HealthRecordRow, by: Uuid, at: OffsetDateTime) -> Result<()> {
     let values = [
         &r.past_history,
         &r.family_history,
@@ -63,7 +66,11 @@ pub async fn upsert(
         .into_table("health_records")
         .columns(columns)
         .values_panic(row)
-        .on_conflict(OnConflict::column("patient_id").update_columns(update_columns).to_owned())
+        .on_conflict(
+            OnConflict::column("patient_id")
+                .update_columns(update_columns)
+                .to_owned(),
+        )
         .to_owned();
     tx.execute(&stmt).await?;
     Ok(())

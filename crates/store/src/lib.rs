@@ -8,10 +8,10 @@
 
 pub mod audit;
 pub mod counters;
+mod db;
 pub mod departments;
 pub mod diagnoses;
 pub mod health_records;
-mod db;
 pub mod observations;
 pub mod patients;
 pub mod sessions;
@@ -39,7 +39,10 @@ impl From<sqlx::Error> for StoreError {
         if let sqlx::Error::Database(db) = &e
             && db.is_unique_violation()
         {
-            let what = db.constraint().map(str::to_string).unwrap_or_else(|| db.message().to_string());
+            let what = db
+                .constraint()
+                .map(str::to_string)
+                .unwrap_or_else(|| db.message().to_string());
             return StoreError::Conflict(what);
         }
         StoreError::Database(e)
@@ -59,3 +62,6 @@ pub fn stored_time(t: OffsetDateTime) -> OffsetDateTime {
 pub fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
+
+/// The driver's error type, for callers that classify failures (e.g. unavailable vs. bug).
+pub use sqlx::Error as SqlxError;

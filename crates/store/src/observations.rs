@@ -19,8 +19,18 @@ pub struct ObservationRow {
     pub created_by: Option<Uuid>,
 }
 
-const COLUMNS: [&str; 10] =
-    ["id", "patient_id", "code", "value", "unit", "effective_at", "source", "flag", "created_at", "created_by"];
+const COLUMNS: [&str; 10] = [
+    "id",
+    "patient_id",
+    "code",
+    "value",
+    "unit",
+    "effective_at",
+    "source",
+    "flag",
+    "created_at",
+    "created_by",
+];
 
 /// 10 columns × 2000 rows stays under SQLite's 32766-parameter limit.
 const CHUNK: usize = 2000;
@@ -49,10 +59,16 @@ pub async fn insert_many(tx: &mut Tx, rows: &[ObservationRow]) -> Result<()> {
 
 /// A patient's observations, newest first, optionally of one indicator.
 pub async fn list(tx: &mut Tx, patient_id: Uuid, code: Option<&str>, limit: u64) -> Result<Vec<ObservationRow>> {
-    let mut stmt = Query::select().columns(COLUMNS).from("observations").and_where(Expr::col("patient_id").eq(patient_id)).to_owned();
+    let mut stmt = Query::select()
+        .columns(COLUMNS)
+        .from("observations")
+        .and_where(Expr::col("patient_id").eq(patient_id))
+        .to_owned();
     if let Some(c) = code {
         stmt.and_where(Expr::col("code").eq(c));
     }
-    stmt.order_by("effective_at", Order::Desc).order_by("id", Order::Desc).limit(limit);
+    stmt.order_by("effective_at", Order::Desc)
+        .order_by("id", Order::Desc)
+        .limit(limit);
     tx.fetch_all(&stmt).await
 }

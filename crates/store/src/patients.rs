@@ -139,7 +139,10 @@ fn select_rows() -> SelectStatement {
         .expr_as(Expr::col(("departments", "code")), "department_code")
         .expr_as(Expr::col(("departments", "name")), "department_name")
         .from(P)
-        .inner_join("departments", Expr::col(("departments", "id")).equals((P, "department_id")))
+        .inner_join(
+            "departments",
+            Expr::col(("departments", "id")).equals((P, "department_id")),
+        )
         .to_owned()
 }
 
@@ -185,7 +188,9 @@ impl SearchTerm {
         let q: String = raw.trim().chars().filter(|c| !c.is_whitespace()).collect();
         if q.is_empty() {
             None
-        } else if q.chars().all(|c| c.is_ascii_digit() || c == 'x' || c == 'X') && q.starts_with(|c: char| c.is_ascii_digit()) {
+        } else if q.chars().all(|c| c.is_ascii_digit() || c == 'x' || c == 'X')
+            && q.starts_with(|c: char| c.is_ascii_digit())
+        {
             Some(SearchTerm::Digits(q.to_ascii_uppercase()))
         } else if q.chars().all(|c| c.is_ascii_alphabetic()) {
             Some(SearchTerm::Pinyin(q.to_ascii_lowercase()))
@@ -196,7 +201,9 @@ impl SearchTerm {
 }
 
 fn prefix(col: &'static str, q: &str) -> Condition {
-    Condition::all().add(Expr::col(("patients", col)).gte(q)).add(Expr::col(("patients", col)).lt(prefix_end(q)))
+    Condition::all()
+        .add(Expr::col(("patients", col)).gte(q))
+        .add(Expr::col(("patients", col)).lt(prefix_end(q)))
 }
 
 fn filtered(scope: PatientScope, term: Option<&SearchTerm>) -> SelectStatement {
@@ -214,11 +221,18 @@ fn filtered(scope: PatientScope, term: Option<&SearchTerm>) -> SelectStatement {
         None => {}
         Some(SearchTerm::Digits(d)) => {
             q.cond_where(
-                Condition::any().add(prefix("phone", d)).add(prefix("id_number", d)).add(prefix("card_number", d)),
+                Condition::any()
+                    .add(prefix("phone", d))
+                    .add(prefix("id_number", d))
+                    .add(prefix("card_number", d)),
             );
         }
         Some(SearchTerm::Pinyin(p)) => {
-            q.cond_where(Condition::any().add(prefix("name_initials", p)).add(prefix("name_pinyin", p)));
+            q.cond_where(
+                Condition::any()
+                    .add(prefix("name_initials", p))
+                    .add(prefix("name_pinyin", p)),
+            );
         }
         Some(SearchTerm::Name(n)) => {
             q.cond_where(prefix("name", n));
@@ -235,7 +249,11 @@ pub async fn search(
     limit: u64,
     offset: u64,
 ) -> Result<Vec<PatientRow>> {
-    let stmt = filtered(scope, term).order_by(("patients", "id"), Order::Desc).limit(limit).offset(offset).to_owned();
+    let stmt = filtered(scope, term)
+        .order_by(("patients", "id"), Order::Desc)
+        .limit(limit)
+        .offset(offset)
+        .to_owned();
     tx.fetch_all(&stmt).await
 }
 
@@ -253,8 +271,14 @@ mod tests {
 
     #[test]
     fn search_terms_are_classified_by_their_characters() {
-        assert_eq!(SearchTerm::classify(" 138 1234 "), Some(SearchTerm::Digits("1381234".into())));
-        assert_eq!(SearchTerm::classify("11010519491231002x"), Some(SearchTerm::Digits("11010519491231002X".into())));
+        assert_eq!(
+            SearchTerm::classify(" 138 1234 "),
+            Some(SearchTerm::Digits("1381234".into()))
+        );
+        assert_eq!(
+            SearchTerm::classify("11010519491231002x"),
+            Some(SearchTerm::Digits("11010519491231002X".into()))
+        );
         assert_eq!(SearchTerm::classify("ZSF"), Some(SearchTerm::Pinyin("zsf".into())));
         assert_eq!(SearchTerm::classify("张三"), Some(SearchTerm::Name("张三".into())));
         assert_eq!(SearchTerm::classify("  "), None);

@@ -16,7 +16,14 @@ pub struct Session {
     pub expires_at: OffsetDateTime,
 }
 
-const COLUMNS: [&str; 6] = ["token_hash", "user_id", "kind", "csrf_token", "created_at", "expires_at"];
+const COLUMNS: [&str; 6] = [
+    "token_hash",
+    "user_id",
+    "kind",
+    "csrf_token",
+    "created_at",
+    "expires_at",
+];
 
 pub async fn insert(tx: &mut Tx, s: &Session) -> Result<()> {
     let stmt = Query::insert()
@@ -47,12 +54,18 @@ pub async fn find_valid(tx: &mut Tx, token_hash: &str, now: OffsetDateTime) -> R
 }
 
 pub async fn delete(tx: &mut Tx, token_hash: &str) -> Result<()> {
-    let stmt = Query::delete().from_table("sessions").and_where(Expr::col("token_hash").eq(token_hash)).to_owned();
+    let stmt = Query::delete()
+        .from_table("sessions")
+        .and_where(Expr::col("token_hash").eq(token_hash))
+        .to_owned();
     tx.execute(&stmt).await?;
     Ok(())
 }
 
 pub async fn delete_expired(tx: &mut Tx, now: OffsetDateTime) -> Result<u64> {
-    let stmt = Query::delete().from_table("sessions").and_where(Expr::col("expires_at").lte(stored_time(now))).to_owned();
+    let stmt = Query::delete()
+        .from_table("sessions")
+        .and_where(Expr::col("expires_at").lte(stored_time(now)))
+        .to_owned();
     tx.execute(&stmt).await
 }

@@ -54,17 +54,29 @@ pub async fn insert(tx: &mut Tx, u: &User) -> Result<()> {
 }
 
 pub async fn find_by_username(tx: &mut Tx, username: &str) -> Result<Option<User>> {
-    let stmt = Query::select().columns(COLUMNS).from("users").and_where(Expr::col("username").eq(username)).to_owned();
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("users")
+        .and_where(Expr::col("username").eq(username))
+        .to_owned();
     tx.fetch_optional(&stmt).await
 }
 
 pub async fn find(tx: &mut Tx, id: Uuid) -> Result<Option<User>> {
-    let stmt = Query::select().columns(COLUMNS).from("users").and_where(Expr::col("id").eq(id)).to_owned();
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("users")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
     tx.fetch_optional(&stmt).await
 }
 
 pub async fn list(tx: &mut Tx) -> Result<Vec<User>> {
-    let stmt = Query::select().columns(COLUMNS).from("users").order_by("username", Order::Asc).to_owned();
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("users")
+        .order_by("username", Order::Asc)
+        .to_owned();
     tx.fetch_all(&stmt).await
 }
 

@@ -1,1 +1,74 @@
-//! placeholder
+//! CareLoop's HTTP layer: the REST API v1 (JSON, documented by OpenAPI at `/api/openapi.json`
+//! with Swagger UI at `/api/docs`) and the server-rendered staff UI. Handlers stay thin:
+//! extract, call one service function, render or redirect.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod ui;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use careloop_store::Db;
+use std::time::Duration;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted (a batch of observations fits; a stray upload does not).
+pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    /// Set the `Secure` flag on cookies (when served over HTTPS behind a proxy).
+    pub secure_cookies: bool,
+}
+
+/// The whole application: API, docs, UI and static files, with the security headers every
+/// response carries.
+pub fn app(state: AppState) -> Router {
+    let (api_router, openapi) = api::router();
+    let openapi_json = serde_json::to_string(&openapi).unwrap_or_default();
+    Router::new()
+        .merge(api_router)
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi-swagger.json", openapi))
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let body = openapi_json.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], body) }
+            }),
+        )
+        .merge(ui::router())
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(60),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("cache-control"),
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                // Paths carry patient ids but no names or identifiers; query strings may, so they
+                // are left out of the log.
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+}

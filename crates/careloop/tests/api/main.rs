@@ -1,1 +1,83 @@
-fn main() {}
+#![allow(
+    clippy::unwrap_used,
+    reason = "integration tests: a panic is a failure with a location"
+)]
+//! The integration suite: every test starts the real application on a random port with a fresh
+//! database and talks to it over HTTP. Each test runs once on SQLite and once on PostgreSQL;
+//! the PostgreSQL runs need `CARELOOP_TEST_PG_URL` (a server where the user may create
+//! databases) and are reported as ignored, with a note saying so, when it is not set.
+
+mod admin;
+mod auth;
+mod errors;
+mod helpers;
+mod observations;
+mod patients;
+mod records;
+
+use helpers::{Backend, TestFn};
+use libtest_mimic::{Arguments, Trial};
+
+macro_rules! tests {
+    ($($path:path),* $(,)?) => {
+        vec![$((stringify!($path).replace(' ', ""), (|app| Box::pin($path(app))) as TestFn)),*]
+    };
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let pg = std::env::var(helpers::PG_ENV).ok().filter(|v| !v.is_empty());
+    if pg.is_none() {
+        eprintln!(
+            "\nNOTE: the PostgreSQL half of the suite is SKIPPED (shown as ignored).\n      To run it: {}=postgres://postgres@127.0.0.1:5432/postgres cargo test\n",
+            helpers::PG_ENV
+        );
+    }
+    let all: Vec<(String, TestFn)> = tests![
+        admin::departments_and_users_are_managed_by_admins,
+        admin::clinical_staff_cannot_administer,
+        admin::every_read_and_write_of_a_patient_is_audited,
+        admin::the_audit_trail_cannot_be_changed,
+        admin::the_openapi_document_describes_the_api,
+        admin::the_demo_population_loads_and_is_searchable,
+        auth::login_gives_a_token_that_authenticates,
+        auth::requests_without_a_valid_token_are_rejected,
+        auth::five_failed_logins_lock_the_account_until_an_admin_unlocks_it,
+        auth::weak_passwords_are_refused,
+        errors::malformed_json_is_400,
+        errors::wrong_field_types_are_422_naming_the_field,
+        errors::unknown_fields_are_422,
+        errors::oversized_bodies_are_413,
+        errors::non_json_bodies_are_415,
+        errors::unknown_ids_are_404,
+        observations::values_are_converted_to_canonical_units_and_flagged,
+        observations::a_batch_is_stored_whole_or_not_at_all,
+        observations::bad_codes_units_and_values_are_rejected_precisely,
+        patients::enrolment_returns_id_and_card_number_and_derives_from_the_id_number,
+        patients::a_wrong_id_check_digit_is_rejected,
+        patients::a_birth_date_contradicting_the_id_number_is_rejected,
+        patients::a_duplicate_id_number_is_a_conflict_and_writes_nothing,
+        patients::a_batch_with_one_bad_patient_enrols_nobody,
+        patients::search_matches_name_pinyin_phone_id_and_card,
+        patients::lists_mask_identifiers_and_the_detail_shows_them,
+        patients::nurses_see_only_their_department,
+        patients::edits_are_validated_as_a_whole,
+        records::the_health_record_round_trips,
+        records::diagnoses_are_added_and_listed,
+    ];
+    let mut trials = Vec::new();
+    for (name, test) in all {
+        trials.push(Trial::test(format!("sqlite::{name}"), move || {
+            helpers::run(Backend::Sqlite, test)
+        }));
+        let pg_trial = Trial::test(format!("postgres::{name}"), move || {
+            helpers::run(Backend::Postgres, test)
+        });
+        trials.push(if pg.is_some() {
+            pg_trial
+        } else {
+            pg_trial.with_ignored_flag(true)
+        });
+    }
+    libtest_mimic::run(&args, trials).exit();
+}

@@ -1,0 +1,60 @@
+//! Loads the demo organisation: departments, staff accounts and a synthetic population with
+//! health records, diagnoses and five years of annual check-ups, all through the same service
+//! calls the API uses.
+
+use careloop_domain::indicator::ObservationInput;
+use careloop_service::staff::{self, NewUserInput, cli_actor};
+use careloop_service::synth::{DEMO_PASSWORD, DEPARTMENTS, Generator, STAFF};
+use careloop_service::{observations, patients, records};
+use careloop_store::Db;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Whether the database already holds departments (then the demo is not loaded again).
+pub async fn is_loaded(db: &Db) -> anyhow::Result<bool> {
+    Ok(!staff::list_departments(db).await?.is_empty())
+}
+
+pub async fn load_organisation(db: &Db, now: OffsetDateTime) -> anyhow::Result<()> {
+    let cli = cli_actor();
+    for (code, name) in DEPARTMENTS {
+        staff::create_department(db, &cli, code, name, now).await?;
+    }
+    for (username, display, role, dept) in STAFF {
+        let input = NewUserInput {
+            username: username.into(),
+            password: DEMO_PASSWORD.into(),
+            display_name: Some(display.into()),
+            role: role.into(),
+            department: dept.map(str::to_string),
+        };
+        staff::create_user(db, &cli, &input, now).await?;
+    }
+    Ok(())
+}
+
+/// Enrol `n` synthetic patients with their records, diagnoses and check-ups.
+pub async fn load_patients(db: &Db, n: usize, seed: u64, now: OffsetDateTime) -> anyhow::Result<()> {
+    let cli = cli_actor();
+    let mut generator = Generator::new(seed, patients::local_today(now), 5);
+    let mut left = n;
+    while left > 0 {
+        let size = left.min(500);
+        left -= size;
+        let batch: Vec<_> = (0..size).map(|_| generator.patient()).collect();
+        let inputs: Vec<_> = batch.iter().map(|p| p.input.clone()).collect();
+        let enrolled = patients::enrol_patients(db, &cli, &inputs, now).await?;
+        let mut entries: Vec<(Uuid, ObservationInput)> = Vec::new();
+        for (p, e) in batch.into_iter().zip(&enrolled) {
+            records::save_health_record(db, &cli, e.id, p.record, now).await?;
+            for d in &p.diagnoses {
+                records::add_diagnosis(db, &cli, e.id, d, now).await?;
+            }
+            entries.extend(p.observations.into_iter().map(|o| (e.id, o)));
+        }
+        for chunk in entries.chunks(observations::MAX_BATCH) {
+            observations::record_observations(db, &cli, chunk, now).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! The CareLoop binary's library half: configuration, the application builder used by `serve`,
+//! `demo` and the integration tests, the demo loader and the benchmark.
+
+pub mod bench;
+pub mod demo;
+pub mod settings;
+
+use anyhow::Context;
+use careloop_store::Db;
+use settings::Settings;
+use std::net::SocketAddr;
+
+/// A built application: its database and a bound listener, ready to serve.
+pub struct App {
+    pub db: Db,
+    pub listener: tokio::net::TcpListener,
+    pub settings: Settings,
+}
+
+impl App {
+    /// Connect, migrate and bind. Port 0 picks a free port (tests).
+    pub async fn build(settings: Settings) -> anyhow::Result<App> {
+        let db = open_db(&settings).await?;
+        let listener = tokio::net::TcpListener::bind(&settings.addr)
+            .await
+            .with_context(|| format!("binding {}", settings.addr))?;
+        Ok(App { db, listener, settings })
+    }
+
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// Serve until `shutdown` resolves.
+    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let state = careloop_web::AppState {
+            db: self.db.clone(),
+            secure_cookies: self.settings.secure_cookies,
+        };
+        let app = careloop_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
+        self.db.close().await;
+        Ok(())
+    }
+}
+
+/// Open the configured database and bring its schema up to date.
+pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
+    settings.prepare_storage()?;
+    let db = Db::connect(&settings.database_url, settings.max_connections)
+        .await
+        .with_context(|| format!("connecting to {}", settings::redact(&settings.database_url)))?;
+    db.migrate().await.context("applying migrations")?;
+    Ok(db)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,210 @@
+use crate::helpers::TestApp;
+use reqwest::StatusCode;
+use serde_json::json;
+
+pub async fn departments_and_users_are_managed_by_admins(app: TestApp) {
+    let (admin, _) = app.admin_and_nurse().await;
+    let (status, d) = app
+        .post(
+            Some(&admin),
+            "/api/v1/departments",
+            &json!({"code": "endo", "name": "内分泌科"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    let (status, _) = app
+        .post(
+            Some(&admin),
+            "/api/v1/departments",
+            &json!({"code": "endo", "name": "重复"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, u) = app
+        .post(
+            Some(&admin),
+            "/api/v1/users",
+            &json!({"username": "dr.zhao", "password": "Doctor2026pass", "role": "doctor", "department": "endo"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{u}");
+    assert_eq!(u["department"], "endo");
+    let (status, res) = app
+        .post(
+            Some(&admin),
+            "/api/v1/users",
+            &json!({"username": "dr.qian", "password": "Doctor2026pass", "role": "doctor"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "clinical staff need a department"
+    );
+    assert_eq!(res["error"]["field"], "department");
+    let (status, _) = app
+        .post(
+            Some(&admin),
+            "/api/v1/users",
+            &json!({"username": "dr.zhao", "password": "Doctor2026pass", "role": "doctor", "department": "endo"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    app.login("dr.zhao", "Doctor2026pass").await;
+    let id = u["id"].as_str().unwrap();
+    let (status, u) = app
+        .patch(Some(&admin), &format!("/api/v1/users/{id}"), &json!({"active": false}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(u["active"], false);
+    let (status, _) = app
+        .post(
+            None,
+            "/api/v1/auth/token",
+            &json!({"username": "dr.zhao", "password": "Doctor2026pass"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "inactive users cannot log in");
+}
+
+pub async fn clinical_staff_cannot_administer(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (status, res) = app
+        .post(Some(&nurse), "/api/v1/departments", &json!({"code": "x", "name": "x"}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(res["error"]["code"], "forbidden");
+    for path in ["/api/v1/users", "/api/v1/audit-events"] {
+        let (status, _) = app.get(Some(&nurse), path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let (status, _) = app.get(Some(&nurse), "/api/v1/departments").await;
+    assert_eq!(status, StatusCode::OK, "everyone may list departments");
+}
+
+pub async fn every_read_and_write_of_a_patient_is_audited(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let id = app.enrol_simple(&nurse, "王一", 1).await;
+    app.get(Some(&nurse), &format!("/api/v1/patients/{id}")).await;
+    app.patch(
+        Some(&nurse),
+        &format!("/api/v1/patients/{id}"),
+        &json!({"address": "某地"}),
+    )
+    .await;
+    app.post(
+        Some(&nurse),
+        &format!("/api/v1/patients/{id}/observations"),
+        &json!({"code": "hr", "value": 70}),
+    )
+    .await;
+    app.get(Some(&nurse), &format!("/api/v1/patients/{id}/observations"))
+        .await;
+    app.put(
+        Some(&nurse),
+        &format!("/api/v1/patients/{id}/health-record"),
+        &json!({"allergies": "无"}),
+    )
+    .await;
+    app.get(Some(&nurse), &format!("/api/v1/patients/{id}/health-record"))
+        .await;
+    app.post(
+        Some(&nurse),
+        &format!("/api/v1/patients/{id}/diagnoses"),
+        &json!({"icd10_code": "I10", "name": "高血压"}),
+    )
+    .await;
+    app.get(Some(&nurse), &format!("/api/v1/patients/{id}/diagnoses")).await;
+    let (status, page) = app
+        .get(
+            Some(&admin),
+            &format!("/api/v1/audit-events?patient_id={id}&per_page=50"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    let expected = [
+        "diagnosis.read",
+        "diagnosis.create",
+        "health_record.read",
+        "health_record.update",
+        "observation.read",
+        "observation.create",
+        "patient.update",
+        "patient.read",
+        "patient.create",
+    ];
+    assert_eq!(actions, expected, "newest first");
+    let first = &page["items"][8];
+    assert_eq!(first["actor_username"], "nurse.wang");
+    assert_eq!(first["ip"], "127.0.0.1");
+    assert!(first["at"].is_string());
+    assert!(!page.to_string().contains("王一"), "the trail holds no names");
+    app.get(Some(&nurse), "/api/v1/patients?q=13900001111").await;
+    let (_, all) = app.get(Some(&admin), "/api/v1/audit-events?per_page=200").await;
+    let search = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "patient.search")
+        .unwrap();
+    assert!(!search.to_string().contains("13900001111"), "search terms are not kept");
+}
+
+pub async fn the_audit_trail_cannot_be_changed(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    app.enrol_simple(&nurse, "王一", 1).await;
+    let mut tx = app.db.begin().await.unwrap();
+    assert!(tx.execute_raw("UPDATE audit_events SET action = 'x'").await.is_err());
+    drop(tx);
+    let mut tx = app.db.begin().await.unwrap();
+    assert!(tx.execute_raw("DELETE FROM audit_events").await.is_err());
+}
+
+pub async fn the_openapi_document_describes_the_api(app: TestApp) {
+    let (status, doc) = app.get(None, "/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    for path in [
+        "/api/v1/patients",
+        "/api/v1/patients/{id}",
+        "/api/v1/patients/{id}/observations",
+        "/api/v1/auth/token",
+        "/api/v1/audit-events",
+        "/healthz",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    assert!(doc["components"]["schemas"]["PatientInput"].is_object());
+    let res = app.http.get(app.url("/api/docs/")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("swagger"));
+}
+
+pub async fn the_demo_population_loads_and_is_searchable(app: TestApp) {
+    let now = crate::helpers::now();
+    careloop::demo::load_organisation(&app.db, now).await.unwrap();
+    careloop::demo::load_patients(&app.db, 40, 7, now).await.unwrap();
+    assert!(careloop::demo::is_loaded(&app.db).await.unwrap());
+    let admin = app.login("admin", careloop_service::synth::DEMO_PASSWORD).await;
+    let (_, all) = app.get(Some(&admin), "/api/v1/patients?per_page=1").await;
+    assert_eq!(all["total"], 40);
+    let id = all["items"][0]["id"].as_str().unwrap();
+    let (_, obs) = app
+        .get(Some(&admin), &format!("/api/v1/patients/{id}/observations?code=sbp"))
+        .await;
+    assert_eq!(obs.as_array().unwrap().len(), 5, "five annual check-ups");
+    let nurse = app.login("nurse.wang", careloop_service::synth::DEMO_PASSWORD).await;
+    let (_, mine) = app.get(Some(&nurse), "/api/v1/patients?per_page=200").await;
+    assert!(
+        mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["department"] == "cardio")
+    );
+}

@@ -1,0 +1,82 @@
+use crate::helpers::TestApp;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+pub async fn malformed_json_is_400(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let req = app
+        .http
+        .post(app.url("/api/v1/patients"))
+        .header("content-type", "application/json")
+        .body("{\"name\": ");
+    let (status, res) = app.send(req, Some(&nurse)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(res["error"]["code"], "malformed_request");
+}
+
+pub async fn wrong_field_types_are_422_naming_the_field(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (status, res) = app.post(Some(&nurse), "/api/v1/patients", &json!({"name": 42})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res["error"]["field"], "name");
+    let id = app.enrol_simple(&nurse, "王一", 1).await;
+    let (status, res) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{id}/observations"),
+            &json!([{"code": "sbp", "value": 120}, {"code": "dbp", "value": "high"}]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res["error"]["field"], "[1].value");
+}
+
+pub async fn unknown_fields_are_422(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (status, res) = app
+        .post(Some(&nurse), "/api/v1/patients", &json!({"nmae": "张三"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res["error"]["message"].as_str().unwrap().contains("nmae"));
+}
+
+pub async fn oversized_bodies_are_413(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let big = Value::String("x".repeat(careloop_web::BODY_LIMIT + 10));
+    let (status, res) = app.post(Some(&nurse), "/api/v1/patients", &json!({"name": big})).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(res["error"]["code"], "payload_too_large");
+}
+
+pub async fn non_json_bodies_are_415(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let req = app
+        .http
+        .post(app.url("/api/v1/patients"))
+        .header("content-type", "text/plain")
+        .body("name=x");
+    let (status, _) = app.send(req, Some(&nurse)).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+pub async fn unknown_ids_are_404(app: TestApp) {
+    let (admin, _) = app.admin_and_nurse().await;
+    let missing = uuid::Uuid::now_v7();
+    for path in [
+        format!("/api/v1/patients/{missing}"),
+        format!("/api/v1/patients/{missing}/observations"),
+        format!("/api/v1/patients/{missing}/health-record"),
+    ] {
+        let (status, res) = app.get(Some(&admin), &path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(res["error"]["code"], "not_found");
+    }
+    let (status, _) = app
+        .post(
+            Some(&admin),
+            &format!("/api/v1/patients/{missing}/observations"),
+            &json!({"code": "hr", "value": 70}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,239 @@
+//! `spawn_app` and the typed helpers every test uses.
+
+use careloop::App;
+use careloop::settings::Settings;
+use careloop_service::staff::{self, NewUserInput, cli_actor};
+use careloop_store::Db;
+use libtest_mimic::Failed;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use time::OffsetDateTime;
+
+pub const PG_ENV: &str = "CARELOOP_TEST_PG_URL";
+pub const PASSWORD: &str = "Test2026password";
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub type TestFn = fn(TestApp) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A running application with a fresh database, plus an HTTP client.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: Db,
+    pub http: reqwest::Client,
+}
+
+enum Cleanup {
+    Dir(PathBuf),
+    PgDatabase { admin_url: String, name: String },
+}
+
+/// Run one test on one backend: fresh database, real server, teardown even when it fails.
+pub fn run(backend: Backend, test: TestFn) -> Result<(), Failed> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let (url, cleanup) = fresh_database(backend).await?;
+        let settings = Settings {
+            database_url: url,
+            addr: "127.0.0.1:0".into(),
+            max_connections: 4,
+            ..Settings::default()
+        };
+        let app = App::build(settings).await.map_err(|e| format!("{e:#}"))?;
+        let addr = app.local_addr().map_err(|e| e.to_string())?;
+        let db = app.db.clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.serve(async move {
+            let _ = stopped.await;
+        }));
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let outcome = tokio::spawn(test(TestApp {
+            addr,
+            db: db.clone(),
+            http,
+        }))
+        .await;
+        let _ = stop.send(());
+        let _ = server.await;
+        db.close().await;
+        teardown(cleanup).await;
+        outcome.map_err(|e| {
+            let panic = e.into_panic();
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "test panicked".into());
+            Failed::from(msg)
+        })
+    })
+}
+
+async fn fresh_database(backend: Backend) -> Result<(String, Cleanup), Failed> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("careloop-test-{id}"));
+            std::fs::create_dir_all(&dir)?;
+            Ok((format!("sqlite://{}/careloop.db", dir.display()), Cleanup::Dir(dir)))
+        }
+        Backend::Postgres => {
+            let admin_url = std::env::var(PG_ENV).map_err(|_| format!("{PG_ENV} is not set"))?;
+            let name = format!("careloop_test_{id}");
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await?;
+            let _ = sqlx::Connection::close(conn).await;
+            Ok((
+                with_database(&admin_url, &name),
+                Cleanup::PgDatabase { admin_url, name },
+            ))
+        }
+    }
+}
+
+/// `postgres://u@h:5432/postgres?x=y` with the database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{name}?{q}"),
+        None => format!("{host_part}/{name}"),
+    }
+}
+
+async fn teardown(cleanup: Cleanup) {
+    match cleanup {
+        Cleanup::Dir(dir) => {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        Cleanup::PgDatabase { admin_url, name } => {
+            if let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await {
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await;
+            }
+        }
+    }
+}
+
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// A valid resident ID number for a birth date, sex and sequence (unique per `seq`).
+pub fn id_number(birth: &str, male: bool, seq: u32) -> String {
+    let digits: String = birth.chars().filter(char::is_ascii_digit).collect();
+    let seq = (seq % 500) * 2 + u32::from(male);
+    let body = format!("110105{digits}{seq:03}");
+    format!("{body}{}", careloop_domain::id_number::check_digit(&body).unwrap())
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Create a department directly through the service layer (as `careloop department add`).
+    pub async fn department(&self, code: &str) {
+        staff::create_department(&self.db, &cli_actor(), code, &format!("{code} 科"), now())
+            .await
+            .unwrap();
+    }
+
+    /// Create a user as `careloop user add` would and return a bearer token for them.
+    pub async fn user(&self, username: &str, role: &str, department: Option<&str>) -> String {
+        let input = NewUserInput {
+            username: username.into(),
+            password: PASSWORD.into(),
+            display_name: None,
+            role: role.into(),
+            department: department.map(Into::into),
+        };
+        staff::create_user(&self.db, &cli_actor(), &input, now()).await.unwrap();
+        self.login(username, PASSWORD).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let (status, body) = self
+            .post(
+                None,
+                "/api/v1/auth/token",
+                &json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login failed: {body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// An admin token, and a nurse token in a new department `cardio`.
+    pub async fn admin_and_nurse(&self) -> (String, String) {
+        self.department("cardio").await;
+        let admin = self.user("admin", "admin", None).await;
+        let nurse = self.user("nurse.wang", "nurse", Some("cardio")).await;
+        (admin, nurse)
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder, token: Option<&str>) -> (StatusCode, Value) {
+        let req = match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        let res = req.send().await.expect("request failed");
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&self, token: Option<&str>, path: &str) -> (StatusCode, Value) {
+        self.send(self.http.get(self.url(path)), token).await
+    }
+
+    pub async fn post(&self, token: Option<&str>, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(self.http.post(self.url(path)).json(body), token).await
+    }
+
+    pub async fn put(&self, token: Option<&str>, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(self.http.put(self.url(path)).json(body), token).await
+    }
+
+    pub async fn patch(&self, token: Option<&str>, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(self.http.patch(self.url(path)).json(body), token).await
+    }
+
+    /// Enrol a patient and return its id.
+    pub async fn enrol(&self, token: &str, body: Value) -> String {
+        let (status, res) = self.post(Some(token), "/api/v1/patients", &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{res}");
+        res["id"].as_str().unwrap().to_string()
+    }
+
+    /// Enrol a valid patient with a unique ID number made from `seq`.
+    pub async fn enrol_simple(&self, token: &str, name: &str, seq: u32) -> String {
+        self.enrol(
+            token,
+            json!({"name": name, "id_number": id_number("1960-05-01", true, seq), "phone": "13900001111"}),
+        )
+        .await
+    }
+}

@@ -1,0 +1,88 @@
+use crate::helpers::TestApp;
+use reqwest::StatusCode;
+use serde_json::json;
+
+pub async fn values_are_converted_to_canonical_units_and_flagged(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let id = app.enrol_simple(&nurse, "王一", 1).await;
+    let path = format!("/api/v1/patients/{id}/observations");
+    let (status, res) = app
+        .post(
+            Some(&nurse),
+            &path,
+            &json!({"code": "fpg", "value": 126, "unit": "mg/dL", "effective_at": "2026-11-01T08:00:00+08:00"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    assert_eq!(res[0]["value"], 6.99);
+    assert_eq!(res[0]["unit"], "mmol/L");
+    assert_eq!(res[0]["abnormal"], true);
+    assert_eq!(res[0]["flag"], "high");
+    let batch = json!([
+        {"code": "8480-6", "value": 128, "effective_at": "2026-10-01"},
+        {"code": "dbp", "value": 82, "unit": "mmHg", "effective_at": "2026-10-01"},
+        {"code": "sbp", "value": 152, "effective_at": "2026-11-01T08:00:00Z"},
+        {"code": "hdl", "value": 0.8}
+    ]);
+    let (status, res) = app.post(Some(&nurse), &path, &batch).await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    assert_eq!(res.as_array().unwrap().len(), 4);
+    assert_eq!(res[0]["code"], "sbp");
+    assert_eq!(res[3]["flag"], "low");
+    let (_, sbp) = app.get(Some(&nurse), &format!("{path}?code=sbp")).await;
+    let values: Vec<f64> = sbp
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, vec![152.0, 128.0], "newest first, only sbp");
+    assert_eq!(sbp[0]["abnormal"], true);
+    assert_eq!(sbp[1]["abnormal"], false);
+    let (_, by_loinc) = app.get(Some(&nurse), &format!("{path}?code=8480-6")).await;
+    assert_eq!(by_loinc, sbp);
+    let (_, all) = app.get(Some(&nurse), &path).await;
+    assert_eq!(all.as_array().unwrap().len(), 5);
+}
+
+pub async fn a_batch_is_stored_whole_or_not_at_all(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let id = app.enrol_simple(&nurse, "王一", 1).await;
+    let path = format!("/api/v1/patients/{id}/observations");
+    let batch = json!([{"code": "sbp", "value": 120}, {"code": "fpg", "value": 5.5, "unit": "mmHg"}]);
+    let (status, res) = app.post(Some(&nurse), &path, &batch).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res["error"]["field"], "[1].unit");
+    assert_eq!(res["error"]["code"], "unit_mismatch");
+    let (_, all) = app.get(Some(&nurse), &path).await;
+    assert_eq!(all, json!([]));
+}
+
+pub async fn bad_codes_units_and_values_are_rejected_precisely(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let id = app.enrol_simple(&nurse, "王一", 1).await;
+    let path = format!("/api/v1/patients/{id}/observations");
+    let cases = [
+        (json!({"code": "glucose", "value": 5}), "code", "indicator_unknown"),
+        (json!({"code": "sbp", "value": 1200}), "value", "value_implausible"),
+        (json!({"code": "tc", "value": 5, "unit": "g"}), "unit", "unit_mismatch"),
+        (
+            json!({"code": "hr", "value": 70, "effective_at": "2099-01-01"}),
+            "effective_at",
+            "effective_at_in_future",
+        ),
+        (
+            json!({"code": "hr", "value": 70, "effective_at": "yesterday"}),
+            "effective_at",
+            "datetime_invalid",
+        ),
+    ];
+    for (body, field, code) in cases {
+        let (status, res) = app.post(Some(&nurse), &path, &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(res["error"]["field"], field, "{body}");
+        assert_eq!(res["error"]["code"], code, "{body}");
+    }
+    let (status, _) = app.get(Some(&nurse), &format!("{path}?code=nope")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -1,0 +1,230 @@
+use crate::helpers::{TestApp, id_number};
+use reqwest::StatusCode;
+use serde_json::json;
+
+pub async fn enrolment_returns_id_and_card_number_and_derives_from_the_id_number(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let body = json!({"name": "张三丰", "id_number": "11010519491231002X", "phone": "+86 138-1234-5678",
+        "address": "北京市东城区", "emergency_contact_name": "张无忌", "emergency_contact_phone": "13900000000"});
+    let (status, res) = app.post(Some(&nurse), "/api/v1/patients", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    let card = res["card_number"].as_str().unwrap();
+    assert!(careloop_domain::card::is_valid(card), "{card}");
+    let id = res["id"].as_str().unwrap();
+    let (status, p) = app.get(Some(&nurse), &format!("/api/v1/patients/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(p["birth_date"], "1949-12-31");
+    assert_eq!(p["sex"], "female");
+    assert_eq!(p["phone"], "13812345678");
+    assert_eq!(p["department"], "cardio", "defaults to the nurse's department");
+    assert_eq!(p["card_number"], card);
+}
+
+pub async fn a_wrong_id_check_digit_is_rejected(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (status, res) = app
+        .post(
+            Some(&nurse),
+            "/api/v1/patients",
+            &json!({"name": "张三", "id_number": "110105194912310021", "phone": "13812345678"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res["error"]["field"], "id_number");
+    assert_eq!(res["error"]["code"], "id_number_checksum");
+}
+
+pub async fn a_birth_date_contradicting_the_id_number_is_rejected(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let body =
+        json!({"name": "张三", "id_number": "11010519491231002X", "birth_date": "1950-01-01", "phone": "13812345678"});
+    let (status, res) = app.post(Some(&nurse), "/api/v1/patients", &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res["error"]["field"], "birth_date");
+    let body = json!({"name": "张三", "sex": "male", "birth_date": "2023-02-29", "phone": "13812345678"});
+    let (status, res) = app.post(Some(&nurse), "/api/v1/patients", &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res["error"]["code"], "date_invalid");
+    let body = json!({"name": "张三", "sex": "male", "birth_date": "1950-01-01", "phone": "12345"});
+    let (_, res) = app.post(Some(&nurse), "/api/v1/patients", &body).await;
+    assert_eq!(res["error"]["field"], "phone");
+}
+
+pub async fn a_duplicate_id_number_is_a_conflict_and_writes_nothing(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    app.enrol(
+        &nurse,
+        json!({"name": "张三丰", "id_number": "11010519491231002X", "phone": "13812345678"}),
+    )
+    .await;
+    let (status, res) = app
+        .post(
+            Some(&nurse),
+            "/api/v1/patients",
+            &json!({"name": "张君宝", "id_number": "11010519491231002X", "phone": "13812345679"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{res}");
+    assert_eq!(res["error"]["field"], "id_number");
+    let (_, list) = app.get(Some(&nurse), "/api/v1/patients").await;
+    assert_eq!(list["total"], 1);
+}
+
+pub async fn a_batch_with_one_bad_patient_enrols_nobody(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let batch = json!([
+        {"name": "甲", "id_number": id_number("1970-01-01", true, 1), "phone": "13800000001"},
+        {"name": "乙", "id_number": id_number("1970-01-02", false, 2), "phone": "1380000000"},
+    ]);
+    let (status, res) = app.post(Some(&nurse), "/api/v1/patients/batch", &batch).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res["error"]["field"], "[1].phone");
+    let (_, list) = app.get(Some(&nurse), "/api/v1/patients").await;
+    assert_eq!(list["total"], 0);
+    let mut ok = batch.clone();
+    ok[1]["phone"] = json!("13800000002");
+    let (status, res) = app.post(Some(&nurse), "/api/v1/patients/batch", &ok).await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    assert_eq!(res.as_array().unwrap().len(), 2);
+}
+
+pub async fn search_matches_name_pinyin_phone_id_and_card(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let id = "11010519491231002X";
+    let zsf = app
+        .enrol(
+            &nurse,
+            json!({"name": "张三丰", "id_number": id, "phone": "13812345678"}),
+        )
+        .await;
+    app.enrol(
+        &nurse,
+        json!({"name": "李四", "id_number": id_number("1980-02-02", true, 7), "phone": "13987654321"}),
+    )
+    .await;
+    for i in 0..25 {
+        app.enrol_simple(&nurse, &format!("王{i}"), 100 + i).await;
+    }
+    let (_, card) = app.get(Some(&nurse), &format!("/api/v1/patients/{zsf}")).await;
+    let card = card["card_number"].as_str().unwrap().to_string();
+    for q in [
+        "zsf",
+        "ZSF",
+        "zhangsan",
+        "张三",
+        "张",
+        "1381234",
+        "13812345678",
+        id,
+        "110105194912",
+        &card,
+    ] {
+        let (status, res) = app
+            .get(Some(&nurse), &format!("/api/v1/patients?q={}", urlencode(q)))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let ids: Vec<&str> = res["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap())
+            .collect();
+        assert!(ids.contains(&zsf.as_str()), "query {q} should find 张三丰, got {res}");
+        assert!(
+            !ids.is_empty() && res["total"].as_i64().unwrap() <= 2,
+            "query {q} too broad: {res}"
+        );
+    }
+    let (_, none) = app.get(Some(&nurse), "/api/v1/patients?q=zzz").await;
+    assert_eq!(none["total"], 0);
+    let (_, page1) = app.get(Some(&nurse), "/api/v1/patients?q=w&per_page=10").await;
+    assert_eq!(page1["total"], 25);
+    assert_eq!(page1["items"].as_array().unwrap().len(), 10);
+    let (_, page3) = app.get(Some(&nurse), "/api/v1/patients?q=w&per_page=10&page=3").await;
+    assert_eq!(page3["items"].as_array().unwrap().len(), 5);
+    assert_ne!(page1["items"][0]["id"], page3["items"][0]["id"]);
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+pub async fn lists_mask_identifiers_and_the_detail_shows_them(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let id = app
+        .enrol(
+            &nurse,
+            json!({"name": "张三丰", "id_number": "11010519491231002X", "phone": "13812345678"}),
+        )
+        .await;
+    let (_, list) = app.get(Some(&nurse), "/api/v1/patients").await;
+    assert_eq!(list["items"][0]["id_number"], "110105********002X");
+    assert_eq!(list["items"][0]["phone"], "138****5678");
+    assert!(!list.to_string().contains("13812345678"));
+    let (_, p) = app.get(Some(&nurse), &format!("/api/v1/patients/{id}")).await;
+    assert_eq!(p["id_number"], "11010519491231002X");
+}
+
+pub async fn nurses_see_only_their_department(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    app.department("endo").await;
+    let endo_nurse = app.user("nurse.zhang", "nurse", Some("endo")).await;
+    let mine = app.enrol_simple(&nurse, "王一", 1).await;
+    let theirs = app.enrol_simple(&endo_nurse, "赵二", 2).await;
+    let (_, list) = app.get(Some(&nurse), "/api/v1/patients").await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["id"], mine.as_str());
+    let (status, _) = app.get(Some(&nurse), &format!("/api/v1/patients/{theirs}")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{theirs}/observations"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let body = json!({"name": "钱三", "id_number": id_number("1970-03-03", true, 3), "phone": "13800000003", "department": "endo"});
+    let (status, _) = app.post(Some(&nurse), "/api/v1/patients", &body).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "cannot enrol into another department");
+    let (status, _) = app
+        .patch(
+            Some(&nurse),
+            &format!("/api/v1/patients/{mine}"),
+            &json!({"department": "endo"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "cannot move a patient out of reach");
+    let (_, all) = app.get(Some(&admin), "/api/v1/patients").await;
+    assert_eq!(all["total"], 2);
+}
+
+pub async fn edits_are_validated_as_a_whole(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let id = app
+        .enrol(
+            &nurse,
+            json!({"name": "张三丰", "id_number": "11010519491231002X", "phone": "13812345678"}),
+        )
+        .await;
+    let path = format!("/api/v1/patients/{id}");
+    let (status, p) = app
+        .patch(
+            Some(&nurse),
+            &path,
+            &json!({"phone": "13900001111", "address": "新地址"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert_eq!(p["phone"], "13900001111");
+    assert_eq!(p["name"], "张三丰");
+    let (status, res) = app.patch(Some(&nurse), &path, &json!({"sex": "male"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res["error"]["code"], "sex_mismatch");
+    let (_, p) = app.get(Some(&nurse), &path).await;
+    assert_eq!(p["sex"], "female", "a rejected edit changes nothing");
+}

@@ -1,0 +1,102 @@
+//! Administration: departments, staff accounts and the audit trail.
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, ApiUser};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use careloop_service::audit::{self, AuditEventView};
+use careloop_service::staff::{self, DepartmentView, NewUserInput, UserPatch, UserView};
+use careloop_service::{Page, ServiceError};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[utoipa::path(get, path = "/api/v1/departments", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<DepartmentView>)))]
+pub async fn list_departments(
+    State(s): State<AppState>,
+    ApiUser(_who): ApiUser,
+) -> Result<Json<Vec<DepartmentView>>, ApiError> {
+    Ok(Json(staff::list_departments(&s.db).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewDepartment {
+    code: String,
+    name: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/departments", tag = "admin", request_body = NewDepartment, security(("bearer" = [])),
+    responses((status = 201, body = DepartmentView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_department(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    ApiJson(d): ApiJson<NewDepartment>,
+) -> Result<(StatusCode, Json<DepartmentView>), ApiError> {
+    let d = staff::create_department(&s.db, &who.actor, &d.code, &d.name, OffsetDateTime::now_utc()).await?;
+    Ok((StatusCode::CREATED, Json(d)))
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<UserView>), (status = 403, body = ErrorBody)))]
+pub async fn list_users(State(s): State<AppState>, ApiUser(who): ApiUser) -> Result<Json<Vec<UserView>>, ApiError> {
+    Ok(Json(
+        staff::list_users(&s.db, &who.actor, OffsetDateTime::now_utc()).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = NewUserInput, security(("bearer" = [])),
+    responses((status = 201, body = UserView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_user(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    ApiJson(u): ApiJson<NewUserInput>,
+) -> Result<(StatusCode, Json<UserView>), ApiError> {
+    let u = staff::create_user(&s.db, &who.actor, &u, OffsetDateTime::now_utc()).await?;
+    Ok((StatusCode::CREATED, Json(u)))
+}
+
+/// Change a user's role, department or active flag, reset the password or lift a lockout.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "admin", request_body = UserPatch, security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
+pub async fn update_user(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<Uuid>,
+    ApiJson(p): ApiJson<UserPatch>,
+) -> Result<Json<UserView>, ApiError> {
+    Ok(Json(
+        staff::update_user(&s.db, &who.actor, id, &p, OffsetDateTime::now_utc()).await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    patient_id: Option<Uuid>,
+    page: Option<u64>,
+    per_page: Option<u64>,
+}
+
+/// The audit trail, newest first (admin only).
+#[utoipa::path(get, path = "/api/v1/audit-events", tag = "admin", params(AuditQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<AuditEventView>), (status = 403, body = ErrorBody)))]
+pub async fn audit_events(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Page<AuditEventView>>, ApiError> {
+    if !who.actor.is_admin() {
+        return Err(ServiceError::Forbidden.into());
+    }
+    Ok(Json(
+        audit::list_events(
+            &s.db,
+            &who.actor,
+            q.patient_id,
+            q.page,
+            q.per_page,
+            OffsetDateTime::now_utc(),
+        )
+        .await?,
+    ))
+}

@@ -1,0 +1,87 @@
+//! REST API v1. Every route but `/healthz` and `/api/v1/auth/token` needs a bearer token.
+
+mod admin;
+mod auth;
+mod observations;
+mod patients;
+mod records;
+
+use crate::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "CareLoop API", version = "1", description = "智能患者随访与健康管理系统 — patient follow-up and health management"),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Staff login"),
+        (name = "patients", description = "Enrolment (开卡) and patient search"),
+        (name = "records", description = "Health record (健康档案) and diagnoses"),
+        (name = "observations", description = "Indicator values (检测值)"),
+        (name = "admin", description = "Departments, staff and the audit trail")
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes and the OpenAPI document describing them.
+pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(auth::token))
+        .routes(routes!(patients::create, patients::list))
+        .routes(routes!(patients::create_batch))
+        .routes(routes!(patients::get, patients::update))
+        .routes(routes!(records::get_record, records::put_record))
+        .routes(routes!(records::list_diagnoses, records::add_diagnosis))
+        .routes(routes!(observations::create, observations::list))
+        .routes(routes!(admin::list_departments, admin::create_department))
+        .routes(routes!(admin::list_users, admin::create_user))
+        .routes(routes!(admin::update_user))
+        .routes(routes!(admin::audit_events))
+        .split_for_parts()
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Health {
+    status: &'static str,
+    database: &'static str,
+}
+
+/// Liveness and database reachability.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health), (status = 503, body = Health)))]
+async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    match state.db.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(Health {
+                status: "ok",
+                database: "ok",
+            }),
+        ),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Health {
+                status: "degraded",
+                database: "unavailable",
+            }),
+        ),
+    }
+}

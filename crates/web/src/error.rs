@@ -1,0 +1,128 @@
+//! The web layer's one error type and its single mapping to HTTP: status code plus the JSON
+//! body `{"error": {"code", "message", "field"}}`. Internal causes go to the log with no
+//! patient data; the client gets a safe message.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use careloop_domain::FieldError;
+use careloop_service::ServiceError;
+use careloop_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn field(e: FieldError) -> Self {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: e.code,
+            message: e.message,
+            field: Some(e.field),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "malformed_request", message)
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        ApiError::field(e)
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(f) => ApiError::field(f),
+            ServiceError::NotFound(what) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+            }
+            ServiceError::Forbidden => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", "you are not allowed to do this")
+            }
+            ServiceError::Unauthenticated => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "invalid credentials or session expired",
+            ),
+            ServiceError::Locked { until } => ApiError::new(
+                StatusCode::LOCKED,
+                "account_locked",
+                format!(
+                    "too many failed logins; the account is locked until {} (UTC), or until an administrator unlocks it",
+                    until.time().to_string().get(..5).unwrap_or_default()
+                ),
+            ),
+            ServiceError::Conflict { field, message, .. } => ApiError {
+                status: StatusCode::CONFLICT,
+                code: "conflict",
+                message,
+                field: Some(field),
+            },
+            ServiceError::Store(StoreError::Database(sqlx_err)) if is_unavailable(&sqlx_err) => {
+                tracing::error!(error = %sqlx_err, "database unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database is unavailable; try again",
+                )
+            }
+            other => {
+                tracing::error!(error = %other, "internal error");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+            }
+        }
+    }
+}
+
+fn is_unavailable(e: &careloop_store::SqlxError) -> bool {
+    matches!(
+        e,
+        careloop_store::SqlxError::PoolTimedOut
+            | careloop_store::SqlxError::PoolClosed
+            | careloop_store::SqlxError::Io(_)
+    )
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.into(),
+                message: self.message,
+                field: self.field,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
