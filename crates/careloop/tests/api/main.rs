@@ -14,6 +14,7 @@ mod helpers;
 mod observations;
 mod patients;
 mod records;
+mod ui;
 
 use helpers::{Backend, TestFn};
 use libtest_mimic::{Arguments, Trial};
@@ -64,6 +65,9 @@ fn main() {
         patients::edits_are_validated_as_a_whole,
         records::the_health_record_round_trips,
         records::diagnoses_are_added_and_listed,
+        ui::login_page_and_protected_pages_work,
+        ui::forms_without_the_csrf_token_are_refused,
+        ui::enrol_form_shows_field_errors_and_creates_patients,
     ];
     let mut trials = Vec::new();
     for (name, test) in all {

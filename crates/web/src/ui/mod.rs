@@ -1,4 +1,227 @@
+#![allow(clippy::result_large_err, reason = "UI handlers return a ready response as their error; it is built once per failed request, so its size does not matter")]
+//! The staff web UI: server-rendered askama pages, Chinese by default with an English switch.
+//! Sessions are cookies (HttpOnly, SameSite=Strict); every form carries the session's CSRF
+//! token and every POST handler checks it before doing anything.
+
+mod admin;
+mod auth;
+pub mod i18n;
+mod patients;
+
+use crate::AppState;
+use crate::extract::{client_ip, cookie_value, session_cookie};
+use askama::Template;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use careloop_service::ServiceError;
+use careloop_service::auth::{Authenticated, authenticate};
+use i18n::{Lang, Tr};
+use time::OffsetDateTime;
+
 pub const SESSION_COOKIE: &str = "careloop_session";
-pub fn router() -> axum::Router<crate::AppState> {
-    axum::Router::new()
+pub const LANG_COOKIE: &str = "careloop_lang";
+
+/// Pages may load only this server's stylesheet; no scripts run at all.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/patients") }))
+        .route("/static/app.css", get(stylesheet))
+        .route("/lang/{code}", get(auth::switch_language))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/patients", get(patients::list).post(patients::create))
+        .route("/patients/new", get(patients::new_form))
+        .route("/patients/{id}", get(patients::show))
+        .route("/patients/{id}/edit", get(patients::edit_form).post(patients::update))
+        .route(
+            "/patients/{id}/record",
+            get(patients::record_form).post(patients::save_record),
+        )
+        .route("/patients/{id}/observations", post(patients::add_observation))
+        .route("/patients/{id}/diagnoses", post(patients::add_diagnosis))
+        .route(
+            "/admin/departments",
+            get(admin::departments).post(admin::create_department),
+        )
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/{id}", post(admin::update_user))
+        .route("/admin/audit", get(admin::audit))
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+pub fn lang_of(parts: &Parts) -> Lang {
+    Lang::from_cookie(cookie_value(parts, LANG_COOKIE).as_deref())
+}
+
+/// A logged-in staff member using the web UI.
+pub struct UiUser {
+    pub who: Authenticated,
+    pub lang: Lang,
+    pub path: String,
+}
+
+impl FromRequestParts<AppState> for UiUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let to_login = || Redirect::to("/login").into_response();
+        let token = session_cookie(parts).ok_or_else(to_login)?;
+        let who = authenticate(&state.db, &token, client_ip(parts), OffsetDateTime::now_utc())
+            .await
+            .map_err(|_| to_login())?;
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| "/".to_string(), |p| p.as_str().to_string());
+        Ok(UiUser {
+            who,
+            lang: lang_of(parts),
+            path,
+        })
+    }
+}
+
+/// What every page's frame needs: strings, the user, the CSRF token, the language switch.
+pub struct Chrome {
+    pub t: &'static Tr,
+    pub user_name: String,
+    pub is_admin: bool,
+    pub csrf: String,
+    pub lang_href: String,
+}
+
+impl UiUser {
+    pub fn t(&self) -> &'static Tr {
+        self.lang.tr()
+    }
+
+    pub fn chrome(&self) -> Chrome {
+        Chrome {
+            t: self.t(),
+            user_name: self.who.display_name.clone(),
+            is_admin: self.who.actor.is_admin(),
+            csrf: self.who.csrf_token.clone(),
+            lang_href: format!("/lang/{}?next={}", self.t().other_lang_code, percent_encode(&self.path)),
+        }
+    }
+
+    /// Refuse a form whose CSRF token is not this session's.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), Response> {
+        let expected = self.who.csrf_token.as_bytes();
+        let same = expected.len() == submitted.len()
+            && expected
+                .iter()
+                .zip(submitted.as_bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        if same {
+            Ok(())
+        } else {
+            Err(self.error_page(StatusCode::FORBIDDEN, self.t().forbidden))
+        }
+    }
+
+    pub fn error_page(&self, status: StatusCode, message: &str) -> Response {
+        let page = ErrorPage {
+            c: self.chrome(),
+            message: message.to_string(),
+        };
+        let mut res = render(&page);
+        *res.status_mut() = status;
+        res
+    }
+
+    /// A service failure as a page (validation errors are handled by the form handlers).
+    pub fn fail(&self, e: ServiceError) -> Response {
+        match e {
+            ServiceError::Forbidden => self.error_page(StatusCode::FORBIDDEN, self.t().forbidden),
+            ServiceError::NotFound(_) => self.error_page(StatusCode::NOT_FOUND, self.t().not_found),
+            ServiceError::Invalid(f) => {
+                let msg = if self.lang == Lang::Zh { f.message_zh } else { f.message };
+                self.error_page(StatusCode::UNPROCESSABLE_ENTITY, &msg)
+            }
+            ServiceError::Conflict {
+                message, message_zh, ..
+            } => self.error_page(
+                StatusCode::CONFLICT,
+                if self.lang == Lang::Zh { &message_zh } else { &message },
+            ),
+            ServiceError::Unauthenticated | ServiceError::Locked { .. } => Redirect::to("/login").into_response(),
+            other => {
+                tracing::error!(error = %other, "ui request failed");
+                self.error_page(StatusCode::INTERNAL_SERVER_ERROR, self.t().error_title)
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    message: String,
+}
+
+/// Render a template as an HTML response with the UI's content security policy.
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => {
+            let mut res = Html(html).into_response();
+            res.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+            res
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+/// Percent-encode everything but unreserved characters (for `next=` parameters).
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Field errors of a form, in the UI's language, keyed by field name.
+#[derive(Default)]
+pub struct FormErrors(pub Vec<(String, String)>);
+
+impl FormErrors {
+    pub fn from_field(e: careloop_domain::FieldError, lang: Lang) -> Self {
+        let msg = if lang == Lang::Zh { e.message_zh } else { e.message };
+        FormErrors(vec![(e.field, msg)])
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
 }

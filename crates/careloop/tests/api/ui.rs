@@ -1,0 +1,258 @@
+use crate::helpers::{PASSWORD, TestApp, id_number};
+use reqwest::StatusCode;
+
+/// The value of the first hidden `csrf` field on a page.
+fn csrf_of(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("page has a csrf field") + 19;
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// A browser-like client with a cookie jar, logged in through the login form.
+async fn browser(app: &TestApp, username: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", username),
+            ("password", PASSWORD),
+            ("csrf", &csrf_of(&page)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "login should redirect");
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("careloop_session="))
+        .unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    client
+}
+
+/// Whether `<tag>` appears HTML-escaped (askama writes `&#60;`; `&lt;` is fine too).
+fn escaped(html: &str, tag: &str) -> bool {
+    html.contains(&format!("&#60;{tag}&#62;")) || html.contains(&format!("&lt;{tag}&gt;"))
+}
+
+async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+    let res = client.get(app.url(path)).send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+pub async fn login_page_and_protected_pages_work(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let id = app
+        .enrol(
+            &nurse,
+            serde_json::json!({"name": "张三丰", "id_number": "11010519491231002X", "phone": "13812345678"}),
+        )
+        .await;
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = anonymous.get(app.url("/patients")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/login");
+    let (status, login) = page(&anonymous, &app, "/login").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(login.contains("登录") && login.contains("lang=\"zh-CN\""));
+
+    let client = browser(&app, "nurse.wang").await;
+    let res = client.get(app.url("/patients")).send().await.unwrap();
+    assert!(
+        res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let list = res.text().await.unwrap();
+    assert!(
+        list.contains("张三丰") && list.contains("138****5678") && list.contains("110105********002X"),
+        "{list}"
+    );
+    assert!(!list.contains("13812345678"), "lists never show the full phone");
+    let (_, found) = page(&client, &app, "/patients?q=zsf").await;
+    assert!(found.contains("张三丰"));
+    let (_, none) = page(&client, &app, "/patients?q=lisi").await;
+    assert!(none.contains("没有找到"));
+    let (status, detail) = page(&client, &app, &format!("/patients/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(detail.contains("13812345678") && detail.contains("11010519491231002X"));
+
+    let res = client
+        .get(app.url(&format!("/lang/en?next=%2Fpatients%2F{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"].to_str().unwrap(), format!("/patients/{id}"));
+    let (_, english) = page(&client, &app, &format!("/patients/{id}")).await;
+    assert!(english.contains("Health record") && english.contains("lang=\"en\""));
+    let res = client
+        .get(app.url("/lang/zh?next=https://evil.example/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/patients", "no open redirect");
+
+    let (status, _) = page(&client, &app, "/admin/audit").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "nurses cannot read the audit trail");
+    let admin = browser(&app, "admin").await;
+    let (status, audit) = page(&admin, &app, "/admin/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(audit.contains("patient.read") && audit.contains("nurse.wang"));
+
+    let csrf = csrf_of(&detail);
+    let res = client
+        .post(app.url("/logout"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = client.get(app.url("/patients")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/login", "logged out");
+}
+
+pub async fn forms_without_the_csrf_token_are_refused(app: TestApp) {
+    app.admin_and_nurse().await;
+    let client = browser(&app, "nurse.wang").await;
+    let form = [
+        ("name", "王五"),
+        ("sex", "male"),
+        ("birth_date", "1960-01-01"),
+        ("phone", "13800000000"),
+    ];
+    let res = client.post(app.url("/patients")).form(&form).send().await.unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "missing csrf field is rejected by the form parser"
+    );
+    let mut with_bad = form.to_vec();
+    with_bad.push(("csrf", "forged"));
+    let res = client.post(app.url("/patients")).form(&with_bad).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let anonymous = reqwest::Client::new();
+    let res = anonymous
+        .post(app.url("/login"))
+        .form(&[("username", "nurse.wang"), ("password", PASSWORD), ("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "login needs its double-submit token"
+    );
+    let (_, list) = page(&client, &app, "/patients").await;
+    assert!(!list.contains("王五"), "nothing was created");
+}
+
+pub async fn enrol_form_shows_field_errors_and_creates_patients(app: TestApp) {
+    app.admin_and_nurse().await;
+    let client = browser(&app, "nurse.wang").await;
+    let (_, form) = page(&client, &app, "/patients/new").await;
+    let csrf = csrf_of(&form);
+    let bad = [
+        ("csrf", csrf.as_str()),
+        ("name", "<script>alert(1)</script>"),
+        ("id_number", "110105194912310021"),
+        ("phone", "13812345678"),
+    ];
+    let res = client.post(app.url("/patients")).form(&bad).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("身份证号码校验位错误"),
+        "the field's own message is shown"
+    );
+    assert!(
+        escaped(&html, "script") && !html.contains("<script>alert"),
+        "input is echoed escaped"
+    );
+    let good_id = id_number("1958-07-07", true, 9);
+    let good = [
+        ("csrf", csrf.as_str()),
+        ("name", "<b>李四</b>"),
+        ("id_number", good_id.as_str()),
+        ("phone", "13812345678"),
+    ];
+    let res = client.post(app.url("/patients")).form(&good).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let obs = [
+        ("csrf", csrf.as_str()),
+        ("code", "sbp"),
+        ("value", "165"),
+        ("unit", ""),
+        ("effective_at", "2026-01-05"),
+    ];
+    let res = client
+        .post(app.url(&format!("{location}/observations")))
+        .form(&obs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let bad_obs = [
+        ("csrf", csrf.as_str()),
+        ("code", "sbp"),
+        ("value", "165"),
+        ("unit", "mmol/L"),
+        ("effective_at", ""),
+    ];
+    let res = client
+        .post(app.url(&format!("{location}/observations")))
+        .form(&bad_obs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("单位不适用于收缩压"));
+    let (_, detail) = page(&client, &app, &location).await;
+    assert!(escaped(&detail, "b") && !detail.contains("<b>李四"));
+    assert!(
+        detail.contains("class=\"abnormal\"") && detail.contains("偏高"),
+        "abnormal values are highlighted with a word"
+    );
+    let rec = [
+        ("csrf", csrf.as_str()),
+        ("smoking", "current"),
+        ("allergies", "青霉素"),
+        ("past_history", ""),
+        ("family_history", ""),
+        ("medications", ""),
+        ("alcohol", ""),
+        ("exercise", ""),
+        ("diet", ""),
+        ("sleep", ""),
+    ];
+    let res = client
+        .post(app.url(&format!("{location}/record")))
+        .form(&rec)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, detail) = page(&client, &app, &location).await;
+    assert!(detail.contains("青霉素") && detail.contains("目前有"));
+}

@@ -1,0 +1,288 @@
+//! Administration pages: departments, staff accounts and the audit trail (admin only).
+
+use super::{Chrome, FormErrors, UiUser, render};
+use crate::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use careloop_domain::staff::Role;
+use careloop_service::audit::{self, AuditEventView};
+use careloop_service::patients::CHINA;
+use careloop_service::staff::{self, DepartmentView, NewUserInput, UserPatch, UserView};
+use careloop_service::{Page, ServiceError};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+fn admin_only(u: &UiUser) -> Result<(), Response> {
+    if u.who.actor.is_admin() {
+        Ok(())
+    } else {
+        Err(u.error_page(StatusCode::FORBIDDEN, u.t().forbidden))
+    }
+}
+
+fn errors_of(e: ServiceError, u: &UiUser) -> Result<FormErrors, Response> {
+    match e {
+        ServiceError::Invalid(f) => Ok(FormErrors::from_field(f, u.lang)),
+        ServiceError::Conflict {
+            field,
+            message,
+            message_zh,
+        } => Ok(FormErrors(vec![(
+            field,
+            if u.lang == super::Lang::Zh { message_zh } else { message },
+        )])),
+        other => Err(u.fail(other)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_departments.html")]
+struct DepartmentsPage {
+    c: Chrome,
+    departments: Vec<DepartmentView>,
+    errors: FormErrors,
+}
+
+async fn departments_page(s: &AppState, u: &UiUser, errors: FormErrors) -> Response {
+    let departments = match staff::list_departments(&s.db).await {
+        Ok(d) => d,
+        Err(e) => return u.fail(e),
+    };
+    let status = if errors.any() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut res = render(&DepartmentsPage {
+        c: u.chrome(),
+        departments,
+        errors,
+    });
+    *res.status_mut() = status;
+    res
+}
+
+pub async fn departments(State(s): State<AppState>, u: UiUser) -> Response {
+    if let Err(r) = admin_only(&u) {
+        return r;
+    }
+    departments_page(&s, &u, FormErrors::default()).await
+}
+
+#[derive(Deserialize)]
+pub struct DepartmentForm {
+    csrf: String,
+    code: String,
+    name: String,
+}
+
+pub async fn create_department(State(s): State<AppState>, u: UiUser, Form(f): Form<DepartmentForm>) -> Response {
+    if let Err(r) = admin_only(&u).and_then(|()| u.check_csrf(&f.csrf)) {
+        return r;
+    }
+    match staff::create_department(&s.db, &u.who.actor, &f.code, &f.name, OffsetDateTime::now_utc()).await {
+        Ok(_) => Redirect::to("/admin/departments").into_response(),
+        Err(e) => match errors_of(e, &u) {
+            Ok(errors) => departments_page(&s, &u, errors).await,
+            Err(r) => r,
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    c: Chrome,
+    users: Vec<UserView>,
+    departments: Vec<DepartmentView>,
+    roles: [Role; 4],
+    errors: FormErrors,
+}
+
+async fn users_page(s: &AppState, u: &UiUser, errors: FormErrors) -> Response {
+    let now = OffsetDateTime::now_utc();
+    let loaded = async {
+        Ok::<_, ServiceError>((
+            staff::list_users(&s.db, &u.who.actor, now).await?,
+            staff::list_departments(&s.db).await?,
+        ))
+    }
+    .await;
+    match loaded {
+        Ok((users, departments)) => {
+            let status = if errors.any() {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::OK
+            };
+            let mut res = render(&UsersPage {
+                c: u.chrome(),
+                users,
+                departments,
+                roles: Role::ALL,
+                errors,
+            });
+            *res.status_mut() = status;
+            res
+        }
+        Err(e) => u.fail(e),
+    }
+}
+
+pub async fn users(State(s): State<AppState>, u: UiUser) -> Response {
+    if let Err(r) = admin_only(&u) {
+        return r;
+    }
+    users_page(&s, &u, FormErrors::default()).await
+}
+
+#[derive(Deserialize)]
+pub struct UserForm {
+    csrf: String,
+    username: String,
+    password: String,
+    display_name: Option<String>,
+    role: String,
+    department: Option<String>,
+}
+
+pub async fn create_user(State(s): State<AppState>, u: UiUser, Form(f): Form<UserForm>) -> Response {
+    if let Err(r) = admin_only(&u).and_then(|()| u.check_csrf(&f.csrf)) {
+        return r;
+    }
+    let input = NewUserInput {
+        username: f.username,
+        password: f.password,
+        display_name: f.display_name,
+        role: f.role,
+        department: f.department.filter(|d| !d.is_empty()),
+    };
+    match staff::create_user(&s.db, &u.who.actor, &input, OffsetDateTime::now_utc()).await {
+        Ok(_) => Redirect::to("/admin/users").into_response(),
+        Err(e) => match errors_of(e, &u) {
+            Ok(errors) => users_page(&s, &u, errors).await,
+            Err(r) => r,
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct UserActionForm {
+    csrf: String,
+    /// `activate`, `deactivate`, `unlock` or `password`.
+    op: String,
+    password: Option<String>,
+}
+
+pub async fn update_user(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<UserActionForm>,
+) -> Response {
+    if let Err(r) = admin_only(&u).and_then(|()| u.check_csrf(&f.csrf)) {
+        return r;
+    }
+    let patch = match f.op.as_str() {
+        "activate" => UserPatch {
+            active: Some(true),
+            ..Default::default()
+        },
+        "deactivate" => UserPatch {
+            active: Some(false),
+            ..Default::default()
+        },
+        "unlock" => UserPatch {
+            unlock: Some(true),
+            ..Default::default()
+        },
+        _ => UserPatch {
+            password: f.password,
+            ..Default::default()
+        },
+    };
+    match staff::update_user(&s.db, &u.who.actor, id, &patch, OffsetDateTime::now_utc()).await {
+        Ok(_) => Redirect::to("/admin/users").into_response(),
+        Err(e) => match errors_of(e, &u) {
+            Ok(errors) => users_page(&s, &u, errors).await,
+            Err(r) => r,
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    patient_id: Option<String>,
+    page: Option<u64>,
+}
+
+struct AuditRow {
+    e: AuditEventView,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_audit.html")]
+struct AuditPage {
+    c: Chrome,
+    rows: Vec<AuditRow>,
+    page: Page<()>,
+    patient_id: String,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+pub async fn audit(State(s): State<AppState>, u: UiUser, Query(q): Query<AuditQuery>) -> Response {
+    if let Err(r) = admin_only(&u) {
+        return r;
+    }
+    let patient = q.patient_id.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    let patient_id = match patient.map(Uuid::parse_str).transpose() {
+        Ok(p) => p,
+        Err(_) => return u.error_page(StatusCode::UNPROCESSABLE_ENTITY, u.t().not_found),
+    };
+    match audit::list_events(
+        &s.db,
+        &u.who.actor,
+        patient_id,
+        q.page,
+        Some(50),
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok(p) => {
+            let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+            let rows = p
+                .items
+                .into_iter()
+                .map(|e| AuditRow {
+                    at: e.at.to_offset(CHINA).format(&fmt).unwrap_or_default(),
+                    e,
+                })
+                .collect();
+            let pid = patient_id.map(|p| p.to_string()).unwrap_or_default();
+            let pages = (p.total.max(0) as u64).div_ceil(p.per_page).max(1);
+            let href = |n: u64| format!("/admin/audit?patient_id={pid}&page={n}");
+            let page = Page {
+                items: vec![],
+                total: p.total,
+                page: p.page,
+                per_page: p.per_page,
+            };
+            render(&AuditPage {
+                c: u.chrome(),
+                rows,
+                prev_href: (p.page > 1).then(|| href(p.page - 1)),
+                next_href: (p.page < pages).then(|| href(p.page + 1)),
+                page,
+                patient_id: pid,
+            })
+        }
+        Err(e) => u.fail(e),
+    }
+}

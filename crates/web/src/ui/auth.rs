@@ -1,0 +1,182 @@
+//! Login, logout and the language switch.
+
+use super::i18n::Tr;
+use super::{LANG_COOKIE, SESSION_COOKIE, UiUser, lang_of, render};
+use crate::AppState;
+use crate::extract::{client_ip, cookie_value, session_cookie};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use careloop_service::ServiceError;
+use careloop_service::auth::{self, SessionKind, new_token};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+/// Before login there is no session, so the login form's CSRF token is a double-submit cookie.
+const LOGIN_CSRF_COOKIE: &str = "careloop_login_csrf";
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: &'static Tr,
+    csrf: String,
+    error: Option<String>,
+    username: String,
+    lang_href: &'static str,
+}
+
+fn cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
+    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn render_login(
+    state: &AppState,
+    parts: &Parts,
+    status: StatusCode,
+    error: Option<String>,
+    username: String,
+) -> Response {
+    let t = lang_of(parts).tr();
+    let csrf = new_token();
+    let page = LoginPage {
+        t,
+        csrf: csrf.clone(),
+        error,
+        username,
+        lang_href: if t.other_lang_code == "en" {
+            "/lang/en?next=%2Flogin"
+        } else {
+            "/lang/zh?next=%2Flogin"
+        },
+    };
+    let mut res = render(&page);
+    *res.status_mut() = status;
+    res.headers_mut()
+        .append(SET_COOKIE, cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600));
+    res
+}
+
+pub async fn login_page(State(state): State<AppState>, parts: Parts) -> Response {
+    render_login(&state, &parts, StatusCode::OK, None, String::new())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+}
+
+pub async fn login(State(state): State<AppState>, parts: Parts, Form(form): Form<LoginForm>) -> Response {
+    let t = lang_of(&parts).tr();
+    let zh = t.html_lang == "zh-CN";
+    if cookie_value(&parts, LOGIN_CSRF_COOKIE).as_deref() != Some(form.csrf.as_str()) || form.csrf.is_empty() {
+        return render_login(
+            &state,
+            &parts,
+            StatusCode::FORBIDDEN,
+            Some(t.forbidden.into()),
+            form.username,
+        );
+    }
+    match auth::login(
+        &state.db,
+        &form.username,
+        &form.password,
+        SessionKind::Web,
+        client_ip(&parts),
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok(ok) => {
+            let mut res = Redirect::to("/patients").into_response();
+            let max_age = (ok.expires_at - OffsetDateTime::now_utc()).whole_seconds();
+            res.headers_mut()
+                .append(SET_COOKIE, cookie(&state, SESSION_COOKIE, &ok.token, max_age));
+            res.headers_mut()
+                .append(SET_COOKIE, cookie(&state, LOGIN_CSRF_COOKIE, "", 0));
+            res
+        }
+        Err(ServiceError::Locked { until }) => {
+            let local = until.to_offset(careloop_service::patients::CHINA).time();
+            let hm = format!("{:02}:{:02}", local.hour(), local.minute());
+            let msg = if zh {
+                format!("连续登录失败次数过多，账号已锁定至 {hm}（北京时间），或请管理员解锁")
+            } else {
+                format!(
+                    "Too many failed logins: the account is locked until {hm} (China time) or until an administrator unlocks it"
+                )
+            };
+            render_login(&state, &parts, StatusCode::LOCKED, Some(msg), form.username)
+        }
+        Err(ServiceError::Unauthenticated) => {
+            let msg = if zh {
+                "用户名或密码错误"
+            } else {
+                "Wrong username or password"
+            };
+            render_login(
+                &state,
+                &parts,
+                StatusCode::UNAUTHORIZED,
+                Some(msg.into()),
+                form.username,
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "login failed");
+            render_login(
+                &state,
+                &parts,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(t.error_title.into()),
+                form.username,
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn logout(State(state): State<AppState>, parts: Parts, u: UiUser, Form(form): Form<CsrfForm>) -> Response {
+    if let Err(r) = u.check_csrf(&form.csrf) {
+        return r;
+    }
+    if let Some(token) = session_cookie(&parts) {
+        let _ = auth::logout(&state.db, &u.who.actor, &token, OffsetDateTime::now_utc()).await;
+    }
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut()
+        .append(SET_COOKIE, cookie(&state, SESSION_COOKIE, "", 0));
+    res
+}
+
+#[derive(Deserialize)]
+pub struct Next {
+    next: Option<String>,
+}
+
+/// Set the UI language and go back to the page the user was on (same-site paths only).
+pub async fn switch_language(Path(code): Path<String>, Query(q): Query<Next>) -> Response {
+    let lang = if code == "en" { "en" } else { "zh" };
+    let next = q
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| "/patients".into());
+    let mut res = Redirect::to(&next).into_response();
+    let v = format!("{LANG_COOKIE}={lang}; Path=/; SameSite=Lax; Max-Age=31536000");
+    if let Ok(h) = HeaderValue::from_str(&v) {
+        res.headers_mut().append(SET_COOKIE, h);
+    }
+    res
+}

@@ -1,0 +1,500 @@
+//! Patient pages: list with search and pagination, enrol and edit forms, the patient page with
+//! record, diagnoses and observations, and the forms that add to them.
+
+use super::{Chrome, FormErrors, UiUser, render};
+use crate::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use careloop_domain::indicator::{CATALOGUE, Indicator, ObservationInput};
+use careloop_domain::patient::PatientInput;
+use careloop_domain::record::DiagnosisInput;
+use careloop_service::observations::ObservationView;
+use careloop_service::patients::{CHINA, PatientDetail, PatientSummary};
+use careloop_service::records::{DiagnosisView, HealthRecordFields};
+use careloop_service::staff::DepartmentView;
+use careloop_service::{Page, ServiceError, observations, patients, records, staff};
+use serde::Deserialize;
+use time::{OffsetDateTime, Time};
+use uuid::Uuid;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    page: Option<u64>,
+}
+
+#[derive(Template)]
+#[template(path = "patients.html")]
+struct ListPage {
+    c: Chrome,
+    q: String,
+    page: Page<PatientSummary>,
+    pages: u64,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+pub async fn list(State(s): State<AppState>, u: UiUser, Query(q): Query<ListQuery>) -> Response {
+    let now = OffsetDateTime::now_utc();
+    let page = match patients::search_patients(&s.db, &u.who.actor, q.q.as_deref(), q.page, Some(20), now).await {
+        Ok(p) => p,
+        Err(e) => return u.fail(e),
+    };
+    let pages = (page.total.max(0) as u64).div_ceil(page.per_page).max(1);
+    let query = q.q.clone().unwrap_or_default();
+    let href = |n: u64| format!("/patients?q={}&page={n}", super::percent_encode(&query));
+    let prev_href = (page.page > 1).then(|| href(page.page - 1));
+    let next_href = (page.page < pages).then(|| href(page.page + 1));
+    render(&ListPage {
+        c: u.chrome(),
+        q: query,
+        pages,
+        prev_href,
+        next_href,
+        page,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "patient_form.html")]
+struct PatientForm {
+    c: Chrome,
+    action: String,
+    title: &'static str,
+    v: PatientInput,
+    errors: FormErrors,
+    departments: Vec<DepartmentView>,
+}
+
+impl PatientForm {
+    /// The current value of a form field, by its name.
+    fn field(&self, key: &str) -> &str {
+        let v = &self.v;
+        let slot = match key {
+            "name" => &v.name,
+            "sex" => &v.sex,
+            "birth_date" => &v.birth_date,
+            "id_number" => &v.id_number,
+            "phone" => &v.phone,
+            "address" => &v.address,
+            "emergency_contact_name" => &v.emergency_contact_name,
+            "emergency_contact_phone" => &v.emergency_contact_phone,
+            "department" => &v.department,
+            _ => &None,
+        };
+        slot.as_deref().unwrap_or("")
+    }
+}
+
+async fn form_page(
+    s: &AppState,
+    u: &UiUser,
+    action: String,
+    title: &'static str,
+    v: PatientInput,
+    errors: FormErrors,
+) -> Response {
+    let departments = staff::list_departments(&s.db).await.unwrap_or_default();
+    let status = if errors.any() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut res = render(&PatientForm {
+        c: u.chrome(),
+        action,
+        title,
+        v,
+        errors,
+        departments,
+    });
+    *res.status_mut() = status;
+    res
+}
+
+pub async fn new_form(State(s): State<AppState>, u: UiUser) -> Response {
+    form_page(
+        &s,
+        &u,
+        "/patients".into(),
+        u.t().new_patient,
+        PatientInput::default(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+/// The enrol/edit form's fields plus its CSRF token.
+#[derive(Deserialize)]
+pub struct PatientFormData {
+    csrf: String,
+    #[serde(flatten)]
+    fields: std::collections::HashMap<String, String>,
+}
+
+impl PatientFormData {
+    fn input(&self) -> PatientInput {
+        let f = |k: &str| {
+            self.fields
+                .get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        PatientInput {
+            name: f("name"),
+            sex: f("sex"),
+            birth_date: f("birth_date"),
+            id_number: f("id_number"),
+            phone: f("phone"),
+            address: f("address"),
+            emergency_contact_name: f("emergency_contact_name"),
+            emergency_contact_phone: f("emergency_contact_phone"),
+            department: f("department"),
+        }
+    }
+}
+
+pub async fn create(State(s): State<AppState>, u: UiUser, Form(form): Form<PatientFormData>) -> Response {
+    if let Err(r) = u.check_csrf(&form.csrf) {
+        return r;
+    }
+    let input = form.input();
+    match patients::enrol_patients(
+        &s.db,
+        &u.who.actor,
+        std::slice::from_ref(&input),
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok(done) => match done.first() {
+            Some(p) => Redirect::to(&format!("/patients/{}", p.id)).into_response(),
+            None => Redirect::to("/patients").into_response(),
+        },
+        Err(e) => form_error(&s, &u, "/patients".into(), u.t().new_patient, input, e).await,
+    }
+}
+
+async fn form_error(
+    s: &AppState,
+    u: &UiUser,
+    action: String,
+    title: &'static str,
+    input: PatientInput,
+    e: ServiceError,
+) -> Response {
+    match e {
+        ServiceError::Invalid(f) => form_page(s, u, action, title, input, FormErrors::from_field(f, u.lang)).await,
+        ServiceError::Conflict {
+            field,
+            message,
+            message_zh,
+        } => {
+            let msg = if u.lang == super::Lang::Zh { message_zh } else { message };
+            form_page(s, u, action, title, input, FormErrors(vec![(field, msg)])).await
+        }
+        other => u.fail(other),
+    }
+}
+
+pub async fn edit_form(State(s): State<AppState>, u: UiUser, Path(id): Path<Uuid>) -> Response {
+    match patients::get_patient(&s.db, &u.who.actor, id, OffsetDateTime::now_utc()).await {
+        Ok(p) => {
+            let v = PatientInput {
+                name: Some(p.name),
+                sex: Some(p.sex.as_str().into()),
+                birth_date: Some(p.birth_date.to_string()),
+                id_number: p.id_number,
+                phone: Some(p.phone),
+                address: p.address,
+                emergency_contact_name: p.emergency_contact_name,
+                emergency_contact_phone: p.emergency_contact_phone,
+                department: Some(p.department),
+            };
+            form_page(
+                &s,
+                &u,
+                format!("/patients/{id}/edit"),
+                u.t().edit,
+                v,
+                FormErrors::default(),
+            )
+            .await
+        }
+        Err(e) => u.fail(e),
+    }
+}
+
+pub async fn update(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<PatientFormData>,
+) -> Response {
+    if let Err(r) = u.check_csrf(&form.csrf) {
+        return r;
+    }
+    let mut input = form.input();
+    // An emptied optional field clears it; the merge only skips fields the form did not send.
+    for (key, slot) in [
+        ("address", &mut input.address),
+        ("emergency_contact_name", &mut input.emergency_contact_name),
+        ("emergency_contact_phone", &mut input.emergency_contact_phone),
+    ] {
+        if slot.is_none() && form.fields.contains_key(key) {
+            *slot = Some(String::new());
+        }
+    }
+    match patients::update_patient(&s.db, &u.who.actor, id, input.clone(), OffsetDateTime::now_utc()).await {
+        Ok(_) => Redirect::to(&format!("/patients/{id}")).into_response(),
+        Err(e) => form_error(&s, &u, format!("/patients/{id}/edit"), u.t().edit, input, e).await,
+    }
+}
+
+/// One row of the observation table.
+struct ObsRow {
+    o: ObservationView,
+    date: String,
+}
+
+#[derive(Template)]
+#[template(path = "patient.html")]
+struct PatientPage {
+    c: Chrome,
+    p: PatientDetail,
+    record: HealthRecordFields,
+    diagnoses: Vec<DiagnosisView>,
+    observations: Vec<ObsRow>,
+    catalogue: &'static [Indicator],
+    errors: FormErrors,
+    today: String,
+}
+
+impl PatientPage {
+    fn text<'a>(&self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().unwrap_or("")
+    }
+}
+
+async fn patient_page(s: &AppState, u: &UiUser, id: Uuid, errors: FormErrors) -> Response {
+    let now = OffsetDateTime::now_utc();
+    let a = &u.who.actor;
+    let loaded = async {
+        let p = patients::get_patient(&s.db, a, id, now).await?;
+        let record = records::get_health_record(&s.db, a, id, now).await?.record;
+        let diagnoses = records::list_diagnoses(&s.db, a, id, now).await?;
+        let observations = observations::list_observations(&s.db, a, id, None, Some(500), now).await?;
+        Ok::<_, ServiceError>((p, record, diagnoses, observations))
+    }
+    .await;
+    match loaded {
+        Ok((p, record, diagnoses, obs)) => {
+            let observations = obs
+                .into_iter()
+                .map(|o| ObsRow {
+                    date: o.effective_at.to_offset(CHINA).date().to_string(),
+                    o,
+                })
+                .collect();
+            let status = if errors.any() {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::OK
+            };
+            let page = PatientPage {
+                c: u.chrome(),
+                p,
+                record,
+                diagnoses,
+                observations,
+                catalogue: CATALOGUE,
+                errors,
+                today: patients::local_today(now).to_string(),
+            };
+            let mut res = render(&page);
+            *res.status_mut() = status;
+            res
+        }
+        Err(e) => u.fail(e),
+    }
+}
+
+pub async fn show(State(s): State<AppState>, u: UiUser, Path(id): Path<Uuid>) -> Response {
+    patient_page(&s, &u, id, FormErrors::default()).await
+}
+
+#[derive(Deserialize)]
+pub struct ObservationForm {
+    csrf: String,
+    code: String,
+    value: String,
+    unit: Option<String>,
+    effective_at: Option<String>,
+}
+
+pub async fn add_observation(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<ObservationForm>,
+) -> Response {
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
+    }
+    let now = OffsetDateTime::now_utc();
+    let parsed = parse_observation(&f, now);
+    let result = match parsed {
+        Ok(input) => observations::record_observations(&s.db, &u.who.actor, &[(id, input)], now)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(ServiceError::Invalid(e)),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/patients/{id}#observations")).into_response(),
+        Err(ServiceError::Invalid(e)) => patient_page(&s, &u, id, FormErrors::from_field(e, u.lang)).await,
+        Err(e) => u.fail(e),
+    }
+}
+
+fn parse_observation(
+    f: &ObservationForm,
+    now: OffsetDateTime,
+) -> Result<ObservationInput, careloop_domain::FieldError> {
+    let value: f64 = f.value.trim().parse().map_err(|_| {
+        careloop_domain::FieldError::new("value", "value_invalid", "value must be a number", "数值应为数字")
+    })?;
+    let effective_at = match f.effective_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(d) => {
+            let date = careloop_domain::patient::parse_date(d, "effective_at")?;
+            OffsetDateTime::new_in_offset(date, Time::from_hms(8, 0, 0).unwrap_or(Time::MIDNIGHT), CHINA)
+        }
+        None => now,
+    };
+    Ok(ObservationInput {
+        code: f.code.clone(),
+        value,
+        unit: f.unit.clone().filter(|u| !u.trim().is_empty()),
+        effective_at,
+        source: Some("manual".into()),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct DiagnosisForm {
+    csrf: String,
+    icd10_code: String,
+    name: String,
+    diagnosed_on: Option<String>,
+}
+
+pub async fn add_diagnosis(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<DiagnosisForm>,
+) -> Response {
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
+    }
+    let input = DiagnosisInput {
+        icd10_code: Some(f.icd10_code),
+        name: Some(f.name),
+        diagnosed_on: f.diagnosed_on,
+        note: None,
+    };
+    match records::add_diagnosis(&s.db, &u.who.actor, id, &input, OffsetDateTime::now_utc()).await {
+        Ok(_) => Redirect::to(&format!("/patients/{id}#diagnoses")).into_response(),
+        Err(ServiceError::Invalid(e)) => patient_page(&s, &u, id, FormErrors::from_field(e, u.lang)).await,
+        Err(e) => u.fail(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "record_form.html")]
+struct RecordForm {
+    c: Chrome,
+    id: Uuid,
+    name: String,
+    r: HealthRecordFields,
+    errors: FormErrors,
+}
+
+impl RecordForm {
+    fn selected(&self, key: &str, code: &str) -> bool {
+        self.field(key) == code
+    }
+
+    /// The current value of a record field, by its name.
+    fn field(&self, key: &str) -> &str {
+        let r = &self.r;
+        let slot = match key {
+            "past_history" => &r.past_history,
+            "family_history" => &r.family_history,
+            "allergies" => &r.allergies,
+            "medications" => &r.medications,
+            "smoking" => &r.smoking,
+            "alcohol" => &r.alcohol,
+            "exercise" => &r.exercise,
+            "diet" => &r.diet,
+            "sleep" => &r.sleep,
+            _ => &None,
+        };
+        slot.as_deref().unwrap_or("")
+    }
+}
+
+pub async fn record_form(State(s): State<AppState>, u: UiUser, Path(id): Path<Uuid>) -> Response {
+    let now = OffsetDateTime::now_utc();
+    let loaded = async {
+        let p = patients::get_patient(&s.db, &u.who.actor, id, now).await?;
+        let r = records::get_health_record(&s.db, &u.who.actor, id, now).await?;
+        Ok::<_, ServiceError>((p, r))
+    }
+    .await;
+    match loaded {
+        Ok((p, r)) => render(&RecordForm {
+            c: u.chrome(),
+            id,
+            name: p.name,
+            r: r.record,
+            errors: FormErrors::default(),
+        }),
+        Err(e) => u.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RecordFormData {
+    csrf: String,
+    #[serde(flatten)]
+    r: HealthRecordFields,
+}
+
+pub async fn save_record(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<RecordFormData>,
+) -> Response {
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
+    }
+    match records::save_health_record(&s.db, &u.who.actor, id, f.r.clone(), OffsetDateTime::now_utc()).await {
+        Ok(_) => Redirect::to(&format!("/patients/{id}#record")).into_response(),
+        Err(ServiceError::Invalid(e)) => {
+            let mut res = render(&RecordForm {
+                c: u.chrome(),
+                id,
+                name: String::new(),
+                r: f.r,
+                errors: FormErrors::from_field(e, u.lang),
+            });
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            res
+        }
+        Err(e) => u.fail(e),
+    }
+}
