@@ -1,4 +1,7 @@
-#![allow(clippy::result_large_err, reason = "UI handlers return a ready response as their error; it is built once per failed request, so its size does not matter")]
+#![allow(
+    clippy::result_large_err,
+    reason = "UI handlers return a ready response as their error; it is built once per failed request, so its size does not matter"
+)]
 //! The staff web UI: server-rendered askama pages, Chinese by default with an English switch.
 //! Sessions are cookies (HttpOnly, SameSite=Strict); every form carries the session's CSRF
 //! token and every POST handler checks it before doing anything.
