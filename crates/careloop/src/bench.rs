@@ -1,5 +1,19 @@
-//! `careloop bench`: import and search speed, reported beside the raw insert rate of the same
-//! database measured in the same run.
+//! `careloop bench`: on a fresh database of each backend, import a synthetic population
+//! through the same service calls the API uses (batched), then insert the same number of rows
+//! with plain prepared statements into equally indexed scratch tables, and report both rates;
+//! then measure patient search latency. The raw rate is measured in the same run on the same
+//! machine, so the ratio means something even when absolute figures vary between machines.
+
+use anyhow::Context;
+use careloop_domain::indicator::ObservationInput;
+use careloop_domain::patient::PatientInput;
+use careloop_service::staff::cli_actor;
+use careloop_service::synth::{DEPARTMENTS, Generator};
+use careloop_service::{observations, patients, staff};
+use careloop_store::Db;
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use uuid::Uuid;
 
 /// Options of `careloop bench`.
 #[derive(clap::Args, Debug)]
@@ -7,8 +21,421 @@ pub struct BenchArgs {
     /// Patients to import.
     #[arg(long, default_value_t = 100_000)]
     pub patients: usize,
+    /// Observations to import (spread over the patients).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub observations: usize,
+    /// Searches to time.
+    #[arg(long, default_value_t = 1000)]
+    pub searches: usize,
+    /// Also run on PostgreSQL: a server URL where a scratch database may be created.
+    #[arg(long, env = "CARELOOP_BENCH_PG_URL")]
+    pub pg_url: Option<String>,
+    /// Skip SQLite (run PostgreSQL only).
+    #[arg(long)]
+    pub no_sqlite: bool,
+    /// Seed of the synthetic population.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
-pub async fn run(_args: BenchArgs) -> anyhow::Result<()> {
-    anyhow::bail!("benchmark not built yet")
+const PATIENT_BATCH: usize = 1000;
+const OBSERVATION_BATCH: usize = 5000;
+
+/// What one backend measured.
+#[derive(Debug)]
+pub struct Report {
+    pub backend: &'static str,
+    pub patients: usize,
+    pub observations: usize,
+    pub patient_rate: f64,
+    /// Raw rate with one prepared INSERT per row.
+    pub raw_patient_row: f64,
+    /// Raw rate with prepared multi-row INSERTs (the faster baseline).
+    pub raw_patient_rate: f64,
+    pub observation_rate: f64,
+    pub raw_observation_row: f64,
+    pub raw_observation_rate: f64,
+    pub search_admin: (Duration, Duration),
+    pub search_department: (Duration, Duration),
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    println!(
+        "Generating {} patients and {} observations (seed {})...",
+        args.patients, args.observations, args.seed
+    );
+    let data = Population::generate(&args);
+    let mut reports = Vec::new();
+    if !args.no_sqlite {
+        let dir = std::env::temp_dir().join(format!("careloop-bench-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir)?;
+        let db = Db::connect(&format!("sqlite://{}/bench.db", dir.display()), 4).await?;
+        let r = run_backend("SQLite", &db, &data, &args).await;
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+        reports.push(r?);
+    }
+    if let Some(url) = &args.pg_url {
+        let name = format!("careloop_bench_{}", Uuid::new_v4().simple());
+        admin_sql(url, &format!("CREATE DATABASE {name}")).await?;
+        let db_url = with_database(url, &name);
+        let db = Db::connect(&db_url, 4).await?;
+        let r = run_backend("PostgreSQL", &db, &data, &args).await;
+        db.close().await;
+        let _ = admin_sql(url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        reports.push(r?);
+    }
+    print_reports(&reports);
+    Ok(())
+}
+
+/// The synthetic rows, generated before any timing starts.
+struct Population {
+    patients: Vec<PatientInput>,
+    /// (patient index, observation)
+    observations: Vec<(usize, ObservationInput)>,
+}
+
+impl Population {
+    fn generate(args: &BenchArgs) -> Population {
+        let today = patients::local_today(OffsetDateTime::now_utc());
+        let mut g = Generator::new(args.seed, today, 1);
+        let per_patient = args.observations.div_ceil(args.patients.max(1));
+        let mut patients = Vec::with_capacity(args.patients);
+        let mut observations = Vec::with_capacity(args.observations);
+        for i in 0..args.patients {
+            let p = g.patient();
+            patients.push(p.input);
+            observations.extend(p.observations.into_iter().cycle().take(per_patient).map(|o| (i, o)));
+        }
+        observations.truncate(args.observations);
+        Population { patients, observations }
+    }
+}
+
+async fn run_backend(backend: &'static str, db: &Db, data: &Population, args: &BenchArgs) -> anyhow::Result<Report> {
+    println!("\n== {backend}");
+    db.migrate().await?;
+    let now = OffsetDateTime::now_utc();
+    let cli = cli_actor();
+    for (code, name) in DEPARTMENTS {
+        staff::create_department(db, &cli, code, name, now).await?;
+    }
+
+    let start = Instant::now();
+    let mut ids = Vec::with_capacity(data.patients.len());
+    for chunk in data.patients.chunks(PATIENT_BATCH) {
+        ids.extend(
+            patients::enrol_patients(db, &cli, chunk, now)
+                .await?
+                .into_iter()
+                .map(|e| e.id),
+        );
+    }
+    let patient_rate = rate(data.patients.len(), start.elapsed());
+    println!("patients via service:      {:>10.0} rows/s", patient_rate);
+
+    let start = Instant::now();
+    let entries: Vec<(Uuid, ObservationInput)> = data.observations.iter().map(|(i, o)| (ids[*i], o.clone())).collect();
+    let prepared = start.elapsed();
+    let start = Instant::now();
+    for chunk in entries.chunks(OBSERVATION_BATCH) {
+        observations::record_observations(db, &cli, chunk, now).await?;
+    }
+    let observation_rate = rate(entries.len(), start.elapsed() + prepared);
+    println!("observations via service:  {:>10.0} rows/s", observation_rate);
+
+    let raw_patient_row = raw::patients(db, data.patients.len(), 1)
+        .await
+        .context("raw patient insert")?;
+    let raw_patient_rate = raw::patients(db, data.patients.len(), PATIENT_BATCH)
+        .await
+        .context("raw patient insert")?;
+    println!(
+        "patients raw, row by row:  {:>10.0} rows/s; multi-row: {:.0} rows/s",
+        raw_patient_row, raw_patient_rate
+    );
+    let raw_observation_row = raw::observations(db, entries.len(), 1)
+        .await
+        .context("raw observation insert")?;
+    let raw_observation_rate = raw::observations(db, entries.len(), 2000)
+        .await
+        .context("raw observation insert")?;
+    println!(
+        "observations raw, by row:  {:>10.0} rows/s; multi-row: {:.0} rows/s",
+        raw_observation_row, raw_observation_rate
+    );
+
+    let search_admin = search_latency(db, &cli, data, args.searches).await?;
+    let nurse = careloop_domain::access::Actor {
+        role: careloop_domain::staff::Role::Nurse,
+        department_id: staff::list_departments(db)
+            .await?
+            .into_iter()
+            .find(|d| d.code == "cardio")
+            .map(|d| d.id),
+        ..cli_actor()
+    };
+    let search_department = search_latency(db, &nurse, data, args.searches).await?;
+    println!(
+        "search (all patients):     p50 {:?}  p99 {:?}",
+        search_admin.0, search_admin.1
+    );
+    println!(
+        "search (one department):   p50 {:?}  p99 {:?}",
+        search_department.0, search_department.1
+    );
+    Ok(Report {
+        backend,
+        patients: data.patients.len(),
+        observations: entries.len(),
+        patient_rate,
+        raw_patient_row,
+        raw_patient_rate,
+        observation_rate,
+        raw_observation_row,
+        raw_observation_rate,
+        search_admin,
+        search_department,
+    })
+}
+
+fn rate(rows: usize, elapsed: Duration) -> f64 {
+    rows as f64 / elapsed.as_secs_f64().max(1e-9)
+}
+
+/// Time searches of the kinds nurses type: a name prefix, pinyin initials, a phone prefix and
+/// a full ID number, each through the service call (query, count, audit row, commit).
+async fn search_latency(
+    db: &Db,
+    actor: &careloop_domain::access::Actor,
+    data: &Population,
+    n: usize,
+) -> anyhow::Result<(Duration, Duration)> {
+    let mut times = Vec::with_capacity(n);
+    let len = data.patients.len().max(1);
+    for i in 0..n {
+        let p = &data.patients[(i * 7919) % len];
+        let name = p.name.clone().unwrap_or_default();
+        let q = match i % 4 {
+            0 => name.chars().take(2).collect::<String>(),
+            1 => careloop_text::pinyin_initials(&name),
+            2 => p.phone.clone().unwrap_or_default().chars().take(7).collect(),
+            _ => p.id_number.clone().unwrap_or_default(),
+        };
+        let start = Instant::now();
+        patients::search_patients(db, actor, Some(&q), Some(1), Some(20), OffsetDateTime::now_utc()).await?;
+        times.push(start.elapsed());
+    }
+    times.sort_unstable();
+    let at = |q: f64| {
+        times
+            .get(((times.len() as f64 * q) as usize).min(times.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Ok((at(0.50), at(0.99)))
+}
+
+fn print_reports(reports: &[Report]) {
+    println!(
+        "\n| backend | rows | via CareLoop (rows/s) | raw, one INSERT per row | raw, multi-row INSERT | CareLoop ÷ faster raw |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for r in reports {
+        let best = r.raw_patient_row.max(r.raw_patient_rate);
+        println!(
+            "| {} | {} patients | {:.0} | {:.0} | {:.0} | {:.0}% |",
+            r.backend,
+            r.patients,
+            r.patient_rate,
+            r.raw_patient_row,
+            r.raw_patient_rate,
+            100.0 * r.patient_rate / best
+        );
+        let best = r.raw_observation_row.max(r.raw_observation_rate);
+        println!(
+            "| {} | {} observations | {:.0} | {:.0} | {:.0} | {:.0}% |",
+            r.backend,
+            r.observations,
+            r.observation_rate,
+            r.raw_observation_row,
+            r.raw_observation_rate,
+            100.0 * r.observation_rate / best
+        );
+    }
+    println!("\n| backend | search | p50 | p99 |");
+    println!("| --- | --- | --- | --- |");
+    for r in reports {
+        println!(
+            "| {} | all patients (admin) | {:.2} ms | {:.2} ms |",
+            r.backend,
+            ms(r.search_admin.0),
+            ms(r.search_admin.1)
+        );
+        println!(
+            "| {} | one department (nurse) | {:.2} ms | {:.2} ms |",
+            r.backend,
+            ms(r.search_department.0),
+            ms(r.search_department.1)
+        );
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn admin_sql(url: &str, sql: &str) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url).await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(())
+}
+
+/// `postgres://u@h:5432/postgres?x=y` with the database name replaced.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host}/{name}?{q}"),
+        None => format!("{host}/{name}"),
+    }
+}
+
+/// The baselines, into scratch tables with the same columns and indexes as the real ones,
+/// committed every batch: one prepared single-row INSERT executed per row (`rows_per_statement`
+/// 1), and a prepared multi-row INSERT (`rows_per_statement` > 1), the fastest plain way.
+mod raw {
+    use super::{OBSERVATION_BATCH, PATIENT_BATCH, rate};
+    use careloop_store::Db;
+    use sqlx::{Executor, Postgres, QueryBuilder, Sqlite};
+    use std::time::Instant;
+    use time::{Date, OffsetDateTime};
+    use uuid::Uuid;
+
+    const PATIENTS_DDL: &str = "CREATE TABLE bench_raw_patients (id {uuid} PRIMARY KEY, card_number TEXT NOT NULL UNIQUE, name TEXT NOT NULL, name_initials TEXT NOT NULL, name_pinyin TEXT NOT NULL, sex TEXT NOT NULL, birth_date {date} NOT NULL, id_number TEXT UNIQUE, phone TEXT NOT NULL, address TEXT, emergency_contact_name TEXT, emergency_contact_phone TEXT, department_id {uuid} NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL);
+        CREATE INDEX bench_raw_patients_department ON bench_raw_patients (department_id, id);
+        CREATE INDEX bench_raw_patients_name ON bench_raw_patients (name);
+        CREATE INDEX bench_raw_patients_initials ON bench_raw_patients (name_initials);
+        CREATE INDEX bench_raw_patients_pinyin ON bench_raw_patients (name_pinyin);
+        CREATE INDEX bench_raw_patients_phone ON bench_raw_patients (phone);";
+    const OBSERVATIONS_DDL: &str = "CREATE TABLE bench_raw_observations (id {uuid} PRIMARY KEY, patient_id {uuid} NOT NULL, code TEXT NOT NULL, value {real} NOT NULL, unit TEXT NOT NULL, effective_at {ts} NOT NULL, source TEXT NOT NULL, flag TEXT NOT NULL, created_at {ts} NOT NULL, created_by {uuid});
+        CREATE INDEX bench_raw_observations_patient_code ON bench_raw_observations (patient_id, code, effective_at);";
+
+    fn ddl(template: &str, pg: bool) -> String {
+        let (uuid, date, ts, real) = if pg {
+            ("UUID", "DATE", "TIMESTAMPTZ", "DOUBLE PRECISION")
+        } else {
+            ("BLOB", "TEXT", "TEXT", "REAL")
+        };
+        template
+            .replace("{uuid}", uuid)
+            .replace("{date}", date)
+            .replace("{ts}", ts)
+            .replace("{real}", real)
+    }
+
+    /// Insert `n` patient rows, `rows_per_statement` per INSERT; returns rows/s.
+    pub async fn patients(db: &Db, n: usize, rows_per_statement: usize) -> anyhow::Result<f64> {
+        let now = careloop_store::stored_time(OffsetDateTime::now_utc());
+        let birth = Date::from_calendar_date(1960, time::Month::May, 1)?;
+        let dept = Uuid::now_v7();
+        macro_rules! run {
+            ($pool:expr, $db:ty, $pg:expr) => {{
+                sqlx::raw_sql(sqlx::AssertSqlSafe(ddl(PATIENTS_DDL, $pg))).execute($pool).await?;
+                let start = Instant::now();
+                let mut i = 0;
+                while i < n {
+                    let end = (i + PATIENT_BATCH).min(n);
+                    let mut tx = $pool.begin().await?;
+                    let mut k = i;
+                    while k < end {
+                        let to = (k + rows_per_statement).min(end);
+                        let mut q = QueryBuilder::<$db>::new("INSERT INTO bench_raw_patients (id, card_number, name, name_initials, name_pinyin, sex, birth_date, id_number, phone, address, emergency_contact_name, emergency_contact_phone, department_id, created_at, updated_at) ");
+                        q.push_values(k..to, |mut b, r| {
+                            b.push_bind(Uuid::now_v7())
+                                .push_bind(format!("{r:010}"))
+                                .push_bind("王建国")
+                                .push_bind("wjg")
+                                .push_bind("wangjianguo")
+                                .push_bind("male")
+                                .push_bind(birth)
+                                .push_bind(format!("{r:018}"))
+                                .push_bind(format!("138{r:08}"))
+                                .push_bind("北京市东城区人民路1号")
+                                .push_bind("李芳")
+                                .push_bind("13900000000")
+                                .push_bind(dept)
+                                .push_bind(now)
+                                .push_bind(now);
+                        });
+                        q.build().execute(&mut *tx).await?;
+                        k = to;
+                    }
+                    tx.commit().await?;
+                    i = end;
+                }
+                let r = rate(n, start.elapsed());
+                $pool.execute("DROP TABLE bench_raw_patients").await?;
+                Ok(r)
+            }};
+        }
+        match db {
+            Db::Sqlite(p) => run!(p, Sqlite, false),
+            Db::Pg(p) => run!(p, Postgres, true),
+        }
+    }
+
+    /// Insert `n` observation rows, `rows_per_statement` per INSERT; returns rows/s.
+    pub async fn observations(db: &Db, n: usize, rows_per_statement: usize) -> anyhow::Result<f64> {
+        let now = careloop_store::stored_time(OffsetDateTime::now_utc());
+        let patients: Vec<Uuid> = (0..1000).map(|_| Uuid::now_v7()).collect();
+        macro_rules! run {
+            ($pool:expr, $db:ty, $pg:expr) => {{
+                sqlx::raw_sql(sqlx::AssertSqlSafe(ddl(OBSERVATIONS_DDL, $pg))).execute($pool).await?;
+                let start = Instant::now();
+                let mut i = 0;
+                while i < n {
+                    let end = (i + OBSERVATION_BATCH).min(n);
+                    let mut tx = $pool.begin().await?;
+                    let mut k = i;
+                    while k < end {
+                        let to = (k + rows_per_statement).min(end);
+                        let mut q = QueryBuilder::<$db>::new("INSERT INTO bench_raw_observations (id, patient_id, code, value, unit, effective_at, source, flag, created_at, created_by) ");
+                        q.push_values(k..to, |mut b, r| {
+                            b.push_bind(Uuid::now_v7())
+                                .push_bind(patients[r % patients.len()])
+                                .push_bind("sbp")
+                                .push_bind(120.0 + (r % 40) as f64)
+                                .push_bind("mmHg")
+                                .push_bind(now)
+                                .push_bind("checkup")
+                                .push_bind("normal")
+                                .push_bind(now)
+                                .push_bind(Option::<Uuid>::None);
+                        });
+                        q.build().execute(&mut *tx).await?;
+                        k = to;
+                    }
+                    tx.commit().await?;
+                    i = end;
+                }
+                let r = rate(n, start.elapsed());
+                $pool.execute("DROP TABLE bench_raw_observations").await?;
+                Ok(r)
+            }};
+        }
+        match db {
+            Db::Sqlite(p) => run!(p, Sqlite, false),
+            Db::Pg(p) => run!(p, Postgres, true),
+        }
+    }
 }
