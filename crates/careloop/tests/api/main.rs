@@ -9,6 +9,7 @@
 
 mod admin;
 mod auth;
+mod browser;
 mod errors;
 mod helpers;
 mod observations;
@@ -69,7 +70,22 @@ fn main() {
         ui::forms_without_the_csrf_token_are_refused,
         ui::enrol_form_shows_field_errors_and_creates_patients,
     ];
+    let chrome = browser::chromedriver();
+    if chrome.is_none() {
+        eprintln!(
+            "NOTE: the browser tests are SKIPPED: install chromium and chromium-driver (or set {}).\n",
+            browser::CHROMEDRIVER_ENV
+        );
+    }
     let mut trials = Vec::new();
+    // The pages are the same on both backends, so the browser runs once, on SQLite.
+    for (name, test) in tests![
+        browser::a_nurse_enrols_a_patient_and_records_values_in_chromium,
+        browser::the_patient_list_fits_a_phone_screen,
+    ] {
+        let t = Trial::test(name.clone(), move || helpers::run(Backend::Sqlite, test));
+        trials.push(if chrome.is_some() { t } else { t.with_ignored_flag(true) });
+    }
     for (name, test) in all {
         trials.push(Trial::test(format!("sqlite::{name}"), move || {
             helpers::run(Backend::Sqlite, test)

@@ -274,8 +274,17 @@ struct PatientPage {
 }
 
 impl PatientPage {
-    fn text<'a>(&self, v: &'a Option<String>) -> &'a str {
-        v.as_deref().unwrap_or("")
+    /// A free-text field, or "not recorded" when empty.
+    fn text<'a>(&'a self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().filter(|s| !s.is_empty()).unwrap_or(self.c.t.not_recorded)
+    }
+
+    /// A coded lifestyle answer in words, or "not recorded".
+    fn coded(&self, v: &Option<String>) -> &'static str {
+        match v.as_deref().map(|c| self.c.t.label(c)).filter(|l| !l.is_empty()) {
+            Some(l) => l,
+            None => self.c.t.not_recorded,
+        }
     }
 }
 

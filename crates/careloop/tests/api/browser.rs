@@ -1,0 +1,224 @@
+//! Real-browser checks: headless Chromium driven over WebDriver (chromedriver), clicking
+//! through the pages a nurse uses. Skipped, with a note, when chromedriver is not installed.
+
+use crate::helpers::{PASSWORD, TestApp, id_number};
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const CHROMEDRIVER_ENV: &str = "CARELOOP_CHROMEDRIVER";
+
+/// The chromedriver binary to use, if any.
+pub fn chromedriver() -> Option<String> {
+    let path = std::env::var(CHROMEDRIVER_ENV).unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    std::path::Path::new(&path).exists().then_some(path)
+}
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A WebDriver session on its own chromedriver process.
+struct Browser {
+    driver: Child,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
+
+impl Browser {
+    async fn start(width: u32) -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(chromedriver().unwrap())
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let http = reqwest::Client::new();
+        let root = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if http.get(format!("{root}/status")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let binary = std::env::var("CARELOOP_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ];
+        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        args.push(format!("--window-size={width},900"));
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {"binary": binary, "args": args}}}});
+        let res: Value = http
+            .post(format!("{root}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = res["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {res}"))
+            .to_string();
+        Browser {
+            driver,
+            base: format!("{root}/session/{id}"),
+            http,
+        }
+    }
+
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let req = self.http.request(method, format!("{}{path}", self.base));
+        let req = match body {
+            Some(b) => req.json(&b),
+            None => req,
+        };
+        let text = req.send().await.unwrap().text().await.unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("webdriver {path}: {text}"));
+        assert!(v["value"]["error"].is_null(), "webdriver {path}: {v}");
+        v["value"].clone()
+    }
+
+    async fn go(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("find {css}: {v}"))
+            .to_string()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/clear"), Some(json!({})))
+            .await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{el}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let el = self.find(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({})))
+            .await;
+    }
+
+    async fn source(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/source", None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    async fn url(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    async fn script(&self, js: &str) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": js, "args": []})),
+        )
+        .await
+    }
+
+    async fn close(self) {
+        let _ = self.http.delete(&self.base).send().await;
+    }
+}
+
+pub async fn a_nurse_enrols_a_patient_and_records_values_in_chromium(app: TestApp) {
+    app.admin_and_nurse().await;
+    let b = Browser::start(1280).await;
+    b.go(&app.url("/patients")).await;
+    assert!(
+        b.url().await.ends_with("/login"),
+        "unauthenticated users land on the login page"
+    );
+    b.type_into("input[name=username]", "nurse.wang").await;
+    b.type_into("input[name=password]", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    assert!(b.url().await.ends_with("/patients"), "logged in: {}", b.url().await);
+
+    b.click("a.button.primary").await;
+    b.type_into("input[name=name]", "张三丰").await;
+    b.type_into("input[name=id_number]", "110105194912310021").await;
+    b.type_into("input[name=phone]", "13812345678").await;
+    b.click("form.card button[type=submit]").await;
+    let page = b.source().await;
+    assert!(
+        page.contains("身份证号码校验位错误"),
+        "the browser shows the field error"
+    );
+    assert!(page.contains("value=\"张三丰\""), "what was typed is kept");
+    b.type_into("input[name=id_number]", "11010519491231002X").await;
+    b.click("form.card button[type=submit]").await;
+    assert!(b.url().await.contains("/patients/"), "enrolled and on the patient page");
+    assert!(
+        b.source().await.contains("1949-12-31"),
+        "birth date derived from the ID number"
+    );
+
+    b.type_into("#observations input[name=value]", "180").await;
+    b.click("#observations button[type=submit]").await;
+    let page = b.source().await;
+    assert!(page.contains("class=\"abnormal\"") && page.contains("偏高"));
+    b.close().await;
+}
+
+pub async fn the_patient_list_fits_a_phone_screen(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    for i in 0..3 {
+        app.enrol(&nurse, json!({"name": format!("欧阳娜娜{i}"), "id_number": id_number("1950-01-01", false, i), "phone": "13812345678",
+            "address": "上海市浦东新区世纪大道一百号某某小区十二号楼三单元"})).await;
+    }
+    let b = Browser::start(360).await;
+    b.go(&app.url("/login")).await;
+    b.type_into("input[name=username]", "nurse.wang").await;
+    b.type_into("input[name=password]", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    let overflow = b
+        .script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        .await;
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "no horizontal scrolling at 360 px: {overflow}"
+    );
+    b.close().await;
+}
