@@ -310,6 +310,22 @@ pub fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_database_name_is_replaced_and_the_query_kept() {
+        assert_eq!(
+            super::with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::with_database("postgres://u@h/db?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert_eq!(super::with_database("postgres://u@h", "x"), "postgres://u@h/x");
+    }
+}
+
 /// The baselines, into scratch tables with the same columns and indexes as the real ones,
 /// committed every batch: one prepared single-row INSERT executed per row (`rows_per_statement`
 /// 1), and a prepared multi-row INSERT (`rows_per_statement` > 1), the fastest plain way.

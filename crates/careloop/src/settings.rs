@@ -136,6 +136,13 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_is_valid() {
+        let s: Settings = toml::from_str(include_str!("../../../careloop.example.toml")).unwrap();
+        s.validate().unwrap();
+        assert_eq!(s.addr, Settings::default().addr);
+    }
+
+    #[test]
     fn unknown_keys_are_rejected() {
         assert!(toml::from_str::<Settings>("adr = \"x\"").is_err());
     }

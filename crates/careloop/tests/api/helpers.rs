@@ -106,20 +106,6 @@ async fn fresh_database(backend: Backend) -> Result<(String, Cleanup), Failed> {
     }
 }
 
-/// `postgres://u@h:5432/postgres?x=y` with the database name replaced.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_part = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{host_part}/{name}?{q}"),
-        None => format!("{host_part}/{name}"),
-    }
-}
-
 async fn teardown(cleanup: Cleanup) {
     match cleanup {
         Cleanup::Dir(dir) => {
