@@ -99,7 +99,7 @@ async fn fresh_database(backend: Backend) -> Result<(String, Cleanup), Failed> {
                 .await?;
             let _ = sqlx::Connection::close(conn).await;
             Ok((
-                with_database(&admin_url, &name),
+                careloop::bench::with_database(&admin_url, &name),
                 Cleanup::PgDatabase { admin_url, name },
             ))
         }
