@@ -56,5 +56,6 @@ pub async fn load_patients(db: &Db, n: usize, seed: u64, now: OffsetDateTime) ->
             observations::record_observations(db, &cli, chunk, now).await?;
         }
     }
+    db.optimize().await?;
     Ok(())
 }

@@ -71,7 +71,12 @@ impl Db {
     /// Apply the migrations of this backend that have not run yet.
     pub async fn migrate(&self) -> Result<()> {
         match self {
-            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Db::Sqlite(p) => {
+                sqlx::migrate!("./migrations/sqlite").run(p).await?;
+                // Gathers statistics for tables that lack or have stale ones (SQLite's advice
+                // for long-lived connections); cheap when nothing changed.
+                sqlx::raw_sql("PRAGMA optimize=0x10002").execute(p).await?;
+            }
             Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
@@ -94,6 +99,20 @@ impl Db {
             Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
             Db::Pg(p) => Tx::Pg(p.begin().await?),
         })
+    }
+
+    /// Refresh the query planner's statistics. Run after bulk loads: without statistics
+    /// SQLite may scan a whole department instead of using the name index.
+    pub async fn optimize(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(p) => {
+                sqlx::raw_sql("ANALYZE").execute(p).await?;
+            }
+            Db::Pg(p) => {
+                sqlx::raw_sql("ANALYZE").execute(p).await?;
+            }
+        }
+        Ok(())
     }
 
     pub async fn ping(&self) -> Result<()> {
