@@ -145,9 +145,7 @@ async fn run_backend(backend: &'static str, db: &Db, data: &Population, args: &B
     println!("observations via service:  {:>10.0} rows/s", observation_rate);
 
     let rows = raw::patient_rows(&data.patients);
-    let raw_patient_row = raw::patients(db, &rows, 1)
-        .await
-        .context("raw patient insert")?;
+    let raw_patient_row = raw::patients(db, &rows, 1).await.context("raw patient insert")?;
     let raw_patient_rate = raw::patients(db, &rows, PATIENT_BATCH)
         .await
         .context("raw patient insert")?;
@@ -168,6 +166,7 @@ async fn run_backend(backend: &'static str, db: &Db, data: &Population, args: &B
 
     // As after any bulk load (the demo loader does the same), refresh planner statistics.
     db.optimize().await?;
+    println!("search as admin (all patients):");
     let search_admin = search_latency(db, &cli, data, args.searches).await?;
     let nurse = careloop_domain::access::Actor {
         role: careloop_domain::staff::Role::Nurse,
@@ -178,6 +177,7 @@ async fn run_backend(backend: &'static str, db: &Db, data: &Population, args: &B
             .map(|d| d.id),
         ..cli_actor()
     };
+    println!("search as a nurse (one department):");
     let search_department = search_latency(db, &nurse, data, args.searches).await?;
     println!(
         "search (all patients):     p50 {:?}  p99 {:?}",
@@ -206,26 +206,36 @@ fn rate(rows: usize, elapsed: Duration) -> f64 {
     rows as f64 / elapsed.as_secs_f64().max(1e-9)
 }
 
+/// The kinds of search nurses type, in the order they are cycled through.
+const SEARCH_KINDS: [&str; 5] = [
+    "name prefix",
+    "pinyin initials",
+    "phone prefix",
+    "ID number",
+    "no query (first page)",
+];
+
 /// Time searches of the kinds nurses type: a name prefix, pinyin initials, a phone prefix, a
 /// full ID number and the unfiltered first page, each through the service call (page query,
-/// count, audit row, commit).
+/// count, audit row, commit). Returns overall p50/p99 and prints them per kind.
 async fn search_latency(
     db: &Db,
     actor: &careloop_domain::access::Actor,
     data: &Population,
     n: usize,
 ) -> anyhow::Result<(Duration, Duration)> {
-    let mut times = Vec::with_capacity(n);
+    let mut all = Vec::with_capacity(n);
+    let mut by_kind: Vec<Vec<Duration>> = vec![Vec::new(); SEARCH_KINDS.len()];
     let len = data.patients.len().max(1);
     for i in 0..n {
         let p = &data.patients[(i * 7919) % len];
         let name = p.name.clone().unwrap_or_default();
-        let q = match i % 5 {
+        let kind = i % SEARCH_KINDS.len();
+        let q = match kind {
             0 => name.chars().take(2).collect::<String>(),
             1 => careloop_text::pinyin_initials(&name),
             2 => p.phone.clone().unwrap_or_default().chars().take(7).collect(),
             3 => p.id_number.clone().unwrap_or_default(),
-            // The list as it first opens: no query, newest first, with the total.
             _ => String::new(),
         };
         let start = Instant::now();
@@ -238,8 +248,18 @@ async fn search_latency(
             OffsetDateTime::now_utc(),
         )
         .await?;
-        times.push(start.elapsed());
+        let t = start.elapsed();
+        all.push(t);
+        by_kind[kind].push(t);
     }
+    for (kind, times) in SEARCH_KINDS.iter().zip(&mut by_kind) {
+        let (p50, p99) = percentiles(times);
+        println!("    {kind:<24} p50 {:>7.2} ms  p99 {:>7.2} ms", ms(p50), ms(p99));
+    }
+    Ok(percentiles(&mut all))
+}
+
+fn percentiles(times: &mut [Duration]) -> (Duration, Duration) {
     times.sort_unstable();
     let at = |q: f64| {
         times
@@ -247,7 +267,7 @@ async fn search_latency(
             .copied()
             .unwrap_or_default()
     };
-    Ok((at(0.50), at(0.99)))
+    (at(0.50), at(0.99))
 }
 
 fn print_reports(reports: &[Report]) {
@@ -468,7 +488,11 @@ mod raw {
 
     /// Insert the same observations the service stored (patient, code, value, time as given),
     /// `rows_per_statement` per INSERT; returns rows/s.
-    pub async fn observations(db: &Db, entries: &[(Uuid, ObservationInput)], rows_per_statement: usize) -> anyhow::Result<f64> {
+    pub async fn observations(
+        db: &Db,
+        entries: &[(Uuid, ObservationInput)],
+        rows_per_statement: usize,
+    ) -> anyhow::Result<f64> {
         let n = entries.len();
         let now = careloop_store::stored_time(OffsetDateTime::now_utc());
         macro_rules! run {

@@ -108,8 +108,9 @@ impl Db {
             Db::Sqlite(p) => {
                 sqlx::raw_sql("ANALYZE").execute(p).await?;
             }
+            // VACUUM also sets the visibility map, so counts can use index-only scans.
             Db::Pg(p) => {
-                sqlx::raw_sql("ANALYZE").execute(p).await?;
+                sqlx::raw_sql("VACUUM (ANALYZE)").execute(p).await?;
             }
         }
         Ok(())

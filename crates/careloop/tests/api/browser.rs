@@ -141,6 +141,20 @@ impl Browser {
             .to_string()
     }
 
+    /// The page source once it contains every one of `needles` (form submissions navigate
+    /// asynchronously), or the last source seen after five seconds.
+    async fn source_with(&self, needles: &[&str]) -> String {
+        let mut page = String::new();
+        for _ in 0..50 {
+            page = self.source().await;
+            if needles.iter().all(|n| page.contains(n)) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        page
+    }
+
     async fn url(&self) -> String {
         self.cmd(reqwest::Method::GET, "/url", None)
             .await
@@ -174,6 +188,7 @@ pub async fn a_nurse_enrols_a_patient_and_records_values_in_chromium(app: TestAp
     b.type_into("input[name=username]", "nurse.wang").await;
     b.type_into("input[name=password]", PASSWORD).await;
     b.click("button[type=submit]").await;
+    b.source_with(&["退出登录"]).await;
     assert!(b.url().await.ends_with("/patients"), "logged in: {}", b.url().await);
 
     b.click("a.button.primary").await;
@@ -197,8 +212,11 @@ pub async fn a_nurse_enrols_a_patient_and_records_values_in_chromium(app: TestAp
 
     b.type_into("#observations input[name=value]", "180").await;
     b.click("#observations button[type=submit]").await;
-    let page = b.source().await;
-    assert!(page.contains("class=\"abnormal\"") && page.contains("偏高"));
+    let page = b.source_with(&["class=\"abnormal\"", "偏高"]).await;
+    assert!(
+        page.contains("class=\"abnormal\"") && page.contains("偏高"),
+        "the new value is shown as abnormal with a word"
+    );
     b.close().await;
 }
 
@@ -213,6 +231,7 @@ pub async fn the_patient_list_fits_a_phone_screen(app: TestApp) {
     b.type_into("input[name=username]", "nurse.wang").await;
     b.type_into("input[name=password]", PASSWORD).await;
     b.click("button[type=submit]").await;
+    b.source_with(&["欧阳娜娜2"]).await;
     let overflow = b
         .script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         .await;
