@@ -145,8 +145,13 @@ async fn run_backend(backend: &'static str, db: &Db, data: &Population, args: &B
     println!("observations via service:  {:>10.0} rows/s", observation_rate);
 
     let rows = raw::patient_rows(&data.patients);
-    let raw_patient_row = raw::patients(db, &rows, 1).await.context("raw patient insert")?;
-    let raw_patient_rate = raw::patients(db, &rows, PATIENT_BATCH)
+    let dept = staff::list_departments(db)
+        .await?
+        .first()
+        .map(|d| d.id)
+        .context("no department")?;
+    let raw_patient_row = raw::patients(db, &rows, dept, 1).await.context("raw patient insert")?;
+    let raw_patient_rate = raw::patients(db, &rows, dept, PATIENT_BATCH)
         .await
         .context("raw patient insert")?;
     println!(
@@ -359,7 +364,9 @@ mod tests {
     }
 }
 
-/// The baselines, into scratch tables with the same columns and indexes as the real ones,
+/// The baselines, into scratch tables with the same columns, indexes and foreign keys as the
+/// real ones (on PostgreSQL each foreign-key check locks the referenced row, a large share of
+/// the cost),
 /// committed every batch: one prepared single-row INSERT executed per row (`rows_per_statement`
 /// 1), and a prepared multi-row INSERT (`rows_per_statement` > 1), the fastest plain way.
 mod raw {
@@ -372,13 +379,13 @@ mod raw {
     use time::{Date, OffsetDateTime};
     use uuid::Uuid;
 
-    const PATIENTS_DDL: &str = "CREATE TABLE bench_raw_patients (id {uuid} PRIMARY KEY, card_number TEXT NOT NULL UNIQUE, name TEXT NOT NULL, name_initials TEXT NOT NULL, name_pinyin TEXT NOT NULL, sex TEXT NOT NULL, birth_date {date} NOT NULL, id_number TEXT UNIQUE, phone TEXT NOT NULL, address TEXT, emergency_contact_name TEXT, emergency_contact_phone TEXT, department_id {uuid} NOT NULL, created_at {ts} NOT NULL, updated_at {ts} NOT NULL);
+    const PATIENTS_DDL: &str = "CREATE TABLE bench_raw_patients (id {uuid} PRIMARY KEY, card_number TEXT NOT NULL UNIQUE, name TEXT NOT NULL, name_initials TEXT NOT NULL, name_pinyin TEXT NOT NULL, sex TEXT NOT NULL, birth_date {date} NOT NULL, id_number TEXT UNIQUE, phone TEXT NOT NULL, address TEXT, emergency_contact_name TEXT, emergency_contact_phone TEXT, department_id {uuid} NOT NULL REFERENCES departments (id), created_at {ts} NOT NULL, updated_at {ts} NOT NULL);
         CREATE INDEX bench_raw_patients_department ON bench_raw_patients (department_id, id);
         CREATE INDEX bench_raw_patients_name ON bench_raw_patients (name);
         CREATE INDEX bench_raw_patients_initials ON bench_raw_patients (name_initials);
         CREATE INDEX bench_raw_patients_pinyin ON bench_raw_patients (name_pinyin);
         CREATE INDEX bench_raw_patients_phone ON bench_raw_patients (phone);";
-    const OBSERVATIONS_DDL: &str = "CREATE TABLE bench_raw_observations (id {uuid} PRIMARY KEY, patient_id {uuid} NOT NULL, code TEXT NOT NULL, value {real} NOT NULL, unit TEXT NOT NULL, effective_at {ts} NOT NULL, source TEXT NOT NULL, flag TEXT NOT NULL, created_at {ts} NOT NULL, created_by {uuid});
+    const OBSERVATIONS_DDL: &str = "CREATE TABLE bench_raw_observations (id {uuid} PRIMARY KEY, patient_id {uuid} NOT NULL REFERENCES patients (id), code TEXT NOT NULL, value {real} NOT NULL, unit TEXT NOT NULL, effective_at {ts} NOT NULL, source TEXT NOT NULL, flag TEXT NOT NULL, created_at {ts} NOT NULL, created_by {uuid});
         CREATE INDEX bench_raw_observations_patient_code ON bench_raw_observations (patient_id, code, effective_at);";
 
     fn ddl(template: &str, pg: bool) -> String {
@@ -434,11 +441,11 @@ mod raw {
             .collect()
     }
 
-    /// Insert the patient rows, `rows_per_statement` per INSERT; returns rows/s.
-    pub async fn patients(db: &Db, rows: &[PatientRow], rows_per_statement: usize) -> anyhow::Result<f64> {
+    /// Insert the patient rows into department `dept`, `rows_per_statement` per INSERT;
+    /// returns rows/s.
+    pub async fn patients(db: &Db, rows: &[PatientRow], dept: Uuid, rows_per_statement: usize) -> anyhow::Result<f64> {
         let n = rows.len();
         let now = careloop_store::stored_time(OffsetDateTime::now_utc());
-        let dept = Uuid::now_v7();
         macro_rules! run {
             ($pool:expr, $db:ty, $pg:expr) => {{
                 sqlx::raw_sql(sqlx::AssertSqlSafe(ddl(PATIENTS_DDL, $pg))).execute($pool).await?;

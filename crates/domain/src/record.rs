@@ -10,8 +10,10 @@ pub const SMOKING: &[&str] = &["never", "former", "current"];
 pub const ALCOHOL: &[&str] = &["never", "occasional", "regular", "heavy"];
 pub const EXERCISE: &[&str] = &["none", "occasional", "regular", "daily"];
 
-/// The health record as stored and as accepted from a form or the API.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// The health record as stored and as accepted from a form or the API. Lifestyle codes:
+/// `smoking` never/former/current, `alcohol` never/occasional/regular/heavy, `exercise`
+/// none/occasional/regular/daily.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HealthRecord {
     pub past_history: Option<String>,
     pub family_history: Option<String>,

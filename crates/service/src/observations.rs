@@ -37,15 +37,23 @@ pub struct ObservationView {
     pub reference_range: Option<String>,
 }
 
-fn view(o: ObservationRow, sex: Sex) -> ObservationView {
+/// Reference-range labels by indicator code and sex, formatted once per batch rather than
+/// once per row (a bulk import returns a million views).
+type Labels = HashMap<(String, Sex), Option<String>>;
+
+fn view(o: ObservationRow, sex: Sex, labels: &mut Labels) -> ObservationView {
     let indicator = lookup(&o.code);
     let flag = Flag::parse(&o.flag);
+    let reference_range = labels
+        .entry((o.code.clone(), sex))
+        .or_insert_with(|| indicator.and_then(|i| i.reference.for_sex(sex)).map(|r| r.label()))
+        .clone();
     ObservationView {
         id: o.id,
         patient_id: o.patient_id,
         loinc: indicator.and_then(|i| i.loinc).map(str::to_string),
         name: indicator.map_or_else(|| o.code.clone(), |i| i.name_zh.to_string()),
-        reference_range: indicator.and_then(|i| i.reference.for_sex(sex)).map(|r| r.label()),
+        reference_range,
         code: o.code,
         value: o.value,
         unit: o.unit,
@@ -118,11 +126,12 @@ pub async fn record_observations(
         .collect();
     audit::insert_many(&mut tx, &events).await?;
     tx.commit().await?;
+    let mut labels = Labels::new();
     Ok(rows
         .into_iter()
         .map(|r| {
             let s = sex(&briefs[&r.patient_id].sex);
-            view(r, s)
+            view(r, s, &mut labels)
         })
         .collect())
 }
@@ -162,5 +171,6 @@ pub async fn list_observations(
     .await?;
     tx.commit().await?;
     let s = sex(&p.sex);
-    Ok(rows.into_iter().map(|r| view(r, s)).collect())
+    let mut labels = Labels::new();
+    Ok(rows.into_iter().map(|r| view(r, s, &mut labels)).collect())
 }

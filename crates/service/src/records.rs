@@ -16,45 +16,14 @@ use uuid::Uuid;
 pub struct HealthRecordView {
     #[serde(flatten)]
     #[schema(inline)]
-    pub record: HealthRecordFields,
+    pub record: HealthRecord,
     #[serde(with = "time::serde::rfc3339::option")]
     pub updated_at: Option<OffsetDateTime>,
 }
 
-/// The record's fields; lifestyle codes are `smoking`: never/former/current, `alcohol`:
-/// never/occasional/regular/heavy, `exercise`: none/occasional/regular/daily.
-#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct HealthRecordFields {
-    pub past_history: Option<String>,
-    pub family_history: Option<String>,
-    pub allergies: Option<String>,
-    pub medications: Option<String>,
-    pub smoking: Option<String>,
-    pub alcohol: Option<String>,
-    pub exercise: Option<String>,
-    pub diet: Option<String>,
-    pub sleep: Option<String>,
-}
-
-impl From<HealthRecordFields> for HealthRecord {
-    fn from(f: HealthRecordFields) -> Self {
-        HealthRecord {
-            past_history: f.past_history,
-            family_history: f.family_history,
-            allergies: f.allergies,
-            medications: f.medications,
-            smoking: f.smoking,
-            alcohol: f.alcohol,
-            exercise: f.exercise,
-            diet: f.diet,
-            sleep: f.sleep,
-        }
-    }
-}
-
 fn view(r: HealthRecordRow) -> HealthRecordView {
     HealthRecordView {
-        record: HealthRecordFields {
+        record: HealthRecord {
             past_history: r.past_history,
             family_history: r.family_history,
             allergies: r.allergies,
@@ -88,10 +57,10 @@ pub async fn save_health_record(
     db: &Db,
     actor: &Actor,
     patient_id: Uuid,
-    input: HealthRecordFields,
+    input: HealthRecord,
     now: OffsetDateTime,
 ) -> Result<HealthRecordView> {
-    let r = HealthRecord::from(input).validated()?;
+    let r = input.validated()?;
     let row = HealthRecordRow {
         past_history: r.past_history,
         family_history: r.family_history,

@@ -12,11 +12,11 @@
 //!   HbA1c from mean glucose by the ADAG relation (Nathan DM et al., *Diabetes Care*
 //!   2008;31:1473: eAG mg/dL = 28.7 × A1c − 46.7).
 
-use crate::records::HealthRecordFields;
 use careloop_domain::id_number::check_digit;
 use careloop_domain::indicator::ObservationInput;
 use careloop_domain::patient::PatientInput;
 use careloop_domain::record::DiagnosisInput;
+use careloop_domain::record::HealthRecord;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashSet;
@@ -110,7 +110,7 @@ const AGE_BANDS: &[(i32, i32, f64, f64, f64)] = &[
 #[derive(Debug, Clone)]
 pub struct SynthPatient {
     pub input: PatientInput,
-    pub record: HealthRecordFields,
+    pub record: HealthRecord,
     pub diagnoses: Vec<DiagnosisInput>,
     /// Annual check-up observations, oldest first.
     pub observations: Vec<ObservationInput>,
@@ -255,7 +255,7 @@ impl Generator {
                 self.today - Duration::days(self.rng.random_range(400..4000)),
             ));
         }
-        let record = HealthRecordFields {
+        let record = HealthRecord {
             past_history: Some(
                 if htn || dm {
                     "慢性病随访管理中"

@@ -7,7 +7,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use careloop_domain::record::DiagnosisInput;
-use careloop_service::records::{self, DiagnosisView, HealthRecordFields, HealthRecordView};
+use careloop_domain::record::HealthRecord;
+use careloop_service::records::{self, DiagnosisView, HealthRecordView};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -24,13 +25,13 @@ pub async fn get_record(
 }
 
 /// Replace the health record as a whole.
-#[utoipa::path(put, path = "/api/v1/patients/{id}/health-record", tag = "records", request_body = HealthRecordFields, security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/patients/{id}/health-record", tag = "records", request_body = HealthRecord, security(("bearer" = [])),
     responses((status = 200, body = HealthRecordView), (status = 422, body = ErrorBody)))]
 pub async fn put_record(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
     Path(id): Path<Uuid>,
-    ApiJson(body): ApiJson<HealthRecordFields>,
+    ApiJson(body): ApiJson<HealthRecord>,
 ) -> Result<Json<HealthRecordView>, ApiError> {
     Ok(Json(
         records::save_health_record(&s.db, &who.actor, id, body, OffsetDateTime::now_utc()).await?,

@@ -11,9 +11,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use careloop_domain::indicator::{CATALOGUE, Indicator, ObservationInput};
 use careloop_domain::patient::PatientInput;
 use careloop_domain::record::DiagnosisInput;
+use careloop_domain::record::HealthRecord;
 use careloop_service::observations::ObservationView;
 use careloop_service::patients::{CHINA, PatientDetail, PatientSummary};
-use careloop_service::records::{DiagnosisView, HealthRecordFields};
+use careloop_service::records::DiagnosisView;
 use careloop_service::staff::DepartmentView;
 use careloop_service::{Page, ServiceError, observations, patients, records, staff};
 use serde::Deserialize;
@@ -265,7 +266,7 @@ struct ObsRow {
 struct PatientPage {
     c: Chrome,
     p: PatientDetail,
-    record: HealthRecordFields,
+    record: HealthRecord,
     diagnoses: Vec<DiagnosisView>,
     observations: Vec<ObsRow>,
     catalogue: &'static [Indicator],
@@ -427,7 +428,7 @@ struct RecordForm {
     c: Chrome,
     id: Uuid,
     name: String,
-    r: HealthRecordFields,
+    r: HealthRecord,
     errors: FormErrors,
 }
 
@@ -479,7 +480,7 @@ pub async fn record_form(State(s): State<AppState>, u: UiUser, Path(id): Path<Uu
 pub struct RecordFormData {
     csrf: String,
     #[serde(flatten)]
-    r: HealthRecordFields,
+    r: HealthRecord,
 }
 
 pub async fn save_record(
