@@ -119,7 +119,7 @@ async fn run_backend(backend: &'static str, db: &Db, data: &Population, args: &B
     let now = OffsetDateTime::now_utc();
     let cli = cli_actor();
     for (code, name) in DEPARTMENTS {
-        staff::create_department(db, &cli, code, name, now).await?;
+        staff::create_department(db, &cli, code, name, None, now).await?;
     }
 
     let start = Instant::now();

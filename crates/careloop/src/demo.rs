@@ -4,7 +4,7 @@
 
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::staff::{self, NewUserInput, cli_actor};
-use careloop_service::synth::{DEMO_PASSWORD, DEPARTMENTS, Generator, STAFF};
+use careloop_service::synth::{DEMO_ORGANISATION, DEMO_PASSWORD, DEPARTMENTS, Generator, STAFF};
 use careloop_service::{observations, patients, records};
 use careloop_store::Db;
 use time::OffsetDateTime;
@@ -17,8 +17,10 @@ pub async fn is_loaded(db: &Db) -> anyhow::Result<bool> {
 
 pub async fn load_organisation(db: &Db, now: OffsetDateTime) -> anyhow::Result<()> {
     let cli = cli_actor();
+    let (org_code, org_name) = DEMO_ORGANISATION;
+    staff::create_organisation(db, &cli, org_code, org_name, now).await?;
     for (code, name) in DEPARTMENTS {
-        staff::create_department(db, &cli, code, name, now).await?;
+        staff::create_department(db, &cli, code, name, Some(org_code), now).await?;
     }
     for (username, display, role, dept) in STAFF {
         let input = NewUserInput {

@@ -46,6 +46,11 @@ enum Command {
         #[command(subcommand)]
         command: DepartmentCommand,
     },
+    /// Manage organisations.
+    Organisation {
+        #[command(subcommand)]
+        command: OrganisationCommand,
+    },
     /// Measure import and search speed against the raw speed of the same database.
     Bench(bench::BenchArgs),
 }
@@ -72,6 +77,20 @@ enum UserCommand {
 #[derive(Subcommand)]
 enum DepartmentCommand {
     /// Add a department.
+    Add {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// Organisation code (default: the installation's default organisation).
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrganisationCommand {
+    /// Add an organisation (hospital or centre of a medical alliance).
     Add {
         #[arg(long)]
         code: String,
@@ -135,11 +154,26 @@ async fn main() -> anyhow::Result<()> {
             println!("Created user {} ({}).", u.username, u.role);
             Ok(())
         }
-        Command::Department {
-            command: DepartmentCommand::Add { code, name },
+        Command::Organisation {
+            command: OrganisationCommand::Add { code, name },
         } => {
             let db = open_db(&settings).await?;
-            let d = staff::create_department(&db, &cli_actor(), &code, &name, now)
+            let o = staff::create_organisation(&db, &cli_actor(), &code, &name, now)
+                .await
+                .map_err(explain)?;
+            println!("Created organisation {} ({}).", o.code, o.name);
+            Ok(())
+        }
+        Command::Department {
+            command:
+                DepartmentCommand::Add {
+                    code,
+                    name,
+                    organisation,
+                },
+        } => {
+            let db = open_db(&settings).await?;
+            let d = staff::create_department(&db, &cli_actor(), &code, &name, organisation.as_deref(), now)
                 .await
                 .map_err(explain)?;
             println!("Created department {} ({}).", d.code, d.name);

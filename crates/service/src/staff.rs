@@ -7,6 +7,7 @@ use careloop_domain::access::Actor;
 use careloop_domain::staff::{DepartmentCode, Role, check_password_policy, parse_department_name, parse_username};
 use careloop_domain::{FieldError, patient::optional_text};
 use careloop_store::departments::{self, Department};
+use careloop_store::organisations::{self, Organisation};
 use careloop_store::users::{self, User};
 use careloop_store::{Db, Tx};
 use serde::{Deserialize, Serialize};
@@ -32,39 +33,101 @@ fn require_admin(actor: &Actor) -> Result<()> {
     }
 }
 
+/// The organisation used when none is named: the one every installation starts with.
+pub const DEFAULT_ORGANISATION: &str = "default";
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct DepartmentView {
+pub struct OrganisationView {
     pub id: Uuid,
     pub code: String,
     pub name: String,
 }
 
-impl From<Department> for DepartmentView {
-    fn from(d: Department) -> Self {
-        DepartmentView {
-            id: d.id,
-            code: d.code,
-            name: d.name,
+impl From<Organisation> for OrganisationView {
+    fn from(o: Organisation) -> Self {
+        OrganisationView {
+            id: o.id,
+            code: o.code,
+            name: o.name,
         }
     }
 }
 
-pub async fn create_department(
+/// Add an organisation (a hospital or centre of a medical alliance).
+pub async fn create_organisation(
     db: &Db,
     actor: &Actor,
     code: &str,
     name: &str,
     now: OffsetDateTime,
-) -> Result<DepartmentView> {
+) -> Result<OrganisationView> {
     require_admin(actor)?;
     let code = DepartmentCode::parse(code).map_err(|e| e.at("code"))?;
-    let d = Department {
+    let o = Organisation {
         id: Uuid::now_v7(),
         code: code.as_str().into(),
         name: parse_department_name(name)?,
         created_at: now,
     };
     let mut tx = db.begin().await?;
+    organisations::insert(&mut tx, &o).await?;
+    record(
+        &mut tx,
+        event(actor, "organisation.create", None, Some(o.id.to_string()), now),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(o.into())
+}
+
+pub async fn list_organisations(db: &Db) -> Result<Vec<OrganisationView>> {
+    let mut tx = db.begin_read().await?;
+    let list = organisations::list(&mut tx).await?;
+    tx.commit().await?;
+    Ok(list.into_iter().map(Into::into).collect())
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DepartmentView {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    /// The code of the organisation the department belongs to.
+    pub organisation: String,
+}
+
+/// Add a department to `organisation` (by code; the default organisation when `None`).
+pub async fn create_department(
+    db: &Db,
+    actor: &Actor,
+    code: &str,
+    name: &str,
+    organisation: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<DepartmentView> {
+    require_admin(actor)?;
+    let code = DepartmentCode::parse(code).map_err(|e| e.at("code"))?;
+    let name = parse_department_name(name)?;
+    let org_code = organisation
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .unwrap_or(DEFAULT_ORGANISATION);
+    let mut tx = db.begin().await?;
+    let org = organisations::find_by_code(&mut tx, org_code).await?.ok_or_else(|| {
+        ServiceError::Invalid(FieldError::new(
+            "organisation",
+            "organisation_unknown",
+            "no organisation has this code",
+            "机构不存在",
+        ))
+    })?;
+    let d = Department {
+        id: Uuid::now_v7(),
+        code: code.as_str().into(),
+        name,
+        organisation_id: org.id,
+        created_at: now,
+    };
     departments::insert(&mut tx, &d).await?;
     record(
         &mut tx,
@@ -72,15 +135,33 @@ pub async fn create_department(
     )
     .await?;
     tx.commit().await?;
-    Ok(d.into())
+    Ok(DepartmentView {
+        id: d.id,
+        code: d.code,
+        name: d.name,
+        organisation: org.code,
+    })
 }
 
 /// Every staff member may list departments (forms need them).
 pub async fn list_departments(db: &Db) -> Result<Vec<DepartmentView>> {
     let mut tx = db.begin_read().await?;
     let list = departments::list(&mut tx).await?;
+    let orgs = organisations::list(&mut tx).await?;
     tx.commit().await?;
-    Ok(list.into_iter().map(Into::into).collect())
+    Ok(list
+        .into_iter()
+        .map(|d| DepartmentView {
+            organisation: orgs
+                .iter()
+                .find(|o| o.id == d.organisation_id)
+                .map(|o| o.code.clone())
+                .unwrap_or_default(),
+            id: d.id,
+            code: d.code,
+            name: d.name,
+        })
+        .collect())
 }
 
 pub(crate) async fn department_by_code(tx: &mut Tx, code: &DepartmentCode) -> Result<Department> {

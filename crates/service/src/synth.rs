@@ -22,6 +22,9 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::HashSet;
 use time::{Date, Duration, OffsetDateTime, Time};
 
+/// The demo organisation (code, name).
+pub const DEMO_ORGANISATION: (&str, &str) = ("demo", "CareLoop 示范医院");
+
 /// Departments of the demo hospital and community centre.
 pub const DEPARTMENTS: [(&str, &str); 5] = [
     ("cardio", "心血管内科"),

@@ -10,10 +10,11 @@ pub struct Department {
     pub id: Uuid,
     pub code: String,
     pub name: String,
+    pub organisation_id: Uuid,
     pub created_at: OffsetDateTime,
 }
 
-const COLUMNS: [&str; 4] = ["id", "code", "name", "created_at"];
+const COLUMNS: [&str; 5] = ["id", "code", "name", "organisation_id", "created_at"];
 
 pub async fn insert(tx: &mut Tx, d: &Department) -> Result<()> {
     let stmt = Query::insert()
@@ -23,6 +24,7 @@ pub async fn insert(tx: &mut Tx, d: &Department) -> Result<()> {
             d.id.into(),
             d.code.clone().into(),
             d.name.clone().into(),
+            d.organisation_id.into(),
             crate::stored_time(d.created_at).into(),
         ])
         .to_owned();

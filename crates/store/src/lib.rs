@@ -13,6 +13,7 @@ pub mod departments;
 pub mod diagnoses;
 pub mod health_records;
 pub mod observations;
+pub mod organisations;
 pub mod patients;
 pub mod sessions;
 pub mod users;

@@ -80,6 +80,14 @@ pub async fn clinical_staff_cannot_administer(app: TestApp) {
     }
     let (status, _) = app.get(Some(&nurse), "/api/v1/departments").await;
     assert_eq!(status, StatusCode::OK, "everyone may list departments");
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            "/api/v1/organisations",
+            &json!({"code": "x", "name": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 pub async fn every_read_and_write_of_a_patient_is_audited(app: TestApp) {
@@ -206,5 +214,32 @@ pub async fn the_demo_population_loads_and_is_searchable(app: TestApp) {
             .unwrap()
             .iter()
             .all(|p| p["department"] == "cardio")
+    );
+}
+
+pub async fn departments_must_belong_to_an_existing_organisation(app: TestApp) {
+    use careloop_store::departments::{self, Department};
+    let mut tx = app.db.begin().await.unwrap();
+    let orphan = Department {
+        id: uuid::Uuid::now_v7(),
+        code: "orphan".into(),
+        name: "无主科室".into(),
+        organisation_id: uuid::Uuid::now_v7(),
+        created_at: crate::helpers::now(),
+    };
+    assert!(
+        departments::insert(&mut tx, &orphan).await.is_err(),
+        "the database refuses an unknown organisation"
+    );
+    drop(tx);
+    let mut tx = app.db.begin().await.unwrap();
+    let ok = Department {
+        organisation_id: careloop_store::organisations::DEFAULT_ID,
+        ..orphan
+    };
+    departments::insert(&mut tx, &ok).await.unwrap();
+    assert!(
+        tx.execute_raw("DELETE FROM organisations").await.is_err(),
+        "an organisation in use cannot be deleted"
     );
 }

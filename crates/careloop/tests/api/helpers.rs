@@ -142,7 +142,7 @@ impl TestApp {
 
     /// Create a department directly through the service layer (as `careloop department add`).
     pub async fn department(&self, code: &str) {
-        staff::create_department(&self.db, &cli_actor(), code, &format!("{code} 科"), now())
+        staff::create_department(&self.db, &cli_actor(), code, &format!("{code} 科"), None, now())
             .await
             .unwrap();
     }

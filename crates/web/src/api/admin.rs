@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use careloop_service::audit::{self, AuditEventView};
-use careloop_service::staff::{self, DepartmentView, NewUserInput, UserPatch, UserView};
+use careloop_service::staff::{self, DepartmentView, NewUserInput, OrganisationView, UserPatch, UserView};
 use careloop_service::{Page, ServiceError};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -25,6 +25,8 @@ pub async fn list_departments(
 pub struct NewDepartment {
     code: String,
     name: String,
+    /// Organisation code; the default organisation when left out.
+    organisation: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/departments", tag = "admin", request_body = NewDepartment, security(("bearer" = [])),
@@ -34,7 +36,15 @@ pub async fn create_department(
     ApiUser(who): ApiUser,
     ApiJson(d): ApiJson<NewDepartment>,
 ) -> Result<(StatusCode, Json<DepartmentView>), ApiError> {
-    let d = staff::create_department(&s.db, &who.actor, &d.code, &d.name, OffsetDateTime::now_utc()).await?;
+    let d = staff::create_department(
+        &s.db,
+        &who.actor,
+        &d.code,
+        &d.name,
+        d.organisation.as_deref(),
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(d)))
 }
 
@@ -99,4 +109,29 @@ pub async fn audit_events(
         )
         .await?,
     ))
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<OrganisationView>)))]
+pub async fn list_organisations(
+    State(s): State<AppState>,
+    ApiUser(_who): ApiUser,
+) -> Result<Json<Vec<OrganisationView>>, ApiError> {
+    Ok(Json(staff::list_organisations(&s.db).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewOrganisation {
+    code: String,
+    name: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations", tag = "admin", request_body = NewOrganisation, security(("bearer" = [])),
+    responses((status = 201, body = OrganisationView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_organisation(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    ApiJson(o): ApiJson<NewOrganisation>,
+) -> Result<(StatusCode, Json<OrganisationView>), ApiError> {
+    let o = staff::create_organisation(&s.db, &who.actor, &o.code, &o.name, OffsetDateTime::now_utc()).await?;
+    Ok((StatusCode::CREATED, Json(o)))
 }

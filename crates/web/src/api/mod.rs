@@ -52,6 +52,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::get_record, records::put_record))
         .routes(routes!(records::list_diagnoses, records::add_diagnosis))
         .routes(routes!(observations::create, observations::list))
+        .routes(routes!(admin::list_organisations, admin::create_organisation))
         .routes(routes!(admin::list_departments, admin::create_department))
         .routes(routes!(admin::list_users, admin::create_user))
         .routes(routes!(admin::update_user))

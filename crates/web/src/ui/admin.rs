@@ -44,11 +44,27 @@ fn errors_of(e: ServiceError, u: &UiUser) -> Result<FormErrors, Response> {
 struct DepartmentsPage {
     c: Chrome,
     departments: Vec<DepartmentView>,
+    organisations: Vec<careloop_service::staff::OrganisationView>,
     errors: FormErrors,
 }
 
+impl DepartmentsPage {
+    fn organisation_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.organisations
+            .iter()
+            .find(|o| o.code == code)
+            .map_or(code, |o| o.name.as_str())
+    }
+}
+
 async fn departments_page(s: &AppState, u: &UiUser, errors: FormErrors) -> Response {
-    let departments = match staff::list_departments(&s.db).await {
+    let loaded = async {
+        Ok::<_, ServiceError>((
+            staff::list_departments(&s.db).await?,
+            staff::list_organisations(&s.db).await?,
+        ))
+    };
+    let (departments, organisations) = match loaded.await {
         Ok(d) => d,
         Err(e) => return u.fail(e),
     };
@@ -60,6 +76,7 @@ async fn departments_page(s: &AppState, u: &UiUser, errors: FormErrors) -> Respo
     let mut res = render(&DepartmentsPage {
         c: u.chrome(),
         departments,
+        organisations,
         errors,
     });
     *res.status_mut() = status;
@@ -78,13 +95,23 @@ pub struct DepartmentForm {
     csrf: String,
     code: String,
     name: String,
+    organisation: Option<String>,
 }
 
 pub async fn create_department(State(s): State<AppState>, u: UiUser, Form(f): Form<DepartmentForm>) -> Response {
     if let Err(r) = admin_only(&u).and_then(|()| u.check_csrf(&f.csrf)) {
         return r;
     }
-    match staff::create_department(&s.db, &u.who.actor, &f.code, &f.name, OffsetDateTime::now_utc()).await {
+    match staff::create_department(
+        &s.db,
+        &u.who.actor,
+        &f.code,
+        &f.name,
+        f.organisation.as_deref(),
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
         Ok(_) => Redirect::to("/admin/departments").into_response(),
         Err(e) => match errors_of(e, &u) {
             Ok(errors) => departments_page(&s, &u, errors).await,
