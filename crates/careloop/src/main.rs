@@ -99,6 +99,11 @@ enum OrganisationCommand {
     },
 }
 
+/// Bulk imports allocate and free large buffers (statement text, bound values) per batch;
+/// mimalloc handles that pattern far better than glibc's allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
