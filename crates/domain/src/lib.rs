@@ -6,6 +6,7 @@
 pub mod access;
 pub mod card;
 pub mod error;
+pub mod followup;
 pub mod id_number;
 pub mod indicator;
 pub mod mask;

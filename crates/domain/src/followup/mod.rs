@@ -1,0 +1,5 @@
+//! Follow-up (随访) rules: how a chronic-disease visit is classified and what it implies, and
+//! the life cycle of a follow-up task. Pure functions; the scheduler and services call them.
+
+pub mod classification;
+pub mod task;
