@@ -2,4 +2,5 @@
 //! the life cycle of a follow-up task. Pure functions; the scheduler and services call them.
 
 pub mod classification;
+pub mod schedule;
 pub mod task;
