@@ -2,5 +2,6 @@
 //! the life cycle of a follow-up task. Pure functions; the scheduler and services call them.
 
 pub mod classification;
+pub mod protocol;
 pub mod schedule;
 pub mod task;

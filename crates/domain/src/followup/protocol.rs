@@ -1,0 +1,337 @@
+//! Follow-up protocols (随访方案) as versioned data: what triggers enrolment, which steps follow
+//! from the anchor date, how each step reaches the patient and who is responsible. Protocols
+//! are JSON documents; a change is a new version, and running plans keep the version they
+//! started with. Built-in protocols live in `crates/domain/protocols/` and cite their source.
+
+use super::classification::Condition;
+use super::schedule::{Offset, occurrences};
+use crate::FieldError;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Protocol {
+    /// Stable identifier, e.g. `htn-basic-ph`.
+    pub id: String,
+    /// Starts at 1 and grows with every published change.
+    pub version: u32,
+    pub name_zh: String,
+    pub name_en: String,
+    /// The standard, guideline or hospital rule the protocol implements.
+    pub source: String,
+    /// The chronic condition whose visits are classified by the national standard, if any.
+    pub condition: Option<Condition>,
+    pub trigger: Trigger,
+    pub anchor: Anchor,
+    pub steps: Vec<Step>,
+    pub retry: RetryPolicy,
+    pub stop: StopConditions,
+}
+
+/// What enrols a patient in the protocol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Trigger {
+    Manual,
+    /// A diagnosis whose ICD-10 code starts with one of the prefixes.
+    Diagnosis {
+        icd10_prefixes: Vec<String>,
+    },
+    Tag {
+        tag: String,
+    },
+    Discharge,
+    /// An observation of the indicator outside its reference range.
+    AbnormalIndicator {
+        code: String,
+    },
+}
+
+/// The date the steps count from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Anchor {
+    Enrolment,
+    Discharge,
+}
+
+/// How a step reaches the patient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    PhoneCall,
+    VoiceRobot,
+    Sms,
+    Wechat,
+    Questionnaire,
+    InPerson,
+}
+
+impl Method {
+    /// Steps a machine performs; the others land on a person's worklist.
+    pub fn is_automated(self) -> bool {
+        matches!(
+            self,
+            Method::VoiceRobot | Method::Sms | Method::Wechat | Method::Questionnaire
+        )
+    }
+}
+
+/// Who is responsible for a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AssigneeRule {
+    ResponsibleNurse,
+    ResponsibleDoctor,
+    /// Spread over the staff of this role in the patient's department.
+    RoundRobin {
+        role: crate::staff::Role,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Short label shown on worklists, e.g. `D3` or `Q`.
+    pub key: String,
+    pub name_zh: String,
+    pub method: Method,
+    /// ISO 8601 duration from the anchor to the first due time.
+    pub offset: String,
+    /// ISO 8601 recurrence after the first due time, if the step repeats.
+    pub every: Option<String>,
+    /// How long after the due time the step may still be done before it is overdue.
+    pub window: String,
+    pub assignee: AssigneeRule,
+    /// Form fields the person doing the step records.
+    pub form: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryPolicy {
+    /// Attempts per task before it fails for good.
+    pub max_attempts: u32,
+    /// ISO 8601 spacing between attempts (about one call a day per number).
+    pub spacing: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopConditions {
+    /// Consecutive failed contacts after which the patient counts as lost to follow-up (失访).
+    pub lost_after_failed_contacts: u32,
+}
+
+/// Where a step's first due time falls, and how long its window is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    pub step: usize,
+    pub due_at: OffsetDateTime,
+    pub deadline: OffsetDateTime,
+}
+
+impl Protocol {
+    /// Parse a protocol document and check it as a whole.
+    pub fn from_json(json: &str) -> Result<Protocol, FieldError> {
+        let p: Protocol = serde_json::from_str(json).map_err(|e| {
+            FieldError::new(
+                "protocol",
+                "protocol_invalid",
+                format!("invalid protocol document: {e}"),
+                format!("随访方案格式无效：{e}"),
+            )
+        })?;
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// Check what serde cannot: identifiers, durations and the relations between fields.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        let id_ok = (3..=64).contains(&self.id.len())
+            && self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !id_ok {
+            return Err(FieldError::new(
+                "id",
+                "protocol_id_invalid",
+                "id must be 3–64 lowercase letters, digits or '-'",
+                "方案编号无效",
+            ));
+        }
+        if self.version == 0 {
+            return Err(FieldError::new(
+                "version",
+                "version_invalid",
+                "version starts at 1",
+                "版本号应从1开始",
+            ));
+        }
+        if self.steps.is_empty() {
+            return Err(FieldError::new(
+                "steps",
+                "steps_empty",
+                "a protocol needs at least one step",
+                "随访方案至少需要一个步骤",
+            ));
+        }
+        if let Trigger::Diagnosis { icd10_prefixes } = &self.trigger
+            && icd10_prefixes.is_empty()
+        {
+            return Err(FieldError::new(
+                "trigger.icd10_prefixes",
+                "required",
+                "list at least one ICD-10 prefix",
+                "请至少填写一个ICD-10编码前缀",
+            ));
+        }
+        for (i, s) in self.steps.iter().enumerate() {
+            if s.key.trim().is_empty() || self.steps[..i].iter().any(|o| o.key == s.key) {
+                return Err(FieldError::new(
+                    format!("steps[{i}].key"),
+                    "step_key_invalid",
+                    "step keys must be present and unique",
+                    "步骤编号不能为空且不能重复",
+                ));
+            }
+            Offset::parse(&s.offset, &format!("steps[{i}].offset"))?;
+            Offset::parse(&s.window, &format!("steps[{i}].window"))?;
+            if let Some(every) = &s.every {
+                let e = Offset::parse(every, &format!("steps[{i}].every"))?;
+                if e.is_zero() {
+                    return Err(FieldError::new(
+                        format!("steps[{i}].every"),
+                        "duration_invalid",
+                        "a recurrence must be longer than zero",
+                        "重复间隔必须大于零",
+                    ));
+                }
+            }
+        }
+        if self.retry.max_attempts == 0 {
+            return Err(FieldError::new(
+                "retry.max_attempts",
+                "retry_invalid",
+                "at least one attempt",
+                "至少尝试一次",
+            ));
+        }
+        Offset::parse(&self.retry.spacing, "retry.spacing")?;
+        Ok(())
+    }
+
+    /// Every due time of every step from `anchor` up to `until`, in time order.
+    pub fn schedule(&self, anchor: OffsetDateTime, until: OffsetDateTime) -> Result<Vec<Due>, FieldError> {
+        let mut out = Vec::new();
+        for (i, s) in self.steps.iter().enumerate() {
+            let offset = Offset::parse(&s.offset, "offset")?;
+            let window = Offset::parse(&s.window, "window")?;
+            let every = s.every.as_deref().map(|e| Offset::parse(e, "every")).transpose()?;
+            for due_at in occurrences(anchor, &offset, every.as_ref(), until, 1000) {
+                let deadline = window.after(due_at, 1).unwrap_or(due_at);
+                out.push(Due {
+                    step: i,
+                    due_at,
+                    deadline,
+                });
+            }
+        }
+        out.sort_by_key(|d| (d.due_at, d.step));
+        Ok(out)
+    }
+}
+
+/// The protocols CareLoop ships with.
+pub fn builtin() -> Result<Vec<Protocol>, FieldError> {
+    [
+        include_str!("../../protocols/htn-basic-ph.json"),
+        include_str!("../../protocols/t2dm-basic-ph.json"),
+        include_str!("../../protocols/post-discharge-surgery.json"),
+    ]
+    .into_iter()
+    .map(Protocol::from_json)
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn find(id: &str) -> Protocol {
+        builtin().unwrap().into_iter().find(|p| p.id == id).unwrap()
+    }
+
+    #[test]
+    fn the_builtin_protocols_parse_validate_and_cite_a_source() {
+        let all = builtin().unwrap();
+        let ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["htn-basic-ph", "t2dm-basic-ph", "post-discharge-surgery"]);
+        assert!(all.iter().all(|p| !p.source.is_empty() && p.version >= 1));
+    }
+
+    #[test]
+    fn chronic_protocols_follow_up_at_least_four_times_a_year() {
+        for id in ["htn-basic-ph", "t2dm-basic-ph"] {
+            let p = find(id);
+            let year = p
+                .schedule(datetime!(2026-01-10 09:00 +08:00), datetime!(2027-01-10 09:00 +08:00))
+                .unwrap();
+            assert!(year.len() >= 4, "{id}: {} visits", year.len());
+            assert!(
+                year.windows(2).all(|w| (w[1].due_at - w[0].due_at).whole_days() <= 92),
+                "{id}: gaps over three months"
+            );
+        }
+    }
+
+    #[test]
+    fn post_discharge_steps_fall_on_days_3_7_and_30_with_their_windows() {
+        let p = find("post-discharge-surgery");
+        let due = p
+            .schedule(datetime!(2026-11-01 10:00 +08:00), datetime!(2027-01-01 00:00 +08:00))
+            .unwrap();
+        let days: Vec<(String, String)> = due
+            .iter()
+            .map(|d| (d.due_at.date().to_string(), d.deadline.date().to_string()))
+            .collect();
+        assert_eq!(
+            days,
+            [
+                ("2026-11-04".to_string(), "2026-11-06".to_string()),
+                ("2026-11-08".to_string(), "2026-11-11".to_string()),
+                ("2026-12-01".to_string(), "2026-12-08".to_string()),
+            ]
+        );
+        assert!(!p.steps[0].method.is_automated() && p.steps[2].method.is_automated());
+    }
+
+    #[test]
+    fn invalid_documents_are_rejected_with_the_offending_field() {
+        let good = include_str!("../../protocols/post-discharge-surgery.json");
+        let cases = [
+            (good.replace("\"P3D\"", "\"3 days\""), "steps[0].offset"),
+            (good.replace("\"key\": \"D7\"", "\"key\": \"D3\""), "steps[1].key"),
+            (good.replace("\"version\": 1", "\"version\": 0"), "version"),
+            (
+                good.replace("\"max_attempts\": 3", "\"max_attempts\": 0"),
+                "retry.max_attempts",
+            ),
+            (good.replace("\"anchor\"", "\"anchr\""), "protocol"),
+        ];
+        for (json, field) in cases {
+            assert_eq!(Protocol::from_json(&json).unwrap_err().field, field);
+        }
+    }
+
+    #[test]
+    fn protocols_round_trip_through_json() {
+        for p in builtin().unwrap() {
+            let again = Protocol::from_json(&serde_json::to_string(&p).unwrap()).unwrap();
+            assert_eq!(again, p);
+        }
+    }
+}
