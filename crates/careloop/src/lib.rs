@@ -51,6 +51,9 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
         .await
         .with_context(|| format!("connecting to {}", settings::redact(&settings.database_url)))?;
     db.migrate().await.context("applying migrations")?;
+    careloop_service::followup::seed_builtin_protocols(&db, time::OffsetDateTime::now_utc())
+        .await
+        .context("storing the built-in protocols")?;
     Ok(db)
 }
 

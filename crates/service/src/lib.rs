@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 mod error;
+pub mod followup;
 pub mod observations;
 pub mod patients;
 pub mod records;

@@ -15,6 +15,8 @@ pub mod health_records;
 pub mod observations;
 pub mod organisations;
 pub mod patients;
+pub mod plans;
+pub mod protocols;
 pub mod sessions;
 pub mod users;
 

@@ -122,3 +122,16 @@ pub async fn set_password(tx: &mut Tx, id: Uuid, password_hash: &str) -> Result<
     tx.execute(&stmt).await?;
     Ok(())
 }
+
+/// Active staff of `role` in a department, by username (a stable order for assignment).
+pub async fn active_in_department(tx: &mut Tx, department_id: Uuid, role: &str) -> Result<Vec<User>> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("users")
+        .and_where(Expr::col("department_id").eq(department_id))
+        .and_where(Expr::col("role").eq(role))
+        .and_where(Expr::col("active").eq(true))
+        .order_by("username", Order::Asc)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}

@@ -11,6 +11,7 @@ mod admin;
 mod auth;
 mod browser;
 mod errors;
+mod followup;
 mod helpers;
 mod observations;
 mod patients;
@@ -53,6 +54,10 @@ fn main() {
         errors::oversized_bodies_are_413,
         errors::non_json_bodies_are_415,
         errors::unknown_ids_are_404,
+        followup::the_builtin_protocols_are_listed,
+        followup::a_hypertension_plan_schedules_quarterly_calls_for_the_department_nurse,
+        followup::a_past_discharge_makes_tasks_due_or_overdue_through_the_state_machine,
+        followup::plan_requests_are_validated_and_scoped,
         observations::values_are_converted_to_canonical_units_and_flagged,
         observations::a_batch_is_stored_whole_or_not_at_all,
         observations::bad_codes_units_and_values_are_rejected_precisely,

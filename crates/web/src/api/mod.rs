@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod followup;
 mod observations;
 mod patients;
 mod records;
@@ -24,6 +25,7 @@ use utoipa_axum::routes;
         (name = "patients", description = "Enrolment (开卡) and patient search"),
         (name = "records", description = "Health record (健康档案) and diagnoses"),
         (name = "observations", description = "Indicator values (检测值)"),
+        (name = "follow-up", description = "Protocols (随访方案), plans (随访计划) and tasks (随访任务)"),
         (name = "admin", description = "Departments, staff and the audit trail")
     )
 )]
@@ -57,6 +59,9 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin::list_users, admin::create_user))
         .routes(routes!(admin::update_user))
         .routes(routes!(admin::audit_events))
+        .routes(routes!(followup::list_protocols))
+        .routes(routes!(followup::create_plan))
+        .routes(routes!(followup::list_tasks))
         .split_for_parts()
 }
 

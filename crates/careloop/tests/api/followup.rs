@@ -1,0 +1,159 @@
+use crate::helpers::{TestApp, now};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use time::Duration;
+
+fn today() -> time::Date {
+    careloop_service::patients::local_today(now())
+}
+
+async fn user_id(app: &TestApp, admin: &str, username: &str) -> String {
+    let (_, users) = app.get(Some(admin), "/api/v1/users").await;
+    users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == username)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn states(plan: &Value) -> Vec<(String, String)> {
+    plan["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["step"].as_str().unwrap().to_string(),
+                t["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+pub async fn the_builtin_protocols_are_listed(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (status, list) = app.get(Some(&nurse), "/api/v1/protocols").await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    for id in ["htn-basic-ph", "t2dm-basic-ph", "post-discharge-surgery"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    let htn = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "htn-basic-ph")
+        .unwrap();
+    assert!(htn["source"].as_str().unwrap().contains("国家基本公共卫生服务规范"));
+}
+
+pub async fn a_hypertension_plan_schedules_quarterly_calls_for_the_department_nurse(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "王一", 1).await;
+    let body = json!({"protocol": "htn-basic-ph", "anchor_date": today().to_string()});
+    let (status, plan) = app
+        .post(Some(&nurse), &format!("/api/v1/patients/{patient}/plans"), &body)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    assert_eq!(plan["protocol_version"], 1);
+    let tasks = plan["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 4, "quarterly over the first year: {plan}");
+    let nurse_id = user_id(&app, &admin, "nurse.wang").await;
+    assert!(
+        tasks
+            .iter()
+            .all(|t| t["state"] == "pending" && t["assignee_id"] == nurse_id.as_str() && t["method"] == "phone_call")
+    );
+    let first_due = time::OffsetDateTime::parse(
+        tasks[0]["due_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let gap = first_due.to_offset(careloop_domain::followup::schedule::CHINA).date() - today();
+    assert!(
+        (Duration::days(89)..=Duration::days(92)).contains(&gap),
+        "first call about three months out: {gap}"
+    );
+    let (_, mine) = app.get(Some(&nurse), "/api/v1/tasks?assignee=me").await;
+    assert_eq!(mine["total"], 4);
+    let (_, audit) = app
+        .get(Some(&admin), &format!("/api/v1/audit-events?patient_id={patient}"))
+        .await;
+    assert_eq!(audit["items"][0]["action"], "plan.create");
+}
+
+pub async fn a_past_discharge_makes_tasks_due_or_overdue_through_the_state_machine(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "王一", 1).await;
+    let anchor = today() - Duration::days(20);
+    let body = json!({"protocol": "post-discharge-surgery", "anchor_date": anchor.to_string()});
+    let (status, plan) = app
+        .post(Some(&nurse), &format!("/api/v1/patients/{patient}/plans"), &body)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    let expected: Vec<(String, String)> = [("D3", "overdue"), ("D7", "overdue"), ("D30", "pending")]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(states(&plan), expected);
+    let (_, overdue) = app.get(Some(&nurse), "/api/v1/tasks?assignee=me&status=overdue").await;
+    assert_eq!(overdue["total"], 2);
+    let (_, before) = app
+        .get(Some(&nurse), &format!("/api/v1/tasks?due_before={}", today()))
+        .await;
+    assert_eq!(before["total"], 2, "due_before takes a date");
+    let d3: uuid::Uuid = plan["tasks"][0]["id"].as_str().unwrap().parse().unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    let log = careloop_store::plans::transitions_of_task(&mut tx, d3).await.unwrap();
+    let events: Vec<&str> = log.iter().map(|t| t.event.as_str()).collect();
+    assert_eq!(events, ["created", "window_opened", "deadline_passed"]);
+    assert_eq!(log.last().unwrap().to_state, "overdue");
+}
+
+pub async fn plan_requests_are_validated_and_scoped(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    app.department("endo").await;
+    let endo_nurse = app.user("nurse.zhang", "nurse", Some("endo")).await;
+    let patient = app.enrol_simple(&nurse, "王一", 1).await;
+    let path = format!("/api/v1/patients/{patient}/plans");
+    let (status, res) = app
+        .post(Some(&nurse), &path, &json!({"protocol": "no-such-protocol"}))
+        .await;
+    assert_eq!(
+        (status, res["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("protocol"))
+    );
+    let (status, res) = app
+        .post(
+            Some(&nurse),
+            &path,
+            &json!({"protocol": "htn-basic-ph", "anchor_date": "2026-02-30"}),
+        )
+        .await;
+    assert_eq!(
+        (status, res["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("anchor_date"))
+    );
+    let (status, _) = app
+        .post(Some(&endo_nurse), &path, &json!({"protocol": "htn-basic-ph"}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, res) = app.get(Some(&nurse), "/api/v1/tasks?status=later").await;
+    assert_eq!(
+        (status, res["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("status"))
+    );
+    app.post(Some(&nurse), &path, &json!({"protocol": "htn-basic-ph"}))
+        .await;
+    let (_, theirs) = app.get(Some(&endo_nurse), "/api/v1/tasks").await;
+    assert_eq!(theirs["total"], 0, "another department's tasks are not visible");
+}

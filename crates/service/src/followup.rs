@@ -1,0 +1,304 @@
+//! Follow-up plans: the protocol catalogue, enrolling a patient in a protocol (which creates the
+//! plan and its tasks through the task state machine) and the task lists behind worklists.
+
+use crate::audit::{event, record};
+use crate::patients::{accessible, iso_date, local_today};
+use crate::{Page, Result, ServiceError, page_bounds};
+use careloop_domain::FieldError;
+use careloop_domain::access::{Actor, PatientScope};
+use careloop_domain::followup::protocol::{AssigneeRule, Protocol, builtin};
+use careloop_domain::followup::schedule::CHINA;
+use careloop_domain::followup::task::{TaskEvent, TaskState, transition};
+use careloop_domain::patient::parse_date;
+use careloop_store::plans::{self, PlanRow, TaskFilter, TaskRow, TransitionRow};
+use careloop_store::{Db, protocols, users};
+use serde::Serialize;
+use time::{Date, Duration, OffsetDateTime, Time};
+use uuid::Uuid;
+
+/// Plans create their tasks this far ahead; later occurrences are added as the plan runs.
+pub const HORIZON: Duration = Duration::days(366);
+
+/// Store the built-in protocols (version 1 of each) unless they are already there.
+pub async fn seed_builtin_protocols(db: &Db, now: OffsetDateTime) -> Result<()> {
+    let mut tx = db.begin().await?;
+    for p in builtin()? {
+        let doc = serde_json::to_value(&p).map_err(|_| ServiceError::Internal("protocol serialisation"))?;
+        protocols::insert_if_missing(&mut tx, &p.id, i32::try_from(p.version).unwrap_or(i32::MAX), doc, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The newest version of every protocol, as its document.
+pub async fn list_protocols(db: &Db) -> Result<Vec<serde_json::Value>> {
+    let mut tx = db.begin_read().await?;
+    let rows = protocols::list_latest(&mut tx).await?;
+    tx.commit().await?;
+    Ok(rows.into_iter().map(|r| r.document.0).collect())
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TaskView {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub patient_id: Uuid,
+    /// The protocol step, e.g. `D3` or `Q`.
+    pub step: String,
+    pub method: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub due_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub deadline: OffsetDateTime,
+    pub state: String,
+    pub assignee_id: Option<Uuid>,
+    pub attempts: i32,
+}
+
+impl From<TaskRow> for TaskView {
+    fn from(t: TaskRow) -> Self {
+        TaskView {
+            id: t.id,
+            plan_id: t.plan_id,
+            patient_id: t.patient_id,
+            step: t.step_key,
+            method: t.method,
+            due_at: t.due_at,
+            deadline: t.deadline,
+            state: t.state,
+            assignee_id: t.assignee_id,
+            attempts: t.attempts,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlanView {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub protocol: String,
+    pub protocol_version: i32,
+    #[serde(with = "iso_date")]
+    #[schema(value_type = String, format = Date)]
+    pub anchor_date: Date,
+    pub status: String,
+    pub tasks: Vec<TaskView>,
+}
+
+/// Steps start at 09:00 China time on their day, when clinics open.
+fn at_nine(date: Date) -> OffsetDateTime {
+    OffsetDateTime::new_in_offset(date, Time::from_hms(9, 0, 0).unwrap_or(Time::MIDNIGHT), CHINA)
+}
+
+/// Pick the assignee: the same nurse or doctor follows the same patient (责任护士), chosen
+/// stably from the department's active staff; round-robin spreads steps over the role.
+fn pick(staff: &[Uuid], patient_id: Uuid, n: usize, rule: &AssigneeRule) -> Option<Uuid> {
+    if staff.is_empty() {
+        return None;
+    }
+    let i = match rule {
+        AssigneeRule::RoundRobin { .. } => n,
+        _ => (patient_id.as_u128() % staff.len() as u128) as usize,
+    };
+    staff.get(i % staff.len()).copied()
+}
+
+/// Enrol a patient in a protocol's newest version: the plan and all tasks due within the
+/// horizon, each task taken through the state machine to where `now` puts it.
+pub async fn enrol_in_protocol(
+    db: &Db,
+    actor: &Actor,
+    patient_id: Uuid,
+    protocol_id: &str,
+    anchor_date: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<PlanView> {
+    let anchor_date = match anchor_date.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => parse_date(d, "anchor_date")?,
+        None => local_today(now),
+    };
+    let mut tx = db.begin().await?;
+    let patient = accessible(&mut tx, actor, patient_id).await?;
+    let stored = protocols::latest(&mut tx, protocol_id.trim()).await?.ok_or_else(|| {
+        ServiceError::Invalid(FieldError::new(
+            "protocol",
+            "protocol_unknown",
+            "no protocol has this id",
+            "随访方案不存在",
+        ))
+    })?;
+    let protocol: Protocol =
+        serde_json::from_value(stored.document.0).map_err(|_| ServiceError::Internal("stored protocol unreadable"))?;
+    let anchor = at_nine(anchor_date);
+    let schedule = protocol.schedule(anchor, anchor + HORIZON)?;
+    let nurses: Vec<Uuid> = users::active_in_department(&mut tx, patient.department_id, "nurse")
+        .await?
+        .iter()
+        .map(|u| u.id)
+        .collect();
+    let doctors: Vec<Uuid> = users::active_in_department(&mut tx, patient.department_id, "doctor")
+        .await?
+        .iter()
+        .map(|u| u.id)
+        .collect();
+    let plan = PlanRow {
+        id: Uuid::now_v7(),
+        patient_id,
+        protocol_id: protocol.id.clone(),
+        protocol_version: stored.version,
+        anchor_at: anchor,
+        status: "active".into(),
+        created_at: now,
+        created_by: Some(actor.user_id).filter(|id| !id.is_nil()),
+    };
+    let mut tasks = Vec::with_capacity(schedule.len());
+    let mut transitions = Vec::new();
+    for (n, due) in schedule.iter().enumerate() {
+        let step = &protocol.steps[due.step];
+        let staff = match &step.assignee {
+            AssigneeRule::ResponsibleDoctor => &doctors,
+            AssigneeRule::RoundRobin { role } if role.as_str() == "doctor" => &doctors,
+            _ => &nurses,
+        };
+        let id = Uuid::now_v7();
+        let mut state = TaskState::Pending;
+        let log = |from: Option<TaskState>, to: TaskState, event: &str| TransitionRow {
+            id: Uuid::now_v7(),
+            task_id: id,
+            from_state: from.map(|s| s.as_str().to_string()),
+            to_state: to.as_str().into(),
+            event: event.into(),
+            at: now,
+            actor_id: plan.created_by,
+            reason: None,
+        };
+        transitions.push(log(None, state, "created"));
+        for (passed, ev, name) in [
+            (due.due_at <= now, TaskEvent::WindowOpened, "window_opened"),
+            (due.deadline <= now, TaskEvent::DeadlinePassed, "deadline_passed"),
+        ] {
+            if passed {
+                let next = transition(state, ev).map_err(|_| ServiceError::Internal("task state machine"))?;
+                transitions.push(log(Some(state), next, name));
+                state = next;
+            }
+        }
+        tasks.push(TaskRow {
+            id,
+            plan_id: plan.id,
+            patient_id,
+            step_key: step.key.clone(),
+            method: serde_json::to_value(step.method)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            due_at: due.due_at,
+            deadline: due.deadline,
+            state: state.as_str().into(),
+            assignee_id: pick(staff, patient_id, n, &step.assignee),
+            attempts: 0,
+            created_at: now,
+            updated_at: now,
+        });
+    }
+    plans::insert_plan(&mut tx, &plan).await?;
+    plans::insert_tasks(&mut tx, &tasks).await?;
+    plans::insert_transitions(&mut tx, &transitions).await?;
+    let detail = format!(
+        "plan={} protocol={} v{} tasks={}",
+        plan.id,
+        plan.protocol_id,
+        plan.protocol_version,
+        tasks.len()
+    );
+    record(
+        &mut tx,
+        event(actor, "plan.create", Some(patient_id), Some(detail), now),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(PlanView {
+        id: plan.id,
+        patient_id,
+        protocol: plan.protocol_id,
+        protocol_version: plan.protocol_version,
+        anchor_date,
+        status: plan.status,
+        tasks: tasks.into_iter().map(Into::into).collect(),
+    })
+}
+
+/// What a worklist asks for.
+#[derive(Debug, Clone, Default)]
+pub struct TaskQuery {
+    /// Only the caller's own tasks.
+    pub mine: bool,
+    /// Comma-separated states, e.g. `due,overdue`.
+    pub states: Option<String>,
+    /// RFC 3339 instant or a date (tasks due before its start, China time).
+    pub due_before: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+/// Tasks visible to the actor (own department; admins all), earliest due first.
+pub async fn list_tasks(db: &Db, actor: &Actor, q: &TaskQuery, now: OffsetDateTime) -> Result<Page<TaskView>> {
+    let states: Vec<String> = q
+        .states
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if let Some(bad) = states
+        .iter()
+        .find(|s| !TaskState::ALL.iter().any(|t| t.as_str() == s.as_str()))
+    {
+        let msg = format!("unknown task state '{}'", bad.chars().take(20).collect::<String>());
+        return Err(FieldError::new("status", "state_unknown", msg, "任务状态无效").into());
+    }
+    let due_before = match q.due_before.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            match OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+                Ok(t) => t,
+                Err(_) => OffsetDateTime::new_in_offset(parse_date(s, "due_before")?, Time::MIDNIGHT, CHINA),
+            },
+        ),
+    };
+    let department_id = match actor.patient_scope() {
+        PatientScope::All => None,
+        PatientScope::Department(d) => Some(d),
+        PatientScope::Nobody => return Err(ServiceError::Forbidden),
+    };
+    let filter = TaskFilter {
+        assignee_id: q.mine.then_some(actor.user_id),
+        department_id,
+        states,
+        due_before,
+    };
+    let (page, per_page) = page_bounds(q.page, q.per_page);
+    let mut tx = db.begin().await?;
+    let total = plans::count_tasks(&mut tx, &filter).await?;
+    let rows = plans::list_tasks(&mut tx, &filter, per_page, (page - 1) * per_page).await?;
+    record(
+        &mut tx,
+        event(
+            actor,
+            "task.list",
+            None,
+            Some(format!("results={} page={page}", rows.len())),
+            now,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Page {
+        items: rows.into_iter().map(Into::into).collect(),
+        total,
+        page,
+        per_page,
+    })
+}

@@ -1,0 +1,220 @@
+//! Plans (随访计划), their tasks (随访任务) and the record of every task state change.
+
+use crate::{Result, Tx, stored_time};
+use sea_query::{Expr, ExprTrait, Order, Query};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PlanRow {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub protocol_id: String,
+    pub protocol_version: i32,
+    pub anchor_at: OffsetDateTime,
+    pub status: String,
+    pub created_at: OffsetDateTime,
+    pub created_by: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TaskRow {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub patient_id: Uuid,
+    pub step_key: String,
+    pub method: String,
+    pub due_at: OffsetDateTime,
+    pub deadline: OffsetDateTime,
+    pub state: String,
+    pub assignee_id: Option<Uuid>,
+    pub attempts: i32,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TransitionRow {
+    pub id: Uuid,
+    pub task_id: Uuid,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub event: String,
+    pub at: OffsetDateTime,
+    pub actor_id: Option<Uuid>,
+    pub reason: Option<String>,
+}
+
+const PLAN_COLUMNS: [&str; 8] = [
+    "id",
+    "patient_id",
+    "protocol_id",
+    "protocol_version",
+    "anchor_at",
+    "status",
+    "created_at",
+    "created_by",
+];
+const TASK_COLUMNS: [&str; 12] = [
+    "id",
+    "plan_id",
+    "patient_id",
+    "step_key",
+    "method",
+    "due_at",
+    "deadline",
+    "state",
+    "assignee_id",
+    "attempts",
+    "created_at",
+    "updated_at",
+];
+const TRANSITION_COLUMNS: [&str; 8] = [
+    "id",
+    "task_id",
+    "from_state",
+    "to_state",
+    "event",
+    "at",
+    "actor_id",
+    "reason",
+];
+
+pub async fn insert_plan(tx: &mut Tx, p: &PlanRow) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table("plans")
+        .columns(PLAN_COLUMNS)
+        .values_panic([
+            p.id.into(),
+            p.patient_id.into(),
+            p.protocol_id.clone().into(),
+            p.protocol_version.into(),
+            stored_time(p.anchor_at).into(),
+            p.status.clone().into(),
+            stored_time(p.created_at).into(),
+            p.created_by.into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+pub async fn insert_tasks(tx: &mut Tx, tasks: &[TaskRow]) -> Result<()> {
+    for chunk in tasks.chunks(1000) {
+        let mut stmt = Query::insert().into_table("tasks").columns(TASK_COLUMNS).to_owned();
+        for t in chunk {
+            stmt.values_panic([
+                t.id.into(),
+                t.plan_id.into(),
+                t.patient_id.into(),
+                t.step_key.clone().into(),
+                t.method.clone().into(),
+                stored_time(t.due_at).into(),
+                stored_time(t.deadline).into(),
+                t.state.clone().into(),
+                t.assignee_id.into(),
+                t.attempts.into(),
+                stored_time(t.created_at).into(),
+                stored_time(t.updated_at).into(),
+            ]);
+        }
+        tx.execute(&stmt).await?;
+    }
+    Ok(())
+}
+
+pub async fn insert_transitions(tx: &mut Tx, rows: &[TransitionRow]) -> Result<()> {
+    for chunk in rows.chunks(1000) {
+        let mut stmt = Query::insert()
+            .into_table("task_transitions")
+            .columns(TRANSITION_COLUMNS)
+            .to_owned();
+        for r in chunk {
+            stmt.values_panic([
+                r.id.into(),
+                r.task_id.into(),
+                r.from_state.clone().into(),
+                r.to_state.clone().into(),
+                r.event.clone().into(),
+                stored_time(r.at).into(),
+                r.actor_id.into(),
+                r.reason.clone().into(),
+            ]);
+        }
+        tx.execute(&stmt).await?;
+    }
+    Ok(())
+}
+
+pub async fn tasks_of_plan(tx: &mut Tx, plan_id: Uuid) -> Result<Vec<TaskRow>> {
+    let stmt = Query::select()
+        .columns(TASK_COLUMNS)
+        .from("tasks")
+        .and_where(Expr::col("plan_id").eq(plan_id))
+        .order_by("due_at", Order::Asc)
+        .order_by("id", Order::Asc)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+pub async fn transitions_of_task(tx: &mut Tx, task_id: Uuid) -> Result<Vec<TransitionRow>> {
+    let stmt = Query::select()
+        .columns(TRANSITION_COLUMNS)
+        .from("task_transitions")
+        .and_where(Expr::col("task_id").eq(task_id))
+        .order_by("id", Order::Asc)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+/// Which tasks a worklist query wants.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    pub assignee_id: Option<Uuid>,
+    /// Restrict to patients of this department (non-admin staff).
+    pub department_id: Option<Uuid>,
+    pub states: Vec<String>,
+    pub due_before: Option<OffsetDateTime>,
+}
+
+fn filtered(mut stmt: sea_query::SelectStatement, filter: &TaskFilter) -> sea_query::SelectStatement {
+    if let Some(a) = filter.assignee_id {
+        stmt.and_where(Expr::col(("tasks", "assignee_id")).eq(a));
+    }
+    if let Some(d) = filter.department_id {
+        stmt.inner_join(
+            "patients",
+            Expr::col(("patients", "id")).equals(("tasks", "patient_id")),
+        )
+        .and_where(Expr::col(("patients", "department_id")).eq(d));
+    }
+    if !filter.states.is_empty() {
+        stmt.and_where(Expr::col(("tasks", "state")).is_in(filter.states.iter().cloned()));
+    }
+    if let Some(t) = filter.due_before {
+        stmt.and_where(Expr::col(("tasks", "due_at")).lt(stored_time(t)));
+    }
+    stmt
+}
+
+/// Tasks matching `filter`, earliest due first.
+pub async fn list_tasks(tx: &mut Tx, filter: &TaskFilter, limit: u64, offset: u64) -> Result<Vec<TaskRow>> {
+    let base = Query::select()
+        .columns(TASK_COLUMNS.map(|c| ("tasks", c)))
+        .from("tasks")
+        .to_owned();
+    let mut stmt = filtered(base, filter);
+    stmt.order_by(("tasks", "due_at"), Order::Asc)
+        .order_by(("tasks", "id"), Order::Asc)
+        .limit(limit)
+        .offset(offset);
+    tx.fetch_all(&stmt).await
+}
+
+pub async fn count_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<i64> {
+    let base = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .from("tasks")
+        .to_owned();
+    Ok(tx.fetch_one::<crate::Count, _>(&filtered(base, filter)).await?.n)
+}

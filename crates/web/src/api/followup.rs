@@ -1,0 +1,85 @@
+//! Follow-up: the protocol catalogue, enrolling a patient in a protocol, and task lists.
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, ApiUser};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use careloop_service::Page;
+use careloop_service::followup::{self, PlanView, TaskQuery, TaskView};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The newest version of every protocol, as its JSON document.
+#[utoipa::path(get, path = "/api/v1/protocols", tag = "follow-up", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Object>)))]
+pub async fn list_protocols(
+    State(s): State<AppState>,
+    ApiUser(_who): ApiUser,
+) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
+    Ok(Json(followup::list_protocols(&s.db).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPlan {
+    /// Protocol id, e.g. `htn-basic-ph`.
+    protocol: String,
+    /// The date steps count from (enrolment or discharge), China time; defaults to today.
+    anchor_date: Option<String>,
+}
+
+/// Enrol the patient in a protocol: creates the plan and its tasks for the next year.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/plans", tag = "follow-up", request_body = NewPlan, security(("bearer" = [])),
+    responses((status = 201, body = PlanView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_plan(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<NewPlan>,
+) -> Result<(StatusCode, Json<PlanView>), ApiError> {
+    let plan = followup::enrol_in_protocol(
+        &s.db,
+        &who.actor,
+        id,
+        &body.protocol,
+        body.anchor_date.as_deref(),
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(plan)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct TasksQuery {
+    /// `me` for the caller's own tasks.
+    assignee: Option<String>,
+    /// Comma-separated states: pending, due, in_progress, done, no_answer, failed, overdue, cancelled.
+    status: Option<String>,
+    /// RFC 3339 instant or date.
+    due_before: Option<String>,
+    page: Option<u64>,
+    per_page: Option<u64>,
+}
+
+/// Follow-up tasks of your department (admins: all), earliest due first.
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "follow-up", params(TasksQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<TaskView>), (status = 422, body = ErrorBody)))]
+pub async fn list_tasks(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Query(q): Query<TasksQuery>,
+) -> Result<Json<Page<TaskView>>, ApiError> {
+    let query = TaskQuery {
+        mine: q.assignee.as_deref() == Some("me"),
+        states: q.status,
+        due_before: q.due_before,
+        page: q.page,
+        per_page: q.per_page,
+    };
+    Ok(Json(
+        followup::list_tasks(&s.db, &who.actor, &query, OffsetDateTime::now_utc()).await?,
+    ))
+}
