@@ -31,16 +31,39 @@ impl App {
         Ok(self.listener.local_addr()?)
     }
 
-    /// Serve until `shutdown` resolves.
+    /// Serve until `shutdown` resolves, running the follow-up scheduler alongside unless it is
+    /// switched off.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let scheduler = (self.settings.scheduler_interval_secs > 0)
+            .then(|| tokio::spawn(scheduler_loop(self.db.clone(), self.settings.scheduler_interval_secs)));
         let state = careloop_web::AppState {
             db: self.db.clone(),
             secure_cookies: self.settings.secure_cookies,
         };
         let app = careloop_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
+        if let Some(s) = scheduler {
+            s.abort();
+        }
         self.db.close().await;
         Ok(())
+    }
+}
+
+/// Run a scheduler pass every `interval_secs`. A failed pass is logged and retried next time;
+/// passes are idempotent, so a missed one is made up by the next.
+async fn scheduler_loop(db: Db, interval_secs: u64) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(interval_secs));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match careloop_service::followup::tick(&db, time::OffsetDateTime::now_utc()).await {
+            Ok(o) if o.opened + o.overdue > 0 => {
+                tracing::info!(opened = o.opened, overdue = o.overdue, "scheduler pass")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "scheduler pass failed"),
+        }
     }
 }
 

@@ -53,6 +53,12 @@ enum Command {
     },
     /// Measure import and search speed against the raw speed of the same database.
     Bench(bench::BenchArgs),
+    /// Run one follow-up scheduler pass as of an instant (catch-up, cron, tests).
+    Tick {
+        /// The instant to run as of, RFC 3339 (e.g. 2026-12-01T09:00:00+08:00); default now.
+        #[arg(long)]
+        now: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -185,6 +191,21 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(args) => bench::run(args).await,
+        Command::Tick { now: at } => {
+            let at = match at {
+                Some(s) => time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339)
+                    .with_context(|| format!("--now '{s}' is not an RFC 3339 time"))?,
+                None => now,
+            };
+            let db = open_db(&settings).await?;
+            let o = careloop_service::followup::tick(&db, at).await.map_err(explain)?;
+            db.close().await;
+            println!(
+                "Scheduler pass as of {at}: {} task(s) opened, {} overdue.",
+                o.opened, o.overdue
+            );
+            Ok(())
+        }
     }
 }
 

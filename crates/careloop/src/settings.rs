@@ -19,6 +19,9 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// tracing filter, e.g. `info` or `careloop=debug`.
     pub log: String,
+    /// Seconds between scheduler passes inside `serve`; 0 switches the scheduler off (use
+    /// `careloop tick` from cron instead, or on other nodes).
+    pub scheduler_interval_secs: u64,
 }
 
 impl Default for Settings {
@@ -29,6 +32,7 @@ impl Default for Settings {
             max_connections: 8,
             secure_cookies: false,
             log: "info".into(),
+            scheduler_interval_secs: 60,
         }
     }
 }
@@ -42,6 +46,7 @@ impl std::fmt::Debug for Settings {
             .field("max_connections", &self.max_connections)
             .field("secure_cookies", &self.secure_cookies)
             .field("log", &self.log)
+            .field("scheduler_interval_secs", &self.scheduler_interval_secs)
             .finish()
     }
 }
@@ -92,6 +97,9 @@ impl Settings {
         }
         if let Some(v) = get("CARELOOP_LOG") {
             self.log = v;
+        }
+        if let Some(v) = get("CARELOOP_SCHEDULER_INTERVAL_SECS") {
+            self.scheduler_interval_secs = v.parse().context("CARELOOP_SCHEDULER_INTERVAL_SECS must be a number")?;
         }
         Ok(())
     }

@@ -302,3 +302,74 @@ pub async fn list_tasks(db: &Db, actor: &Actor, q: &TaskQuery, now: OffsetDateTi
         per_page,
     })
 }
+
+/// What one scheduler pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TickOutcome {
+    /// Tasks whose window opened (now on worklists).
+    pub opened: u64,
+    /// Tasks whose deadline passed (now overdue, 超期).
+    pub overdue: u64,
+}
+
+/// Tasks advanced per transaction.
+const TICK_BATCH: u64 = 500;
+
+/// One scheduler pass as of `now`: every task whose window has opened becomes due and every
+/// task whose deadline has passed becomes overdue, through the task state machine, with each
+/// transition recorded. Idempotent: a second pass at the same instant finds nothing to do.
+pub async fn tick(db: &Db, now: OffsetDateTime) -> Result<TickOutcome> {
+    let mut outcome = TickOutcome::default();
+    loop {
+        let mut tx = db.begin().await?;
+        let claimed = plans::claim_to_advance(&mut tx, now, TICK_BATCH).await?;
+        if claimed.is_empty() {
+            tx.commit().await?;
+            break;
+        }
+        let mut log = Vec::new();
+        for t in &claimed {
+            let mut state = parse_state(&t.state)?;
+            let steps = [
+                (t.due_at <= now, TaskEvent::WindowOpened, "window_opened"),
+                (t.deadline <= now, TaskEvent::DeadlinePassed, "deadline_passed"),
+            ];
+            for (passed, ev, name) in steps {
+                // Only the transitions the state machine allows from here (a due task does not
+                // open again); anything else is simply not this pass's business.
+                if let (true, Ok(next)) = (passed, transition(state, ev)) {
+                    log.push(TransitionRow {
+                        id: Uuid::now_v7(),
+                        task_id: t.id,
+                        from_state: Some(state.as_str().into()),
+                        to_state: next.as_str().into(),
+                        event: name.into(),
+                        at: now,
+                        actor_id: None,
+                        reason: None,
+                    });
+                    match ev {
+                        TaskEvent::WindowOpened => outcome.opened += 1,
+                        _ => outcome.overdue += 1,
+                    }
+                    state = next;
+                }
+            }
+            plans::set_task_state(&mut tx, t.id, state.as_str(), now).await?;
+        }
+        plans::insert_transitions(&mut tx, &log).await?;
+        tx.commit().await?;
+        // A batch that changed nothing would be claimed again forever; stop instead.
+        if log.is_empty() || (claimed.len() as u64) < TICK_BATCH {
+            break;
+        }
+    }
+    Ok(outcome)
+}
+
+fn parse_state(s: &str) -> Result<TaskState> {
+    TaskState::ALL
+        .into_iter()
+        .find(|t| t.as_str() == s)
+        .ok_or(ServiceError::Internal("unknown task state in database"))
+}

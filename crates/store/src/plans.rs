@@ -218,3 +218,36 @@ pub async fn count_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<i64> {
         .to_owned();
     Ok(tx.fetch_one::<crate::Count, _>(&filtered(base, filter)).await?.n)
 }
+
+/// Tasks whose window has opened or whose deadline has passed at `now` and whose state still
+/// says otherwise, locked for this transaction. On PostgreSQL `FOR UPDATE SKIP LOCKED` lets
+/// several scheduler processes share the work without taking the same task twice; SQLite has a
+/// single writer (`BEGIN IMMEDIATE`), so the clause is left out there.
+pub async fn claim_to_advance(tx: &mut Tx, now: OffsetDateTime, limit: u64) -> Result<Vec<TaskRow>> {
+    let now = stored_time(now);
+    let opened = Expr::col("state").eq("pending").and(Expr::col("due_at").lte(now));
+    let late = Expr::col("state")
+        .is_in(["pending", "due", "in_progress", "no_answer"])
+        .and(Expr::col("deadline").lte(now));
+    let stmt = Query::select()
+        .columns(TASK_COLUMNS)
+        .from("tasks")
+        .cond_where(sea_query::Condition::any().add(opened).add(late))
+        .order_by("due_at", Order::Asc)
+        .order_by("id", Order::Asc)
+        .limit(limit)
+        .lock_with_behavior(sea_query::LockType::Update, sea_query::LockBehavior::SkipLocked)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+pub async fn set_task_state(tx: &mut Tx, id: Uuid, state: &str, at: OffsetDateTime) -> Result<()> {
+    let stmt = Query::update()
+        .table("tasks")
+        .value("state", state)
+        .value("updated_at", stored_time(at))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}

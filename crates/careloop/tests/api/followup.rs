@@ -157,3 +157,121 @@ pub async fn plan_requests_are_validated_and_scoped(app: TestApp) {
     let (_, theirs) = app.get(Some(&endo_nurse), "/api/v1/tasks").await;
     assert_eq!(theirs["total"], 0, "another department's tasks are not visible");
 }
+
+fn rfc3339(v: &Value) -> time::OffsetDateTime {
+    time::OffsetDateTime::parse(v.as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap()
+}
+
+async fn task_states(app: &TestApp, token: &str) -> Vec<String> {
+    let (_, page) = app.get(Some(token), "/api/v1/tasks?per_page=50").await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["state"].as_str().unwrap().to_string())
+        .collect()
+}
+
+pub async fn the_scheduler_opens_windows_and_marks_overdue_exactly_once(app: TestApp) {
+    use careloop_service::followup::{TickOutcome, tick};
+    let (_, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "王一", 1).await;
+    let (_, plan) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/plans"),
+            &json!({"protocol": "htn-basic-ph"}),
+        )
+        .await;
+    let first = &plan["tasks"][0];
+    let (due, deadline) = (rfc3339(&first["due_at"]), rfc3339(&first["deadline"]));
+    assert_eq!(
+        tick(&app.db, now()).await.unwrap(),
+        TickOutcome::default(),
+        "nothing is due yet"
+    );
+    let opened = tick(&app.db, due + Duration::hours(1)).await.unwrap();
+    assert_eq!(opened, TickOutcome { opened: 1, overdue: 0 });
+    assert_eq!(
+        tick(&app.db, due + Duration::hours(1)).await.unwrap(),
+        TickOutcome::default(),
+        "a second pass changes nothing"
+    );
+    assert_eq!(
+        task_states(&app, &nurse).await,
+        ["due", "pending", "pending", "pending"]
+    );
+    let late = tick(&app.db, deadline + Duration::seconds(1)).await.unwrap();
+    assert_eq!(late, TickOutcome { opened: 0, overdue: 1 });
+    assert_eq!(
+        task_states(&app, &nurse).await,
+        ["overdue", "pending", "pending", "pending"]
+    );
+    let id: uuid::Uuid = first["id"].as_str().unwrap().parse().unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    let events: Vec<String> = careloop_store::plans::transitions_of_task(&mut tx, id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.event)
+        .collect();
+    assert_eq!(events, ["created", "window_opened", "deadline_passed"]);
+}
+
+pub async fn a_year_of_daily_ticks_leaves_every_unworked_visit_overdue(app: TestApp) {
+    use careloop_service::followup::tick;
+    let (_, nurse) = app.admin_and_nurse().await;
+    for i in 0..3 {
+        let patient = app.enrol_simple(&nurse, &format!("王{i}"), i).await;
+        app.post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/plans"),
+            &json!({"protocol": "htn-basic-ph"}),
+        )
+        .await;
+    }
+    let (mut opened, mut overdue) = (0, 0);
+    let start = now();
+    for day in 1..=400 {
+        let o = tick(&app.db, start + Duration::days(day)).await.unwrap();
+        opened += o.opened;
+        overdue += o.overdue;
+    }
+    assert_eq!(
+        (opened, overdue),
+        (12, 12),
+        "four quarterly visits for each of three patients"
+    );
+    assert!(task_states(&app, &nurse).await.iter().all(|s| s == "overdue"));
+}
+
+pub async fn careloop_tick_runs_a_pass_as_of_the_given_instant(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "王一", 1).await;
+    let (_, plan) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/plans"),
+            &json!({"protocol": "post-discharge-surgery"}),
+        )
+        .await;
+    let at = rfc3339(&plan["tasks"][0]["due_at"]) + Duration::hours(2);
+    let at = at.format(&time::format_description::well_known::Rfc3339).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_careloop"))
+        .args(["tick", "--now", &at])
+        .env("CARELOOP_DATABASE_URL", &app.db_url)
+        .env("CARELOOP_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("1 task(s) opened, 0 overdue"), "{stdout}");
+    assert_eq!(task_states(&app, &nurse).await, ["due", "pending", "pending"]);
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_careloop"))
+        .args(["tick", "--now", "tomorrow"])
+        .env("CARELOOP_DATABASE_URL", &app.db_url)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("RFC 3339"));
+}

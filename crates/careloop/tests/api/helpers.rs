@@ -28,6 +28,8 @@ pub type TestFn = fn(TestApp) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Db,
+    /// The database URL, for running the `careloop` binary against the same database.
+    pub db_url: String,
     pub http: reqwest::Client,
 }
 
@@ -44,10 +46,12 @@ pub fn run(backend: Backend, test: TestFn) -> Result<(), Failed> {
         .build()?;
     rt.block_on(async move {
         let (url, cleanup) = fresh_database(backend).await?;
+        // The scheduler is driven explicitly by the tests (`tick`), never by the wall clock.
         let settings = Settings {
-            database_url: url,
+            database_url: url.clone(),
             addr: "127.0.0.1:0".into(),
             max_connections: 4,
+            scheduler_interval_secs: 0,
             ..Settings::default()
         };
         let app = App::build(settings).await.map_err(|e| format!("{e:#}"))?;
@@ -63,6 +67,7 @@ pub fn run(backend: Backend, test: TestFn) -> Result<(), Failed> {
         let outcome = tokio::spawn(test(TestApp {
             addr,
             db: db.clone(),
+            db_url: url,
             http,
         }))
         .await;
