@@ -11,6 +11,7 @@ pub mod patients;
 pub mod records;
 pub mod staff;
 pub mod synth;
+pub mod visits;
 
 pub use error::ServiceError;
 

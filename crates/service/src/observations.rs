@@ -9,7 +9,7 @@ use careloop_domain::access::Actor;
 use careloop_domain::indicator::{Flag, ObservationInput, ValidObservation, lookup};
 use careloop_domain::patient::Sex;
 use careloop_store::observations::{self, ObservationRow};
-use careloop_store::{Db, audit, patients};
+use careloop_store::{Db, Tx, audit, patients};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use time::OffsetDateTime;
@@ -85,12 +85,32 @@ pub async fn record_observations(
         )
         .into());
     }
-    let batch = entries.len() > 1;
+    let mut tx = db.begin().await?;
+    let (rows, sexes) = insert_observations(&mut tx, actor, entries, entries.len() > 1, now).await?;
+    tx.commit().await?;
+    let mut labels = Labels::new();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let s = sexes[&r.patient_id];
+            view(r, s, &mut labels)
+        })
+        .collect())
+}
+
+/// Validate and insert observations inside the caller's transaction (with their audit events);
+/// returns the stored rows and each patient's sex. Errors name `[i].field` when `batch`.
+pub(crate) async fn insert_observations(
+    tx: &mut Tx,
+    actor: &Actor,
+    entries: &[(Uuid, ObservationInput)],
+    batch: bool,
+    now: OffsetDateTime,
+) -> Result<(Vec<ObservationRow>, HashMap<Uuid, Sex>)> {
     let mut ids: Vec<Uuid> = entries.iter().map(|(p, _)| *p).collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut tx = db.begin().await?;
-    let briefs: HashMap<Uuid, _> = patients::briefs(&mut tx, &ids)
+    let briefs: HashMap<Uuid, _> = patients::briefs(tx, &ids)
         .await?
         .into_iter()
         .map(|b| (b.id, b))
@@ -115,7 +135,7 @@ pub async fn record_observations(
             created_by: Some(actor.user_id).filter(|id| !id.is_nil()),
         });
     }
-    observations::insert_many(&mut tx, &rows).await?;
+    observations::insert_many(tx, &rows).await?;
     let mut per_patient: BTreeMap<Uuid, usize> = BTreeMap::new();
     for r in &rows {
         *per_patient.entry(r.patient_id).or_default() += 1;
@@ -124,16 +144,9 @@ pub async fn record_observations(
         .iter()
         .map(|(p, n)| event(actor, "observation.create", Some(*p), Some(format!("count={n}")), now))
         .collect();
-    audit::insert_many(&mut tx, &events).await?;
-    tx.commit().await?;
-    let mut labels = Labels::new();
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let s = sex(&briefs[&r.patient_id].sex);
-            view(r, s, &mut labels)
-        })
-        .collect())
+    audit::insert_many(tx, &events).await?;
+    let sexes = briefs.iter().map(|(id, b)| (*id, sex(&b.sex))).collect();
+    Ok((rows, sexes))
 }
 
 /// A patient's observations, newest first, optionally of one indicator (short or LOINC code).

@@ -17,6 +17,7 @@ pub mod organisations;
 pub mod patients;
 pub mod plans;
 pub mod protocols;
+pub mod records;
 pub mod sessions;
 pub mod users;
 

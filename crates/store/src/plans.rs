@@ -251,3 +251,55 @@ pub async fn set_task_state(tx: &mut Tx, id: Uuid, state: &str, at: OffsetDateTi
     tx.execute(&stmt).await?;
     Ok(())
 }
+
+pub async fn find_task(tx: &mut Tx, id: Uuid) -> Result<Option<TaskRow>> {
+    let stmt = Query::select()
+        .columns(TASK_COLUMNS)
+        .from("tasks")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.fetch_optional(&stmt).await
+}
+
+pub async fn find_plan(tx: &mut Tx, id: Uuid) -> Result<Option<PlanRow>> {
+    let stmt = Query::select()
+        .columns(PLAN_COLUMNS)
+        .from("plans")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.fetch_optional(&stmt).await
+}
+
+pub async fn set_plan_status(tx: &mut Tx, id: Uuid, status: &str) -> Result<()> {
+    let stmt = Query::update()
+        .table("plans")
+        .value("status", status)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Count an attempt and set the state in one statement.
+pub async fn set_task_attempt(tx: &mut Tx, id: Uuid, state: &str, attempts: i32, at: OffsetDateTime) -> Result<()> {
+    let stmt = Query::update()
+        .table("tasks")
+        .value("state", state)
+        .value("attempts", attempts)
+        .value("updated_at", stored_time(at))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// A protocol document by id and version (the version a plan runs on).
+pub async fn protocol_document(tx: &mut Tx, id: &str, version: i32) -> Result<Option<crate::protocols::ProtocolRow>> {
+    let stmt = Query::select()
+        .columns(["id", "version", "document", "created_at"])
+        .from("protocols")
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("version").eq(version))
+        .to_owned();
+    tx.fetch_optional(&stmt).await
+}

@@ -17,6 +17,7 @@ mod observations;
 mod patients;
 mod records;
 mod ui;
+mod visits;
 
 use helpers::{Backend, TestFn};
 use libtest_mimic::{Arguments, Trial};
@@ -75,6 +76,12 @@ fn main() {
         patients::edits_are_validated_as_a_whole,
         records::the_health_record_round_trips,
         records::diagnoses_are_added_and_listed,
+        visits::a_controlled_elderly_patient_is_seen_again_at_the_next_quarterly_call,
+        visits::uncontrolled_twice_in_a_row_means_referral_and_a_severe_alert,
+        visits::emergency_values_mean_urgent_referral_and_a_doctor_alert,
+        visits::unanswered_calls_are_counted_and_fail_after_the_retry_limit,
+        visits::a_deceased_patient_s_plan_stops_and_its_tasks_are_cancelled,
+        visits::records_are_validated_immutable_and_one_per_completed_task,
         ui::login_page_and_protected_pages_work,
         ui::forms_without_the_csrf_token_are_refused,
         ui::enrol_form_shows_field_errors_and_creates_patients,

@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use careloop_service::Page;
 use careloop_service::followup::{self, PlanView, TaskQuery, TaskView};
+use careloop_service::visits::{self, AlertView, RecordInput, RecordOutcome};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -81,5 +82,75 @@ pub async fn list_tasks(
     };
     Ok(Json(
         followup::list_tasks(&s.db, &who.actor, &query, OffsetDateTime::now_utc()).await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRecord {
+    /// reached / no_answer / busy / wrong_number / refused / deceased
+    contact_result: String,
+    /// Values measured or reported during the contact (only when reached).
+    #[serde(default)]
+    observations: Vec<super::observations::ObservationBody>,
+    /// The protocol form's other answers (adherence, symptoms, ...).
+    #[schema(value_type = Option<Object>)]
+    answers: Option<serde_json::Value>,
+    #[serde(default)]
+    adverse_drug_reaction: bool,
+    #[serde(default)]
+    new_complication: bool,
+    /// Any emergency symptom of the national standard's list.
+    #[serde(default)]
+    emergency_symptom: bool,
+    note: Option<String>,
+}
+
+/// Sign the follow-up record of a task: classification, next task, alerts and referral.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/records", tag = "follow-up", request_body = NewRecord, security(("bearer" = [])),
+    responses((status = 201, body = RecordOutcome), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_record(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<NewRecord>,
+) -> Result<(StatusCode, Json<RecordOutcome>), ApiError> {
+    let now = OffsetDateTime::now_utc();
+    let mut observations = Vec::with_capacity(body.observations.len());
+    for (i, o) in body.observations.into_iter().enumerate() {
+        observations.push(o.into_input(now).map_err(|e| {
+            let f = format!("observations[{i}].{}", e.field);
+            e.at(f)
+        })?);
+    }
+    let input = RecordInput {
+        contact_result: body.contact_result,
+        observations,
+        answers: body.answers,
+        adverse_drug_reaction: body.adverse_drug_reaction,
+        new_complication: body.new_complication,
+        emergency_symptom: body.emergency_symptom,
+        note: body.note,
+    };
+    let out = visits::record_follow_up(&s.db, &who.actor, id, input, now).await?;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct AlertsQuery {
+    /// open (default), acknowledged or closed
+    status: Option<String>,
+}
+
+/// Alerts of your department (admins: all), most urgent first.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "follow-up", params(AlertsQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<AlertView>)))]
+pub async fn list_alerts(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Query(q): Query<AlertsQuery>,
+) -> Result<Json<Vec<AlertView>>, ApiError> {
+    Ok(Json(
+        visits::list_alerts(&s.db, &who.actor, q.status.as_deref(), OffsetDateTime::now_utc()).await?,
     ))
 }

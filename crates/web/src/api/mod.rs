@@ -62,6 +62,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(followup::list_protocols))
         .routes(routes!(followup::create_plan))
         .routes(routes!(followup::list_tasks))
+        .routes(routes!(followup::create_record))
+        .routes(routes!(followup::list_alerts))
         .split_for_parts()
 }
 

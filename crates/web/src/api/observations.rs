@@ -51,7 +51,7 @@ fn effective_at(raw: Option<&str>, now: OffsetDateTime) -> Result<OffsetDateTime
 }
 
 impl ObservationBody {
-    fn into_input(self, now: OffsetDateTime) -> Result<ObservationInput, FieldError> {
+    pub(crate) fn into_input(self, now: OffsetDateTime) -> Result<ObservationInput, FieldError> {
         Ok(ObservationInput {
             effective_at: effective_at(self.effective_at.as_deref(), now)?,
             code: self.code,

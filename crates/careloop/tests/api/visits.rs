@@ -1,0 +1,202 @@
+use crate::helpers::TestApp;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A patient aged 66 (born 1960-05-01, so the ≥65 target of 150/90 applies) on `protocol`;
+/// returns the plan.
+async fn planned(app: &TestApp, nurse: &str, protocol: &str) -> Value {
+    let patient = app.enrol_simple(nurse, "王一", 1).await;
+    let (status, plan) = app
+        .post(
+            Some(nurse),
+            &format!("/api/v1/patients/{patient}/plans"),
+            &json!({"protocol": protocol}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    plan
+}
+
+async fn sign(app: &TestApp, token: &str, task: &Value, body: Value) -> (StatusCode, Value) {
+    app.post(
+        Some(token),
+        &format!("/api/v1/tasks/{}/records", task.as_str().unwrap()),
+        &body,
+    )
+    .await
+}
+
+fn bp(sbp: u32, dbp: u32) -> Value {
+    json!({"contact_result": "reached", "observations": [{"code": "sbp", "value": sbp}, {"code": "dbp", "value": dbp}, {"code": "hr", "value": 72}]})
+}
+
+pub async fn a_controlled_elderly_patient_is_seen_again_at_the_next_quarterly_call(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let plan = planned(&app, &nurse, "htn-basic-ph").await;
+    let (status, out) = sign(&app, &nurse, &plan["tasks"][0]["id"], bp(145, 85)).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(
+        out["classification"], "controlled",
+        "145/85 meets the ≥65 target of 150/90"
+    );
+    assert_eq!(out["task_state"], "done");
+    assert_eq!(
+        out["next_task"]["id"], plan["tasks"][1]["id"],
+        "the next quarterly call"
+    );
+    assert_eq!(out["alerts"], json!([]));
+    assert_eq!(out["referral"], false);
+}
+
+pub async fn uncontrolled_twice_in_a_row_means_referral_and_a_severe_alert(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let plan = planned(&app, &nurse, "htn-basic-ph").await;
+    let (_, first) = sign(&app, &nurse, &plan["tasks"][0]["id"], bp(156, 92)).await;
+    assert_eq!(first["classification"], "uncontrolled");
+    assert_eq!(first["referral"], false);
+    assert_eq!(first["next_task"]["step"], "F14");
+    let due = time::OffsetDateTime::parse(
+        first["next_task"]["deadline"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert!(
+        due - crate::helpers::now() <= time::Duration::days(15),
+        "the next follow-up is within two weeks"
+    );
+    assert_eq!(first["alerts"][0]["severity"], "mild");
+    assert_eq!(first["alerts"][0]["owner_role"], "nurse");
+    let (_, second) = sign(&app, &nurse, &first["next_task"]["id"], bp(158, 96)).await;
+    assert_eq!(second["classification"], "uncontrolled");
+    assert_eq!(second["referral"], true, "two consecutive uncontrolled visits");
+    assert_eq!(second["alerts"][0]["severity"], "severe");
+    let (_, tasks) = app.get(Some(&nurse), "/api/v1/tasks?per_page=50").await;
+    assert!(
+        tasks["items"].as_array().unwrap().iter().any(|t| t["step"] == "REF"),
+        "a referral check is scheduled"
+    );
+}
+
+pub async fn emergency_values_mean_urgent_referral_and_a_doctor_alert(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let doctor = app.user("dr.li", "doctor", Some("cardio")).await;
+    let plan = planned(&app, &nurse, "t2dm-basic-ph").await;
+    // 300 mg/dL is 16.65 mmol/L, just under the 16.7 emergency threshold: uncontrolled.
+    let body = json!({"contact_result": "reached", "observations": [{"code": "fpg", "value": 300, "unit": "mg/dL"}]});
+    let (_, out) = sign(&app, &nurse, &plan["tasks"][0]["id"], body).await;
+    assert_eq!(out["classification"], "uncontrolled", "{out}");
+    // 310 mg/dL is 17.21 mmol/L: an emergency.
+    let body = json!({"contact_result": "reached", "observations": [{"code": "fpg", "value": 310, "unit": "mg/dL"}]});
+    let (status, out) = sign(&app, &nurse, &out["next_task"]["id"], body).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(out["classification"], "emergency");
+    assert_eq!(out["referral"], true);
+    assert_eq!(out["alerts"][0]["owner_role"], "doctor");
+    let (_, alerts) = app.get(Some(&doctor), "/api/v1/alerts").await;
+    let severities: Vec<&str> = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(severities, ["severe", "mild"], "most urgent first");
+}
+
+pub async fn unanswered_calls_are_counted_and_fail_after_the_retry_limit(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let plan = planned(&app, &nurse, "post-discharge-surgery").await;
+    let task = &plan["tasks"][0]["id"];
+    let states: Vec<Value> = {
+        let mut v = Vec::new();
+        for result in ["no_answer", "busy", "no_answer"] {
+            let (status, out) = sign(&app, &nurse, task, json!({"contact_result": result})).await;
+            assert_eq!(status, StatusCode::CREATED, "{out}");
+            assert_eq!(out["classification"], Value::Null, "no classification without contact");
+            v.push(out["task_state"].clone());
+        }
+        v
+    };
+    assert_eq!(
+        states,
+        [json!("no_answer"), json!("no_answer"), json!("failed")],
+        "three attempts, then failed"
+    );
+    let (status, out) = sign(
+        &app,
+        &nurse,
+        task,
+        json!({"contact_result": "reached", "note": "家属代接，恢复良好"}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "a later call may still reach the patient: {out}"
+    );
+    assert_eq!(out["task_state"], "done");
+}
+
+pub async fn a_deceased_patient_s_plan_stops_and_its_tasks_are_cancelled(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let plan = planned(&app, &nurse, "htn-basic-ph").await;
+    let (_, out) = sign(
+        &app,
+        &nurse,
+        &plan["tasks"][0]["id"],
+        json!({"contact_result": "deceased"}),
+    )
+    .await;
+    assert_eq!(out["task_state"], "done");
+    assert_eq!(out["next_task"], Value::Null);
+    let (_, tasks) = app.get(Some(&nurse), "/api/v1/tasks?per_page=50").await;
+    let states: Vec<&str> = tasks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["done", "cancelled", "cancelled", "cancelled"]);
+}
+
+pub async fn records_are_validated_immutable_and_one_per_completed_task(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let plan = planned(&app, &nurse, "htn-basic-ph").await;
+    let task = &plan["tasks"][0]["id"];
+    let (status, res) = sign(&app, &nurse, task, json!({"contact_result": "maybe"})).await;
+    assert_eq!(
+        (status, res["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("contact_result"))
+    );
+    let body = json!({"contact_result": "no_answer", "observations": [{"code": "sbp", "value": 120}]});
+    let (status, res) = sign(&app, &nurse, task, body).await;
+    assert_eq!(
+        (status, res["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("observations"))
+    );
+    let (status, res) = sign(
+        &app,
+        &nurse,
+        task,
+        json!({"contact_result": "reached", "observations": [{"code": "sbp", "value": 120, "unit": "kg"}]}),
+    )
+    .await;
+    assert_eq!(
+        (status, res["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("observations[0].unit"))
+    );
+    let (status, _) = sign(&app, &nurse, task, bp(130, 80)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, res) = sign(&app, &nurse, task, bp(130, 80)).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a done task takes no second record: {res}"
+    );
+    let mut tx = app.db.begin().await.unwrap();
+    assert!(
+        tx.execute_raw("UPDATE followup_records SET note = 'changed'")
+            .await
+            .is_err(),
+        "signed records are immutable"
+    );
+}

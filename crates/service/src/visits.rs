@@ -1,0 +1,493 @@
+//! Signing a follow-up record on a task (随访记录): the contact result moves the task through
+//! its state machine; a reached chronic-disease visit is classified by the national standard,
+//! which decides the next task, alerts (预警) and referral (转诊). Everything — observations,
+//! record, task changes, new tasks, alerts, audit — is one transaction.
+
+use crate::audit::{event, record};
+use crate::followup::TaskView;
+use crate::observations::insert_observations;
+use crate::patients::{accessible, local_today};
+use crate::{Result, ServiceError};
+use careloop_domain::FieldError;
+use careloop_domain::access::{Actor, PatientScope};
+use careloop_domain::followup::classification::{Action, History, Outcome, VisitClass, VisitFindings, classify};
+use careloop_domain::followup::protocol::Protocol;
+use careloop_domain::followup::schedule::CHINA;
+use careloop_domain::followup::task::{TaskEvent, TaskState, transition};
+use careloop_domain::indicator::ObservationInput;
+use careloop_domain::patient::{age_on, optional_text};
+use careloop_store::plans::{self, TaskRow, TransitionRow};
+use careloop_store::records::{self, AlertRow, FollowUpRecordRow};
+use careloop_store::{Db, Tx, users};
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime, Time};
+use uuid::Uuid;
+
+/// The result codes of a contact attempt (UX.md §5).
+pub const CONTACT_RESULTS: [&str; 6] = ["reached", "no_answer", "busy", "wrong_number", "refused", "deceased"];
+
+/// A follow-up record as submitted.
+#[derive(Debug, Clone, Default)]
+pub struct RecordInput {
+    pub contact_result: String,
+    pub observations: Vec<ObservationInput>,
+    pub answers: Option<serde_json::Value>,
+    pub adverse_drug_reaction: bool,
+    pub new_complication: bool,
+    pub emergency_symptom: bool,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AlertView {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    /// `mild` (to the nurse) or `severe` (to the doctor).
+    pub severity: String,
+    pub status: String,
+    pub owner_role: String,
+    pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub sla_due_at: OffsetDateTime,
+}
+
+impl From<AlertRow> for AlertView {
+    fn from(a: AlertRow) -> Self {
+        AlertView {
+            id: a.id,
+            patient_id: a.patient_id,
+            severity: a.severity,
+            status: a.status,
+            owner_role: a.owner_role,
+            reason: a.reason,
+            sla_due_at: a.sla_due_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecordOutcome {
+    pub id: Uuid,
+    pub task_id: Uuid,
+    pub contact_result: String,
+    /// controlled / uncontrolled / adverse_reaction / complication / emergency, for chronic-disease
+    /// protocols when the patient was reached.
+    pub classification: Option<String>,
+    /// The task's state after this record.
+    pub task_state: String,
+    /// The next follow-up this record leads to, if any.
+    pub next_task: Option<TaskView>,
+    pub alerts: Vec<AlertView>,
+    pub referral: bool,
+}
+
+fn conflict(message: &str, message_zh: &str) -> ServiceError {
+    ServiceError::Conflict {
+        field: "task".into(),
+        message: message.into(),
+        message_zh: message_zh.into(),
+    }
+}
+
+fn parse_state(s: &str) -> Result<TaskState> {
+    TaskState::ALL
+        .into_iter()
+        .find(|t| t.as_str() == s)
+        .ok_or(ServiceError::Internal("unknown task state"))
+}
+
+/// Apply `event` to the task's current state, logging the transition.
+fn step(
+    state: &mut TaskState,
+    event: TaskEvent,
+    name: &str,
+    task: Uuid,
+    actor: &Actor,
+    now: OffsetDateTime,
+    log: &mut Vec<TransitionRow>,
+) -> Result<()> {
+    let next = transition(*state, event).map_err(|_| {
+        conflict(
+            &format!("the task is {} and cannot take this result", state.as_str()),
+            "该随访任务当前状态不能登记此结果",
+        )
+    })?;
+    log.push(TransitionRow {
+        id: Uuid::now_v7(),
+        task_id: task,
+        from_state: Some(state.as_str().into()),
+        to_state: next.as_str().into(),
+        event: name.into(),
+        at: now,
+        actor_id: Some(actor.user_id).filter(|id| !id.is_nil()),
+        reason: None,
+    });
+    *state = next;
+    Ok(())
+}
+
+/// The latest value of `code` among this visit's observations.
+fn value_of(obs: &[careloop_store::observations::ObservationRow], code: &str) -> Option<f64> {
+    obs.iter()
+        .filter(|o| o.code == code)
+        .max_by_key(|o| o.effective_at)
+        .map(|o| o.value)
+}
+
+/// A task due within the standard's two weeks: on worklists after a week, overdue after two.
+fn two_week_task(base: &TaskRow, key: &str, assignee: Option<Uuid>, now: OffsetDateTime) -> TaskRow {
+    let day = local_today(now);
+    let at = |d: i64| {
+        OffsetDateTime::new_in_offset(
+            day + Duration::days(d),
+            Time::from_hms(9, 0, 0).unwrap_or(Time::MIDNIGHT),
+            CHINA,
+        )
+    };
+    TaskRow {
+        id: Uuid::now_v7(),
+        plan_id: base.plan_id,
+        patient_id: base.patient_id,
+        step_key: key.into(),
+        method: "phone_call".into(),
+        due_at: at(7),
+        deadline: at(14),
+        state: TaskState::Pending.as_str().into(),
+        assignee_id: assignee,
+        attempts: 0,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn alert(patient_id: Uuid, record_id: Uuid, severe: bool, reason: String, now: OffsetDateTime) -> AlertRow {
+    // Severe findings go to the doctor within the hour; mild ones to the nurse within three days.
+    let (owner, sla) = if severe {
+        ("doctor", Duration::hours(1))
+    } else {
+        ("nurse", Duration::days(3))
+    };
+    AlertRow {
+        id: Uuid::now_v7(),
+        patient_id,
+        record_id: Some(record_id),
+        severity: if severe { "severe" } else { "mild" }.into(),
+        status: "open".into(),
+        owner_role: owner.into(),
+        reason,
+        sla_due_at: now + sla,
+        created_at: now,
+    }
+}
+
+/// Sign a follow-up record on a task.
+pub async fn record_follow_up(
+    db: &Db,
+    actor: &Actor,
+    task_id: Uuid,
+    input: RecordInput,
+    now: OffsetDateTime,
+) -> Result<RecordOutcome> {
+    let result = input.contact_result.trim().to_string();
+    if !CONTACT_RESULTS.contains(&result.as_str()) {
+        return Err(FieldError::new(
+            "contact_result",
+            "contact_result_invalid",
+            format!("contact_result must be one of {}", CONTACT_RESULTS.join(", ")),
+            "联系结果无效",
+        )
+        .into());
+    }
+    let note = optional_text(&input.note, "note", 2000)?;
+    let reached = result == "reached";
+    if !reached && !input.observations.is_empty() {
+        return Err(FieldError::new(
+            "observations",
+            "observations_unreached",
+            "values can only be recorded when the patient was reached",
+            "未联系到患者时不能登记检测值",
+        )
+        .into());
+    }
+    let mut tx = db.begin().await?;
+    let task = plans::find_task(&mut tx, task_id)
+        .await?
+        .ok_or(ServiceError::NotFound("task"))?;
+    let patient = accessible(&mut tx, actor, task.patient_id).await?;
+    let plan = plans::find_plan(&mut tx, task.plan_id)
+        .await?
+        .ok_or(ServiceError::NotFound("plan"))?;
+    let stored = plans::protocol_document(&mut tx, &plan.protocol_id, plan.protocol_version)
+        .await?
+        .ok_or(ServiceError::NotFound("protocol"))?;
+    let protocol: Protocol =
+        serde_json::from_value(stored.document.0).map_err(|_| ServiceError::Internal("stored protocol unreadable"))?;
+
+    let mut state = parse_state(&task.state)?;
+    let mut log = Vec::new();
+    if state == TaskState::Pending {
+        // A nurse may reach the patient before the window opens; the task opens early.
+        step(
+            &mut state,
+            TaskEvent::WindowOpened,
+            "opened_early",
+            task.id,
+            actor,
+            now,
+            &mut log,
+        )?;
+    }
+    if matches!(state, TaskState::NoAnswer | TaskState::Failed) {
+        // Another attempt after an unanswered or failed one.
+        step(&mut state, TaskEvent::Started, "retried", task.id, actor, now, &mut log)?;
+    }
+    let mut attempts = task.attempts;
+    match result.as_str() {
+        "reached" | "refused" | "deceased" => step(
+            &mut state,
+            TaskEvent::Completed,
+            "completed",
+            task.id,
+            actor,
+            now,
+            &mut log,
+        )?,
+        "no_answer" | "busy" => {
+            attempts += 1;
+            step(
+                &mut state,
+                TaskEvent::NotReached,
+                "not_reached",
+                task.id,
+                actor,
+                now,
+                &mut log,
+            )?;
+            if attempts >= i32::try_from(protocol.retry.max_attempts).unwrap_or(i32::MAX) {
+                step(
+                    &mut state,
+                    TaskEvent::AttemptFailed,
+                    "attempts_exhausted",
+                    task.id,
+                    actor,
+                    now,
+                    &mut log,
+                )?;
+            }
+        }
+        _ => {
+            attempts += 1;
+            step(
+                &mut state,
+                TaskEvent::AttemptFailed,
+                "wrong_number",
+                task.id,
+                actor,
+                now,
+                &mut log,
+            )?;
+        }
+    }
+
+    let entries: Vec<(Uuid, ObservationInput)> = input
+        .observations
+        .iter()
+        .map(|o| (task.patient_id, o.clone()))
+        .collect();
+    let (obs, _) = if entries.is_empty() {
+        (Vec::new(), Default::default())
+    } else {
+        insert_observations(&mut tx, actor, &entries, true, now)
+            .await
+            .map_err(|e| prefix(e, "observations"))?
+    };
+
+    let outcome: Option<Outcome> = match (reached, protocol.condition) {
+        (true, Some(condition)) => {
+            let previous = records::last_classified(&mut tx, plan.id)
+                .await?
+                .and_then(|r| r.classification)
+                .and_then(|c| class_of(&c));
+            let findings = VisitFindings {
+                age: age_on(patient.birth_date, local_today(now)),
+                sbp: value_of(&obs, "sbp"),
+                dbp: value_of(&obs, "dbp"),
+                fpg: value_of(&obs, "fpg"),
+                adverse_drug_reaction: input.adverse_drug_reaction,
+                new_complication: input.new_complication,
+                emergency_symptom: input.emergency_symptom,
+            };
+            Some(classify(condition, &findings, History { previous }))
+        }
+        _ => None,
+    };
+
+    let rec = FollowUpRecordRow {
+        id: Uuid::now_v7(),
+        task_id: task.id,
+        plan_id: plan.id,
+        patient_id: task.patient_id,
+        contact_result: result.clone(),
+        classification: outcome.map(|o| o.class.as_str().to_string()),
+        adverse_drug_reaction: input.adverse_drug_reaction,
+        new_complication: input.new_complication,
+        referral: outcome.is_some_and(|o| o.referral),
+        note,
+        signed_by: Some(actor.user_id).filter(|id| !id.is_nil()),
+        signed_at: now,
+    };
+    records::insert_record(&mut tx, &rec, input.answers.clone()).await?;
+    plans::set_task_attempt(&mut tx, task.id, state.as_str(), attempts, now).await?;
+
+    let mut new_tasks = Vec::new();
+    let mut alerts = Vec::new();
+    if let Some(o) = outcome {
+        if o.class != VisitClass::Controlled {
+            new_tasks.push(two_week_task(&task, "F14", task.assignee_id, now));
+            let zh = o.class.name_zh();
+            let severe = matches!(o.action, Action::Referral | Action::UrgentReferral);
+            alerts.push(alert(
+                task.patient_id,
+                rec.id,
+                severe,
+                format!("{zh}（{}）", o.class.as_str()),
+                now,
+            ));
+        }
+        if o.referral {
+            let doctor = users::active_in_department(&mut tx, patient.department_id, "doctor")
+                .await?
+                .first()
+                .map(|u| u.id);
+            new_tasks.push(two_week_task(&task, "REF", doctor.or(task.assignee_id), now));
+        }
+    }
+    if result == "deceased" {
+        plans::set_plan_status(&mut tx, plan.id, "stopped").await?;
+        for other in plans::tasks_of_plan(&mut tx, plan.id).await? {
+            let mut s = parse_state(&other.state)?;
+            if other.id != task.id && !s.is_terminal() {
+                step(
+                    &mut s,
+                    TaskEvent::Cancelled,
+                    "patient_deceased",
+                    other.id,
+                    actor,
+                    now,
+                    &mut log,
+                )?;
+                plans::set_task_state(&mut tx, other.id, s.as_str(), now).await?;
+            }
+        }
+    }
+    for t in &new_tasks {
+        log.push(TransitionRow {
+            id: Uuid::now_v7(),
+            task_id: t.id,
+            from_state: None,
+            to_state: t.state.clone(),
+            event: "created".into(),
+            at: now,
+            actor_id: Some(actor.user_id).filter(|id| !id.is_nil()),
+            reason: Some(format!("record {}", rec.id)),
+        });
+    }
+    plans::insert_tasks(&mut tx, &new_tasks).await?;
+    plans::insert_transitions(&mut tx, &log).await?;
+    records::insert_alerts(&mut tx, &alerts).await?;
+    let detail = format!(
+        "task={} result={} class={}",
+        task.id,
+        result,
+        rec.classification.as_deref().unwrap_or("-")
+    );
+    record(
+        &mut tx,
+        event(
+            actor,
+            "followup_record.create",
+            Some(task.patient_id),
+            Some(detail),
+            now,
+        ),
+    )
+    .await?;
+    let next_task = match new_tasks.first() {
+        Some(t) => Some(t.clone()),
+        None => next_pending(&mut tx, plan.id, task.id).await?,
+    };
+    tx.commit().await?;
+    Ok(RecordOutcome {
+        id: rec.id,
+        task_id: task.id,
+        contact_result: result,
+        classification: rec.classification,
+        task_state: state.as_str().into(),
+        next_task: next_task.map(Into::into),
+        alerts: alerts.into_iter().map(Into::into).collect(),
+        referral: rec.referral,
+    })
+}
+
+/// The plan's next open task after this one.
+async fn next_pending(tx: &mut Tx, plan_id: Uuid, after: Uuid) -> Result<Option<TaskRow>> {
+    Ok(plans::tasks_of_plan(tx, plan_id)
+        .await?
+        .into_iter()
+        .find(|t| t.id != after && matches!(t.state.as_str(), "pending" | "due")))
+}
+
+fn class_of(s: &str) -> Option<VisitClass> {
+    [
+        VisitClass::Controlled,
+        VisitClass::Uncontrolled,
+        VisitClass::AdverseReaction,
+        VisitClass::Complication,
+        VisitClass::Emergency,
+    ]
+    .into_iter()
+    .find(|c| c.as_str() == s)
+}
+
+/// Report a nested observation error under `observations…`.
+fn prefix(e: ServiceError, field: &str) -> ServiceError {
+    match e {
+        ServiceError::Invalid(f) => {
+            let name = if f.field.starts_with('[') {
+                format!("{field}{}", f.field)
+            } else {
+                format!("{field}.{}", f.field)
+            };
+            ServiceError::Invalid(f.at(name))
+        }
+        other => other,
+    }
+}
+
+/// Open alerts of the actor's department (admins: all), most urgent first.
+pub async fn list_alerts(db: &Db, actor: &Actor, status: Option<&str>, now: OffsetDateTime) -> Result<Vec<AlertView>> {
+    let status = status.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("open");
+    if !["open", "acknowledged", "closed"].contains(&status) {
+        return Err(FieldError::new(
+            "status",
+            "state_unknown",
+            "status must be open, acknowledged or closed",
+            "预警状态无效",
+        )
+        .into());
+    }
+    let department = match actor.patient_scope() {
+        PatientScope::All => None,
+        PatientScope::Department(d) => Some(d),
+        PatientScope::Nobody => return Err(ServiceError::Forbidden),
+    };
+    let mut tx = db.begin().await?;
+    let rows = records::list_alerts(&mut tx, status, department, 500).await?;
+    record(
+        &mut tx,
+        event(actor, "alert.list", None, Some(format!("results={}", rows.len())), now),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}

@@ -1,0 +1,142 @@
+//! Signed follow-up records (随访记录) and alerts (预警). Records are immutable (the database
+//! refuses UPDATE and DELETE); corrections will be amendments that keep the original.
+
+use crate::{Result, Tx, stored_time};
+use sea_query::{Expr, ExprTrait, Order, Query};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct FollowUpRecordRow {
+    pub id: Uuid,
+    pub task_id: Uuid,
+    pub plan_id: Uuid,
+    pub patient_id: Uuid,
+    pub contact_result: String,
+    pub classification: Option<String>,
+    pub adverse_drug_reaction: bool,
+    pub new_complication: bool,
+    pub referral: bool,
+    pub note: Option<String>,
+    pub signed_by: Option<Uuid>,
+    pub signed_at: OffsetDateTime,
+}
+
+const RECORD_COLUMNS: [&str; 12] = [
+    "id",
+    "task_id",
+    "plan_id",
+    "patient_id",
+    "contact_result",
+    "classification",
+    "adverse_drug_reaction",
+    "new_complication",
+    "referral",
+    "note",
+    "signed_by",
+    "signed_at",
+];
+
+pub async fn insert_record(tx: &mut Tx, r: &FollowUpRecordRow, answers: Option<serde_json::Value>) -> Result<()> {
+    let mut columns = RECORD_COLUMNS.to_vec();
+    columns.push("answers");
+    let stmt = Query::insert()
+        .into_table("followup_records")
+        .columns(columns)
+        .values_panic([
+            r.id.into(),
+            r.task_id.into(),
+            r.plan_id.into(),
+            r.patient_id.into(),
+            r.contact_result.clone().into(),
+            r.classification.clone().into(),
+            r.adverse_drug_reaction.into(),
+            r.new_complication.into(),
+            r.referral.into(),
+            r.note.clone().into(),
+            r.signed_by.into(),
+            stored_time(r.signed_at).into(),
+            answers.into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// The most recent classified record of a plan (for "two consecutive uncontrolled visits").
+pub async fn last_classified(tx: &mut Tx, plan_id: Uuid) -> Result<Option<FollowUpRecordRow>> {
+    let stmt = Query::select()
+        .columns(RECORD_COLUMNS)
+        .from("followup_records")
+        .and_where(Expr::col("plan_id").eq(plan_id))
+        .and_where(Expr::col("classification").is_not_null())
+        .order_by("id", Order::Desc)
+        .limit(1)
+        .to_owned();
+    tx.fetch_optional(&stmt).await
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AlertRow {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub record_id: Option<Uuid>,
+    pub severity: String,
+    pub status: String,
+    pub owner_role: String,
+    pub reason: String,
+    pub sla_due_at: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+}
+
+const ALERT_COLUMNS: [&str; 9] = [
+    "id",
+    "patient_id",
+    "record_id",
+    "severity",
+    "status",
+    "owner_role",
+    "reason",
+    "sla_due_at",
+    "created_at",
+];
+
+pub async fn insert_alerts(tx: &mut Tx, rows: &[AlertRow]) -> Result<()> {
+    for a in rows {
+        let stmt = Query::insert()
+            .into_table("alerts")
+            .columns(ALERT_COLUMNS)
+            .values_panic([
+                a.id.into(),
+                a.patient_id.into(),
+                a.record_id.into(),
+                a.severity.clone().into(),
+                a.status.clone().into(),
+                a.owner_role.clone().into(),
+                a.reason.clone().into(),
+                stored_time(a.sla_due_at).into(),
+                stored_time(a.created_at).into(),
+            ])
+            .to_owned();
+        tx.execute(&stmt).await?;
+    }
+    Ok(())
+}
+
+/// Alerts with `status`, of one department's patients if given, most urgent first.
+pub async fn list_alerts(tx: &mut Tx, status: &str, department_id: Option<Uuid>, limit: u64) -> Result<Vec<AlertRow>> {
+    let mut stmt = Query::select()
+        .columns(ALERT_COLUMNS.map(|c| ("alerts", c)))
+        .from("alerts")
+        .and_where(Expr::col(("alerts", "status")).eq(status))
+        .to_owned();
+    if let Some(d) = department_id {
+        stmt.inner_join(
+            "patients",
+            Expr::col(("patients", "id")).equals(("alerts", "patient_id")),
+        )
+        .and_where(Expr::col(("patients", "department_id")).eq(d));
+    }
+    stmt.order_by(("alerts", "sla_due_at"), Order::Asc).limit(limit);
+    tx.fetch_all(&stmt).await
+}
