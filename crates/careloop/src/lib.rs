@@ -58,8 +58,13 @@ async fn scheduler_loop(db: Db, interval_secs: u64) {
     loop {
         every.tick().await;
         match careloop_service::followup::tick(&db, time::OffsetDateTime::now_utc()).await {
-            Ok(o) if o.opened + o.overdue > 0 => {
-                tracing::info!(opened = o.opened, overdue = o.overdue, "scheduler pass")
+            Ok(o) if o.opened + o.overdue + o.escalated > 0 => {
+                tracing::info!(
+                    opened = o.opened,
+                    overdue = o.overdue,
+                    escalated = o.escalated,
+                    "scheduler pass"
+                )
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "scheduler pass failed"),

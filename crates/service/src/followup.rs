@@ -310,16 +310,22 @@ pub struct TickOutcome {
     pub opened: u64,
     /// Tasks whose deadline passed (now overdue, 超期).
     pub overdue: u64,
+    /// Open alerts whose SLA passed, handed to the next role.
+    pub escalated: u64,
 }
 
 /// Tasks advanced per transaction.
 const TICK_BATCH: u64 = 500;
 
-/// One scheduler pass as of `now`: every task whose window has opened becomes due and every
-/// task whose deadline has passed becomes overdue, through the task state machine, with each
-/// transition recorded. Idempotent: a second pass at the same instant finds nothing to do.
+/// One scheduler pass as of `now`: open alerts whose SLA has passed escalate to the next role;
+/// every task whose window has opened becomes due and every task whose deadline has passed
+/// becomes overdue, through the task state machine, with each transition recorded.
+/// Idempotent: a second pass at the same instant finds nothing to do.
 pub async fn tick(db: &Db, now: OffsetDateTime) -> Result<TickOutcome> {
     let mut outcome = TickOutcome::default();
+    let mut tx = db.begin().await?;
+    outcome.escalated = crate::visits::escalate_overdue_alerts(&mut tx, now).await?;
+    tx.commit().await?;
     loop {
         let mut tx = db.begin().await?;
         let claimed = plans::claim_to_advance(&mut tx, now, TICK_BATCH).await?;

@@ -49,6 +49,9 @@ pub struct AlertView {
     pub reason: String,
     #[serde(with = "time::serde::rfc3339")]
     pub sla_due_at: OffsetDateTime,
+    /// How many times it passed to a higher role because nobody acted in time.
+    pub escalations: i32,
+    pub outcome: Option<String>,
 }
 
 impl From<AlertRow> for AlertView {
@@ -61,6 +64,8 @@ impl From<AlertRow> for AlertView {
             owner_role: a.owner_role,
             reason: a.reason,
             sla_due_at: a.sla_due_at,
+            escalations: a.escalations,
+            outcome: a.outcome,
         }
     }
 }
@@ -177,6 +182,8 @@ fn alert(patient_id: Uuid, record_id: Uuid, severe: bool, reason: String, now: O
         reason,
         sla_due_at: now + sla,
         created_at: now,
+        escalations: 0,
+        outcome: None,
     }
 }
 
@@ -490,4 +497,68 @@ pub async fn list_alerts(db: &Db, actor: &Actor, status: Option<&str>, now: Offs
     .await?;
     tx.commit().await?;
     Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Acknowledge an open alert (stops its escalation) or close it with an outcome.
+pub async fn handle_alert(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    close_with: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<AlertView> {
+    use careloop_domain::followup::alert::AlertStatus;
+    let outcome = match close_with {
+        Some(o) => {
+            Some(optional_text(&Some(o.to_string()), "outcome", 500)?.ok_or_else(|| FieldError::required("outcome"))?)
+        }
+        None => None,
+    };
+    let mut tx = db.begin().await?;
+    let mut a = records::find_alert(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("alert"))?;
+    accessible(&mut tx, actor, a.patient_id).await?;
+    let status = AlertStatus::parse(&a.status).ok_or(ServiceError::Internal("unknown alert status"))?;
+    let next = match &outcome {
+        None => status.acknowledge(),
+        Some(_) => status.close(),
+    }
+    .ok_or_else(|| conflict_alert(status.as_str()))?;
+    let by = Some(actor.user_id).filter(|u| !u.is_nil());
+    records::set_alert_status(&mut tx, id, next.as_str(), by, outcome.as_deref(), now).await?;
+    let action = if outcome.is_some() {
+        "alert.close"
+    } else {
+        "alert.acknowledge"
+    };
+    record(
+        &mut tx,
+        event(actor, action, Some(a.patient_id), Some(format!("alert={id}")), now),
+    )
+    .await?;
+    tx.commit().await?;
+    a.status = next.as_str().into();
+    a.outcome = outcome;
+    Ok(a.into())
+}
+
+fn conflict_alert(status: &str) -> ServiceError {
+    ServiceError::Conflict {
+        field: "alert".into(),
+        message: format!("the alert is already {status}"),
+        message_zh: "该预警已处理".into(),
+    }
+}
+
+/// Hand every open alert whose SLA has passed to the next role (inside a scheduler pass).
+pub(crate) async fn escalate_overdue_alerts(tx: &mut Tx, now: OffsetDateTime) -> Result<u64> {
+    let mut n = 0;
+    for a in records::claim_overdue_alerts(tx, now, 500).await? {
+        if let Some((role, sla)) = careloop_domain::followup::alert::escalation(&a.owner_role) {
+            records::escalate_alert(tx, a.id, role, now + sla, a.escalations + 1).await?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }

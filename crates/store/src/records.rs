@@ -87,9 +87,12 @@ pub struct AlertRow {
     pub reason: String,
     pub sla_due_at: OffsetDateTime,
     pub created_at: OffsetDateTime,
+    /// How many times the alert passed to a higher role.
+    pub escalations: i32,
+    pub outcome: Option<String>,
 }
 
-const ALERT_COLUMNS: [&str; 9] = [
+const ALERT_COLUMNS: [&str; 11] = [
     "id",
     "patient_id",
     "record_id",
@@ -99,6 +102,8 @@ const ALERT_COLUMNS: [&str; 9] = [
     "reason",
     "sla_due_at",
     "created_at",
+    "escalations",
+    "outcome",
 ];
 
 pub async fn insert_alerts(tx: &mut Tx, rows: &[AlertRow]) -> Result<()> {
@@ -116,6 +121,8 @@ pub async fn insert_alerts(tx: &mut Tx, rows: &[AlertRow]) -> Result<()> {
                 a.reason.clone().into(),
                 stored_time(a.sla_due_at).into(),
                 stored_time(a.created_at).into(),
+                a.escalations.into(),
+                a.outcome.clone().into(),
             ])
             .to_owned();
         tx.execute(&stmt).await?;
@@ -139,4 +146,70 @@ pub async fn list_alerts(tx: &mut Tx, status: &str, department_id: Option<Uuid>,
     }
     stmt.order_by(("alerts", "sla_due_at"), Order::Asc).limit(limit);
     tx.fetch_all(&stmt).await
+}
+
+pub async fn find_alert(tx: &mut Tx, id: Uuid) -> Result<Option<AlertRow>> {
+    let stmt = Query::select()
+        .columns(ALERT_COLUMNS)
+        .from("alerts")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.fetch_optional(&stmt).await
+}
+
+/// Record an acknowledgement (`outcome` None) or a closure (with its outcome).
+pub async fn set_alert_status(
+    tx: &mut Tx,
+    id: Uuid,
+    status: &str,
+    by: Option<Uuid>,
+    outcome: Option<&str>,
+    at: OffsetDateTime,
+) -> Result<()> {
+    let mut stmt = Query::update()
+        .table("alerts")
+        .value("status", status)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    match outcome {
+        None => stmt
+            .value("acknowledged_by", by)
+            .value("acknowledged_at", stored_time(at)),
+        Some(o) => stmt.value("outcome", o).value("closed_at", stored_time(at)),
+    };
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Open alerts whose SLA has run out, locked for this transaction (SKIP LOCKED on PostgreSQL).
+pub async fn claim_overdue_alerts(tx: &mut Tx, now: OffsetDateTime, limit: u64) -> Result<Vec<AlertRow>> {
+    let stmt = Query::select()
+        .columns(ALERT_COLUMNS)
+        .from("alerts")
+        .and_where(Expr::col("status").eq("open"))
+        .and_where(Expr::col("sla_due_at").lte(stored_time(now)))
+        .order_by("sla_due_at", Order::Asc)
+        .limit(limit)
+        .lock_with_behavior(sea_query::LockType::Update, sea_query::LockBehavior::SkipLocked)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+/// Hand an alert to `owner_role` with a new SLA.
+pub async fn escalate_alert(
+    tx: &mut Tx,
+    id: Uuid,
+    owner_role: &str,
+    sla_due_at: OffsetDateTime,
+    escalations: i32,
+) -> Result<()> {
+    let stmt = Query::update()
+        .table("alerts")
+        .value("owner_role", owner_role)
+        .value("sla_due_at", stored_time(sla_due_at))
+        .value("escalations", escalations)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
 }

@@ -191,7 +191,14 @@ pub async fn the_scheduler_opens_windows_and_marks_overdue_exactly_once(app: Tes
         "nothing is due yet"
     );
     let opened = tick(&app.db, due + Duration::hours(1)).await.unwrap();
-    assert_eq!(opened, TickOutcome { opened: 1, overdue: 0 });
+    assert_eq!(
+        opened,
+        TickOutcome {
+            opened: 1,
+            overdue: 0,
+            escalated: 0
+        }
+    );
     assert_eq!(
         tick(&app.db, due + Duration::hours(1)).await.unwrap(),
         TickOutcome::default(),
@@ -202,7 +209,14 @@ pub async fn the_scheduler_opens_windows_and_marks_overdue_exactly_once(app: Tes
         ["due", "pending", "pending", "pending"]
     );
     let late = tick(&app.db, deadline + Duration::seconds(1)).await.unwrap();
-    assert_eq!(late, TickOutcome { opened: 0, overdue: 1 });
+    assert_eq!(
+        late,
+        TickOutcome {
+            opened: 0,
+            overdue: 1,
+            escalated: 0
+        }
+    );
     assert_eq!(
         task_states(&app, &nurse).await,
         ["overdue", "pending", "pending", "pending"]

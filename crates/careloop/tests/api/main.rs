@@ -82,6 +82,7 @@ fn main() {
         visits::unanswered_calls_are_counted_and_fail_after_the_retry_limit,
         visits::a_deceased_patient_s_plan_stops_and_its_tasks_are_cancelled,
         visits::records_are_validated_immutable_and_one_per_completed_task,
+        visits::unhandled_alerts_escalate_until_acknowledged_and_close_with_an_outcome,
         ui::login_page_and_protected_pages_work,
         ui::forms_without_the_csrf_token_are_refused,
         ui::enrol_form_shows_field_errors_and_creates_patients,

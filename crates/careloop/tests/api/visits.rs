@@ -200,3 +200,80 @@ pub async fn records_are_validated_immutable_and_one_per_completed_task(app: Tes
         "signed records are immutable"
     );
 }
+
+pub async fn unhandled_alerts_escalate_until_acknowledged_and_close_with_an_outcome(app: TestApp) {
+    use careloop_service::followup::tick;
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let plan = planned(&app, &nurse, "htn-basic-ph").await;
+    let (_, out) = sign(&app, &nurse, &plan["tasks"][0]["id"], bp(160, 95)).await;
+    let alert = out["alerts"][0].clone();
+    assert_eq!(
+        (alert["owner_role"].as_str(), alert["escalations"].as_i64()),
+        (Some("nurse"), Some(0))
+    );
+    let sla = time::OffsetDateTime::parse(
+        alert["sla_due_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert_eq!(
+        tick(&app.db, sla - time::Duration::minutes(1)).await.unwrap().escalated,
+        0,
+        "not before the SLA"
+    );
+    assert_eq!(
+        tick(&app.db, sla + time::Duration::minutes(1)).await.unwrap().escalated,
+        1
+    );
+    assert_eq!(
+        tick(&app.db, sla + time::Duration::minutes(1)).await.unwrap().escalated,
+        0,
+        "once per SLA"
+    );
+    let (_, open) = app.get(Some(&admin), "/api/v1/alerts").await;
+    assert_eq!(
+        (open[0]["owner_role"].as_str(), open[0]["escalations"].as_i64()),
+        (Some("doctor"), Some(1))
+    );
+    let id = alert["id"].as_str().unwrap();
+    let (status, acked) = app
+        .post(Some(&nurse), &format!("/api/v1/alerts/{id}/acknowledge"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{acked}");
+    assert_eq!(acked["status"], "acknowledged");
+    assert_eq!(
+        tick(&app.db, sla + time::Duration::days(2)).await.unwrap().escalated,
+        0,
+        "acknowledged alerts do not escalate"
+    );
+    let (status, res) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/alerts/{id}/close"),
+            &json!({"outcome": " "}),
+        )
+        .await;
+    assert_eq!(
+        (status, res["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("outcome"))
+    );
+    let (status, closed) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/alerts/{id}/close"),
+            &json!({"outcome": "已电话指导调整用药，两周后复查"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(closed["status"], "closed");
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/alerts/{id}/close"),
+            &json!({"outcome": "again"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, remaining) = app.get(Some(&nurse), "/api/v1/alerts?status=open").await;
+    assert_eq!(remaining, json!([]));
+}

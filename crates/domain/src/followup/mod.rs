@@ -1,6 +1,7 @@
 //! Follow-up (随访) rules: how a chronic-disease visit is classified and what it implies, and
 //! the life cycle of a follow-up task. Pure functions; the scheduler and services call them.
 
+pub mod alert;
 pub mod classification;
 pub mod protocol;
 pub mod schedule;

@@ -64,6 +64,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(followup::list_tasks))
         .routes(routes!(followup::create_record))
         .routes(routes!(followup::list_alerts))
+        .routes(routes!(followup::acknowledge_alert))
+        .routes(routes!(followup::close_alert))
         .split_for_parts()
 }
 

@@ -1,0 +1,73 @@
+//! Alerts (预警): who owns one, how long they have (SLA), and what happens when nobody acts —
+//! it escalates to the next role. Mild findings go to the nurse, severe ones to the doctor;
+//! an unacknowledged alert moves nurse → doctor → administrator (quality office, 质控).
+
+use time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertStatus {
+    Open,
+    Acknowledged,
+    Closed,
+}
+
+impl AlertStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertStatus::Open => "open",
+            AlertStatus::Acknowledged => "acknowledged",
+            AlertStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AlertStatus> {
+        [AlertStatus::Open, AlertStatus::Acknowledged, AlertStatus::Closed]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+
+    /// Acknowledging is only possible while open.
+    pub fn acknowledge(self) -> Option<AlertStatus> {
+        (self == AlertStatus::Open).then_some(AlertStatus::Acknowledged)
+    }
+
+    /// Closing is possible from open or acknowledged, once.
+    pub fn close(self) -> Option<AlertStatus> {
+        (self != AlertStatus::Closed).then_some(AlertStatus::Closed)
+    }
+}
+
+/// The role an unacknowledged alert passes to when its owner's SLA runs out, and the SLA the
+/// new owner gets. `None`: nobody above (the administrator keeps it, and it stays on the
+/// quality office's list).
+pub fn escalation(owner_role: &str) -> Option<(&'static str, Duration)> {
+    match owner_role {
+        "nurse" | "health_manager" => Some(("doctor", Duration::hours(1))),
+        "doctor" => Some(("admin", Duration::hours(4))),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alerts_escalate_nurse_to_doctor_to_admin_and_stop() {
+        assert_eq!(escalation("nurse"), Some(("doctor", Duration::hours(1))));
+        assert_eq!(escalation("health_manager"), Some(("doctor", Duration::hours(1))));
+        assert_eq!(escalation("doctor"), Some(("admin", Duration::hours(4))));
+        assert_eq!(escalation("admin"), None);
+    }
+
+    #[test]
+    fn an_alert_is_acknowledged_once_and_closed_once() {
+        let a = AlertStatus::Open.acknowledge().unwrap();
+        assert_eq!(a.acknowledge(), None);
+        let c = a.close().unwrap();
+        assert_eq!(c, AlertStatus::Closed);
+        assert_eq!(c.close(), None);
+        assert_eq!(AlertStatus::Open.close(), Some(AlertStatus::Closed));
+        assert_eq!(AlertStatus::parse("acknowledged"), Some(AlertStatus::Acknowledged));
+    }
+}
