@@ -1,11 +1,12 @@
 //! Loads the demo organisation: departments, staff accounts and a synthetic population with
-//! health records, diagnoses and five years of annual check-ups, all through the same service
-//! calls the API uses.
+//! health records, diagnoses, five years of annual check-ups and, for hypertensive and diabetic
+//! patients, a national-standard follow-up plan — all through the same service calls the API
+//! uses.
 
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::staff::{self, NewUserInput, cli_actor};
 use careloop_service::synth::{DEMO_ORGANISATION, DEMO_PASSWORD, DEPARTMENTS, Generator, STAFF};
-use careloop_service::{observations, patients, records};
+use careloop_service::{followup, observations, patients, records};
 use careloop_store::Db;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -47,10 +48,18 @@ pub async fn load_patients(db: &Db, n: usize, seed: u64, now: OffsetDateTime) ->
         let inputs: Vec<_> = batch.iter().map(|p| p.input.clone()).collect();
         let enrolled = patients::enrol_patients(db, &cli, &inputs, now).await?;
         let mut entries: Vec<(Uuid, ObservationInput)> = Vec::new();
-        for (p, e) in batch.into_iter().zip(&enrolled) {
+        for (i, (p, e)) in batch.into_iter().zip(&enrolled).enumerate() {
             records::save_health_record(db, &cli, e.id, p.record, now).await?;
             for d in &p.diagnoses {
                 records::add_diagnosis(db, &cli, e.id, d, now).await?;
+            }
+            // Chronic patients join their national-standard protocol; anchors spread over the
+            // last three months, so worklists show calls due today, soon and overdue.
+            let anchor = (patients::local_today(now) - time::Duration::days((i % 100) as i64)).to_string();
+            for (has, protocol) in [(p.hypertension, "htn-basic-ph"), (p.diabetes, "t2dm-basic-ph")] {
+                if has {
+                    followup::enrol_in_protocol(db, &cli, e.id, protocol, Some(&anchor), now).await?;
+                }
             }
             entries.extend(p.observations.into_iter().map(|o| (e.id, o)));
         }
