@@ -54,8 +54,8 @@ pub async fn load_patients(db: &Db, n: usize, seed: u64, now: OffsetDateTime) ->
                 records::add_diagnosis(db, &cli, e.id, d, now).await?;
             }
             // Chronic patients join their national-standard protocol; anchors spread over the
-            // last three months, so worklists show calls due today, soon and overdue.
-            let anchor = (patients::local_today(now) - time::Duration::days((i % 100) as i64)).to_string();
+            // last four months, so worklists show calls due today, soon and overdue.
+            let anchor = (patients::local_today(now) - time::Duration::days((i % 120) as i64)).to_string();
             for (has, protocol) in [(p.hypertension, "htn-basic-ph"), (p.diabetes, "t2dm-basic-ph")] {
                 if has {
                     followup::enrol_in_protocol(db, &cli, e.id, protocol, Some(&anchor), now).await?;

@@ -177,16 +177,23 @@ pub struct TaskFilter {
     pub due_before: Option<OffsetDateTime>,
 }
 
-fn filtered(mut stmt: sea_query::SelectStatement, filter: &TaskFilter) -> sea_query::SelectStatement {
+/// `stmt` restricted by `filter`; `patients_joined` says whether `stmt` already joins patients.
+fn filtered(
+    mut stmt: sea_query::SelectStatement,
+    filter: &TaskFilter,
+    patients_joined: bool,
+) -> sea_query::SelectStatement {
     if let Some(a) = filter.assignee_id {
         stmt.and_where(Expr::col(("tasks", "assignee_id")).eq(a));
     }
     if let Some(d) = filter.department_id {
-        stmt.inner_join(
-            "patients",
-            Expr::col(("patients", "id")).equals(("tasks", "patient_id")),
-        )
-        .and_where(Expr::col(("patients", "department_id")).eq(d));
+        if !patients_joined {
+            stmt.inner_join(
+                "patients",
+                Expr::col(("patients", "id")).equals(("tasks", "patient_id")),
+            );
+        }
+        stmt.and_where(Expr::col(("patients", "department_id")).eq(d));
     }
     if !filter.states.is_empty() {
         stmt.and_where(Expr::col(("tasks", "state")).is_in(filter.states.iter().cloned()));
@@ -203,7 +210,7 @@ pub async fn list_tasks(tx: &mut Tx, filter: &TaskFilter, limit: u64, offset: u6
         .columns(TASK_COLUMNS.map(|c| ("tasks", c)))
         .from("tasks")
         .to_owned();
-    let mut stmt = filtered(base, filter);
+    let mut stmt = filtered(base, filter, false);
     stmt.order_by(("tasks", "due_at"), Order::Asc)
         .order_by(("tasks", "id"), Order::Asc)
         .limit(limit)
@@ -216,7 +223,7 @@ pub async fn count_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<i64> {
         .expr_as(Expr::cust("COUNT(*)"), "n")
         .from("tasks")
         .to_owned();
-    Ok(tx.fetch_one::<crate::Count, _>(&filtered(base, filter)).await?.n)
+    Ok(tx.fetch_one::<crate::Count, _>(&filtered(base, filter, false)).await?.n)
 }
 
 /// Tasks whose window has opened or whose deadline has passed at `now` and whose state still
@@ -302,4 +309,52 @@ pub async fn protocol_document(tx: &mut Tx, id: &str, version: i32) -> Result<Op
         .and_where(Expr::col("version").eq(version))
         .to_owned();
     tx.fetch_optional(&stmt).await
+}
+
+/// A worklist row: the task with the few patient fields a nurse needs to make the call.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct WorklistRow {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub step_key: String,
+    pub method: String,
+    pub due_at: OffsetDateTime,
+    pub deadline: OffsetDateTime,
+    pub state: String,
+    pub attempts: i32,
+    pub name: String,
+    pub sex: String,
+    pub birth_date: time::Date,
+    pub phone: String,
+}
+
+/// Tasks matching `filter` with their patients, earliest due first.
+pub async fn worklist(tx: &mut Tx, filter: &TaskFilter, limit: u64, offset: u64) -> Result<Vec<WorklistRow>> {
+    let base = Query::select()
+        .columns(
+            [
+                "id",
+                "patient_id",
+                "step_key",
+                "method",
+                "due_at",
+                "deadline",
+                "state",
+                "attempts",
+            ]
+            .map(|c| ("tasks", c)),
+        )
+        .columns(["name", "sex", "birth_date", "phone"].map(|c| ("patients", c)))
+        .from("tasks")
+        .inner_join(
+            "patients",
+            Expr::col(("patients", "id")).equals(("tasks", "patient_id")),
+        )
+        .to_owned();
+    let mut stmt = filtered(base, filter, true);
+    stmt.order_by(("tasks", "due_at"), Order::Asc)
+        .order_by(("tasks", "id"), Order::Asc)
+        .limit(limit)
+        .offset(offset);
+    tx.fetch_all(&stmt).await
 }

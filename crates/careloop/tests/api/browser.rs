@@ -188,10 +188,14 @@ pub async fn a_nurse_enrols_a_patient_and_records_values_in_chromium(app: TestAp
     b.type_into("input[name=username]", "nurse.wang").await;
     b.type_into("input[name=password]", PASSWORD).await;
     b.click("button[type=submit]").await;
-    b.source_with(&["退出登录"]).await;
-    assert!(b.url().await.ends_with("/patients"), "logged in: {}", b.url().await);
+    b.source_with(&["今日工作"]).await;
+    assert!(
+        b.url().await.ends_with("/worklist"),
+        "logged in, home is today's work: {}",
+        b.url().await
+    );
 
-    b.click("a.button.primary").await;
+    b.go(&app.url("/patients/new")).await;
     b.type_into("input[name=name]", "张三丰").await;
     b.type_into("input[name=id_number]", "110105194912310021").await;
     b.type_into("input[name=phone]", "13812345678").await;
@@ -232,6 +236,8 @@ pub async fn the_patient_list_fits_a_phone_screen(app: TestApp) {
     b.type_into("input[name=username]", "nurse.wang").await;
     b.type_into("input[name=password]", PASSWORD).await;
     b.click("button[type=submit]").await;
+    b.source_with(&["今日工作"]).await;
+    b.go(&app.url("/patients")).await;
     b.source_with(&["欧阳娜娜2"]).await;
     let overflow = b
         .script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")

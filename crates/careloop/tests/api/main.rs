@@ -86,6 +86,7 @@ fn main() {
         ui::login_page_and_protected_pages_work,
         ui::forms_without_the_csrf_token_are_refused,
         ui::enrol_form_shows_field_errors_and_creates_patients,
+        ui::the_worklist_shows_overdue_calls_with_red_day_tags,
     ];
     let chrome = browser::chromedriver();
     if chrome.is_none() {

@@ -256,3 +256,36 @@ pub async fn enrol_form_shows_field_errors_and_creates_patients(app: TestApp) {
     let (_, detail) = page(&client, &app, &location).await;
     assert!(detail.contains("青霉素") && detail.contains("目前有"));
 }
+
+pub async fn the_worklist_shows_overdue_calls_with_red_day_tags(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let patient = app
+        .enrol(
+            &nurse,
+            serde_json::json!({"name": "张三丰", "id_number": "11010519491231002X", "phone": "13812345678"}),
+        )
+        .await;
+    let anchor = careloop_service::patients::local_today(crate::helpers::now()) - time::Duration::days(20);
+    let body = serde_json::json!({"protocol": "post-discharge-surgery", "anchor_date": anchor.to_string()});
+    let (status, _) = app
+        .post(Some(&nurse), &format!("/api/v1/patients/{patient}/plans"), &body)
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let client = browser(&app, "nurse.wang").await;
+    let res = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/worklist", "home is today's work");
+    let (status, due) = page(&client, &app, "/worklist").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(due.contains("暂无任务"), "nothing due today");
+    let (_, overdue) = page(&client, &app, "/worklist?tab=overdue").await;
+    assert!(overdue.contains("张三丰") && overdue.contains("138****5678") && !overdue.contains("13812345678"));
+    assert!(
+        overdue.contains("超期 15 天") && overdue.contains("超期 10 天"),
+        "D3 and D7 with days overdue as words"
+    );
+    assert!(overdue.contains("tag high"), "and in red");
+    assert!(
+        overdue.contains("超期/漏访 <span class=\"count\">2</span>"),
+        "the tab shows its count"
+    );
+}

@@ -96,7 +96,8 @@ pub async fn login(State(state): State<AppState>, parts: Parts, Form(form): Form
     .await
     {
         Ok(ok) => {
-            let mut res = Redirect::to("/patients").into_response();
+            // Home is today's work (UX.md §1).
+            let mut res = Redirect::to("/worklist").into_response();
             let max_age = (ok.expires_at - OffsetDateTime::now_utc()).whole_seconds();
             res.headers_mut()
                 .append(SET_COOKIE, cookie(&state, SESSION_COOKIE, &ok.token, max_age));

@@ -10,6 +10,7 @@ mod admin;
 mod auth;
 pub mod i18n;
 mod patients;
+mod worklist;
 
 use crate::AppState;
 use crate::extract::{client_ip, cookie_value, session_cookie};
@@ -33,7 +34,8 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; f
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/patients") }))
+        .route("/", get(|| async { Redirect::to("/worklist") }))
+        .route("/worklist", get(worklist::show))
         .route("/static/app.css", get(stylesheet))
         .route("/lang/{code}", get(auth::switch_language))
         .route("/login", get(auth::login_page).post(auth::login))
