@@ -86,7 +86,7 @@ pub struct PlanView {
 }
 
 /// Steps start at 09:00 China time on their day, when clinics open.
-fn at_nine(date: Date) -> OffsetDateTime {
+pub(crate) fn at_nine(date: Date) -> OffsetDateTime {
     OffsetDateTime::new_in_offset(date, Time::from_hms(9, 0, 0).unwrap_or(Time::MIDNIGHT), CHINA)
 }
 
@@ -252,10 +252,7 @@ pub async fn list_tasks(db: &Db, actor: &Actor, q: &TaskQuery, now: OffsetDateTi
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect();
-    if let Some(bad) = states
-        .iter()
-        .find(|s| !TaskState::ALL.iter().any(|t| t.as_str() == s.as_str()))
-    {
+    if let Some(bad) = states.iter().find(|s| TaskState::parse(s).is_none()) {
         let msg = format!("unknown task state '{}'", bad.chars().take(20).collect::<String>());
         return Err(FieldError::new("status", "state_unknown", msg, "任务状态无效").into());
     }
@@ -335,7 +332,7 @@ pub async fn tick(db: &Db, now: OffsetDateTime) -> Result<TickOutcome> {
         }
         let mut log = Vec::new();
         for t in &claimed {
-            let mut state = parse_state(&t.state)?;
+            let mut state = stored_state(&t.state)?;
             let steps = [
                 (t.due_at <= now, TaskEvent::WindowOpened, "window_opened"),
                 (t.deadline <= now, TaskEvent::DeadlinePassed, "deadline_passed"),
@@ -361,7 +358,7 @@ pub async fn tick(db: &Db, now: OffsetDateTime) -> Result<TickOutcome> {
                     state = next;
                 }
             }
-            plans::set_task_state(&mut tx, t.id, state.as_str(), now).await?;
+            plans::set_task_state(&mut tx, t.id, state.as_str(), None, now).await?;
         }
         plans::insert_transitions(&mut tx, &log).await?;
         tx.commit().await?;
@@ -373,11 +370,9 @@ pub async fn tick(db: &Db, now: OffsetDateTime) -> Result<TickOutcome> {
     Ok(outcome)
 }
 
-fn parse_state(s: &str) -> Result<TaskState> {
-    TaskState::ALL
-        .into_iter()
-        .find(|t| t.as_str() == s)
-        .ok_or(ServiceError::Internal("unknown task state in database"))
+/// A task state read back from the database.
+pub(crate) fn stored_state(s: &str) -> Result<TaskState> {
+    TaskState::parse(s).ok_or(ServiceError::Internal("unknown task state in database"))
 }
 
 /// The tabs of a worklist (UX.md §3): 应访, 超期, 即将 (next 7 days), 已访.

@@ -4,7 +4,7 @@
 //! record, task changes, new tasks, alerts, audit — is one transaction.
 
 use crate::audit::{event, record};
-use crate::followup::TaskView;
+use crate::followup::{TaskView, at_nine, stored_state};
 use crate::observations::insert_observations;
 use crate::patients::{accessible, local_today};
 use crate::{Result, ServiceError};
@@ -12,15 +12,14 @@ use careloop_domain::FieldError;
 use careloop_domain::access::{Actor, PatientScope};
 use careloop_domain::followup::classification::{Action, History, Outcome, VisitClass, VisitFindings, classify};
 use careloop_domain::followup::protocol::Protocol;
-use careloop_domain::followup::schedule::CHINA;
 use careloop_domain::followup::task::{TaskEvent, TaskState, transition};
 use careloop_domain::indicator::ObservationInput;
 use careloop_domain::patient::{age_on, optional_text};
 use careloop_store::plans::{self, TaskRow, TransitionRow};
 use careloop_store::records::{self, AlertRow, FollowUpRecordRow};
-use careloop_store::{Db, Tx, users};
+use careloop_store::{Db, Tx, protocols, users};
 use serde::{Deserialize, Serialize};
-use time::{Duration, OffsetDateTime, Time};
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 /// The result codes of a contact attempt (UX.md §5).
@@ -94,13 +93,6 @@ fn conflict(message: &str, message_zh: &str) -> ServiceError {
     }
 }
 
-fn parse_state(s: &str) -> Result<TaskState> {
-    TaskState::ALL
-        .into_iter()
-        .find(|t| t.as_str() == s)
-        .ok_or(ServiceError::Internal("unknown task state"))
-}
-
 /// Apply `event` to the task's current state, logging the transition.
 fn step(
     state: &mut TaskState,
@@ -142,13 +134,7 @@ fn value_of(obs: &[careloop_store::observations::ObservationRow], code: &str) ->
 /// A task due within the standard's two weeks: on worklists after a week, overdue after two.
 fn two_week_task(base: &TaskRow, key: &str, assignee: Option<Uuid>, now: OffsetDateTime) -> TaskRow {
     let day = local_today(now);
-    let at = |d: i64| {
-        OffsetDateTime::new_in_offset(
-            day + Duration::days(d),
-            Time::from_hms(9, 0, 0).unwrap_or(Time::MIDNIGHT),
-            CHINA,
-        )
-    };
+    let at = |d: i64| at_nine(day + Duration::days(d));
     TaskRow {
         id: Uuid::now_v7(),
         plan_id: base.plan_id,
@@ -224,13 +210,13 @@ pub async fn record_follow_up(
     let plan = plans::find_plan(&mut tx, task.plan_id)
         .await?
         .ok_or(ServiceError::NotFound("plan"))?;
-    let stored = plans::protocol_document(&mut tx, &plan.protocol_id, plan.protocol_version)
+    let stored = protocols::version(&mut tx, &plan.protocol_id, plan.protocol_version)
         .await?
         .ok_or(ServiceError::NotFound("protocol"))?;
     let protocol: Protocol =
         serde_json::from_value(stored.document.0).map_err(|_| ServiceError::Internal("stored protocol unreadable"))?;
 
-    let mut state = parse_state(&task.state)?;
+    let mut state = stored_state(&task.state)?;
     let mut log = Vec::new();
     if state == TaskState::Pending {
         // A nurse may reach the patient before the window opens; the task opens early.
@@ -314,7 +300,7 @@ pub async fn record_follow_up(
             let previous = records::last_classified(&mut tx, plan.id)
                 .await?
                 .and_then(|r| r.classification)
-                .and_then(|c| class_of(&c));
+                .and_then(|c| VisitClass::parse(&c));
             let findings = VisitFindings {
                 age: age_on(patient.birth_date, local_today(now)),
                 sbp: value_of(&obs, "sbp"),
@@ -344,7 +330,7 @@ pub async fn record_follow_up(
         signed_at: now,
     };
     records::insert_record(&mut tx, &rec, input.answers.clone()).await?;
-    plans::set_task_attempt(&mut tx, task.id, state.as_str(), attempts, now).await?;
+    plans::set_task_state(&mut tx, task.id, state.as_str(), Some(attempts), now).await?;
 
     let mut new_tasks = Vec::new();
     let mut alerts = Vec::new();
@@ -372,7 +358,7 @@ pub async fn record_follow_up(
     if result == "deceased" {
         plans::set_plan_status(&mut tx, plan.id, "stopped").await?;
         for other in plans::tasks_of_plan(&mut tx, plan.id).await? {
-            let mut s = parse_state(&other.state)?;
+            let mut s = stored_state(&other.state)?;
             if other.id != task.id && !s.is_terminal() {
                 step(
                     &mut s,
@@ -383,7 +369,7 @@ pub async fn record_follow_up(
                     now,
                     &mut log,
                 )?;
-                plans::set_task_state(&mut tx, other.id, s.as_str(), now).await?;
+                plans::set_task_state(&mut tx, other.id, s.as_str(), None, now).await?;
             }
         }
     }
@@ -442,18 +428,6 @@ async fn next_pending(tx: &mut Tx, plan_id: Uuid, after: Uuid) -> Result<Option<
         .await?
         .into_iter()
         .find(|t| t.id != after && matches!(t.state.as_str(), "pending" | "due")))
-}
-
-fn class_of(s: &str) -> Option<VisitClass> {
-    [
-        VisitClass::Controlled,
-        VisitClass::Uncontrolled,
-        VisitClass::AdverseReaction,
-        VisitClass::Complication,
-        VisitClass::Emergency,
-    ]
-    .into_iter()
-    .find(|c| c.as_str() == s)
 }
 
 /// Report a nested observation error under `observations…`.

@@ -248,13 +248,23 @@ pub async fn claim_to_advance(tx: &mut Tx, now: OffsetDateTime, limit: u64) -> R
     tx.fetch_all(&stmt).await
 }
 
-pub async fn set_task_state(tx: &mut Tx, id: Uuid, state: &str, at: OffsetDateTime) -> Result<()> {
-    let stmt = Query::update()
+/// Set a task's state, and its attempt count when an attempt was made.
+pub async fn set_task_state(
+    tx: &mut Tx,
+    id: Uuid,
+    state: &str,
+    attempts: Option<i32>,
+    at: OffsetDateTime,
+) -> Result<()> {
+    let mut stmt = Query::update()
         .table("tasks")
         .value("state", state)
         .value("updated_at", stored_time(at))
         .and_where(Expr::col("id").eq(id))
         .to_owned();
+    if let Some(n) = attempts {
+        stmt.value("attempts", n);
+    }
     tx.execute(&stmt).await?;
     Ok(())
 }
@@ -285,30 +295,6 @@ pub async fn set_plan_status(tx: &mut Tx, id: Uuid, status: &str) -> Result<()> 
         .to_owned();
     tx.execute(&stmt).await?;
     Ok(())
-}
-
-/// Count an attempt and set the state in one statement.
-pub async fn set_task_attempt(tx: &mut Tx, id: Uuid, state: &str, attempts: i32, at: OffsetDateTime) -> Result<()> {
-    let stmt = Query::update()
-        .table("tasks")
-        .value("state", state)
-        .value("attempts", attempts)
-        .value("updated_at", stored_time(at))
-        .and_where(Expr::col("id").eq(id))
-        .to_owned();
-    tx.execute(&stmt).await?;
-    Ok(())
-}
-
-/// A protocol document by id and version (the version a plan runs on).
-pub async fn protocol_document(tx: &mut Tx, id: &str, version: i32) -> Result<Option<crate::protocols::ProtocolRow>> {
-    let stmt = Query::select()
-        .columns(["id", "version", "document", "created_at"])
-        .from("protocols")
-        .and_where(Expr::col("id").eq(id))
-        .and_where(Expr::col("version").eq(version))
-        .to_owned();
-    tx.fetch_optional(&stmt).await
 }
 
 /// A worklist row: the task with the few patient fields a nurse needs to make the call.

@@ -14,6 +14,8 @@ pub struct ProtocolRow {
     pub created_at: OffsetDateTime,
 }
 
+const COLUMNS: [&str; 4] = ["id", "version", "document", "created_at"];
+
 /// Store a version unless it is already there (built-ins are seeded at every start).
 pub async fn insert_if_missing(
     tx: &mut Tx,
@@ -24,7 +26,7 @@ pub async fn insert_if_missing(
 ) -> Result<()> {
     let stmt = Query::insert()
         .into_table("protocols")
-        .columns(["id", "version", "document", "created_at"])
+        .columns(COLUMNS)
         .values_panic([id.into(), version.into(), document.into(), stored_time(at).into()])
         .on_conflict(OnConflict::columns(["id", "version"]).do_nothing().to_owned())
         .to_owned();
@@ -35,7 +37,7 @@ pub async fn insert_if_missing(
 /// The newest version of every protocol.
 pub async fn list_latest(tx: &mut Tx) -> Result<Vec<ProtocolRow>> {
     let stmt = Query::select()
-        .columns(["id", "version", "document", "created_at"])
+        .columns(COLUMNS)
         .from("protocols")
         .order_by("id", Order::Asc)
         .order_by("version", Order::Desc)
@@ -47,11 +49,22 @@ pub async fn list_latest(tx: &mut Tx) -> Result<Vec<ProtocolRow>> {
 
 pub async fn latest(tx: &mut Tx, id: &str) -> Result<Option<ProtocolRow>> {
     let stmt = Query::select()
-        .columns(["id", "version", "document", "created_at"])
+        .columns(COLUMNS)
         .from("protocols")
         .and_where(Expr::col("id").eq(id))
         .order_by("version", Order::Desc)
         .limit(1)
+        .to_owned();
+    tx.fetch_optional(&stmt).await
+}
+
+/// One stored version (the one a plan runs on).
+pub async fn version(tx: &mut Tx, id: &str, version: i32) -> Result<Option<ProtocolRow>> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("protocols")
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("version").eq(version))
         .to_owned();
     tx.fetch_optional(&stmt).await
 }

@@ -41,6 +41,19 @@ pub enum VisitClass {
 }
 
 impl VisitClass {
+    pub const ALL: [VisitClass; 5] = [
+        VisitClass::Controlled,
+        VisitClass::Uncontrolled,
+        VisitClass::AdverseReaction,
+        VisitClass::Complication,
+        VisitClass::Emergency,
+    ];
+
+    /// The class stored as `s`, if it is one.
+    pub fn parse(s: &str) -> Option<VisitClass> {
+        VisitClass::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             VisitClass::Controlled => "controlled",
@@ -345,6 +358,14 @@ mod tests {
             (o.class, o.action, o.next_within_days, o.referral),
             (VisitClass::Controlled, Action::Routine, 90, false)
         );
+    }
+
+    #[test]
+    fn classes_round_trip_through_their_names() {
+        for c in VisitClass::ALL {
+            assert_eq!(VisitClass::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(VisitClass::parse("fine"), None);
     }
 
     #[test]

@@ -65,6 +65,11 @@ impl TaskState {
         }
     }
 
+    /// The state stored as `s`, if it is one.
+    pub fn parse(s: &str) -> Option<TaskState> {
+        TaskState::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
     /// Done and cancelled tasks never change again.
     pub fn is_terminal(self) -> bool {
         matches!(self, TaskState::Done | TaskState::Cancelled)
@@ -209,6 +214,14 @@ mod tests {
             s = transition(s, e).unwrap();
         }
         assert_eq!(s, S::Done);
+    }
+
+    #[test]
+    fn states_round_trip_through_their_names() {
+        for s in S::ALL {
+            assert_eq!(TaskState::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(TaskState::parse("later"), None);
     }
 
     #[test]
