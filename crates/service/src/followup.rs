@@ -53,6 +53,9 @@ pub struct TaskView {
     pub state: String,
     pub assignee_id: Option<Uuid>,
     pub attempts: i32,
+    /// When an unanswered task will be tried again.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub retry_at: Option<OffsetDateTime>,
 }
 
 impl From<TaskRow> for TaskView {
@@ -68,6 +71,7 @@ impl From<TaskRow> for TaskView {
             state: t.state,
             assignee_id: t.assignee_id,
             attempts: t.attempts,
+            retry_at: t.retry_at,
         }
     }
 }
@@ -81,7 +85,10 @@ pub struct PlanView {
     #[serde(with = "iso_date")]
     #[schema(value_type = String, format = Date)]
     pub anchor_date: Date,
+    /// `active`, `paused` or `stopped`.
     pub status: String,
+    /// Why it was paused or stopped, e.g. `lost_to_follow_up` or `deceased`.
+    pub status_reason: Option<String>,
     pub tasks: Vec<TaskView>,
 }
 
@@ -150,6 +157,8 @@ pub async fn enrol_in_protocol(
         status: "active".into(),
         created_at: now,
         created_by: Some(actor.user_id).filter(|id| !id.is_nil()),
+        status_reason: None,
+        status_changed_at: None,
     };
     let mut tasks = Vec::with_capacity(schedule.len());
     let mut transitions = Vec::new();
@@ -199,6 +208,7 @@ pub async fn enrol_in_protocol(
             attempts: 0,
             created_at: now,
             updated_at: now,
+            retry_at: None,
         });
     }
     plans::insert_plan(&mut tx, &plan).await?;
@@ -224,6 +234,7 @@ pub async fn enrol_in_protocol(
         protocol_version: plan.protocol_version,
         anchor_date,
         status: plan.status,
+        status_reason: None,
         tasks: tasks.into_iter().map(Into::into).collect(),
     })
 }
@@ -275,6 +286,7 @@ pub async fn list_tasks(db: &Db, actor: &Actor, q: &TaskQuery, now: OffsetDateTi
         department_id,
         states,
         due_before,
+        ..TaskFilter::default()
     };
     let (page, per_page) = page_bounds(q.page, q.per_page);
     let mut tx = db.begin().await?;
@@ -307,6 +319,8 @@ pub struct TickOutcome {
     pub opened: u64,
     /// Tasks whose deadline passed (now overdue, 超期).
     pub overdue: u64,
+    /// Unanswered tasks whose retry time came (due again).
+    pub retried: u64,
     /// Open alerts whose SLA passed, handed to the next role.
     pub escalated: u64,
 }
@@ -334,6 +348,11 @@ pub async fn tick(db: &Db, now: OffsetDateTime) -> Result<TickOutcome> {
         for t in &claimed {
             let mut state = stored_state(&t.state)?;
             let steps = [
+                (
+                    t.retry_at.is_some_and(|r| r <= now),
+                    TaskEvent::RetryScheduled,
+                    "retry_due",
+                ),
                 (t.due_at <= now, TaskEvent::WindowOpened, "window_opened"),
                 (t.deadline <= now, TaskEvent::DeadlinePassed, "deadline_passed"),
             ];
@@ -353,6 +372,7 @@ pub async fn tick(db: &Db, now: OffsetDateTime) -> Result<TickOutcome> {
                     });
                     match ev {
                         TaskEvent::WindowOpened => outcome.opened += 1,
+                        TaskEvent::RetryScheduled => outcome.retried += 1,
                         _ => outcome.overdue += 1,
                     }
                     state = next;
@@ -368,6 +388,34 @@ pub async fn tick(db: &Db, now: OffsetDateTime) -> Result<TickOutcome> {
         }
     }
     Ok(outcome)
+}
+
+/// Stop a plan (deceased, lost to follow-up, withdrawn, ...): every open task is cancelled with
+/// the reason, each cancellation recorded in `log`.
+pub(crate) async fn stop_plan(
+    tx: &mut careloop_store::Tx,
+    plan: &PlanRow,
+    reason: &str,
+    actor: &Actor,
+    now: OffsetDateTime,
+    log: &mut Vec<TransitionRow>,
+) -> Result<u64> {
+    plans::set_plan_status(tx, plan.id, "stopped", Some(reason), now).await?;
+    let mut cancelled = 0;
+    for t in plans::tasks_of_plan(tx, plan.id).await? {
+        let mut s = stored_state(&t.state)?;
+        // Failed tasks stay failed: they are the record of why a patient was lost.
+        if s.is_terminal() || s == TaskState::Failed {
+            continue;
+        }
+        crate::visits::step(&mut s, TaskEvent::Cancelled, "plan_stopped", t.id, actor, now, log)?;
+        if let Some(l) = log.last_mut() {
+            l.reason = Some(reason.to_string());
+        }
+        plans::set_task_state(tx, t.id, s.as_str(), None, now).await?;
+        cancelled += 1;
+    }
+    Ok(cancelled)
 }
 
 /// A task state read back from the database.
@@ -410,7 +458,9 @@ impl WorklistTab {
 
     fn filter(self, base: &TaskFilter, now: OffsetDateTime) -> TaskFilter {
         let states: &[&str] = match self {
-            WorklistTab::Due => &["due", "in_progress", "no_answer"],
+            // Unanswered calls come back when their retry is due; automated steps reach
+            // people only when they go wrong (overdue or failed).
+            WorklistTab::Due => &["due", "in_progress"],
             WorklistTab::Overdue => &["overdue", "failed"],
             WorklistTab::Upcoming => &["pending"],
             WorklistTab::Done => &["done"],
@@ -418,6 +468,8 @@ impl WorklistTab {
         TaskFilter {
             states: states.iter().map(|s| s.to_string()).collect(),
             due_before: (self == WorklistTab::Upcoming).then(|| now + Duration::days(7)),
+            manual_only: self != WorklistTab::Overdue,
+            active_plans_only: true,
             ..base.clone()
         }
     }

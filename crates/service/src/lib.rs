@@ -2,12 +2,14 @@
 //! domain types, checks the actor's role and department, calls the store, appends the audit
 //! events and commits. Handlers in `careloop-web` and the CLI call these and nothing below them.
 
+pub mod amendments;
 pub mod audit;
 pub mod auth;
 mod error;
 pub mod followup;
 pub mod observations;
 pub mod patients;
+pub mod plans;
 pub mod records;
 pub mod staff;
 pub mod synth;

@@ -4,13 +4,14 @@
 //! record, task changes, new tasks, alerts, audit — is one transaction.
 
 use crate::audit::{event, record};
-use crate::followup::{TaskView, at_nine, stored_state};
+use crate::followup::{TaskView, at_nine, stop_plan, stored_state};
 use crate::observations::insert_observations;
 use crate::patients::{accessible, local_today};
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::{Actor, PatientScope};
 use careloop_domain::followup::classification::{Action, History, Outcome, VisitClass, VisitFindings, classify};
+use careloop_domain::followup::contact::{is_lost, next_attempt, trailing_failures};
 use careloop_domain::followup::protocol::Protocol;
 use careloop_domain::followup::task::{TaskEvent, TaskState, transition};
 use careloop_domain::indicator::ObservationInput;
@@ -94,7 +95,7 @@ fn conflict(message: &str, message_zh: &str) -> ServiceError {
 }
 
 /// Apply `event` to the task's current state, logging the transition.
-fn step(
+pub(crate) fn step(
     state: &mut TaskState,
     event: TaskEvent,
     name: &str,
@@ -148,6 +149,7 @@ fn two_week_task(base: &TaskRow, key: &str, assignee: Option<Uuid>, now: OffsetD
         attempts: 0,
         created_at: now,
         updated_at: now,
+        retry_at: None,
     }
 }
 
@@ -235,6 +237,7 @@ pub async fn record_follow_up(
         step(&mut state, TaskEvent::Started, "retried", task.id, actor, now, &mut log)?;
     }
     let mut attempts = task.attempts;
+    let mut retry_at = None;
     match result.as_str() {
         "reached" | "refused" | "deceased" => step(
             &mut state,
@@ -256,7 +259,8 @@ pub async fn record_follow_up(
                 now,
                 &mut log,
             )?;
-            if attempts >= i32::try_from(protocol.retry.max_attempts).unwrap_or(i32::MAX) {
+            retry_at = next_attempt(&protocol.retry, u32::try_from(attempts).unwrap_or(u32::MAX), now);
+            if retry_at.is_none() {
                 step(
                     &mut state,
                     TaskEvent::AttemptFailed,
@@ -269,6 +273,7 @@ pub async fn record_follow_up(
             }
         }
         _ => {
+            // A wrong number is not retried: the number has to be corrected first.
             attempts += 1;
             step(
                 &mut state,
@@ -355,22 +360,31 @@ pub async fn record_follow_up(
             new_tasks.push(two_week_task(&task, "REF", doctor.or(task.assignee_id), now));
         }
     }
+    if let Some(at) = retry_at {
+        plans::schedule_retry(&mut tx, task.id, at).await?;
+    }
     if result == "deceased" {
-        plans::set_plan_status(&mut tx, plan.id, "stopped").await?;
-        for other in plans::tasks_of_plan(&mut tx, plan.id).await? {
-            let mut s = stored_state(&other.state)?;
-            if other.id != task.id && !s.is_terminal() {
-                step(
-                    &mut s,
-                    TaskEvent::Cancelled,
-                    "patient_deceased",
-                    other.id,
-                    actor,
-                    now,
-                    &mut log,
-                )?;
-                plans::set_task_state(&mut tx, other.id, s.as_str(), None, now).await?;
-            }
+        stop_plan(&mut tx, &plan, "deceased", actor, now, &mut log).await?;
+    }
+    if state == TaskState::Failed {
+        let mut finished: Vec<TaskState> = Vec::new();
+        for t in plans::tasks_of_plan(&mut tx, plan.id).await? {
+            finished.push(if t.id == task.id {
+                state
+            } else {
+                stored_state(&t.state)?
+            });
+        }
+        let failures = trailing_failures(&finished);
+        if is_lost(&protocol.stop, failures) {
+            stop_plan(&mut tx, &plan, "lost_to_follow_up", actor, now, &mut log).await?;
+            alerts.push(alert(
+                task.patient_id,
+                rec.id,
+                false,
+                format!("失访：连续{failures}次随访未能联系到患者，请核实联系方式（lost to follow-up）"),
+                now,
+            ));
         }
     }
     for t in &new_tasks {

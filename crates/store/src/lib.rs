@@ -6,6 +6,7 @@
 //! Invariants: timestamps are stored in UTC truncated to whole seconds (SQLite keeps them as
 //! RFC 3339 text, which then sorts correctly); ids are UUID v7, so they sort by creation time.
 
+pub mod amendments;
 pub mod audit;
 pub mod counters;
 mod db;
@@ -69,3 +70,4 @@ pub fn prefix_end(prefix: &str) -> String {
 
 /// The driver's error type, for callers that classify failures (e.g. unavailable vs. bug).
 pub use sqlx::Error as SqlxError;
+pub use sqlx::types::Json;

@@ -15,6 +15,9 @@ pub struct PlanRow {
     pub status: String,
     pub created_at: OffsetDateTime,
     pub created_by: Option<Uuid>,
+    /// Why the plan was paused or stopped, e.g. `lost_to_follow_up`.
+    pub status_reason: Option<String>,
+    pub status_changed_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -31,6 +34,8 @@ pub struct TaskRow {
     pub attempts: i32,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// When an unanswered task is tried again.
+    pub retry_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -45,7 +50,7 @@ pub struct TransitionRow {
     pub reason: Option<String>,
 }
 
-const PLAN_COLUMNS: [&str; 8] = [
+const PLAN_COLUMNS: [&str; 10] = [
     "id",
     "patient_id",
     "protocol_id",
@@ -54,8 +59,10 @@ const PLAN_COLUMNS: [&str; 8] = [
     "status",
     "created_at",
     "created_by",
+    "status_reason",
+    "status_changed_at",
 ];
-const TASK_COLUMNS: [&str; 12] = [
+const TASK_COLUMNS: [&str; 13] = [
     "id",
     "plan_id",
     "patient_id",
@@ -68,6 +75,7 @@ const TASK_COLUMNS: [&str; 12] = [
     "attempts",
     "created_at",
     "updated_at",
+    "retry_at",
 ];
 const TRANSITION_COLUMNS: [&str; 8] = [
     "id",
@@ -93,6 +101,8 @@ pub async fn insert_plan(tx: &mut Tx, p: &PlanRow) -> Result<()> {
             p.status.clone().into(),
             stored_time(p.created_at).into(),
             p.created_by.into(),
+            p.status_reason.clone().into(),
+            p.status_changed_at.map(stored_time).into(),
         ])
         .to_owned();
     tx.execute(&stmt).await?;
@@ -116,6 +126,7 @@ pub async fn insert_tasks(tx: &mut Tx, tasks: &[TaskRow]) -> Result<()> {
                 t.attempts.into(),
                 stored_time(t.created_at).into(),
                 stored_time(t.updated_at).into(),
+                t.retry_at.map(stored_time).into(),
             ]);
         }
         tx.execute(&stmt).await?;
@@ -175,6 +186,10 @@ pub struct TaskFilter {
     pub department_id: Option<Uuid>,
     pub states: Vec<String>,
     pub due_before: Option<OffsetDateTime>,
+    /// Only steps a person performs (calls and visits), not automated messages.
+    pub manual_only: bool,
+    /// Leave out tasks of paused and stopped plans.
+    pub active_plans_only: bool,
 }
 
 /// `stmt` restricted by `filter`; `patients_joined` says whether `stmt` already joins patients.
@@ -200,6 +215,17 @@ fn filtered(
     }
     if let Some(t) = filter.due_before {
         stmt.and_where(Expr::col(("tasks", "due_at")).lt(stored_time(t)));
+    }
+    if filter.manual_only {
+        stmt.and_where(Expr::col(("tasks", "method")).is_in(["phone_call", "in_person"]));
+    }
+    if filter.active_plans_only {
+        let active = Query::select()
+            .column("id")
+            .from("plans")
+            .and_where(Expr::col("status").eq("active"))
+            .to_owned();
+        stmt.and_where(Expr::col(("tasks", "plan_id")).in_subquery(active));
     }
     stmt
 }
@@ -236,10 +262,17 @@ pub async fn claim_to_advance(tx: &mut Tx, now: OffsetDateTime, limit: u64) -> R
     let late = Expr::col("state")
         .is_in(["pending", "due", "in_progress", "no_answer"])
         .and(Expr::col("deadline").lte(now));
+    let retry = Expr::col("retry_at").lte(now);
+    let active_plans = Query::select()
+        .column("id")
+        .from("plans")
+        .and_where(Expr::col("status").eq("active"))
+        .to_owned();
     let stmt = Query::select()
         .columns(TASK_COLUMNS)
         .from("tasks")
-        .cond_where(sea_query::Condition::any().add(opened).add(late))
+        .cond_where(sea_query::Condition::any().add(opened).add(late).add(retry))
+        .and_where(Expr::col("plan_id").in_subquery(active_plans))
         .order_by("due_at", Order::Asc)
         .order_by("id", Order::Asc)
         .limit(limit)
@@ -248,7 +281,8 @@ pub async fn claim_to_advance(tx: &mut Tx, now: OffsetDateTime, limit: u64) -> R
     tx.fetch_all(&stmt).await
 }
 
-/// Set a task's state, and its attempt count when an attempt was made.
+/// Set a task's state, and its attempt count when an attempt was made. A change of state ends
+/// any retry that was waiting.
 pub async fn set_task_state(
     tx: &mut Tx,
     id: Uuid,
@@ -260,11 +294,57 @@ pub async fn set_task_state(
         .table("tasks")
         .value("state", state)
         .value("updated_at", stored_time(at))
+        .value("retry_at", Option::<OffsetDateTime>::None)
         .and_where(Expr::col("id").eq(id))
         .to_owned();
     if let Some(n) = attempts {
         stmt.value("attempts", n);
     }
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Try the task again at `at` (the scheduler makes it due then).
+pub async fn schedule_retry(tx: &mut Tx, id: Uuid, at: OffsetDateTime) -> Result<()> {
+    let stmt = Query::update()
+        .table("tasks")
+        .value("retry_at", stored_time(at))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Move a task to another time and window (the caller records the transition and reason).
+pub async fn reschedule_task(
+    tx: &mut Tx,
+    id: Uuid,
+    due_at: OffsetDateTime,
+    deadline: OffsetDateTime,
+    state: &str,
+    at: OffsetDateTime,
+) -> Result<()> {
+    let stmt = Query::update()
+        .table("tasks")
+        .value("due_at", stored_time(due_at))
+        .value("deadline", stored_time(deadline))
+        .value("state", state)
+        .value("retry_at", Option::<OffsetDateTime>::None)
+        .value("updated_at", stored_time(at))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Give a task to another member of staff.
+pub async fn reassign_task(tx: &mut Tx, id: Uuid, assignee: Uuid, at: OffsetDateTime) -> Result<()> {
+    let stmt = Query::update()
+        .table("tasks")
+        .value("assignee_id", assignee)
+        .value("updated_at", stored_time(at))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
     tx.execute(&stmt).await?;
     Ok(())
 }
@@ -287,10 +367,29 @@ pub async fn find_plan(tx: &mut Tx, id: Uuid) -> Result<Option<PlanRow>> {
     tx.fetch_optional(&stmt).await
 }
 
-pub async fn set_plan_status(tx: &mut Tx, id: Uuid, status: &str) -> Result<()> {
+/// A patient's plans, newest first.
+pub async fn plans_of_patient(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<PlanRow>> {
+    let stmt = Query::select()
+        .columns(PLAN_COLUMNS)
+        .from("plans")
+        .and_where(Expr::col("patient_id").eq(patient_id))
+        .order_by("id", Order::Desc)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+pub async fn set_plan_status(
+    tx: &mut Tx,
+    id: Uuid,
+    status: &str,
+    reason: Option<&str>,
+    at: OffsetDateTime,
+) -> Result<()> {
     let stmt = Query::update()
         .table("plans")
         .value("status", status)
+        .value("status_reason", reason.map(str::to_string))
+        .value("status_changed_at", stored_time(at))
         .and_where(Expr::col("id").eq(id))
         .to_owned();
     tx.execute(&stmt).await?;

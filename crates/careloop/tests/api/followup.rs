@@ -196,7 +196,8 @@ pub async fn the_scheduler_opens_windows_and_marks_overdue_exactly_once(app: Tes
         TickOutcome {
             opened: 1,
             overdue: 0,
-            escalated: 0
+            escalated: 0,
+            ..TickOutcome::default()
         }
     );
     assert_eq!(
@@ -214,7 +215,8 @@ pub async fn the_scheduler_opens_windows_and_marks_overdue_exactly_once(app: Tes
         TickOutcome {
             opened: 0,
             overdue: 1,
-            escalated: 0
+            escalated: 0,
+            ..TickOutcome::default()
         }
     );
     assert_eq!(

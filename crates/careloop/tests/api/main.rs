@@ -15,6 +15,7 @@ mod followup;
 mod helpers;
 mod observations;
 mod patients;
+mod plans;
 mod records;
 mod ui;
 mod visits;
@@ -74,6 +75,12 @@ fn main() {
         patients::lists_mask_identifiers_and_the_detail_shows_them,
         patients::nurses_see_only_their_department,
         patients::edits_are_validated_as_a_whole,
+        plans::an_unanswered_call_comes_back_when_its_retry_is_due,
+        plans::three_failed_follow_ups_make_the_patient_lost_to_follow_up,
+        plans::a_reached_call_resets_the_run_of_failures,
+        plans::plans_are_paused_resumed_and_stopped_with_reasons,
+        plans::tasks_are_rescheduled_reassigned_and_cancelled,
+        plans::records_are_corrected_by_amendments_that_keep_the_original,
         records::the_health_record_round_trips,
         records::diagnoses_are_added_and_listed,
         visits::a_controlled_elderly_patient_is_seen_again_at_the_next_quarterly_call,

@@ -3,6 +3,7 @@
 
 pub mod alert;
 pub mod classification;
+pub mod contact;
 pub mod protocol;
 pub mod schedule;
 pub mod task;

@@ -96,6 +96,8 @@ pub enum TaskEvent {
     DeadlinePassed,
     /// The task was cancelled (plan stopped, patient withdrew or died).
     Cancelled,
+    /// Staff moved the task to another day; it waits for its new window.
+    Rescheduled,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +127,7 @@ pub fn transition(from: TaskState, event: TaskEvent) -> Result<TaskState, Illega
         (S::NoAnswer | S::Failed, E::RetryScheduled) => S::Due,
         (S::Pending | S::Due | S::InProgress | S::NoAnswer, E::DeadlinePassed) => S::Overdue,
         (s, E::Cancelled) if !s.is_terminal() => S::Cancelled,
+        (S::Pending | S::Due | S::NoAnswer | S::Failed | S::Overdue, E::Rescheduled) => S::Pending,
         _ => return Err(IllegalTransition { from, event }),
     };
     Ok(to)
@@ -136,7 +139,7 @@ mod tests {
     use TaskEvent as E;
     use TaskState as S;
 
-    const EVENTS: [TaskEvent; 8] = [
+    const EVENTS: [TaskEvent; 9] = [
         E::WindowOpened,
         E::Started,
         E::Completed,
@@ -145,6 +148,7 @@ mod tests {
         E::RetryScheduled,
         E::DeadlinePassed,
         E::Cancelled,
+        E::Rescheduled,
     ];
 
     /// Every allowed transition, written out once more as a table to check the function against.
@@ -152,6 +156,11 @@ mod tests {
         (S::Pending, E::WindowOpened, S::Due),
         (S::Pending, E::DeadlinePassed, S::Overdue),
         (S::Pending, E::Cancelled, S::Cancelled),
+        (S::Pending, E::Rescheduled, S::Pending),
+        (S::Due, E::Rescheduled, S::Pending),
+        (S::NoAnswer, E::Rescheduled, S::Pending),
+        (S::Failed, E::Rescheduled, S::Pending),
+        (S::Overdue, E::Rescheduled, S::Pending),
         (S::Due, E::Started, S::InProgress),
         (S::Due, E::Completed, S::Done),
         (S::Due, E::NotReached, S::NoAnswer),

@@ -5,6 +5,7 @@ mod auth;
 mod followup;
 mod observations;
 mod patients;
+mod plans;
 mod records;
 
 use crate::AppState;
@@ -60,7 +61,17 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin::update_user))
         .routes(routes!(admin::audit_events))
         .routes(routes!(followup::list_protocols))
-        .routes(routes!(followup::create_plan))
+        .routes(routes!(followup::create_plan, plans::list_plans))
+        .routes(routes!(plans::pause_plan))
+        .routes(routes!(plans::resume_plan))
+        .routes(routes!(plans::stop_plan))
+        .routes(routes!(plans::get_task))
+        .routes(routes!(plans::reschedule_task))
+        .routes(routes!(plans::reassign_task))
+        .routes(routes!(plans::cancel_task))
+        .routes(routes!(plans::list_records))
+        .routes(routes!(plans::get_record))
+        .routes(routes!(plans::amend_record))
         .routes(routes!(followup::list_tasks))
         .routes(routes!(followup::create_record))
         .routes(routes!(followup::list_alerts))

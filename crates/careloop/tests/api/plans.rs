@@ -1,0 +1,349 @@
+//! Retries, lost to follow-up (失访), plan and task management, and record amendments.
+
+use crate::helpers::{TestApp, now};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use time::Duration;
+
+fn today() -> time::Date {
+    careloop_service::patients::local_today(now())
+}
+
+/// Enrol a new patient in `protocol` anchored `months_ago` months back; returns (patient, plan).
+async fn plan(app: &TestApp, nurse: &str, protocol: &str, days_ago: i64, seq: u32) -> (String, Value) {
+    let patient = app.enrol_simple(nurse, "李二", seq).await;
+    let anchor = today() - Duration::days(days_ago);
+    let (status, plan) = app
+        .post(
+            Some(nurse),
+            &format!("/api/v1/patients/{patient}/plans"),
+            &json!({"protocol": protocol, "anchor_date": anchor.to_string()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    (patient, plan)
+}
+
+fn task_id(plan: &Value, i: usize) -> String {
+    plan["tasks"][i]["id"].as_str().unwrap().to_string()
+}
+
+async fn sign(app: &TestApp, token: &str, task: &str, body: Value) -> Value {
+    let (status, out) = app
+        .post(Some(token), &format!("/api/v1/tasks/{task}/records"), &body)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    out
+}
+
+async fn task(app: &TestApp, token: &str, id: &str) -> Value {
+    let (status, t) = app.get(Some(token), &format!("/api/v1/tasks/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    t
+}
+
+fn events(task: &Value) -> Vec<String> {
+    task["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["event"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn tick(app: &TestApp, at: time::OffsetDateTime) -> careloop_service::followup::TickOutcome {
+    careloop_service::followup::tick(&app.db, at).await.unwrap()
+}
+
+pub async fn an_unanswered_call_comes_back_when_its_retry_is_due(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (_, p) = plan(&app, &nurse, "post-discharge-surgery", 0, 1).await;
+    let call = task_id(&p, 0);
+    let out = sign(&app, &nurse, &call, json!({"contact_result": "no_answer"})).await;
+    assert_eq!(out["task_state"], "no_answer");
+    let t = task(&app, &nurse, &call).await;
+    assert_eq!(t["attempts"], 1);
+    let retry = time::OffsetDateTime::parse(
+        t["retry_at"].as_str().expect("a retry is scheduled"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let spacing = retry - now();
+    assert!(
+        spacing > Duration::hours(23) && spacing <= Duration::days(1),
+        "the protocol's spacing is one day: {spacing}"
+    );
+
+    assert_eq!(tick(&app, retry - Duration::minutes(1)).await.retried, 0, "not yet");
+    assert_eq!(tick(&app, retry + Duration::minutes(1)).await.retried, 1);
+    let t = task(&app, &nurse, &call).await;
+    assert_eq!(t["state"], "due", "back on the worklist");
+    assert_eq!(t["retry_at"], Value::Null);
+    assert!(events(&t).contains(&"retry_due".to_string()), "{t}");
+    assert_eq!(tick(&app, retry + Duration::minutes(2)).await.retried, 0, "once only");
+}
+
+pub async fn three_failed_follow_ups_make_the_patient_lost_to_follow_up(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    // Anchored ten months ago: the 3-, 6- and 9-month calls are overdue, the 12-month one pending.
+    let (patient, p) = plan(&app, &nurse, "htn-basic-ph", 300, 2).await;
+    let states: Vec<&str> = p["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["overdue", "overdue", "overdue", "pending"]);
+
+    for i in 0..2 {
+        let out = sign(&app, &nurse, &task_id(&p, i), json!({"contact_result": "wrong_number"})).await;
+        assert_eq!(out["task_state"], "failed");
+        assert_eq!(out["alerts"], json!([]), "not lost after {} failures", i + 1);
+    }
+    // A reached call in between would reset the run; here the third also fails.
+    let out = sign(&app, &nurse, &task_id(&p, 2), json!({"contact_result": "wrong_number"})).await;
+    let alerts = out["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 1, "{out}");
+    assert_eq!(alerts[0]["severity"], "mild");
+    assert!(alerts[0]["reason"].as_str().unwrap().contains("失访"));
+
+    let (_, plans) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/plans"))
+        .await;
+    assert_eq!(plans[0]["status"], "stopped");
+    assert_eq!(plans[0]["status_reason"], "lost_to_follow_up");
+    assert_eq!(plans[0]["tasks"][3]["state"], "cancelled");
+    assert_eq!(plans[0]["tasks"][0]["state"], "failed", "failures stay on record");
+}
+
+pub async fn a_reached_call_resets_the_run_of_failures(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (patient, p) = plan(&app, &nurse, "htn-basic-ph", 300, 3).await;
+    sign(&app, &nurse, &task_id(&p, 0), json!({"contact_result": "wrong_number"})).await;
+    sign(
+        &app,
+        &nurse,
+        &task_id(&p, 1),
+        json!({"contact_result": "reached", "observations": [{"code": "sbp", "value": 130}, {"code": "dbp", "value": 80}]}),
+    )
+    .await;
+    sign(&app, &nurse, &task_id(&p, 2), json!({"contact_result": "wrong_number"})).await;
+    let (_, plans) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/plans"))
+        .await;
+    assert_eq!(plans[0]["status"], "active");
+}
+
+pub async fn plans_are_paused_resumed_and_stopped_with_reasons(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (_, p) = plan(&app, &nurse, "htn-basic-ph", 0, 4).await;
+    let id = p["id"].as_str().unwrap();
+    let (status, err) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/plans/{id}/pause"),
+            &json!({"reason": " "}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["field"], "reason");
+    let (status, paused) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/plans/{id}/pause"),
+            &json!({"reason": "住院中"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{paused}");
+    assert_eq!(paused["status"], "paused");
+    assert_eq!(paused["status_reason"], "住院中");
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/plans/{id}/pause"),
+            &json!({"reason": "again"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let first_due = time::OffsetDateTime::parse(
+        p["tasks"][0]["due_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert_eq!(
+        tick(&app, first_due + Duration::hours(1)).await.opened,
+        0,
+        "a paused plan is left alone"
+    );
+    let (_, resumed) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/plans/{id}/resume"),
+            &json!({"reason": "已出院"}),
+        )
+        .await;
+    assert_eq!(resumed["status"], "active");
+    assert_eq!(tick(&app, first_due + Duration::hours(1)).await.opened, 1);
+
+    let (status, stopped) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/plans/{id}/stop"),
+            &json!({"reason": "迁出本辖区"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{stopped}");
+    assert_eq!(stopped["status"], "stopped");
+    assert!(
+        stopped["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["state"] == "cancelled")
+    );
+    let t = task(&app, &nurse, &task_id(&p, 0)).await;
+    let last = t["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["to_state"], "cancelled");
+    assert_eq!(last["reason"], "迁出本辖区");
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/plans/{id}/resume"),
+            &json!({"reason": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a stopped plan stays stopped");
+}
+
+pub async fn tasks_are_rescheduled_reassigned_and_cancelled(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    app.user("nurse.li", "nurse", Some("cardio")).await;
+    app.department("endo").await;
+    app.user("nurse.zhao", "nurse", Some("endo")).await;
+    let (_, users) = app.get(Some(&admin), "/api/v1/users").await;
+    let id_of = |name: &str| {
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (_, p) = plan(&app, &nurse, "post-discharge-surgery", 0, 5).await;
+    let call = task_id(&p, 0);
+    let path = |action: &str| format!("/api/v1/tasks/{call}/{action}");
+
+    let yesterday = (today() - Duration::days(1)).to_string();
+    let (status, err) = app
+        .post(
+            Some(&nurse),
+            &path("reschedule"),
+            &json!({"due_date": yesterday, "reason": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["field"], "due_date");
+    let later = (today() + Duration::days(5)).to_string();
+    let (status, moved) = app
+        .post(
+            Some(&nurse),
+            &path("reschedule"),
+            &json!({"due_date": later, "reason": "患者外出，约定下周"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(moved["state"], "pending");
+    assert!(moved["due_at"].as_str().unwrap().starts_with(&later));
+    let window = |t: &Value| {
+        let at = |k: &str| {
+            time::OffsetDateTime::parse(t[k].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap()
+        };
+        at("deadline") - at("due_at")
+    };
+    assert_eq!(window(&moved), window(&p["tasks"][0]), "the window keeps its length");
+
+    let (status, err) = app
+        .post(
+            Some(&nurse),
+            &path("reassign"),
+            &json!({"assignee_id": id_of("nurse.zhao"), "reason": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "another department's nurse");
+    assert_eq!(err["error"]["field"], "assignee_id");
+    let (status, given) = app
+        .post(
+            Some(&nurse),
+            &path("reassign"),
+            &json!({"assignee_id": id_of("nurse.li"), "reason": "休假交接"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{given}");
+    assert_eq!(given["assignee_id"], id_of("nurse.li"));
+
+    let (status, cancelled) = app
+        .post(Some(&nurse), &path("cancel"), &json!({"reason": "已在门诊复诊"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cancelled["state"], "cancelled");
+    assert_eq!(
+        events(&cancelled)[1..],
+        ["rescheduled", "reassigned", "cancelled"].map(String::from)
+    );
+    let (status, _) = app
+        .post(Some(&nurse), &path("cancel"), &json!({"reason": "again"}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+pub async fn records_are_corrected_by_amendments_that_keep_the_original(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (patient, p) = plan(&app, &nurse, "post-discharge-surgery", 0, 6).await;
+    let out = sign(
+        &app,
+        &nurse,
+        &task_id(&p, 0),
+        json!({"contact_result": "reached", "answers": {"wound": "红肿"}, "note": "伤口红肿"}),
+    )
+    .await;
+    let record = out["id"].as_str().unwrap();
+    let path = format!("/api/v1/follow-up-records/{record}/amendments");
+
+    let (status, err) = app.post(Some(&nurse), &path, &json!({"reason": "", "note": "x"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["field"], "reason");
+    let (status, err) = app.post(Some(&nurse), &path, &json!({"reason": "录入错误"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["code"], "amendment_empty");
+
+    let (status, amended) = app
+        .post(
+            Some(&nurse),
+            &path,
+            &json!({"reason": "录入错误：应为伤口愈合良好", "note": "伤口愈合良好", "answers": {"wound": "愈合良好"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{amended}");
+    assert_eq!(amended["note"], "伤口红肿", "the signed original is kept");
+    assert_eq!(amended["current_note"], "伤口愈合良好");
+    assert_eq!(amended["current_answers"]["wound"], "愈合良好");
+    assert_eq!(amended["amendments"].as_array().unwrap().len(), 1);
+
+    let (_, list) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/follow-up-records"))
+        .await;
+    assert_eq!(list[0]["id"], record);
+    assert_eq!(list[0]["amendments"][0]["reason"], "录入错误：应为伤口愈合良好");
+
+    let mut tx = app.db.begin().await.unwrap();
+    assert!(
+        tx.execute_raw("UPDATE followup_amendments SET note = 'x'")
+            .await
+            .is_err(),
+        "amendments are immutable too"
+    );
+}

@@ -1,0 +1,98 @@
+//! Reading signed follow-up records with their answers, and their amendments (更正): a
+//! correction is a new row that points at the record; neither is ever updated or deleted.
+
+use crate::records::FollowUpRecordRow;
+use crate::{Result, Tx, stored_time};
+use sea_query::{Expr, ExprTrait, Order, Query};
+use sqlx::types::Json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A signed record with the answers recorded on it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct RecordWithAnswers {
+    #[sqlx(flatten)]
+    pub record: FollowUpRecordRow,
+    pub answers: Option<Json<serde_json::Value>>,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AmendmentRow {
+    pub id: Uuid,
+    pub record_id: Uuid,
+    pub reason: String,
+    pub note: Option<String>,
+    pub answers: Option<Json<serde_json::Value>>,
+    pub signed_by: Option<Uuid>,
+    pub signed_at: OffsetDateTime,
+}
+
+const RECORD_COLUMNS: [&str; 13] = [
+    "id",
+    "task_id",
+    "plan_id",
+    "patient_id",
+    "contact_result",
+    "classification",
+    "adverse_drug_reaction",
+    "new_complication",
+    "referral",
+    "note",
+    "signed_by",
+    "signed_at",
+    "answers",
+];
+const AMENDMENT_COLUMNS: [&str; 7] = ["id", "record_id", "reason", "note", "answers", "signed_by", "signed_at"];
+
+pub async fn find_record(tx: &mut Tx, id: Uuid) -> Result<Option<RecordWithAnswers>> {
+    let stmt = Query::select()
+        .columns(RECORD_COLUMNS)
+        .from("followup_records")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.fetch_optional(&stmt).await
+}
+
+/// A patient's records, newest first.
+pub async fn records_of_patient(tx: &mut Tx, patient_id: Uuid, limit: u64) -> Result<Vec<RecordWithAnswers>> {
+    let stmt = Query::select()
+        .columns(RECORD_COLUMNS)
+        .from("followup_records")
+        .and_where(Expr::col("patient_id").eq(patient_id))
+        .order_by("id", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+pub async fn insert(tx: &mut Tx, a: &AmendmentRow) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table("followup_amendments")
+        .columns(AMENDMENT_COLUMNS)
+        .values_panic([
+            a.id.into(),
+            a.record_id.into(),
+            a.reason.clone().into(),
+            a.note.clone().into(),
+            a.answers.as_ref().map(|j| j.0.clone()).into(),
+            a.signed_by.into(),
+            stored_time(a.signed_at).into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// The amendments of the given records, oldest first.
+pub async fn of_records(tx: &mut Tx, record_ids: &[Uuid]) -> Result<Vec<AmendmentRow>> {
+    if record_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(AMENDMENT_COLUMNS)
+        .from("followup_amendments")
+        .and_where(Expr::col("record_id").is_in(record_ids.iter().copied()))
+        .order_by("id", Order::Asc)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
