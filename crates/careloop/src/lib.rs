@@ -6,6 +6,8 @@ pub mod demo;
 pub mod settings;
 
 use anyhow::Context;
+use careloop_service::delivery::{Delivery, SendOutcome};
+use careloop_service::followup::TickOutcome;
 use careloop_store::Db;
 use settings::Settings;
 use std::net::SocketAddr;
@@ -34,8 +36,13 @@ impl App {
     /// Serve until `shutdown` resolves, running the follow-up scheduler alongside unless it is
     /// switched off.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let scheduler = (self.settings.scheduler_interval_secs > 0)
-            .then(|| tokio::spawn(scheduler_loop(self.db.clone(), self.settings.scheduler_interval_secs)));
+        let scheduler = (self.settings.scheduler_interval_secs > 0).then(|| {
+            tokio::spawn(scheduler_loop(
+                self.db.clone(),
+                self.settings.delivery(&self.db),
+                self.settings.scheduler_interval_secs,
+            ))
+        });
         let state = careloop_web::AppState {
             db: self.db.clone(),
             secure_cookies: self.settings.secure_cookies,
@@ -52,24 +59,39 @@ impl App {
 
 /// Run a scheduler pass every `interval_secs`. A failed pass is logged and retried next time;
 /// passes are idempotent, so a missed one is made up by the next.
-async fn scheduler_loop(db: Db, interval_secs: u64) {
+async fn scheduler_loop(db: Db, delivery: Delivery, interval_secs: u64) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(interval_secs));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        match careloop_service::followup::tick(&db, time::OffsetDateTime::now_utc()).await {
-            Ok(o) if o.opened + o.overdue + o.escalated > 0 => {
-                tracing::info!(
-                    opened = o.opened,
-                    overdue = o.overdue,
-                    escalated = o.escalated,
-                    "scheduler pass"
-                )
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "scheduler pass failed"),
+        if let Err(e) = scheduler_pass(&db, &delivery, time::OffsetDateTime::now_utc()).await {
+            tracing::warn!(error = %e, "scheduler pass failed");
         }
     }
+}
+
+/// One scheduler pass as of `now`: task states and alert escalation, then automated sends.
+pub async fn scheduler_pass(
+    db: &Db,
+    delivery: &Delivery,
+    now: time::OffsetDateTime,
+) -> Result<(TickOutcome, SendOutcome), careloop_service::ServiceError> {
+    let t = careloop_service::followup::tick(db, now).await?;
+    let s = careloop_service::delivery::send_due(db, delivery, now).await?;
+    if t.opened + t.overdue + t.escalated + t.retried + s.queued + s.sent + s.failed > 0 {
+        tracing::info!(
+            opened = t.opened,
+            overdue = t.overdue,
+            retried = t.retried,
+            escalated = t.escalated,
+            queued = s.queued,
+            sent = s.sent,
+            failed = s.failed,
+            held_quiet = s.held_quiet,
+            "scheduler pass"
+        );
+    }
+    Ok((t, s))
 }
 
 /// Open the configured database and bring its schema up to date.

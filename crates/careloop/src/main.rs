@@ -198,11 +198,12 @@ async fn main() -> anyhow::Result<()> {
                 None => now,
             };
             let db = open_db(&settings).await?;
-            let o = careloop_service::followup::tick(&db, at).await.map_err(explain)?;
+            let delivery = settings.delivery(&db);
+            let (t, s) = careloop::scheduler_pass(&db, &delivery, at).await.map_err(explain)?;
             db.close().await;
             println!(
-                "Scheduler pass as of {at}: {} task(s) opened, {} overdue.",
-                o.opened, o.overdue
+                "Scheduler pass as of {at}: {} task(s) opened, {} overdue, {} retried, {} alert(s) escalated; {} message(s) queued, {} sent, {} failed, {} held for quiet hours.",
+                t.opened, t.overdue, t.retried, t.escalated, s.queued, s.sent, s.failed, s.held_quiet
             );
             Ok(())
         }

@@ -22,6 +22,11 @@ pub struct Settings {
     /// Seconds between scheduler passes inside `serve`; 0 switches the scheduler off (use
     /// `careloop tick` from cron instead, or on other nodes).
     pub scheduler_interval_secs: u64,
+    /// Seconds a scheduler process reserves a claimed message; if it dies, another process
+    /// sends the message (with the same idempotency key) after this.
+    pub scheduler_lease_secs: u64,
+    /// The address patients' links point to (what their phones can reach).
+    pub public_url: String,
 }
 
 impl Default for Settings {
@@ -33,6 +38,8 @@ impl Default for Settings {
             secure_cookies: false,
             log: "info".into(),
             scheduler_interval_secs: 60,
+            scheduler_lease_secs: 120,
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -47,6 +54,8 @@ impl std::fmt::Debug for Settings {
             .field("secure_cookies", &self.secure_cookies)
             .field("log", &self.log)
             .field("scheduler_interval_secs", &self.scheduler_interval_secs)
+            .field("scheduler_lease_secs", &self.scheduler_lease_secs)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -101,7 +110,21 @@ impl Settings {
         if let Some(v) = get("CARELOOP_SCHEDULER_INTERVAL_SECS") {
             self.scheduler_interval_secs = v.parse().context("CARELOOP_SCHEDULER_INTERVAL_SECS must be a number")?;
         }
+        if let Some(v) = get("CARELOOP_SCHEDULER_LEASE_SECS") {
+            self.scheduler_lease_secs = v.parse().context("CARELOOP_SCHEDULER_LEASE_SECS must be a number")?;
+        }
+        if let Some(v) = get("CARELOOP_PUBLIC_URL") {
+            self.public_url = v;
+        }
         Ok(())
+    }
+
+    /// How automated steps are sent. Only the sandbox channel exists yet; real SMS, WeChat
+    /// and voice adapters plug in here.
+    pub fn delivery(&self, db: &careloop_store::Db) -> careloop_service::delivery::Delivery {
+        let mut d = careloop_service::delivery::Delivery::sandbox(db, &self.public_url);
+        d.lease = time::Duration::seconds(i64::try_from(self.scheduler_lease_secs).unwrap_or(120).max(1));
+        d
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
@@ -110,6 +133,9 @@ impl Settings {
             .with_context(|| format!("addr '{}' is not host:port", self.addr))?;
         if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres")) {
             bail!("database_url must start with sqlite:// or postgres://");
+        }
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            bail!("public_url must start with http:// or https://");
         }
         if self.max_connections == 0 {
             bail!("max_connections must be at least 1");

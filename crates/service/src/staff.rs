@@ -25,7 +25,7 @@ pub fn cli_actor() -> Actor {
     }
 }
 
-fn require_admin(actor: &Actor) -> Result<()> {
+pub(crate) fn require_admin(actor: &Actor) -> Result<()> {
     if actor.is_admin() {
         Ok(())
     } else {

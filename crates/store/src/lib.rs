@@ -15,6 +15,7 @@ pub mod diagnoses;
 pub mod health_records;
 pub mod observations;
 pub mod organisations;
+pub mod outbox;
 pub mod patients;
 pub mod plans;
 pub mod protocols;

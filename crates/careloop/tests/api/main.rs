@@ -14,6 +14,7 @@ mod errors;
 mod followup;
 mod helpers;
 mod observations;
+mod outbox;
 mod patients;
 mod plans;
 mod records;
@@ -66,6 +67,11 @@ fn main() {
         observations::values_are_converted_to_canonical_units_and_flagged,
         observations::a_batch_is_stored_whole_or_not_at_all,
         observations::bad_codes_units_and_values_are_rejected_precisely,
+        outbox::a_questionnaire_link_goes_out_once_and_shows_in_the_outbox,
+        outbox::a_reminder_sms_completes_its_task_when_delivered,
+        outbox::nothing_is_sent_in_quiet_hours,
+        outbox::a_message_claimed_by_a_process_that_died_is_sent_once_after_its_lease,
+        outbox::quiet_hours_are_set_per_organisation_and_per_patient,
         patients::enrolment_returns_id_and_card_number_and_derives_from_the_id_number,
         patients::a_wrong_id_check_digit_is_rejected,
         patients::a_birth_date_contradicting_the_id_number_is_rejected,

@@ -1,0 +1,236 @@
+//! Automated steps through the sandbox channel: sent once, outside quiet hours, with the
+//! patient's link, visible in the outbox exactly as the patient receives them.
+
+use crate::helpers::{TestApp, now};
+use careloop_service::delivery::{Delivery, SendOutcome, send_due};
+use careloop_service::followup::tick;
+use careloop_store::outbox;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime};
+
+fn at(v: &Value) -> OffsetDateTime {
+    OffsetDateTime::parse(v.as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap()
+}
+
+/// A discharged patient (today) on the post-discharge protocol: D3 call, D7 questionnaire,
+/// D30 SMS reminder. Returns (patient id, plan).
+async fn discharged(app: &TestApp, nurse: &str) -> (String, Value) {
+    let patient = app
+        .enrol(
+            nurse,
+            json!({"name": "王建国", "id_number": crate::helpers::id_number("1958-03-09", true, 7), "phone": "13912345678"}),
+        )
+        .await;
+    let (status, plan) = app
+        .post(
+            Some(nurse),
+            &format!("/api/v1/patients/{patient}/plans"),
+            &json!({"protocol": "post-discharge-surgery", "anchor_date": careloop_service::patients::local_today(now()).to_string()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    (patient, plan)
+}
+
+async fn pass(app: &TestApp, d: &Delivery, when: OffsetDateTime) -> SendOutcome {
+    tick(&app.db, when).await.unwrap();
+    send_due(&app.db, d, when).await.unwrap()
+}
+
+async fn delivered(app: &TestApp) -> Vec<outbox::SandboxDelivery> {
+    let mut tx = app.db.begin_read().await.unwrap();
+    outbox::sandbox_deliveries(&mut tx, 1000).await.unwrap()
+}
+
+pub async fn a_questionnaire_link_goes_out_once_and_shows_in_the_outbox(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (patient, plan) = discharged(&app, &nurse).await;
+    let d = Delivery::sandbox(&app.db, "https://followup.example.cn/");
+    // D7 opens at 09:00 China time; an hour later is daytime.
+    let when = at(&plan["tasks"][1]["due_at"]) + Duration::hours(1);
+    let first = pass(&app, &d, when).await;
+    assert_eq!(
+        first,
+        SendOutcome {
+            queued: 1,
+            sent: 1,
+            ..SendOutcome::default()
+        },
+        "only the questionnaire is automated; the D3 call is a nurse's"
+    );
+    assert_eq!(
+        pass(&app, &d, when + Duration::minutes(1)).await,
+        SendOutcome::default()
+    );
+
+    let (status, msgs) = app
+        .get(Some(&nurse), &format!("/api/v1/outbox?patient_id={patient}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{msgs}");
+    let msgs = msgs.as_array().unwrap();
+    assert_eq!(msgs.len(), 1);
+    let m = &msgs[0];
+    assert_eq!(m["channel"], "sms");
+    assert_eq!(m["status"], "sent");
+    assert_eq!(m["recipient"], "139****5678", "masked in the list");
+    let link = m["link"].as_str().unwrap();
+    assert!(link.starts_with("https://followup.example.cn/m/"), "{link}");
+    let body = m["body"].as_str().unwrap();
+    assert!(body.contains("王先生") && !body.contains("王建国"), "{body}");
+    assert!(body.contains("《出院7天康复问卷》") && body.contains(link), "{body}");
+
+    let got = delivered(&app).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].body, body, "the outbox shows exactly what the phone received");
+    assert_eq!(got[0].recipient, "13912345678");
+
+    let (_, t) = app
+        .get(
+            Some(&nurse),
+            &format!("/api/v1/tasks/{}", plan["tasks"][1]["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(t["state"], "in_progress", "waiting for the answers");
+    assert_eq!(t["attempts"], 1);
+}
+
+pub async fn a_reminder_sms_completes_its_task_when_delivered(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (_, plan) = discharged(&app, &nurse).await;
+    let d = Delivery::sandbox(&app.db, "http://127.0.0.1:8080");
+    let when = at(&plan["tasks"][2]["due_at"]) + Duration::hours(2);
+    let out = pass(&app, &d, when).await;
+    assert_eq!(
+        out.sent, 1,
+        "the D30 reminder (the D7 questionnaire is overdue by then): {out:?}"
+    );
+    let (_, t) = app
+        .get(
+            Some(&nurse),
+            &format!("/api/v1/tasks/{}", plan["tasks"][2]["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(t["state"], "done");
+    let events: Vec<&str> = t["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["created", "window_opened", "queued", "delivered"]);
+    let body = &delivered(&app).await[0].body;
+    assert!(body.contains("出院30天复诊提醒") && body.ends_with("回T退订"), "{body}");
+}
+
+pub async fn nothing_is_sent_in_quiet_hours(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (_, plan) = discharged(&app, &nurse).await;
+    let d = Delivery::sandbox(&app.db, "http://127.0.0.1:8080");
+    let nine = at(&plan["tasks"][1]["due_at"]);
+    // 22:00 and 07:30 China time are inside the default 21:00–08:00.
+    let night = nine + Duration::hours(13);
+    let out = pass(&app, &d, night).await;
+    assert_eq!((out.queued, out.held_quiet), (0, 1), "{out:?}");
+    let dawn = nine + Duration::days(1) - Duration::minutes(90);
+    assert_eq!(pass(&app, &d, dawn).await.held_quiet, 1);
+    assert!(delivered(&app).await.is_empty());
+    let morning = nine + Duration::days(1);
+    assert_eq!(pass(&app, &d, morning).await.sent, 1, "sent when quiet hours end");
+}
+
+pub async fn a_message_claimed_by_a_process_that_died_is_sent_once_after_its_lease(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (_, plan) = discharged(&app, &nurse).await;
+    let d = Delivery::sandbox(&app.db, "http://127.0.0.1:8080");
+    let when = at(&plan["tasks"][1]["due_at"]) + Duration::hours(1);
+    tick(&app.db, when).await.unwrap();
+    // A process queues the message, claims it under a lease, hands it to the provider and dies
+    // before marking it sent (modelled: its channel call never succeeds, then the provider
+    // receives it anyway).
+    let queued = send_due(
+        &app.db,
+        &Delivery {
+            channel: std::sync::Arc::new(Dies),
+            ..d.clone()
+        },
+        when,
+    )
+    .await
+    .unwrap();
+    assert_eq!((queued.queued, queued.sent), (1, 0));
+    let mut tx = app.db.begin().await.unwrap();
+    let key = outbox::list(&mut tx, None, None, 10).await.unwrap()[0]
+        .idempotency_key
+        .clone();
+    tx.commit().await.unwrap();
+    let msg = careloop_service::delivery::Outgoing {
+        idempotency_key: &key,
+        channel: "sms",
+        recipient: "13912345678",
+        body: "(the same message)",
+    };
+    d.channel.send(&msg).await.unwrap();
+    assert_eq!(delivered(&app).await.len(), 1);
+
+    // Within the lease nobody else sends; after it, a live process sends with the same key.
+    assert_eq!(
+        send_due(&app.db, &d, when + Duration::seconds(30)).await.unwrap().sent,
+        0
+    );
+    let later = when + d.lease + Duration::seconds(1);
+    assert_eq!(send_due(&app.db, &d, later).await.unwrap().sent, 1);
+    assert_eq!(delivered(&app).await.len(), 1, "the provider saw one message");
+}
+
+/// A channel whose process "dies" mid-send: it never answers within the pass, which leaves the
+/// message queued under the lease (modelled as a temporary failure).
+struct Dies;
+
+impl careloop_service::delivery::Channel for Dies {
+    fn send<'a>(
+        &'a self,
+        _msg: &'a careloop_service::delivery::Outgoing<'a>,
+    ) -> careloop_service::delivery::SendFuture<'a> {
+        Box::pin(async { Err(careloop_service::delivery::SendError::Temporary("killed".into())) })
+    }
+}
+
+pub async fn quiet_hours_are_set_per_organisation_and_per_patient(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let (_, orgs) = app.get(Some(&admin), "/api/v1/organisations").await;
+    let org = orgs[0]["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/organisations/{org}/quiet-hours");
+    let (status, err) = app
+        .put(Some(&admin), &path, &json!({"start": "25:00", "end": "08:00"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["field"], "start");
+    let (status, _) = app
+        .put(Some(&nurse), &path, &json!({"start": "12:00", "end": "14:00"}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "organisation settings are for admins");
+    let (status, _) = app
+        .put(Some(&admin), &path, &json!({"start": "12:00", "end": "14:00"}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    let (patient, plan) = discharged(&app, &nurse).await;
+    let d = Delivery::sandbox(&app.db, "http://127.0.0.1:8080");
+    let nine = at(&plan["tasks"][1]["due_at"]);
+    // This patient works nights and sleeps 08:00–16:00.
+    let (status, _) = app
+        .put(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/quiet-hours"),
+            &json!({"start": "08:00", "end": "16:00"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(pass(&app, &d, nine + Duration::hours(1)).await.held_quiet, 1);
+    assert_eq!(
+        pass(&app, &d, nine + Duration::hours(13)).await.sent,
+        1,
+        "22:00 is fine for this patient and outside the organisation's 12:00–14:00"
+    );
+}

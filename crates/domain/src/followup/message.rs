@@ -1,0 +1,133 @@
+//! The words an automated step sends: an SMS or WeChat reminder, a questionnaire link, or the
+//! opening of a voice-robot call. Texts follow Chinese health-SMS practice: the sender's name
+//! in 【】, a polite address by surname (王先生 / 李女士) rather than the full name, one clear
+//! request, how long a link works, and the opt-out words (回T退订) that carriers require.
+
+use super::protocol::Method;
+use crate::patient::Sex;
+
+/// Which provider family carries a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelKind {
+    Sms,
+    Wechat,
+    Voice,
+}
+
+impl ChannelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Sms => "sms",
+            ChannelKind::Wechat => "wechat",
+            ChannelKind::Voice => "voice",
+        }
+    }
+
+    /// The channel that carries an automated step; `None` for steps a person performs.
+    pub fn for_method(m: Method) -> Option<ChannelKind> {
+        match m {
+            Method::Sms | Method::Questionnaire => Some(ChannelKind::Sms),
+            Method::Wechat => Some(ChannelKind::Wechat),
+            Method::VoiceRobot => Some(ChannelKind::Voice),
+            Method::PhoneCall | Method::InPerson => None,
+        }
+    }
+}
+
+/// What a message is about.
+#[derive(Debug, Clone)]
+pub struct MessageContext<'a> {
+    /// The organisation's name, shown as the sender.
+    pub sender: &'a str,
+    pub patient_name: &'a str,
+    pub sex: Sex,
+    /// The step's name, e.g. 出院30天复诊提醒.
+    pub step_name: &'a str,
+    pub method: Method,
+    /// The patient's page, for questionnaires.
+    pub link: Option<&'a str>,
+    /// Days the link stays valid.
+    pub link_days: u32,
+}
+
+/// 王先生 / 李女士: the surname (first character; compound surnames are rare enough that the
+/// first character still reads politely) and an honorific.
+pub fn salutation(name: &str, sex: Sex) -> String {
+    let surname: String = name.chars().next().map(String::from).unwrap_or_default();
+    let title = match sex {
+        Sex::Male => "先生",
+        Sex::Female => "女士",
+    };
+    format!("{surname}{title}")
+}
+
+/// The text the patient receives.
+pub fn render(c: &MessageContext<'_>) -> String {
+    let who = salutation(c.patient_name, c.sex);
+    match (c.method, c.link) {
+        (Method::VoiceRobot, _) => format!(
+            "您好，请问是{who}吗？这里是{}随访中心，想占用您两分钟，了解一下您最近的身体情况（{}）。",
+            c.sender, c.step_name
+        ),
+        (_, Some(link)) => format!(
+            "【{}】{who}您好，请您花两分钟填写《{}》：{link} （{}天内有效）。如有不适请及时就医。回T退订",
+            c.sender, c.step_name, c.link_days
+        ),
+        _ => format!(
+            "【{}】{who}您好，{}：请按医嘱按时复诊，带好病历和正在服用的药物。如有不适请及时就医。回T退订",
+            c.sender, c.step_name
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(method: Method, link: Option<&'static str>) -> MessageContext<'static> {
+        MessageContext {
+            sender: "城东社区卫生服务中心",
+            patient_name: "王建国",
+            sex: Sex::Male,
+            step_name: "出院7天康复问卷",
+            method,
+            link,
+            link_days: 7,
+        }
+    }
+
+    #[test]
+    fn patients_are_addressed_by_surname_and_honorific_never_full_name() {
+        assert_eq!(salutation("王建国", Sex::Male), "王先生");
+        assert_eq!(salutation("李秀英", Sex::Female), "李女士");
+        let text = render(&ctx(Method::Sms, None));
+        assert!(text.contains("王先生") && !text.contains("王建国"), "{text}");
+    }
+
+    #[test]
+    fn a_questionnaire_sms_carries_the_link_its_validity_and_the_opt_out() {
+        let text = render(&ctx(Method::Questionnaire, Some("https://h.example/m/abc")));
+        assert_eq!(
+            text,
+            "【城东社区卫生服务中心】王先生您好，请您花两分钟填写《出院7天康复问卷》：https://h.example/m/abc （7天内有效）。如有不适请及时就医。回T退订"
+        );
+    }
+
+    #[test]
+    fn each_automated_method_has_a_channel_and_manual_steps_have_none() {
+        assert_eq!(ChannelKind::for_method(Method::Questionnaire), Some(ChannelKind::Sms));
+        assert_eq!(ChannelKind::for_method(Method::Wechat), Some(ChannelKind::Wechat));
+        assert_eq!(ChannelKind::for_method(Method::VoiceRobot), Some(ChannelKind::Voice));
+        assert_eq!(ChannelKind::for_method(Method::PhoneCall), None);
+        assert_eq!(ChannelKind::for_method(Method::InPerson), None);
+        for m in [Method::Sms, Method::Wechat, Method::VoiceRobot, Method::Questionnaire] {
+            assert_eq!(ChannelKind::for_method(m).is_some(), m.is_automated());
+        }
+    }
+
+    #[test]
+    fn the_voice_robot_opens_by_checking_who_answered() {
+        let text = render(&ctx(Method::VoiceRobot, None));
+        assert!(text.starts_with("您好，请问是王先生吗？"), "{text}");
+    }
+}

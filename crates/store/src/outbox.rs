@@ -1,0 +1,361 @@
+//! The outbox of automated messages, the sandbox channel's deliveries and patient links.
+//!
+//! Sending is two-phase. The pass that starts an automated task writes its message here in the
+//! same transaction (so a crash loses neither or both). Delivery then claims queued messages
+//! under a lease with `FOR UPDATE SKIP LOCKED`, hands each to the channel with its idempotency
+//! key, and marks it sent. A process killed after sending but before marking leaves the lease
+//! to expire; the next claimant sends again with the same key, which the provider (and the
+//! sandbox) treat as the same message.
+
+use crate::{Result, Tx, stored_time};
+use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// An automated task whose window is open, with what its message needs.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct DueStepRow {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub patient_id: Uuid,
+    pub step_key: String,
+    pub method: String,
+    pub attempts: i32,
+    pub protocol_id: String,
+    pub protocol_version: i32,
+    pub name: String,
+    pub sex: String,
+    pub phone: String,
+    pub patient_quiet_start: Option<String>,
+    pub patient_quiet_end: Option<String>,
+    pub org_quiet_start: Option<String>,
+    pub org_quiet_end: Option<String>,
+    pub org_name: String,
+}
+
+/// Automated tasks of active plans that are due, locked for this transaction (skipping rows
+/// another scheduler holds), leaving out `exclude` (held back for quiet hours this pass).
+pub async fn claim_due_steps(tx: &mut Tx, limit: u64, exclude: &[Uuid]) -> Result<Vec<DueStepRow>> {
+    let mut stmt = Query::select()
+        .columns(["id", "plan_id", "patient_id", "step_key", "method", "attempts"].map(|c| ("tasks", c)))
+        .columns(["protocol_id", "protocol_version"].map(|c| ("plans", c)))
+        .columns(["name", "sex", "phone"].map(|c| ("patients", c)))
+        .expr_as(Expr::col(("patients", "quiet_start")), "patient_quiet_start")
+        .expr_as(Expr::col(("patients", "quiet_end")), "patient_quiet_end")
+        .expr_as(Expr::col(("organisations", "quiet_start")), "org_quiet_start")
+        .expr_as(Expr::col(("organisations", "quiet_end")), "org_quiet_end")
+        .expr_as(Expr::col(("organisations", "name")), "org_name")
+        .from("tasks")
+        .inner_join("plans", Expr::col(("plans", "id")).equals(("tasks", "plan_id")))
+        .inner_join(
+            "patients",
+            Expr::col(("patients", "id")).equals(("tasks", "patient_id")),
+        )
+        .inner_join(
+            "departments",
+            Expr::col(("departments", "id")).equals(("patients", "department_id")),
+        )
+        .inner_join(
+            "organisations",
+            Expr::col(("organisations", "id")).equals(("departments", "organisation_id")),
+        )
+        .and_where(Expr::col(("tasks", "state")).eq("due"))
+        .and_where(Expr::col(("tasks", "method")).is_in(["sms", "wechat", "voice_robot", "questionnaire"]))
+        .and_where(Expr::col(("plans", "status")).eq("active"))
+        .order_by(("tasks", "due_at"), Order::Asc)
+        .order_by(("tasks", "id"), Order::Asc)
+        .limit(limit)
+        .lock_with_tables_behavior(
+            sea_query::LockType::Update,
+            ["tasks"],
+            sea_query::LockBehavior::SkipLocked,
+        )
+        .to_owned();
+    if !exclude.is_empty() {
+        stmt.and_where(Expr::col(("tasks", "id")).is_not_in(exclude.iter().copied()));
+    }
+    tx.fetch_all(&stmt).await
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: Uuid,
+    pub idempotency_key: String,
+    pub task_id: Option<Uuid>,
+    pub patient_id: Uuid,
+    pub channel: String,
+    pub recipient: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub status: String,
+    pub attempts: i32,
+    pub lease_until: Option<OffsetDateTime>,
+    pub provider_ref: Option<String>,
+    pub error: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub sent_at: Option<OffsetDateTime>,
+}
+
+const COLUMNS: [&str; 15] = [
+    "id",
+    "idempotency_key",
+    "task_id",
+    "patient_id",
+    "channel",
+    "recipient",
+    "body",
+    "link",
+    "status",
+    "attempts",
+    "lease_until",
+    "provider_ref",
+    "error",
+    "created_at",
+    "sent_at",
+];
+
+/// Queue a message; `false` when one with the same idempotency key is already there.
+pub async fn enqueue(tx: &mut Tx, m: &OutboxRow) -> Result<bool> {
+    let stmt = Query::insert()
+        .into_table("outbox")
+        .columns(COLUMNS)
+        .values_panic([
+            m.id.into(),
+            m.idempotency_key.clone().into(),
+            m.task_id.into(),
+            m.patient_id.into(),
+            m.channel.clone().into(),
+            m.recipient.clone().into(),
+            m.body.clone().into(),
+            m.link.clone().into(),
+            m.status.clone().into(),
+            m.attempts.into(),
+            m.lease_until.map(stored_time).into(),
+            m.provider_ref.clone().into(),
+            m.error.clone().into(),
+            stored_time(m.created_at).into(),
+            m.sent_at.map(stored_time).into(),
+        ])
+        .on_conflict(OnConflict::column("idempotency_key").do_nothing().to_owned())
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
+/// Queued messages whose lease is free, leased to the caller until `lease_until`.
+pub async fn claim_queued(
+    tx: &mut Tx,
+    now: OffsetDateTime,
+    lease_until: OffsetDateTime,
+    limit: u64,
+) -> Result<Vec<OutboxRow>> {
+    let free = sea_query::Condition::any()
+        .add(Expr::col("lease_until").is_null())
+        .add(Expr::col("lease_until").lte(stored_time(now)));
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("outbox")
+        .and_where(Expr::col("status").eq("queued"))
+        .cond_where(free)
+        .order_by("id", Order::Asc)
+        .limit(limit)
+        .lock_with_behavior(sea_query::LockType::Update, sea_query::LockBehavior::SkipLocked)
+        .to_owned();
+    let rows: Vec<OutboxRow> = tx.fetch_all(&stmt).await?;
+    if !rows.is_empty() {
+        let stmt = Query::update()
+            .table("outbox")
+            .value("lease_until", stored_time(lease_until))
+            .value("attempts", Expr::col("attempts").add(1))
+            .and_where(Expr::col("id").is_in(rows.iter().map(|r| r.id)))
+            .to_owned();
+        tx.execute(&stmt).await?;
+    }
+    Ok(rows)
+}
+
+/// Record the outcome of a delivery: `sent` with the provider's reference, `failed` with the
+/// error, or still `queued` with the error of a temporary failure.
+pub async fn settle(
+    tx: &mut Tx,
+    id: Uuid,
+    status: &str,
+    provider_ref: Option<&str>,
+    error: Option<&str>,
+    at: OffsetDateTime,
+) -> Result<()> {
+    let mut stmt = Query::update()
+        .table("outbox")
+        .value("status", status)
+        .value("error", error.map(str::to_string))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    // A message left queued keeps its lease, so it is tried again only after the lease ends.
+    if status != "queued" {
+        stmt.value("lease_until", Option::<OffsetDateTime>::None);
+    }
+    if status == "sent" {
+        stmt.value("provider_ref", provider_ref.map(str::to_string))
+            .value("sent_at", stored_time(at));
+    }
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// Messages, newest first: one patient's, one department's, or (admins) all.
+pub async fn list(
+    tx: &mut Tx,
+    patient_id: Option<Uuid>,
+    department_id: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<OutboxRow>> {
+    let mut stmt = Query::select()
+        .columns(COLUMNS.map(|c| ("outbox", c)))
+        .from("outbox")
+        .order_by(("outbox", "id"), Order::Desc)
+        .limit(limit)
+        .to_owned();
+    if let Some(p) = patient_id {
+        stmt.and_where(Expr::col(("outbox", "patient_id")).eq(p));
+    }
+    if let Some(d) = department_id {
+        stmt.inner_join(
+            "patients",
+            Expr::col(("patients", "id")).equals(("outbox", "patient_id")),
+        )
+        .and_where(Expr::col(("patients", "department_id")).eq(d));
+    }
+    tx.fetch_all(&stmt).await
+}
+
+/// The sandbox channel's "delivery": one row per idempotency key, however often it is asked.
+/// Returns whether this call delivered it (false: it had been delivered before).
+pub async fn sandbox_deliver(
+    tx: &mut Tx,
+    key: &str,
+    channel: &str,
+    recipient: &str,
+    body: &str,
+    at: OffsetDateTime,
+) -> Result<bool> {
+    let stmt = Query::insert()
+        .into_table("sandbox_deliveries")
+        .columns(["idempotency_key", "channel", "recipient", "body", "delivered_at"])
+        .values_panic([
+            key.into(),
+            channel.into(),
+            recipient.into(),
+            body.into(),
+            stored_time(at).into(),
+        ])
+        .on_conflict(OnConflict::column("idempotency_key").do_nothing().to_owned())
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
+/// A link to the patient's pages; only the token's hash is stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PatientLinkRow {
+    pub token_hash: String,
+    pub patient_id: Uuid,
+    pub task_id: Option<Uuid>,
+    pub purpose: String,
+    pub expires_at: OffsetDateTime,
+    pub revoked_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+}
+
+const LINK_COLUMNS: [&str; 7] = [
+    "token_hash",
+    "patient_id",
+    "task_id",
+    "purpose",
+    "expires_at",
+    "revoked_at",
+    "created_at",
+];
+
+pub async fn insert_link(tx: &mut Tx, l: &PatientLinkRow) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table("patient_links")
+        .columns(LINK_COLUMNS)
+        .values_panic([
+            l.token_hash.clone().into(),
+            l.patient_id.into(),
+            l.task_id.into(),
+            l.purpose.clone().into(),
+            stored_time(l.expires_at).into(),
+            l.revoked_at.map(stored_time).into(),
+            stored_time(l.created_at).into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+pub async fn find_link(tx: &mut Tx, token_hash: &str) -> Result<Option<PatientLinkRow>> {
+    let stmt = Query::select()
+        .columns(LINK_COLUMNS)
+        .from("patient_links")
+        .and_where(Expr::col("token_hash").eq(token_hash))
+        .to_owned();
+    tx.fetch_optional(&stmt).await
+}
+
+/// A message as the sandbox channel received it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SandboxDelivery {
+    pub idempotency_key: String,
+    pub channel: String,
+    pub recipient: String,
+    pub body: String,
+    pub delivered_at: OffsetDateTime,
+}
+
+/// Everything the sandbox channel received, oldest first.
+pub async fn sandbox_deliveries(tx: &mut Tx, limit: u64) -> Result<Vec<SandboxDelivery>> {
+    let stmt = Query::select()
+        .columns(["idempotency_key", "channel", "recipient", "body", "delivered_at"])
+        .from("sandbox_deliveries")
+        .order_by("delivered_at", Order::Asc)
+        .order_by("idempotency_key", Order::Asc)
+        .limit(limit)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+/// Set (or with `None`, clear back to the default) the quiet hours of an organisation or a
+/// patient. Returns whether the row exists.
+pub async fn set_quiet_hours(
+    tx: &mut Tx,
+    table: QuietHoursOf,
+    id: Uuid,
+    window: Option<(String, String)>,
+) -> Result<bool> {
+    let (start, end) = match window {
+        Some((s, e)) => (Some(s), Some(e)),
+        None => (None, None),
+    };
+    let stmt = Query::update()
+        .table(table.table())
+        .value("quiet_start", start)
+        .value("quiet_end", end)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
+/// Whose quiet hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuietHoursOf {
+    Organisation,
+    Patient,
+}
+
+impl QuietHoursOf {
+    fn table(self) -> &'static str {
+        match self {
+            QuietHoursOf::Organisation => "organisations",
+            QuietHoursOf::Patient => "patients",
+        }
+    }
+}
