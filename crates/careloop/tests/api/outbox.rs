@@ -234,3 +234,105 @@ pub async fn quiet_hours_are_set_per_organisation_and_per_patient(app: TestApp) 
         "22:00 is fine for this patient and outside the organisation's 12:00–14:00"
     );
 }
+
+/// Three `careloop serve` processes share one database; one is killed (SIGKILL) while the
+/// scheduler passes are sending. Every due step is still sent, and none twice.
+pub async fn three_schedulers_send_every_step_once_when_one_is_killed(app: TestApp) {
+    const PATIENTS: u32 = 300;
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let (_, orgs) = app.get(Some(&admin), "/api/v1/organisations").await;
+    let org = orgs[0]["id"].as_str().unwrap();
+    // Whatever the hour the suite runs at, nothing is held back.
+    let (status, _) = app
+        .put(
+            Some(&admin),
+            &format!("/api/v1/organisations/{org}/quiet-hours"),
+            &json!({"start": "00:00", "end": "00:00"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let batch: Vec<Value> = (0..PATIENTS)
+        .map(|i| {
+            json!({"name": format!("患者{i}"), "id_number": crate::helpers::id_number(&format!("19{:02}-01-01", 40 + i / 500), i % 2 == 0, i), "phone": format!("139{:08}", i)})
+        })
+        .collect();
+    let (status, enrolled) = app.post(Some(&nurse), "/api/v1/patients/batch", &json!(batch)).await;
+    assert_eq!(status, StatusCode::CREATED, "{enrolled}");
+    // Discharged 31 days ago: each patient's D30 reminder SMS is due now.
+    let anchor = (careloop_service::patients::local_today(now()) - Duration::days(31)).to_string();
+    for p in enrolled.as_array().unwrap() {
+        let (status, plan) = app
+            .post(
+                Some(&nurse),
+                &format!("/api/v1/patients/{}/plans", p["id"].as_str().unwrap()),
+                &json!({"protocol": "post-discharge-surgery", "anchor_date": anchor}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{plan}");
+        assert_eq!(plan["tasks"][2]["state"], "due");
+    }
+
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_careloop"))
+            .arg("serve")
+            .env("CARELOOP_DATABASE_URL", &app.db_url)
+            .env("CARELOOP_ADDR", "127.0.0.1:0")
+            .env("CARELOOP_SCHEDULER_INTERVAL_SECS", "1")
+            .env("CARELOOP_SCHEDULER_LEASE_SECS", "2")
+            .env("CARELOOP_MAX_CONNECTIONS", "3")
+            .env("CARELOOP_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut procs: Vec<std::process::Child> = (0..3).map(|_| spawn()).collect();
+    let waited = wait_for(|| async { !delivered(&app).await.is_empty() }, 60).await;
+    procs[0].kill().unwrap();
+    procs[0].wait().unwrap();
+    let sent_when_killed = delivered(&app).await.len();
+    let all_sent = wait_for(
+        || async {
+            let mut tx = app.db.begin_read().await.unwrap();
+            let rows = outbox::list(&mut tx, None, None, 10_000).await.unwrap();
+            rows.len() == PATIENTS as usize && rows.iter().all(|r| r.status == "sent")
+        },
+        90,
+    )
+    .await;
+    for p in &mut procs[1..] {
+        p.kill().unwrap();
+        p.wait().unwrap();
+    }
+    assert!(waited, "the schedulers never started sending");
+    assert!(all_sent, "not every message was sent");
+    eprintln!("killed one of three schedulers after {sent_when_killed} of {PATIENTS} deliveries");
+
+    let got = delivered(&app).await;
+    assert_eq!(got.len(), PATIENTS as usize, "each step reached the provider once");
+    let mut recipients: Vec<&str> = got.iter().map(|g| g.recipient.as_str()).collect();
+    recipients.sort_unstable();
+    recipients.dedup();
+    assert_eq!(recipients.len(), PATIENTS as usize, "one message per patient");
+    let (_, done) = app.get(Some(&nurse), "/api/v1/tasks?status=done&per_page=1").await;
+    assert_eq!(done["total"], PATIENTS, "every reminder task completed");
+    let (_, stuck) = app
+        .get(Some(&nurse), "/api/v1/tasks?status=due,in_progress,failed&per_page=1")
+        .await;
+    assert_eq!(stuck["total"], 0);
+}
+
+/// Poll `check` every 100 ms for up to `secs` seconds.
+async fn wait_for<F, Fut>(check: F, secs: u64) -> bool
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < end {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
