@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod delivery;
 mod error;
+pub mod figures;
 pub mod followup;
 pub mod observations;
 pub mod patients;

@@ -21,6 +21,7 @@ pub mod plans;
 pub mod protocols;
 pub mod records;
 pub mod sessions;
+pub mod stats;
 pub mod users;
 
 pub use db::{Backend, Count, Db, Row, Tx};

@@ -11,6 +11,7 @@ mod admin;
 mod auth;
 mod browser;
 mod errors;
+mod figures;
 mod followup;
 mod helpers;
 mod observations;
@@ -57,6 +58,7 @@ fn main() {
         errors::oversized_bodies_are_413,
         errors::non_json_bodies_are_415,
         errors::unknown_ids_are_404,
+        figures::the_figures_count_coverage_completion_contact_loss_management_and_control,
         followup::the_builtin_protocols_are_listed,
         followup::a_hypertension_plan_schedules_quarterly_calls_for_the_department_nurse,
         followup::a_past_discharge_makes_tasks_due_or_overdue_through_the_state_machine,

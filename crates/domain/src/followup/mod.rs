@@ -4,6 +4,7 @@
 pub mod alert;
 pub mod classification;
 pub mod contact;
+pub mod figures;
 pub mod message;
 pub mod protocol;
 pub mod schedule;

@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use careloop_service::Page;
 use careloop_service::delivery::{self, OutboxView, QuietHoursInput};
+use careloop_service::figures::{self, FigureQuery, FollowUpFigures};
 use careloop_service::followup::{self, PlanView, TaskQuery, TaskView};
 use careloop_service::visits::{self, AlertView, RecordInput, RecordOutcome};
 use serde::Deserialize;
@@ -233,4 +234,47 @@ pub async fn put_patient_quiet_hours(
 ) -> Result<StatusCode, ApiError> {
     delivery::set_patient_quiet_hours(&s.db, &who.actor, id, &body, OffsetDateTime::now_utc()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct FiguresQuery {
+    /// First day, YYYY-MM-DD (default 1 January this year).
+    from: Option<String>,
+    /// Last day, inclusive (default today).
+    to: Option<String>,
+    /// Admins: one department (default all). Others always get their own.
+    department_id: Option<Uuid>,
+    /// `csv` for a spreadsheet (UTF-8 with BOM, opens in Excel).
+    format: Option<String>,
+}
+
+/// Follow-up figures: coverage, completion, on time, contact success, lost to follow-up, and
+/// the national standard's management and control rates.
+#[utoipa::path(get, path = "/api/v1/stats/follow-up", tag = "follow-up", params(FiguresQuery), security(("bearer" = [])),
+    responses((status = 200, body = FollowUpFigures), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn follow_up_figures(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Query(q): Query<FiguresQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let query = FigureQuery {
+        from: q.from,
+        to: q.to,
+        department_id: q.department_id,
+    };
+    let f = figures::follow_up_figures(&s.db, &who.actor, &query, OffsetDateTime::now_utc()).await?;
+    Ok(if q.format.as_deref() == Some("csv") {
+        let name = format!("attachment; filename=\"follow-up-{}-{}.csv\"", f.from, f.to);
+        (
+            [
+                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (axum::http::header::CONTENT_DISPOSITION, name),
+            ],
+            figures::to_csv(&f),
+        )
+            .into_response()
+    } else {
+        Json(f).into_response()
+    })
 }

@@ -76,6 +76,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(followup::create_record))
         .routes(routes!(followup::list_alerts))
         .routes(routes!(followup::list_outbox))
+        .routes(routes!(followup::follow_up_figures))
         .routes(routes!(followup::put_organisation_quiet_hours))
         .routes(routes!(followup::put_patient_quiet_hours))
         .routes(routes!(followup::acknowledge_alert))
