@@ -106,21 +106,27 @@ pub async fn list_records(
 ) -> Result<Vec<FollowUpRecordView>> {
     let mut tx = db.begin().await?;
     accessible(&mut tx, actor, patient_id).await?;
-    let rows = amendments::records_of_patient(&mut tx, patient_id, 500).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.record.id).collect();
-    let all = amendments::of_records(&mut tx, &ids).await?;
+    let out = records_in(&mut tx, patient_id).await?;
     record(
         &mut tx,
         event(
             actor,
             "followup_record.list",
             Some(patient_id),
-            Some(format!("results={}", rows.len())),
+            Some(format!("results={}", out.len())),
             now,
         ),
     )
     .await?;
     tx.commit().await?;
+    Ok(out)
+}
+
+/// A patient's latest 500 records with their amendments (inside a caller's transaction).
+pub(crate) async fn records_in(tx: &mut careloop_store::Tx, patient_id: Uuid) -> Result<Vec<FollowUpRecordView>> {
+    let rows = amendments::records_of_patient(tx, patient_id, 500).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.record.id).collect();
+    let all = amendments::of_records(tx, &ids).await?;
     Ok(rows.into_iter().map(|r| view(r, &all)).collect())
 }
 

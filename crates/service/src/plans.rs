@@ -189,17 +189,22 @@ async fn detail(tx: &mut Tx, id: Uuid) -> Result<TaskDetail> {
     })
 }
 
+/// A task the actor may see, with its history (inside a caller's transaction).
+pub(crate) async fn get_task_in(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<TaskDetail> {
+    load_task(tx, actor, id).await?;
+    detail(tx, id).await
+}
+
 /// One task and its history.
 pub async fn get_task(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime) -> Result<TaskDetail> {
     let mut tx = db.begin().await?;
-    let task = load_task(&mut tx, actor, id).await?;
-    let out = detail(&mut tx, id).await?;
+    let out = get_task_in(&mut tx, actor, id).await?;
     record(
         &mut tx,
         event(
             actor,
             "task.read",
-            Some(task.patient_id),
+            Some(out.task.patient_id),
             Some(format!("task={id}")),
             now,
         ),

@@ -50,3 +50,22 @@ pub async fn find_by_code(tx: &mut Tx, code: &str) -> Result<Option<Organisation
         .to_owned();
     tx.fetch_optional(&stmt).await
 }
+
+/// The name of the organisation a department belongs to.
+pub async fn of_department(tx: &mut Tx, department_id: Uuid) -> Result<String> {
+    let stmt = Query::select()
+        .column(("organisations", "name"))
+        .from("organisations")
+        .inner_join(
+            "departments",
+            Expr::col(("departments", "organisation_id")).equals(("organisations", "id")),
+        )
+        .and_where(Expr::col(("departments", "id")).eq(department_id))
+        .to_owned();
+    Ok(tx.fetch_one::<NameRow, _>(&stmt).await?.name)
+}
+
+#[derive(sqlx::FromRow)]
+struct NameRow {
+    name: String,
+}

@@ -289,3 +289,73 @@ pub async fn the_worklist_shows_overdue_calls_with_red_day_tags(app: TestApp) {
         "the tab shows its count"
     );
 }
+
+pub async fn a_nurse_signs_a_call_from_the_call_sheet_with_its_script(app: TestApp) {
+    let (_, nurse_token) = app.admin_and_nurse().await;
+    let patient = app
+        .enrol(
+            &nurse_token,
+            serde_json::json!({"name": "王建国", "id_number": id_number("1950-02-01", true, 9), "phone": "13800138000"}),
+        )
+        .await;
+    let (_, plan) = app
+        .post(
+            Some(&nurse_token),
+            &format!("/api/v1/patients/{patient}/plans"),
+            &serde_json::json!({"protocol": "htn-basic-ph"}),
+        )
+        .await;
+    let task = plan["tasks"][0]["id"].as_str().unwrap().to_string();
+    let client = browser(&app, "nurse.wang").await;
+    let (status, html) = page(&client, &app, &format!("/tasks/{task}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("13800138000"), "the full number to dial");
+    assert!(
+        html.contains("您好，请问是王先生吗？"),
+        "the script addresses the patient"
+    );
+    assert!(html.contains("name=\"obs_sbp\"") && html.contains("name=\"adverse_drug_reaction\""));
+
+    let form = [
+        ("csrf", csrf_of(&html)),
+        ("contact_result", "reached".to_string()),
+        ("obs_sbp", "abc".to_string()),
+    ];
+    let res = client
+        .post(app.url(&format!("/tasks/{task}/record")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "shown again with the message");
+    assert!(res.text().await.unwrap().contains("收缩压应为数字"));
+
+    let form = [
+        ("csrf", csrf_of(&html)),
+        ("contact_result", "reached".to_string()),
+        ("obs_sbp", "158".to_string()),
+        ("obs_dbp", "96".to_string()),
+        ("ans_medication_adherence", "间断".to_string()),
+        ("note", "<b>漏服</b>两次".to_string()),
+    ];
+    let res = client
+        .post(app.url(&format!("/tasks/{task}/record")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&client, &app, &format!("/tasks/{task}")).await;
+    assert!(html.contains("控制不满意"), "the classification of 158/96 at 76");
+    assert!(escaped(&html, "b"), "the note is escaped");
+    assert!(!html.contains("name=\"contact_result\""), "a done task has no form");
+
+    let (status, html) = page(&client, &app, "/stats").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("高血压控制率"));
+    let res = client.get(app.url("/stats.csv")).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    let (status, html) = page(&client, &app, "/outbox").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("沙箱通道"));
+}

@@ -106,6 +106,10 @@ pub struct Step {
     pub assignee: AssigneeRule,
     /// Form fields the person doing the step records.
     pub form: Vec<String>,
+    /// The call script (话术) shown beside the form, in order (UX.md §6). `{称呼}` becomes the
+    /// patient's polite address (王先生) and `{机构}` the organisation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub script: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

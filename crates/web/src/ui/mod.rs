@@ -8,6 +8,7 @@
 
 mod admin;
 mod auth;
+mod followup;
 pub mod i18n;
 mod patients;
 mod worklist;
@@ -36,6 +37,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/worklist") }))
         .route("/worklist", get(worklist::show))
+        .route("/tasks/{id}", get(followup::show))
+        .route("/tasks/{id}/record", post(followup::sign))
+        .route("/stats", get(followup::stats))
+        .route("/stats.csv", get(followup::stats_csv))
+        .route("/outbox", get(followup::outbox))
         .route("/static/app.css", get(stylesheet))
         .route("/lang/{code}", get(auth::switch_language))
         .route("/login", get(auth::login_page).post(auth::login))

@@ -1,0 +1,246 @@
+//! Follow-up pages: the call sheet (随访登记) a nurse opens from the worklist, the figures page
+//! (随访统计) with its Excel export, and the outbox of automated messages.
+
+use super::i18n::Lang;
+use super::{Chrome, UiUser, render};
+use crate::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use careloop_domain::followup::schedule::CHINA;
+use careloop_domain::indicator::ObservationInput;
+use careloop_service::ServiceError;
+use careloop_service::call_sheet::{CallSheet, FormField, call_sheet};
+use careloop_service::delivery::{self, OutboxView};
+use careloop_service::figures::{self, Figure, FigureQuery, FollowUpFigures};
+use careloop_service::visits::{self, CONTACT_RESULTS, RecordInput};
+use serde::Deserialize;
+use std::collections::HashMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// China time, to the minute.
+fn local(at: &OffsetDateTime) -> String {
+    let t = at.to_offset(CHINA);
+    format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
+}
+
+pub enum FieldView {
+    Number {
+        code: String,
+        label: &'static str,
+        unit: &'static str,
+    },
+    Flag {
+        name: String,
+    },
+    Text {
+        name: String,
+    },
+}
+
+#[derive(Template)]
+#[template(path = "call_sheet.html")]
+struct CallSheetPage {
+    c: Chrome,
+    s: CallSheet,
+    due_date: time::Date,
+    fields: Vec<FieldView>,
+    results: [&'static str; 6],
+    open: bool,
+    error: Option<String>,
+}
+
+impl CallSheetPage {
+    fn local(&self, at: &OffsetDateTime) -> String {
+        local(at)
+    }
+}
+
+async fn sheet_page(s: &AppState, u: &UiUser, id: Uuid, error: Option<String>) -> Response {
+    match call_sheet(&s.db, &u.who.actor, id, OffsetDateTime::now_utc()).await {
+        Ok(sheet) => {
+            let fields = sheet
+                .fields
+                .iter()
+                .map(|f| match f {
+                    FormField::Indicator { code, name_zh, unit } => FieldView::Number {
+                        code: code.clone(),
+                        label: if u.lang == Lang::Zh { name_zh } else { code_name(code) },
+                        unit,
+                    },
+                    FormField::Flag(n) => FieldView::Flag { name: n.clone() },
+                    FormField::Text(n) => FieldView::Text { name: n.clone() },
+                })
+                .collect();
+            let state = sheet.task.task.state.as_str();
+            render(&CallSheetPage {
+                c: u.chrome(),
+                due_date: sheet.task.task.due_at.to_offset(CHINA).date(),
+                open: !matches!(state, "done" | "cancelled"),
+                s: sheet,
+                fields,
+                results: CONTACT_RESULTS,
+                error,
+            })
+        }
+        Err(e) => u.fail(e),
+    }
+}
+
+fn code_name(code: &str) -> &'static str {
+    careloop_domain::indicator::lookup(code).map_or("", |i| i.name_en)
+}
+
+pub async fn show(State(s): State<AppState>, u: UiUser, Path(id): Path<Uuid>) -> Response {
+    sheet_page(&s, &u, id, None).await
+}
+
+/// Sign the record from the call sheet's form. Field names: `contact_result`, `obs_<code>`
+/// (numbers), `ans_<name>` (short answers), the flags, `note`, `csrf`.
+pub async fn sign(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = u.check_csrf(f.get("csrf").map_or("", String::as_str)) {
+        return r;
+    }
+    let now = OffsetDateTime::now_utc();
+    let reached = f.get("contact_result").map(String::as_str) == Some("reached");
+    let mut observations = Vec::new();
+    let mut answers = serde_json::Map::new();
+    let mut keys: Vec<&String> = f.keys().collect();
+    keys.sort();
+    for k in keys {
+        let v = f[k].trim();
+        if v.is_empty() {
+            continue;
+        }
+        if let Some(code) = k.strip_prefix("obs_") {
+            let Ok(value) = v.parse::<f64>() else {
+                let name = careloop_domain::indicator::lookup(code).map_or(code, |i| i.name_zh);
+                let msg = match u.lang {
+                    Lang::Zh => format!("{name}应为数字"),
+                    Lang::En => format!("{code} must be a number"),
+                };
+                return sheet_page(&s, &u, id, Some(msg)).await;
+            };
+            // Values typed for an unreached patient are dropped rather than refused: the
+            // nurse may have started typing before the line went dead.
+            if reached {
+                observations.push(ObservationInput {
+                    code: code.to_string(),
+                    value,
+                    unit: None,
+                    effective_at: now,
+                    source: Some("followup".into()),
+                });
+            }
+        } else if let Some(name) = k.strip_prefix("ans_") {
+            answers.insert(name.to_string(), serde_json::Value::String(v.to_string()));
+        }
+    }
+    let flag = |name: &str| f.get(name).is_some_and(|v| v == "1");
+    let input = RecordInput {
+        contact_result: f.get("contact_result").cloned().unwrap_or_default(),
+        observations,
+        answers: (!answers.is_empty()).then_some(serde_json::Value::Object(answers)),
+        adverse_drug_reaction: flag("adverse_drug_reaction"),
+        new_complication: flag("new_complication"),
+        emergency_symptom: flag("emergency_symptom"),
+        note: f.get("note").cloned(),
+    };
+    match visits::record_follow_up(&s.db, &u.who.actor, id, input, now).await {
+        Ok(_) => Redirect::to(&format!("/tasks/{id}")).into_response(),
+        Err(ServiceError::Invalid(e)) => {
+            let msg = if u.lang == Lang::Zh { e.message_zh } else { e.message };
+            sheet_page(&s, &u, id, Some(msg)).await
+        }
+        Err(e) => u.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct FiguresForm {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "figures.html")]
+struct FiguresPage {
+    c: Chrome,
+    f: FollowUpFigures,
+    rows: Vec<(&'static str, &'static str, Figure)>,
+    zh_ui: bool,
+}
+
+async fn load_figures(s: &AppState, u: &UiUser, q: FiguresForm) -> Result<FollowUpFigures, ServiceError> {
+    let query = FigureQuery {
+        from: q.from,
+        to: q.to,
+        department_id: None,
+    };
+    figures::follow_up_figures(&s.db, &u.who.actor, &query, OffsetDateTime::now_utc()).await
+}
+
+pub async fn stats(State(s): State<AppState>, u: UiUser, Query(q): Query<FiguresForm>) -> Response {
+    match load_figures(&s, &u, q).await {
+        Ok(f) => render(&FiguresPage {
+            c: u.chrome(),
+            rows: figures::rows(&f),
+            zh_ui: u.lang == Lang::Zh,
+            f,
+        }),
+        Err(e) => u.fail(e),
+    }
+}
+
+pub async fn stats_csv(State(s): State<AppState>, u: UiUser, Query(q): Query<FiguresForm>) -> Response {
+    match load_figures(&s, &u, q).await {
+        Ok(f) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"follow-up-{}-{}.csv\"", f.from, f.to),
+                ),
+            ],
+            figures::to_csv(&f),
+        )
+            .into_response(),
+        Err(e) => u.fail(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "outbox.html")]
+struct OutboxPage {
+    c: Chrome,
+    messages: Vec<OutboxView>,
+}
+
+impl OutboxPage {
+    fn local(&self, at: &OffsetDateTime) -> String {
+        local(at)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OutboxForm {
+    patient_id: Option<Uuid>,
+}
+
+pub async fn outbox(State(s): State<AppState>, u: UiUser, Query(q): Query<OutboxForm>) -> Response {
+    match delivery::list_outbox(&s.db, &u.who.actor, q.patient_id, OffsetDateTime::now_utc()).await {
+        Ok(messages) => render(&OutboxPage {
+            c: u.chrome(),
+            messages,
+        }),
+        Err(e) => u.fail(e),
+    }
+}
