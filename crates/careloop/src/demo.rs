@@ -61,6 +61,12 @@ pub async fn load_patients(db: &Db, n: usize, seed: u64, now: OffsetDateTime) ->
                     followup::enrol_in_protocol(db, &cli, e.id, protocol, Some(&anchor), now).await?;
                 }
             }
+            // One in twenty was discharged after surgery in the last five weeks, so the
+            // scheduler has questionnaire links and reminders to send.
+            if i % 20 == 7 {
+                let discharged = (patients::local_today(now) - time::Duration::days((i % 35) as i64)).to_string();
+                followup::enrol_in_protocol(db, &cli, e.id, "post-discharge-surgery", Some(&discharged), now).await?;
+            }
             entries.extend(p.observations.into_iter().map(|o| (e.id, o)));
         }
         for chunk in entries.chunks(observations::MAX_BATCH) {
