@@ -207,7 +207,7 @@ async fn run_backend(backend: &'static str, db: &Db, data: &Population, args: &B
     })
 }
 
-fn rate(rows: usize, elapsed: Duration) -> f64 {
+pub(crate) fn rate(rows: usize, elapsed: Duration) -> f64 {
     rows as f64 / elapsed.as_secs_f64().max(1e-9)
 }
 
@@ -264,7 +264,7 @@ async fn search_latency(
     Ok(percentiles(&mut all))
 }
 
-fn percentiles(times: &mut [Duration]) -> (Duration, Duration) {
+pub(crate) fn percentiles(times: &mut [Duration]) -> (Duration, Duration) {
     times.sort_unstable();
     let at = |q: f64| {
         times
@@ -324,7 +324,7 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-async fn admin_sql(url: &str, sql: &str) -> anyhow::Result<()> {
+pub(crate) async fn admin_sql(url: &str, sql: &str) -> anyhow::Result<()> {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(url).await?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))

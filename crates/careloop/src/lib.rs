@@ -2,6 +2,7 @@
 //! `demo` and the integration tests, the demo loader and the benchmark.
 
 pub mod bench;
+pub mod bench_followup;
 pub mod demo;
 pub mod settings;
 

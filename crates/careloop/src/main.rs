@@ -53,6 +53,8 @@ enum Command {
     },
     /// Measure import and search speed against the raw speed of the same database.
     Bench(bench::BenchArgs),
+    /// Benchmark follow-up: plan creation, draining due automated steps, worklist latency.
+    BenchFollowup(careloop::bench_followup::FollowupBenchArgs),
     /// Run one follow-up scheduler pass as of an instant (catch-up, cron, tests).
     Tick {
         /// The instant to run as of, RFC 3339 (e.g. 2026-12-01T09:00:00+08:00); default now.
@@ -191,6 +193,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(args) => bench::run(args).await,
+        Command::BenchFollowup(args) => careloop::bench_followup::run(args).await,
         Command::Tick { now: at } => {
             let at = match at {
                 Some(s) => time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339)
