@@ -51,6 +51,11 @@ enum Command {
         #[command(subcommand)]
         command: OrganisationCommand,
     },
+    /// Import and export follow-up protocols (JSON documents).
+    Protocol {
+        #[command(subcommand)]
+        command: ProtocolCommand,
+    },
     /// Measure import and search speed against the raw speed of the same database.
     Bench(bench::BenchArgs),
     /// Benchmark follow-up: plan creation, draining due automated steps, worklist latency.
@@ -60,6 +65,21 @@ enum Command {
         /// The instant to run as of, RFC 3339 (e.g. 2026-12-01T09:00:00+08:00); default now.
         #[arg(long)]
         now: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProtocolCommand {
+    /// Validate a protocol file and store it as the next version of its id.
+    Import {
+        /// Path of the JSON document.
+        file: std::path::PathBuf,
+    },
+    /// Print a protocol's JSON document (the newest version unless --version is given).
+    Export {
+        id: String,
+        #[arg(long)]
+        version: Option<i32>,
     },
 }
 
@@ -190,6 +210,32 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .map_err(explain)?;
             println!("Created department {} ({}).", d.code, d.name);
+            Ok(())
+        }
+        Command::Protocol {
+            command: ProtocolCommand::Import { file },
+        } => {
+            let json = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let db = open_db(&settings).await?;
+            let out = careloop_service::protocols::import_protocol(&db, &cli_actor(), &json, now)
+                .await
+                .map_err(explain)?;
+            let (id, version) = (&out.document["id"], &out.document["version"]);
+            if out.created {
+                println!("Stored protocol {id} version {version}.");
+            } else {
+                println!("Protocol {id} version {version} is identical; nothing stored.");
+            }
+            Ok(())
+        }
+        Command::Protocol {
+            command: ProtocolCommand::Export { id, version },
+        } => {
+            let db = open_db(&settings).await?;
+            let doc = careloop_service::protocols::export_protocol(&db, &id, version)
+                .await
+                .map_err(explain)?;
+            println!("{}", serde_json::to_string_pretty(&doc)?);
             Ok(())
         }
         Command::Bench(args) => bench::run(args).await,

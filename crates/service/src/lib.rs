@@ -13,6 +13,7 @@ pub mod followup;
 pub mod observations;
 pub mod patients;
 pub mod plans;
+pub mod protocols;
 pub mod records;
 pub mod staff;
 pub mod synth;

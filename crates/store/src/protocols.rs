@@ -68,3 +68,20 @@ pub async fn version(tx: &mut Tx, id: &str, version: i32) -> Result<Option<Proto
         .to_owned();
     tx.fetch_optional(&stmt).await
 }
+
+/// Store a new version; a concurrent import of the same version fails on the primary key.
+pub async fn insert(
+    tx: &mut Tx,
+    id: &str,
+    version: i32,
+    document: serde_json::Value,
+    at: OffsetDateTime,
+) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table("protocols")
+        .columns(COLUMNS)
+        .values_panic([id.into(), version.into(), document.into(), stored_time(at).into()])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}

@@ -291,3 +291,74 @@ pub async fn careloop_tick_runs_a_pass_as_of_the_given_instant(app: TestApp) {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("RFC 3339"));
 }
+
+pub async fn protocols_are_imported_as_new_versions_and_running_plans_keep_theirs(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let (status, v1) = app.get(Some(&nurse), "/api/v1/protocols/htn-basic-ph").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v1["version"], 1);
+    let patient = app.enrol_simple(&nurse, "王一", 1).await;
+    let plans_path = format!("/api/v1/patients/{patient}/plans");
+    let (_, old_plan) = app
+        .post(Some(&nurse), &plans_path, &json!({"protocol": "htn-basic-ph"}))
+        .await;
+
+    let (status, _) = app.post(Some(&nurse), "/api/v1/protocols", &v1).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "protocols are changed by admins");
+    let (status, same) = app.post(Some(&admin), "/api/v1/protocols", &v1).await;
+    assert_eq!(status, StatusCode::OK, "an identical document is not a new version");
+    assert_eq!(same["version"], 1);
+
+    let mut changed = v1.clone();
+    changed["steps"][0]["window"] = json!("P21D");
+    let (status, v2) = app.post(Some(&admin), "/api/v1/protocols", &changed).await;
+    assert_eq!(status, StatusCode::CREATED, "{v2}");
+    assert_eq!(v2["version"], 2);
+    let (_, again) = app.get(Some(&nurse), "/api/v1/protocols/htn-basic-ph?version=1").await;
+    assert_eq!(again["steps"][0]["window"], "P14D", "version 1 is kept as it was");
+
+    let (_, new_plan) = app
+        .post(Some(&nurse), &plans_path, &json!({"protocol": "htn-basic-ph"}))
+        .await;
+    assert_eq!(new_plan["protocol_version"], 2);
+    let window = |plan: &Value| rfc3339(&plan["tasks"][0]["deadline"]) - rfc3339(&plan["tasks"][0]["due_at"]);
+    assert_eq!(window(&new_plan), Duration::days(21));
+    let (_, plans) = app.get(Some(&nurse), &plans_path).await;
+    let old = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == old_plan["id"])
+        .unwrap();
+    assert_eq!(old["protocol_version"], 1, "a running plan keeps its version");
+    assert_eq!(window(old), Duration::days(14));
+
+    let mut bad = v1.clone();
+    bad["steps"][0]["offset"] = json!("3 months");
+    let (status, err) = app.post(Some(&admin), "/api/v1/protocols", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["field"], "steps[0].offset");
+
+    // A new protocol from a file, through the CLI; the server numbers it from 1.
+    let mut custom = v1.clone();
+    custom["id"] = json!("htn-community-east");
+    custom["version"] = json!(7);
+    let file = std::env::temp_dir().join(format!("protocol-{}.json", uuid::Uuid::new_v4()));
+    std::fs::write(&file, custom.to_string()).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_careloop"))
+            .args(args)
+            .env("CARELOOP_DATABASE_URL", &app.db_url)
+            .env("CARELOOP_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["protocol", "import", file.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&file);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("version 1"));
+    let out = run(&["protocol", "export", "htn-community-east"]);
+    let exported: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(exported["version"], 1);
+    assert_eq!(exported["steps"], custom["steps"], "exported as imported");
+}

@@ -66,6 +66,7 @@ fn main() {
         followup::the_scheduler_opens_windows_and_marks_overdue_exactly_once,
         followup::a_year_of_daily_ticks_leaves_every_unworked_visit_overdue,
         followup::careloop_tick_runs_a_pass_as_of_the_given_instant,
+        followup::protocols_are_imported_as_new_versions_and_running_plans_keep_theirs,
         observations::values_are_converted_to_canonical_units_and_flagged,
         observations::a_batch_is_stored_whole_or_not_at_all,
         observations::bad_codes_units_and_values_are_rejected_precisely,

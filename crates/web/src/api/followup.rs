@@ -278,3 +278,44 @@ pub async fn follow_up_figures(
         Json(f).into_response()
     })
 }
+
+/// Import a protocol document (admins). A new id starts at version 1; an existing id gets its
+/// next version (plans already running keep theirs); a document identical to the newest
+/// version is not stored again (200 instead of 201).
+#[utoipa::path(post, path = "/api/v1/protocols", tag = "follow-up", request_body = Object, security(("bearer" = [])),
+    responses((status = 201, body = Object), (status = 200, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import_protocol(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let out =
+        careloop_service::protocols::import_protocol(&s.db, &who.actor, &body.to_string(), OffsetDateTime::now_utc())
+            .await?;
+    let status = if out.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(out.document)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ProtocolQuery {
+    /// A stored version; the newest when left out.
+    version: Option<i32>,
+}
+
+/// Export one protocol's document (newest version, or `?version=`).
+#[utoipa::path(get, path = "/api/v1/protocols/{id}", tag = "follow-up", params(ProtocolQuery), security(("bearer" = [])),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+pub async fn get_protocol(
+    State(s): State<AppState>,
+    ApiUser(_who): ApiUser,
+    Path(id): Path<String>,
+    Query(q): Query<ProtocolQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(
+        careloop_service::protocols::export_protocol(&s.db, &id, q.version).await?,
+    ))
+}
