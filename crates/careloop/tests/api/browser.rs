@@ -145,7 +145,7 @@ impl Browser {
     /// asynchronously), or the last source seen after five seconds.
     async fn source_with(&self, needles: &[&str]) -> String {
         let mut page = String::new();
-        for _ in 0..50 {
+        for _ in 0..150 {
             page = self.source().await;
             if needles.iter().all(|n| page.contains(n)) {
                 break;
@@ -200,7 +200,7 @@ pub async fn a_nurse_enrols_a_patient_and_records_values_in_chromium(app: TestAp
     b.type_into("input[name=id_number]", "110105194912310021").await;
     b.type_into("input[name=phone]", "13812345678").await;
     b.click("form.card button[type=submit]").await;
-    let page = b.source().await;
+    let page = b.source_with(&["身份证号码校验位错误"]).await;
     assert!(
         page.contains("身份证号码校验位错误"),
         "the browser shows the field error"
