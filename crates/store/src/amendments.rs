@@ -1,7 +1,7 @@
 //! Reading signed follow-up records with their answers, and their amendments (更正): a
 //! correction is a new row that points at the record; neither is ever updated or deleted.
 
-use crate::records::FollowUpRecordRow;
+use crate::records::{FollowUpRecordRow, RECORD_COLUMNS};
 use crate::{Result, Tx, stored_time};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use sqlx::types::Json;
@@ -27,26 +27,17 @@ pub struct AmendmentRow {
     pub signed_at: OffsetDateTime,
 }
 
-const RECORD_COLUMNS: [&str; 13] = [
-    "id",
-    "task_id",
-    "plan_id",
-    "patient_id",
-    "contact_result",
-    "classification",
-    "adverse_drug_reaction",
-    "new_complication",
-    "referral",
-    "note",
-    "signed_by",
-    "signed_at",
-    "answers",
-];
+/// A record's columns followed by its answers.
+fn record_columns() -> Vec<&'static str> {
+    let mut c = RECORD_COLUMNS.to_vec();
+    c.push("answers");
+    c
+}
 const AMENDMENT_COLUMNS: [&str; 7] = ["id", "record_id", "reason", "note", "answers", "signed_by", "signed_at"];
 
 pub async fn find_record(tx: &mut Tx, id: Uuid) -> Result<Option<RecordWithAnswers>> {
     let stmt = Query::select()
-        .columns(RECORD_COLUMNS)
+        .columns(record_columns())
         .from("followup_records")
         .and_where(Expr::col("id").eq(id))
         .to_owned();
@@ -56,7 +47,7 @@ pub async fn find_record(tx: &mut Tx, id: Uuid) -> Result<Option<RecordWithAnswe
 /// A patient's records, newest first.
 pub async fn records_of_patient(tx: &mut Tx, patient_id: Uuid, limit: u64) -> Result<Vec<RecordWithAnswers>> {
     let stmt = Query::select()
-        .columns(RECORD_COLUMNS)
+        .columns(record_columns())
         .from("followup_records")
         .and_where(Expr::col("patient_id").eq(patient_id))
         .order_by("id", Order::Desc)

@@ -22,7 +22,8 @@ pub struct FollowUpRecordRow {
     pub signed_at: OffsetDateTime,
 }
 
-const RECORD_COLUMNS: [&str; 12] = [
+/// The columns of `FollowUpRecordRow` (the stored `answers` are read separately).
+pub(crate) const RECORD_COLUMNS: [&str; 12] = [
     "id",
     "task_id",
     "plan_id",

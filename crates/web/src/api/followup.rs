@@ -265,18 +265,24 @@ pub async fn follow_up_figures(
     };
     let f = figures::follow_up_figures(&s.db, &who.actor, &query, OffsetDateTime::now_utc()).await?;
     Ok(if q.format.as_deref() == Some("csv") {
-        let name = format!("attachment; filename=\"follow-up-{}-{}.csv\"", f.from, f.to);
-        (
-            [
-                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (axum::http::header::CONTENT_DISPOSITION, name),
-            ],
-            figures::to_csv(&f),
-        )
-            .into_response()
+        figures_csv(&f)
     } else {
         Json(f).into_response()
     })
+}
+
+/// The figures as an Excel-ready CSV download (API and UI share it).
+pub(crate) fn figures_csv(f: &FollowUpFigures) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let name = format!("attachment; filename=\"follow-up-{}-{}.csv\"", f.from, f.to);
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, name),
+        ],
+        figures::to_csv(f),
+    )
+        .into_response()
 }
 
 /// Import a protocol document (admins). A new id starts at version 1; an existing id gets its

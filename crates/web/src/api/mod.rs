@@ -8,6 +8,8 @@ mod patients;
 mod plans;
 mod records;
 
+pub(crate) use followup::figures_csv;
+
 use crate::AppState;
 use axum::Json;
 use axum::extract::State;

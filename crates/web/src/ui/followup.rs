@@ -7,7 +7,6 @@ use crate::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use careloop_domain::followup::schedule::CHINA;
 use careloop_domain::indicator::ObservationInput;
@@ -202,17 +201,7 @@ pub async fn stats(State(s): State<AppState>, u: UiUser, Query(q): Query<Figures
 
 pub async fn stats_csv(State(s): State<AppState>, u: UiUser, Query(q): Query<FiguresForm>) -> Response {
     match load_figures(&s, &u, q).await {
-        Ok(f) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"follow-up-{}-{}.csv\"", f.from, f.to),
-                ),
-            ],
-            figures::to_csv(&f),
-        )
-            .into_response(),
+        Ok(f) => crate::api::figures_csv(&f),
         Err(e) => u.fail(e),
     }
 }
