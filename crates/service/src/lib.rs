@@ -15,6 +15,7 @@ pub mod patients;
 pub mod plans;
 pub mod protocols;
 pub mod records;
+pub mod rules;
 pub mod staff;
 pub mod synth;
 pub mod visits;

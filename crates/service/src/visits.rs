@@ -7,12 +7,14 @@ use crate::audit::{event, record};
 use crate::followup::{TaskView, at_nine, stop_plan, stored_state};
 use crate::observations::insert_observations;
 use crate::patients::{accessible, local_today};
-use crate::{Result, ServiceError};
+use crate::{Result, ServiceError, rules};
 use careloop_domain::FieldError;
 use careloop_domain::access::{Actor, PatientScope};
 use careloop_domain::followup::classification::{Action, History, Outcome, VisitClass, VisitFindings, classify};
 use careloop_domain::followup::contact::{is_lost, next_attempt, trailing_failures};
 use careloop_domain::followup::protocol::Protocol;
+use careloop_domain::followup::rules::{HistoryFacts, RuleResult, Severity};
+use careloop_domain::followup::schedule::Offset;
 use careloop_domain::followup::task::{TaskEvent, TaskState, transition};
 use careloop_domain::indicator::ObservationInput;
 use careloop_domain::patient::{age_on, optional_text};
@@ -84,6 +86,8 @@ pub struct RecordOutcome {
     pub next_task: Option<TaskView>,
     pub alerts: Vec<AlertView>,
     pub referral: bool,
+    /// The protocol's outcome rules that fired on this visit.
+    pub matched_rules: Vec<String>,
 }
 
 fn conflict(message: &str, message_zh: &str) -> ServiceError {
@@ -130,6 +134,33 @@ fn value_of(obs: &[careloop_store::observations::ObservationRow], code: &str) ->
         .filter(|o| o.code == code)
         .max_by_key(|o| o.effective_at)
         .map(|o| o.value)
+}
+
+/// A phone follow-up that must happen `within` (ISO 8601) from today: on worklists from a week
+/// before its deadline (at once for shorter intervals), overdue after it. Two weeks gives the
+/// standard's `F14`.
+fn follow_up_task(base: &TaskRow, within: &str, assignee: Option<Uuid>, now: OffsetDateTime) -> Result<TaskRow> {
+    let start = at_nine(local_today(now));
+    let deadline = Offset::parse(within, "follow_up_within")?
+        .after(start, 1)
+        .ok_or(ServiceError::Internal("follow-up interval out of range"))?;
+    let days = (deadline - start).whole_days();
+    let due_at = (deadline - Duration::days(7)).max(start);
+    Ok(TaskRow {
+        id: Uuid::now_v7(),
+        plan_id: base.plan_id,
+        patient_id: base.patient_id,
+        step_key: format!("F{days}"),
+        method: "phone_call".into(),
+        due_at,
+        deadline,
+        state: TaskState::Pending.as_str().into(),
+        assignee_id: assignee,
+        attempts: 0,
+        created_at: now,
+        updated_at: now,
+        retry_at: None,
+    })
 }
 
 /// A task due within the standard's two weeks: on worklists after a week, overdue after two.
@@ -320,6 +351,35 @@ pub async fn record_follow_up(
         _ => None,
     };
 
+    // The protocol's outcome rules see the visit after its classification.
+    let earlier = records::of_plan(&mut tx, plan.id).await?;
+    let history = HistoryFacts::from_earlier(
+        earlier
+            .iter()
+            .map(|r| (r.contact_result.as_str(), r.classification.as_deref())),
+    );
+    let class_name = outcome.map(|o| o.class.as_str());
+    let facts = rules::facts(rules::Visit {
+        contact_result: &result,
+        classification: class_name,
+        observations: &obs,
+        answers: input.answers.as_ref(),
+        adverse_drug_reaction: input.adverse_drug_reaction,
+        new_complication: input.new_complication,
+        patient: &patient,
+        on: local_today(now),
+        history,
+    });
+    let compiled = rules::compiled(&protocol)?;
+    let (results, effects) = rules::apply(&compiled, &facts, now);
+    let matched_rules: Vec<String> = compiled
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| **r == RuleResult::Matched)
+        .map(|(c, _)| c.rule.id.clone())
+        .collect();
+    let referral = outcome.is_some_and(|o| o.referral) || effects.referral;
+
     let rec = FollowUpRecordRow {
         id: Uuid::now_v7(),
         task_id: task.id,
@@ -329,7 +389,7 @@ pub async fn record_follow_up(
         classification: outcome.map(|o| o.class.as_str().to_string()),
         adverse_drug_reaction: input.adverse_drug_reaction,
         new_complication: input.new_complication,
-        referral: outcome.is_some_and(|o| o.referral),
+        referral,
         note,
         signed_by: Some(actor.user_id).filter(|id| !id.is_nil()),
         signed_at: now,
@@ -339,26 +399,46 @@ pub async fn record_follow_up(
 
     let mut new_tasks = Vec::new();
     let mut alerts = Vec::new();
-    if let Some(o) = outcome {
-        if o.class != VisitClass::Controlled {
-            new_tasks.push(two_week_task(&task, "F14", task.assignee_id, now));
-            let zh = o.class.name_zh();
-            let severe = matches!(o.action, Action::Referral | Action::UrgentReferral);
-            alerts.push(alert(
-                task.patient_id,
-                rec.id,
-                severe,
-                format!("{zh}（{}）", o.class.as_str()),
-                now,
-            ));
-        }
-        if o.referral {
-            let doctor = users::active_in_department(&mut tx, patient.department_id, "doctor")
-                .await?
-                .first()
-                .map(|u| u.id);
-            new_tasks.push(two_week_task(&task, "REF", doctor.or(task.assignee_id), now));
-        }
+    // The next follow-up falls within the strictest interval called for: two weeks after a
+    // visit that was not controlled, or a rule's `follow_up_within`.
+    let mut within: Option<String> = outcome
+        .filter(|o| o.class != VisitClass::Controlled)
+        .map(|_| "P14D".to_string());
+    if let Some(w) = effects.follow_up_within.clone()
+        && within.as_deref().is_none_or(|cur| rules::shorter(&w, cur, now))
+    {
+        within = Some(w);
+    }
+    if let Some(w) = &within {
+        new_tasks.push(follow_up_task(&task, w, task.assignee_id, now)?);
+    }
+    if let Some(o) = outcome
+        && o.class != VisitClass::Controlled
+    {
+        let severe = matches!(o.action, Action::Referral | Action::UrgentReferral);
+        alerts.push(alert(
+            task.patient_id,
+            rec.id,
+            severe,
+            format!("{}（{}）", o.class.name_zh(), o.class.as_str()),
+            now,
+        ));
+    }
+    for (rule_id, a) in &effects.alerts {
+        alerts.push(alert(
+            task.patient_id,
+            rec.id,
+            a.severity == Severity::Severe,
+            format!("{}（规则 {rule_id}）", a.reason_zh),
+            now,
+        ));
+    }
+    if referral {
+        let doctor = users::active_in_department(&mut tx, patient.department_id, "doctor")
+            .await?
+            .first()
+            .map(|u| u.id);
+        new_tasks.push(two_week_task(&task, "REF", doctor.or(task.assignee_id), now));
     }
     if let Some(at) = retry_at {
         plans::schedule_retry(&mut tx, task.id, at).await?;
@@ -433,6 +513,7 @@ pub async fn record_follow_up(
         next_task: next_task.map(Into::into),
         alerts: alerts.into_iter().map(Into::into).collect(),
         referral: rec.referral,
+        matched_rules,
     })
 }
 

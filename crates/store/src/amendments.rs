@@ -56,6 +56,24 @@ pub async fn records_of_patient(tx: &mut Tx, patient_id: Uuid, limit: u64) -> Re
     tx.fetch_all(&stmt).await
 }
 
+/// Every record of the plans on a protocol (any version), grouped by plan, oldest first.
+pub async fn records_of_protocol(tx: &mut Tx, protocol_id: &str, limit: u64) -> Result<Vec<RecordWithAnswers>> {
+    let plans = Query::select()
+        .column("id")
+        .from("plans")
+        .and_where(Expr::col("protocol_id").eq(protocol_id))
+        .to_owned();
+    let stmt = Query::select()
+        .columns(record_columns())
+        .from("followup_records")
+        .and_where(Expr::col("plan_id").in_subquery(plans))
+        .order_by("plan_id", Order::Asc)
+        .order_by("id", Order::Asc)
+        .limit(limit)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
 pub async fn insert(tx: &mut Tx, a: &AmendmentRow) -> Result<()> {
     let stmt = Query::insert()
         .into_table("followup_amendments")

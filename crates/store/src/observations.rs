@@ -72,3 +72,16 @@ pub async fn list(tx: &mut Tx, patient_id: Uuid, code: Option<&str>, limit: u64)
         .limit(limit);
     tx.fetch_all(&stmt).await
 }
+
+/// The values a follow-up visit recorded: written in the same transaction as its record, so
+/// they carry the record's signing time as their creation time.
+pub async fn recorded_at(tx: &mut Tx, patient_id: Uuid, at: OffsetDateTime) -> Result<Vec<ObservationRow>> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("observations")
+        .and_where(Expr::col("patient_id").eq(patient_id))
+        .and_where(Expr::col("created_at").eq(stored_time(at)))
+        .order_by("effective_at", Order::Asc)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}

@@ -214,3 +214,14 @@ pub async fn escalate_alert(
     tx.execute(&stmt).await?;
     Ok(())
 }
+
+/// A plan's signed records, oldest first.
+pub async fn of_plan(tx: &mut Tx, plan_id: Uuid) -> Result<Vec<FollowUpRecordRow>> {
+    let stmt = Query::select()
+        .columns(RECORD_COLUMNS)
+        .from("followup_records")
+        .and_where(Expr::col("plan_id").eq(plan_id))
+        .order_by("id", Order::Asc)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}

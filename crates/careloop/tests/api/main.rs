@@ -19,6 +19,7 @@ mod outbox;
 mod patients;
 mod plans;
 mod records;
+mod rules;
 mod ui;
 mod visits;
 
@@ -41,6 +42,9 @@ fn main() {
         );
     }
     let all: Vec<(String, TestFn)> = tests![
+        rules::outcome_rules_raise_alerts_referrals_and_earlier_follow_ups,
+        rules::a_rule_fires_beside_the_national_classification,
+        rules::a_dry_run_replays_candidate_rules_over_stored_visits,
         admin::departments_and_users_are_managed_by_admins,
         admin::clinical_staff_cannot_administer,
         admin::every_read_and_write_of_a_patient_is_audited,

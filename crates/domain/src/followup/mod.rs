@@ -7,5 +7,6 @@ pub mod contact;
 pub mod figures;
 pub mod message;
 pub mod protocol;
+pub mod rules;
 pub mod schedule;
 pub mod task;

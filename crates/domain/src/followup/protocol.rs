@@ -4,6 +4,7 @@
 //! started with. Built-in protocols live in `crates/domain/protocols/` and cite their source.
 
 use super::classification::Condition;
+use super::rules::{self, OutcomeRule};
 use super::schedule::{Offset, occurrences};
 use crate::FieldError;
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,10 @@ pub struct Protocol {
     pub steps: Vec<Step>,
     pub retry: RetryPolicy,
     pub stop: StopConditions,
+    /// Outcome rules evaluated on every signed visit, after the national-standard
+    /// classification (see `rules`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<OutcomeRule>,
 }
 
 /// What enrols a patient in the protocol.
@@ -224,6 +229,7 @@ impl Protocol {
             ));
         }
         Offset::parse(&self.retry.spacing, "retry.spacing")?;
+        rules::compile(&self.rules)?;
         Ok(())
     }
 

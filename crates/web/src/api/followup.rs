@@ -10,6 +10,7 @@ use careloop_service::Page;
 use careloop_service::delivery::{self, OutboxView, QuietHoursInput};
 use careloop_service::figures::{self, FigureQuery, FollowUpFigures};
 use careloop_service::followup::{self, PlanView, TaskQuery, TaskView};
+use careloop_service::rules::DryRun;
 use careloop_service::visits::{self, AlertView, RecordInput, RecordOutcome};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -304,6 +305,38 @@ pub async fn import_protocol(
         StatusCode::OK
     };
     Ok((status, Json(out.document)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct DryRunQuery {
+    /// First day of signed visits to replay, YYYY-MM-DD (default: the first).
+    from: Option<String>,
+    /// Last day, inclusive (default: the latest).
+    to: Option<String>,
+}
+
+/// Dry-run (试运行) a protocol document's outcome rules over the visits already signed on its
+/// plans (admins): how often each rule would have fired, and what it would have done. Nothing
+/// is stored; a document with an invalid rule is rejected as on import.
+#[utoipa::path(post, path = "/api/v1/protocols/dry-run", tag = "follow-up", request_body = Object, params(DryRunQuery), security(("bearer" = [])),
+    responses((status = 200, body = DryRun), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn dry_run_protocol(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Query(q): Query<DryRunQuery>,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<Json<DryRun>, ApiError> {
+    Ok(Json(
+        careloop_service::rules::dry_run(
+            &s.db,
+            &who.actor,
+            &body.to_string(),
+            q.from.as_deref(),
+            q.to.as_deref(),
+            OffsetDateTime::now_utc(),
+        )
+        .await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

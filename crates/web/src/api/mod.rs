@@ -63,6 +63,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin::update_user))
         .routes(routes!(admin::audit_events))
         .routes(routes!(followup::list_protocols, followup::import_protocol))
+        .routes(routes!(followup::dry_run_protocol))
         .routes(routes!(followup::get_protocol))
         .routes(routes!(followup::create_plan, plans::list_plans))
         .routes(routes!(plans::pause_plan))
