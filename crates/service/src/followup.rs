@@ -197,10 +197,7 @@ pub async fn enrol_in_protocol(
             plan_id: plan.id,
             patient_id,
             step_key: step.key.clone(),
-            method: serde_json::to_value(step.method)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            method: step.method.as_str().into(),
             due_at: due.due_at,
             deadline: due.deadline,
             state: state.as_str().into(),

@@ -109,6 +109,7 @@ fn main() {
         ui::enrol_form_shows_field_errors_and_creates_patients,
         ui::the_worklist_shows_overdue_calls_with_red_day_tags,
         ui::a_nurse_signs_a_call_from_the_call_sheet_with_its_script,
+        ui::protocols_are_viewable_exportable_and_dry_run_from_the_ui,
     ];
     let chrome = browser::chromedriver();
     if chrome.is_none() {

@@ -359,3 +359,83 @@ pub async fn a_nurse_signs_a_call_from_the_call_sheet_with_its_script(app: TestA
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("沙箱通道"));
 }
+
+pub async fn protocols_are_viewable_exportable_and_dry_run_from_the_ui(app: TestApp) {
+    let (_, _nurse) = app.admin_and_nurse().await;
+    let nurse = browser(&app, "nurse.wang").await;
+    let (status, list) = page(&nurse, &app, "/protocols").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        list.contains("高血压患者健康管理") || list.contains("htn-basic-ph"),
+        "{list}"
+    );
+    assert!(list.contains("post-discharge-surgery"));
+    let (status, detail) = page(&nurse, &app, "/protocols/post-discharge-surgery").await;
+    assert_eq!(status, StatusCode::OK);
+    for expected in [
+        "出院3天电话随访",
+        "P3D",
+        "结局规则",
+        "伤口异常",
+        "double(answers.temperature) &#62;= 38.5",
+    ] {
+        assert!(detail.contains(expected), "missing {expected}: {detail}");
+    }
+    assert!(!detail.contains("/dry-run"), "only admins see the dry run");
+    let (status, _) = page(&nurse, &app, "/protocols/post-discharge-surgery/dry-run").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let res = nurse
+        .get(app.url("/protocols/htn-basic-ph/export"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("htn-basic-ph-v1.json")
+    );
+    let doc: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(doc["id"], "htn-basic-ph");
+    let (status, _) = page(&nurse, &app, "/protocols/no-such-protocol").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let admin = browser(&app, "admin").await;
+    let (_, form) = page(&admin, &app, "/protocols/post-discharge-surgery/dry-run").await;
+    assert!(
+        form.contains("&#34;fever&#34;") || form.contains("&quot;fever&quot;"),
+        "the document is in the form"
+    );
+    let mut candidate: serde_json::Value = admin
+        .get(app.url("/protocols/post-discharge-surgery/export"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    candidate["rules"][0]["when"] = serde_json::json!("visit.sbp >=");
+    let res = admin
+        .post(app.url("/protocols/post-discharge-surgery/dry-run"))
+        .form(&[
+            ("csrf", csrf_of(&form).as_str()),
+            ("document", &candidate.to_string()),
+            ("from", ""),
+            ("to", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    assert!(html.contains("rules[0].when"), "the broken rule is named: {html}");
+    candidate["rules"][0]["when"] = serde_json::json!("true");
+    let res = admin
+        .post(app.url("/protocols/post-discharge-surgery/dry-run"))
+        .form(&[("csrf", csrf_of(&form).as_str()), ("document", &candidate.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("试运行结果"), "{html}");
+}

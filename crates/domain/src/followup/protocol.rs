@@ -74,6 +74,18 @@ pub enum Method {
 }
 
 impl Method {
+    /// The stored and serialised name, e.g. `phone_call`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::PhoneCall => "phone_call",
+            Method::VoiceRobot => "voice_robot",
+            Method::Sms => "sms",
+            Method::Wechat => "wechat",
+            Method::Questionnaire => "questionnaire",
+            Method::InPerson => "in_person",
+        }
+    }
+
     /// Steps a machine performs; the others land on a person's worklist.
     pub fn is_automated(self) -> bool {
         matches!(
@@ -334,6 +346,20 @@ mod tests {
         ];
         for (json, field) in cases {
             assert_eq!(Protocol::from_json(&json).unwrap_err().field, field);
+        }
+    }
+
+    #[test]
+    fn method_names_are_their_serialised_names() {
+        for m in [
+            Method::PhoneCall,
+            Method::VoiceRobot,
+            Method::Sms,
+            Method::Wechat,
+            Method::Questionnaire,
+            Method::InPerson,
+        ] {
+            assert_eq!(serde_json::to_value(m).unwrap(), m.as_str());
         }
     }
 

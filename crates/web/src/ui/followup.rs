@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// China time, to the minute.
-fn local(at: &OffsetDateTime) -> String {
+pub(crate) fn local(at: &OffsetDateTime) -> String {
     let t = at.to_offset(CHINA);
     format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
 }

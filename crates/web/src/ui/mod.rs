@@ -11,6 +11,7 @@ mod auth;
 mod followup;
 pub mod i18n;
 mod patients;
+mod protocols;
 mod worklist;
 
 use crate::AppState;
@@ -42,6 +43,13 @@ pub fn router() -> Router<AppState> {
         .route("/stats", get(followup::stats))
         .route("/stats.csv", get(followup::stats_csv))
         .route("/outbox", get(followup::outbox))
+        .route("/protocols", get(protocols::list))
+        .route("/protocols/{id}", get(protocols::show))
+        .route("/protocols/{id}/export", get(protocols::export))
+        .route(
+            "/protocols/{id}/dry-run",
+            get(protocols::dry_run_form).post(protocols::dry_run_submit),
+        )
         .route("/static/app.css", get(stylesheet))
         .route("/lang/{code}", get(auth::switch_language))
         .route("/login", get(auth::login_page).post(auth::login))

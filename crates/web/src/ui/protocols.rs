@@ -1,0 +1,234 @@
+//! Protocol pages (随访方案): the list, one protocol's steps and outcome rules, its JSON
+//! export, and the rule dry run (规则试运行) for admins before they import a change.
+
+use super::i18n::Lang;
+use super::{Chrome, UiUser, render};
+use crate::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use careloop_domain::followup::protocol::{AssigneeRule, Protocol, Trigger};
+use careloop_service::ServiceError;
+use careloop_service::followup::list_protocols;
+use careloop_service::protocols::export_protocol;
+use careloop_service::rules::{DryRun, dry_run};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+fn parse(doc: serde_json::Value) -> Result<Protocol, ServiceError> {
+    serde_json::from_value(doc).map_err(|_| ServiceError::Internal("stored protocol unreadable"))
+}
+
+/// How a trigger reads on the page.
+fn trigger_text(t: &Trigger, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    match t {
+        Trigger::Manual => if zh { "手动入组" } else { "manual enrolment" }.into(),
+        Trigger::Diagnosis { icd10_prefixes } => {
+            format!(
+                "{} {}",
+                if zh { "诊断" } else { "diagnosis" },
+                icd10_prefixes.join(" / ")
+            )
+        }
+        Trigger::Tag { tag } => format!("{} {tag}", if zh { "标签" } else { "tag" }),
+        Trigger::Discharge => if zh { "出院" } else { "discharge" }.into(),
+        Trigger::AbnormalIndicator { code } => {
+            format!("{} {code}", if zh { "指标异常" } else { "abnormal indicator" })
+        }
+    }
+}
+
+fn assignee_text(a: &AssigneeRule, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    match a {
+        AssigneeRule::ResponsibleNurse => if zh { "责任护士" } else { "responsible nurse" }.into(),
+        AssigneeRule::ResponsibleDoctor => if zh { "责任医生" } else { "responsible doctor" }.into(),
+        AssigneeRule::RoundRobin { role } => {
+            format!("{} {}", if zh { "轮流分配" } else { "round robin" }, role.as_str())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "protocols.html")]
+struct ListPage {
+    c: Chrome,
+    rows: Vec<(Protocol, String)>,
+}
+
+pub async fn list(State(s): State<AppState>, u: UiUser) -> Response {
+    let docs = match list_protocols(&s.db).await {
+        Ok(d) => d,
+        Err(e) => return u.fail(e),
+    };
+    let mut rows = Vec::new();
+    for d in docs {
+        match parse(d) {
+            Ok(p) => {
+                let trigger = trigger_text(&p.trigger, u.lang);
+                rows.push((p, trigger));
+            }
+            Err(e) => return u.fail(e),
+        }
+    }
+    render(&ListPage { c: u.chrome(), rows })
+}
+
+#[derive(Template)]
+#[template(path = "protocol.html")]
+struct DetailPage {
+    c: Chrome,
+    p: Protocol,
+    trigger: String,
+    assignees: Vec<String>,
+}
+
+#[derive(Deserialize)]
+pub struct VersionQuery {
+    version: Option<i32>,
+}
+
+pub async fn show(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> Response {
+    match export_protocol(&s.db, &id, q.version).await.and_then(parse) {
+        Ok(p) => render(&DetailPage {
+            c: u.chrome(),
+            trigger: trigger_text(&p.trigger, u.lang),
+            assignees: p.steps.iter().map(|st| assignee_text(&st.assignee, u.lang)).collect(),
+            p,
+        }),
+        Err(e) => u.fail(e),
+    }
+}
+
+/// The document as a file, ready to edit and import again.
+pub async fn export(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> Response {
+    match export_protocol(&s.db, &id, q.version).await {
+        Ok(doc) => {
+            let version = doc["version"].as_u64().unwrap_or(0);
+            let body = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            (
+                [
+                    (header::CONTENT_TYPE, "application/json; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{id}-v{version}.json\""),
+                    ),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Err(e) => u.fail(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dry_run.html")]
+struct DryRunPage {
+    c: Chrome,
+    id: String,
+    document: String,
+    from: String,
+    to: String,
+    error: Option<String>,
+    run: Option<DryRun>,
+}
+
+impl DryRunPage {
+    fn local(&self, at: &OffsetDateTime) -> String {
+        super::followup::local(at)
+    }
+}
+
+pub async fn dry_run_form(State(s): State<AppState>, u: UiUser, Path(id): Path<String>) -> Response {
+    if !u.who.actor.is_admin() {
+        return u.fail(ServiceError::Forbidden);
+    }
+    match export_protocol(&s.db, &id, None).await {
+        Ok(doc) => render(&DryRunPage {
+            c: u.chrome(),
+            id,
+            document: serde_json::to_string_pretty(&doc).unwrap_or_default(),
+            from: String::new(),
+            to: String::new(),
+            error: None,
+            run: None,
+        }),
+        Err(e) => u.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DryRunForm {
+    csrf: String,
+    document: String,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+pub async fn dry_run_submit(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<String>,
+    Form(f): Form<DryRunForm>,
+) -> Response {
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
+    }
+    let out = dry_run(
+        &s.db,
+        &u.who.actor,
+        &f.document,
+        f.from.as_deref(),
+        f.to.as_deref(),
+        OffsetDateTime::now_utc(),
+    )
+    .await;
+    let (run, error) = match out {
+        Ok(run) => (Some(run), None),
+        Err(ServiceError::Invalid(e)) => {
+            let msg = if u.lang == Lang::Zh { e.message_zh } else { e.message };
+            (None, Some(format!("{}: {msg}", e.field)))
+        }
+        Err(e) => return u.fail(e),
+    };
+    render(&DryRunPage {
+        c: u.chrome(),
+        id,
+        document: f.document,
+        from: f.from.unwrap_or_default(),
+        to: f.to.unwrap_or_default(),
+        error,
+        run,
+    })
+}
+
+impl DetailPage {
+    /// The stored code of a method, for its label.
+    fn method_code(&self, m: &careloop_domain::followup::protocol::Method) -> &'static str {
+        m.as_str()
+    }
+
+    fn severity(&self, s: &careloop_domain::followup::rules::Severity) -> &'static str {
+        use careloop_domain::followup::rules::Severity;
+        match (s, self.c.t.html_lang) {
+            (Severity::Severe, "zh-CN") => "严重",
+            (Severity::Mild, "zh-CN") => "一般",
+            (Severity::Severe, _) => "severe",
+            (Severity::Mild, _) => "mild",
+        }
+    }
+}
