@@ -6,7 +6,7 @@
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::staff::{self, NewUserInput, cli_actor};
 use careloop_service::synth::{DEMO_ORGANISATION, DEMO_PASSWORD, DEPARTMENTS, Generator, STAFF};
-use careloop_service::{followup, observations, patients, records};
+use careloop_service::{events, followup, observations, patients, records};
 use careloop_store::Db;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -50,22 +50,29 @@ pub async fn load_patients(db: &Db, n: usize, seed: u64, now: OffsetDateTime) ->
         let mut entries: Vec<(Uuid, ObservationInput)> = Vec::new();
         for (i, (p, e)) in batch.into_iter().zip(&enrolled).enumerate() {
             records::save_health_record(db, &cli, e.id, p.record, now).await?;
-            for d in &p.diagnoses {
-                records::add_diagnosis(db, &cli, e.id, d, now).await?;
-            }
-            // Chronic patients join their national-standard protocol; anchors spread over the
-            // last four months, so worklists show calls due today, soon and overdue.
+            // Chronic patients joined their national-standard protocol when diagnosed, at
+            // some point in the last four months (so worklists show calls due today, soon and
+            // overdue); the diagnoses recorded next find them enrolled already.
             let anchor = (patients::local_today(now) - time::Duration::days((i % 120) as i64)).to_string();
             for (has, protocol) in [(p.hypertension, "htn-basic-ph"), (p.diabetes, "t2dm-basic-ph")] {
                 if has {
                     followup::enrol_in_protocol(db, &cli, e.id, protocol, Some(&anchor), now).await?;
                 }
             }
-            // One in twenty was discharged after surgery in the last five weeks, so the
-            // scheduler has questionnaire links and reminders to send.
+            for d in &p.diagnoses {
+                records::add_diagnosis(db, &cli, e.id, d, now).await?;
+            }
+            // One in twenty was discharged after surgery in the last five weeks: recording the
+            // discharge starts post-discharge follow-up, so the scheduler has questionnaire
+            // links and reminders to send.
             if i % 20 == 7 {
                 let discharged = (patients::local_today(now) - time::Duration::days((i % 35) as i64)).to_string();
-                followup::enrol_in_protocol(db, &cli, e.id, "post-discharge-surgery", Some(&discharged), now).await?;
+                let discharge = events::DischargeInput {
+                    discharged_on: Some(discharged),
+                    ward: Some("普外科".into()),
+                    ..Default::default()
+                };
+                events::record_discharge(db, &cli, e.id, &discharge, now).await?;
             }
             entries.extend(p.observations.into_iter().map(|o| (e.id, o)));
         }

@@ -10,8 +10,9 @@ use careloop_domain::followup::protocol::{AssigneeRule, Protocol, builtin};
 use careloop_domain::followup::schedule::CHINA;
 use careloop_domain::followup::task::{TaskEvent, TaskState, transition};
 use careloop_domain::patient::parse_date;
+use careloop_store::patients::PatientRow;
 use careloop_store::plans::{self, PlanRow, TaskFilter, TaskRow, TransitionRow};
-use careloop_store::{Db, protocols, users};
+use careloop_store::{Db, Tx, protocols, users};
 use serde::Serialize;
 use time::{Date, Duration, OffsetDateTime, Time};
 use uuid::Uuid;
@@ -89,6 +90,9 @@ pub struct PlanView {
     pub status: String,
     /// Why it was paused or stopped, e.g. `lost_to_follow_up` or `deceased`.
     pub status_reason: Option<String>,
+    /// The event that enrolled the patient automatically (e.g. `diagnosis I10`); none when
+    /// enrolled by hand.
+    pub trigger_event: Option<String>,
     pub tasks: Vec<TaskView>,
 }
 
@@ -136,14 +140,55 @@ pub async fn enrol_in_protocol(
     })?;
     let protocol: Protocol =
         serde_json::from_value(stored.document.0).map_err(|_| ServiceError::Internal("stored protocol unreadable"))?;
+    // Two running plans of one protocol would mean every call twice.
+    let running = plans::plans_of_patient(&mut tx, patient_id)
+        .await?
+        .into_iter()
+        .any(|p| p.protocol_id == protocol.id && matches!(p.status.as_str(), "active" | "paused"));
+    if running {
+        return Err(ServiceError::Conflict {
+            field: "protocol".into(),
+            message: "the patient is already on this protocol; stop that plan first".into(),
+            message_zh: "该患者已在此随访方案中，如需重新入组请先终止原计划".into(),
+        });
+    }
+    let view = create_plan(
+        &mut tx,
+        actor,
+        &patient,
+        &protocol,
+        stored.version,
+        anchor_date,
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Create a plan and its tasks inside the caller's transaction (by hand, or when a trigger
+/// fires: `trigger_event` says which).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn create_plan(
+    tx: &mut Tx,
+    actor: &Actor,
+    patient: &PatientRow,
+    protocol: &Protocol,
+    version: i32,
+    anchor_date: Date,
+    trigger_event: Option<String>,
+    now: OffsetDateTime,
+) -> Result<PlanView> {
+    let patient_id = patient.id;
     let anchor = at_nine(anchor_date);
     let schedule = protocol.schedule(anchor, anchor + HORIZON)?;
-    let nurses: Vec<Uuid> = users::active_in_department(&mut tx, patient.department_id, "nurse")
+    let nurses: Vec<Uuid> = users::active_in_department(tx, patient.department_id, "nurse")
         .await?
         .iter()
         .map(|u| u.id)
         .collect();
-    let doctors: Vec<Uuid> = users::active_in_department(&mut tx, patient.department_id, "doctor")
+    let doctors: Vec<Uuid> = users::active_in_department(tx, patient.department_id, "doctor")
         .await?
         .iter()
         .map(|u| u.id)
@@ -152,13 +197,14 @@ pub async fn enrol_in_protocol(
         id: Uuid::now_v7(),
         patient_id,
         protocol_id: protocol.id.clone(),
-        protocol_version: stored.version,
+        protocol_version: version,
         anchor_at: anchor,
         status: "active".into(),
         created_at: now,
         created_by: Some(actor.user_id).filter(|id| !id.is_nil()),
         status_reason: None,
         status_changed_at: None,
+        trigger_event,
     };
     let mut tasks = Vec::with_capacity(schedule.len());
     let mut transitions = Vec::new();
@@ -208,9 +254,9 @@ pub async fn enrol_in_protocol(
             retry_at: None,
         });
     }
-    plans::insert_plan(&mut tx, &plan).await?;
-    plans::insert_tasks(&mut tx, &tasks).await?;
-    plans::insert_transitions(&mut tx, &transitions).await?;
+    plans::insert_plan(tx, &plan).await?;
+    plans::insert_tasks(tx, &tasks).await?;
+    plans::insert_transitions(tx, &transitions).await?;
     let detail = format!(
         "plan={} protocol={} v{} tasks={}",
         plan.id,
@@ -218,12 +264,7 @@ pub async fn enrol_in_protocol(
         plan.protocol_version,
         tasks.len()
     );
-    record(
-        &mut tx,
-        event(actor, "plan.create", Some(patient_id), Some(detail), now),
-    )
-    .await?;
-    tx.commit().await?;
+    record(tx, event(actor, "plan.create", Some(patient_id), Some(detail), now)).await?;
     Ok(PlanView {
         id: plan.id,
         patient_id,
@@ -232,6 +273,7 @@ pub async fn enrol_in_protocol(
         anchor_date,
         status: plan.status,
         status_reason: None,
+        trigger_event: plan.trigger_event,
         tasks: tasks.into_iter().map(Into::into).collect(),
     })
 }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod call_sheet;
 pub mod delivery;
 mod error;
+pub mod events;
 pub mod figures;
 pub mod followup;
 pub mod observations;
@@ -18,6 +19,7 @@ pub mod records;
 pub mod rules;
 pub mod staff;
 pub mod synth;
+pub mod triggers;
 pub mod visits;
 
 pub use error::ServiceError;

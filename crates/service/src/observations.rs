@@ -6,6 +6,7 @@ use crate::patients::{accessible, at_index};
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
+use careloop_domain::followup::protocol::TriggerEvent;
 use careloop_domain::indicator::{Flag, ObservationInput, ValidObservation, lookup};
 use careloop_domain::patient::Sex;
 use careloop_store::observations::{self, ObservationRow};
@@ -87,6 +88,21 @@ pub async fn record_observations(
     }
     let mut tx = db.begin().await?;
     let (rows, sexes) = insert_observations(&mut tx, actor, entries, entries.len() > 1, now).await?;
+    // A value outside its reference range may enrol the patient (指标异常入组).
+    let mut abnormal: BTreeMap<Uuid, Vec<TriggerEvent>> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.flag != "normal") {
+        let events = abnormal.entry(r.patient_id).or_default();
+        let e = TriggerEvent::AbnormalIndicator { code: r.code.clone() };
+        if !events.contains(&e) {
+            events.push(e);
+        }
+    }
+    for (patient_id, events) in abnormal {
+        let patient = patients::find(&mut tx, patient_id)
+            .await?
+            .ok_or(ServiceError::NotFound("patient"))?;
+        crate::triggers::enrol_on(&mut tx, actor, &patient, &events, now).await?;
+    }
     tx.commit().await?;
     let mut labels = Labels::new();
     Ok(rows

@@ -60,6 +60,7 @@ async fn view(tx: &mut Tx, plan: PlanRow) -> Result<PlanView> {
         anchor_date: plan.anchor_at.to_offset(CHINA).date(),
         status: plan.status,
         status_reason: plan.status_reason,
+        trigger_event: plan.trigger_event,
         tasks: tasks.into_iter().map(Into::into).collect(),
     })
 }

@@ -4,6 +4,7 @@ use crate::Result;
 use crate::audit::{event, record};
 use crate::patients::{accessible, iso_date, local_today};
 use careloop_domain::access::Actor;
+use careloop_domain::followup::protocol::TriggerEvent;
 use careloop_domain::record::{DiagnosisInput, HealthRecord, NewDiagnosis};
 use careloop_store::Db;
 use careloop_store::diagnoses::{self, DiagnosisRow};
@@ -96,6 +97,9 @@ pub struct DiagnosisView {
     pub note: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Protocols this diagnosis enrolled the patient in (自动入组), when just added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enrolled_in: Vec<String>,
 }
 
 impl From<DiagnosisRow> for DiagnosisView {
@@ -107,6 +111,7 @@ impl From<DiagnosisRow> for DiagnosisView {
             diagnosed_on: d.diagnosed_on,
             note: d.note,
             created_at: d.created_at,
+            enrolled_in: Vec::new(),
         }
     }
 }
@@ -144,8 +149,12 @@ pub async fn add_diagnosis(
         created_by: Some(actor.user_id).filter(|id| !id.is_nil()),
     };
     let mut tx = db.begin().await?;
-    accessible(&mut tx, actor, patient_id).await?;
+    let patient = accessible(&mut tx, actor, patient_id).await?;
     diagnoses::insert_many(&mut tx, std::slice::from_ref(&row)).await?;
+    let trigger = TriggerEvent::Diagnosis {
+        icd10: row.icd10_code.clone(),
+    };
+    let plans = crate::triggers::enrol_on(&mut tx, actor, &patient, &[trigger], now).await?;
     record(
         &mut tx,
         event(
@@ -158,5 +167,7 @@ pub async fn add_diagnosis(
     )
     .await?;
     tx.commit().await?;
-    Ok(row.into())
+    let mut view = DiagnosisView::from(row);
+    view.enrolled_in = plans.into_iter().map(|p| p.protocol).collect();
+    Ok(view)
 }

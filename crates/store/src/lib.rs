@@ -12,6 +12,7 @@ pub mod counters;
 mod db;
 pub mod departments;
 pub mod diagnoses;
+pub mod discharges;
 pub mod health_records;
 pub mod observations;
 pub mod organisations;
@@ -22,6 +23,7 @@ pub mod protocols;
 pub mod records;
 pub mod sessions;
 pub mod stats;
+pub mod tags;
 pub mod users;
 
 pub use db::{Backend, Count, Db, Row, Tx};

@@ -18,6 +18,9 @@ pub struct PlanRow {
     /// Why the plan was paused or stopped, e.g. `lost_to_follow_up`.
     pub status_reason: Option<String>,
     pub status_changed_at: Option<OffsetDateTime>,
+    /// The event that enrolled the patient automatically, e.g. `diagnosis I10`; none when
+    /// enrolled by hand.
+    pub trigger_event: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -50,7 +53,7 @@ pub struct TransitionRow {
     pub reason: Option<String>,
 }
 
-const PLAN_COLUMNS: [&str; 10] = [
+const PLAN_COLUMNS: [&str; 11] = [
     "id",
     "patient_id",
     "protocol_id",
@@ -61,6 +64,7 @@ const PLAN_COLUMNS: [&str; 10] = [
     "created_by",
     "status_reason",
     "status_changed_at",
+    "trigger_event",
 ];
 const TASK_COLUMNS: [&str; 13] = [
     "id",
@@ -103,6 +107,7 @@ pub async fn insert_plan(tx: &mut Tx, p: &PlanRow) -> Result<()> {
             p.created_by.into(),
             p.status_reason.clone().into(),
             p.status_changed_at.map(stored_time).into(),
+            p.trigger_event.clone().into(),
         ])
         .to_owned();
     tx.execute(&stmt).await?;

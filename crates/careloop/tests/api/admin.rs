@@ -139,6 +139,7 @@ pub async fn every_read_and_write_of_a_patient_is_audited(app: TestApp) {
     let expected = [
         "diagnosis.read",
         "diagnosis.create",
+        "plan.create",
         "health_record.read",
         "health_record.update",
         "observation.read",
@@ -147,8 +148,11 @@ pub async fn every_read_and_write_of_a_patient_is_audited(app: TestApp) {
         "patient.read",
         "patient.create",
     ];
-    assert_eq!(actions, expected, "newest first");
-    let first = &page["items"][8];
+    assert_eq!(
+        actions, expected,
+        "newest first; the I10 diagnosis enrolled the patient"
+    );
+    let first = &page["items"][9];
     assert_eq!(first["actor_username"], "nurse.wang");
     assert_eq!(first["ip"], "127.0.0.1");
     assert!(first["at"].is_string());

@@ -50,6 +50,11 @@ fn bp(sbp: u32, dbp: u32) -> Value {
 
 pub async fn the_figures_count_coverage_completion_contact_loss_management_and_control(app: TestApp) {
     let (admin, nurse) = app.admin_and_nurse().await;
+    // This centre enrols hypertensive patients by hand (a diagnosis does not enrol them).
+    let (_, mut htn) = app.get(Some(&admin), "/api/v1/protocols/htn-basic-ph").await;
+    htn["trigger"] = json!({"kind": "manual"});
+    let (status, _) = app.post(Some(&admin), "/api/v1/protocols", &htn).await;
+    assert_eq!(status, StatusCode::CREATED);
     // A: hypertensive, four controlled visits in the last year (规范管理, 控制).
     let a = patient(&app, &nurse, 1, true).await;
     let pa = plan(&app, &nurse, &a, "htn-basic-ph", days_ago(300)).await;

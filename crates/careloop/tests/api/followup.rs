@@ -317,8 +317,17 @@ pub async fn protocols_are_imported_as_new_versions_and_running_plans_keep_their
     let (_, again) = app.get(Some(&nurse), "/api/v1/protocols/htn-basic-ph?version=1").await;
     assert_eq!(again["steps"][0]["window"], "P14D", "version 1 is kept as it was");
 
-    let (_, new_plan) = app
+    let (status, err) = app
         .post(Some(&nurse), &plans_path, &json!({"protocol": "htn-basic-ph"}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "one running plan per protocol: {err}");
+    let second = app.enrol_simple(&nurse, "王二", 2).await;
+    let (_, new_plan) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{second}/plans"),
+            &json!({"protocol": "htn-basic-ph"}),
+        )
         .await;
     assert_eq!(new_plan["protocol_version"], 2);
     let window = |plan: &Value| rfc3339(&plan["tasks"][0]["deadline"]) - rfc3339(&plan["tasks"][0]["due_at"]);

@@ -20,6 +20,7 @@ mod patients;
 mod plans;
 mod records;
 mod rules;
+mod triggers;
 mod ui;
 mod visits;
 
@@ -42,6 +43,9 @@ fn main() {
         );
     }
     let all: Vec<(String, TestFn)> = tests![
+        triggers::a_diagnosis_enrols_the_patient_once_and_a_stopped_plan_stays_stopped,
+        triggers::a_discharge_starts_post_discharge_follow_up_from_its_date,
+        triggers::a_tag_or_an_abnormal_value_enrols_in_protocols_with_that_trigger,
         rules::outcome_rules_raise_alerts_referrals_and_earlier_follow_ups,
         rules::a_rule_fires_beside_the_national_classification,
         rules::a_dry_run_replays_candidate_rules_over_stored_visits,

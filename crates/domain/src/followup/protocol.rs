@@ -53,6 +53,51 @@ pub enum Trigger {
     },
 }
 
+/// Something that happened to a patient that may enrol them in a protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TriggerEvent {
+    /// A diagnosis was recorded, with its ICD-10 code.
+    Diagnosis { icd10: String },
+    /// A tag was set on the patient.
+    Tag { tag: String },
+    /// The patient was discharged on this day.
+    Discharge { on: time::Date },
+    /// A value of this indicator was recorded outside its reference range.
+    AbnormalIndicator { code: String },
+}
+
+impl TriggerEvent {
+    /// How the plan records what started it, e.g. `diagnosis I10.x00`.
+    pub fn describe(&self) -> String {
+        match self {
+            TriggerEvent::Diagnosis { icd10 } => format!("diagnosis {icd10}"),
+            TriggerEvent::Tag { tag } => format!("tag {tag}"),
+            TriggerEvent::Discharge { on } => format!("discharge {on}"),
+            TriggerEvent::AbnormalIndicator { code } => format!("abnormal {code}"),
+        }
+    }
+}
+
+impl Trigger {
+    /// Whether the event enrols a patient in a protocol with this trigger. ICD-10 prefixes
+    /// match regardless of case and of the dot (`I10` matches `I10.x00` and `i109`).
+    pub fn fires_on(&self, event: &TriggerEvent) -> bool {
+        let norm = |c: &str| c.trim().replace('.', "").to_ascii_uppercase();
+        match (self, event) {
+            (Trigger::Diagnosis { icd10_prefixes }, TriggerEvent::Diagnosis { icd10 }) => {
+                let code = norm(icd10);
+                icd10_prefixes
+                    .iter()
+                    .any(|p| !p.trim().is_empty() && code.starts_with(&norm(p)))
+            }
+            (Trigger::Tag { tag }, TriggerEvent::Tag { tag: set }) => tag.trim() == set.trim(),
+            (Trigger::Discharge, TriggerEvent::Discharge { .. }) => true,
+            (Trigger::AbnormalIndicator { code }, TriggerEvent::AbnormalIndicator { code: seen }) => code == seen,
+            _ => false,
+        }
+    }
+}
+
 /// The date the steps count from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -347,6 +392,37 @@ mod tests {
         for (json, field) in cases {
             assert_eq!(Protocol::from_json(&json).unwrap_err().field, field);
         }
+    }
+
+    #[test]
+    fn triggers_fire_on_their_own_kind_of_event_only() {
+        let htn = find("htn-basic-ph").trigger;
+        let dx = |c: &str| TriggerEvent::Diagnosis { icd10: c.into() };
+        assert!(htn.fires_on(&dx("I10")));
+        assert!(htn.fires_on(&dx("I10.x00")));
+        assert!(htn.fires_on(&dx("i11.9")));
+        assert!(!htn.fires_on(&dx("I20.0")), "angina is not hypertension");
+        assert!(!htn.fires_on(&dx("E11.9")));
+        assert!(!htn.fires_on(&TriggerEvent::Tag { tag: "I10".into() }));
+        let dm = find("t2dm-basic-ph").trigger;
+        assert!(
+            dm.fires_on(&dx("E11.900")) && !dm.fires_on(&dx("E10.9")),
+            "type 1 is not on the T2DM protocol"
+        );
+        let discharge = find("post-discharge-surgery").trigger;
+        assert!(discharge.fires_on(&TriggerEvent::Discharge {
+            on: time::macros::date!(2026 - 11 - 01)
+        }));
+        assert!(!discharge.fires_on(&dx("I10")));
+        let tag = Trigger::Tag { tag: "高危".into() };
+        assert!(tag.fires_on(&TriggerEvent::Tag { tag: "高危".into() }));
+        assert!(!tag.fires_on(&TriggerEvent::Tag {
+            tag: "高危未复诊".into()
+        }));
+        let abnormal = Trigger::AbnormalIndicator { code: "fpg".into() };
+        assert!(abnormal.fires_on(&TriggerEvent::AbnormalIndicator { code: "fpg".into() }));
+        assert!(!abnormal.fires_on(&TriggerEvent::AbnormalIndicator { code: "sbp".into() }));
+        assert!(!Trigger::Manual.fires_on(&dx("I10")));
     }
 
     #[test]

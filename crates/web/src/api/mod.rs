@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod events;
 mod followup;
 mod observations;
 mod patients;
@@ -57,6 +58,9 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::get_record, records::put_record))
         .routes(routes!(records::list_diagnoses, records::add_diagnosis))
         .routes(routes!(observations::create, observations::list))
+        .routes(routes!(events::record_discharge, events::list_discharges))
+        .routes(routes!(events::add_tag, events::list_tags))
+        .routes(routes!(events::remove_tag))
         .routes(routes!(admin::list_organisations, admin::create_organisation))
         .routes(routes!(admin::list_departments, admin::create_department))
         .routes(routes!(admin::list_users, admin::create_user))

@@ -1,0 +1,73 @@
+//! Automatic enrolment (自动入组): a diagnosis, a discharge, an abnormal value or a tag enrols
+//! the patient in every published protocol whose trigger it matches, in the same transaction
+//! as the event itself.
+//!
+//! Rules, so that automation never overrides a person's decision:
+//! - a diagnosis, tag or abnormal value enrols only a patient who has never been on that
+//!   protocol (a plan stopped by staff stays stopped; re-enrol by hand);
+//! - a new discharge restarts post-discharge follow-up: a running plan of that protocol is
+//!   stopped (`superseded_by_new_discharge`) and a new one anchored on the new date begins;
+//! - a patient recorded as deceased is never enrolled again.
+
+use crate::followup::{PlanView, create_plan, stop_plan};
+use crate::patients::local_today;
+use crate::{Result, ServiceError};
+use careloop_domain::access::Actor;
+use careloop_domain::followup::protocol::{Anchor, Protocol, TriggerEvent};
+use careloop_store::patients::PatientRow;
+use careloop_store::{Tx, plans, protocols};
+use time::OffsetDateTime;
+
+pub(crate) async fn enrol_on(
+    tx: &mut Tx,
+    actor: &Actor,
+    patient: &PatientRow,
+    events: &[TriggerEvent],
+    now: OffsetDateTime,
+) -> Result<Vec<PlanView>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let existing = plans::plans_of_patient(tx, patient.id).await?;
+    if existing.iter().any(|p| p.status_reason.as_deref() == Some("deceased")) {
+        return Ok(Vec::new());
+    }
+    let mut created = Vec::new();
+    for row in protocols::list_latest(tx).await? {
+        let protocol: Protocol =
+            serde_json::from_value(row.document.0).map_err(|_| ServiceError::Internal("stored protocol unreadable"))?;
+        let Some(event) = events.iter().find(|e| protocol.trigger.fires_on(e)) else {
+            continue;
+        };
+        let mine = existing.iter().filter(|p| p.protocol_id == protocol.id);
+        let anchor_date = match event {
+            TriggerEvent::Discharge { on } => {
+                let mut log = Vec::new();
+                for running in mine.filter(|p| matches!(p.status.as_str(), "active" | "paused")) {
+                    stop_plan(tx, running, "superseded_by_new_discharge", actor, now, &mut log).await?;
+                }
+                plans::insert_transitions(tx, &log).await?;
+                if protocol.anchor == Anchor::Discharge {
+                    *on
+                } else {
+                    local_today(now)
+                }
+            }
+            _ if mine.count() > 0 => continue,
+            _ => local_today(now),
+        };
+        let plan = create_plan(
+            tx,
+            actor,
+            patient,
+            &protocol,
+            row.version,
+            anchor_date,
+            Some(event.describe()),
+            now,
+        )
+        .await?;
+        created.push(plan);
+    }
+    Ok(created)
+}

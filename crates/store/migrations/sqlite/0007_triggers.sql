@@ -1,0 +1,28 @@
+-- Events that enrol patients in protocols automatically: discharges (出院) and patient tags
+-- (标签). Keep in step with ../postgres/0007_triggers.sql.
+
+CREATE TABLE discharges (
+    id BLOB PRIMARY KEY NOT NULL,
+    patient_id BLOB NOT NULL REFERENCES patients (id),
+    discharged_on TEXT NOT NULL,
+    ward TEXT,
+    diagnosis_code TEXT,
+    summary TEXT,
+    created_at TEXT NOT NULL,
+    created_by BLOB
+);
+CREATE INDEX discharges_patient ON discharges (patient_id, discharged_on);
+
+-- A tag is set by staff (manual) or by a tag rule (rule); one row per patient and tag.
+CREATE TABLE patient_tags (
+    patient_id BLOB NOT NULL REFERENCES patients (id),
+    tag TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('manual', 'rule')),
+    created_at TEXT NOT NULL,
+    created_by BLOB,
+    PRIMARY KEY (patient_id, tag)
+);
+CREATE INDEX patient_tags_tag ON patient_tags (tag);
+
+-- Which trigger started a plan (null: enrolled by hand).
+ALTER TABLE plans ADD COLUMN trigger_event TEXT;
