@@ -6,9 +6,10 @@
 
 use crate::bench::{admin_sql, percentiles, rate, with_database};
 use careloop_service::delivery::{Delivery, send_due};
-use careloop_service::followup::{self, WorklistTab};
+use careloop_service::followup;
 use careloop_service::staff::{self, NewUserInput, cli_actor};
 use careloop_service::synth::Generator;
+use careloop_service::worklist::{self, WorklistOptions, WorklistTab};
 use careloop_service::{delivery, patients};
 use careloop_store::Db;
 use std::time::{Duration, Instant};
@@ -174,9 +175,13 @@ async fn run_backend(backend: &'static str, db: &Db, args: &FollowupBenchArgs) -
     };
     let mut times = Vec::with_capacity(args.reads);
     for i in 0..args.reads {
-        let tab = WorklistTab::ALL[i % 4];
+        let options = WorklistOptions {
+            tab: Some(WorklistTab::ALL[i % 4].as_str().into()),
+            page: Some(1 + (i as u64 % 3)),
+            ..WorklistOptions::default()
+        };
         let t = Instant::now();
-        followup::worklist(db, &actor, tab, Some(1 + (i as u64 % 3)), OffsetDateTime::now_utc()).await?;
+        worklist::worklist(db, &actor, &options, OffsetDateTime::now_utc()).await?;
         times.push(t.elapsed());
     }
     let worklist = percentiles(&mut times);

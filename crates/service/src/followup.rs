@@ -287,6 +287,8 @@ pub struct TaskQuery {
     pub states: Option<String>,
     /// RFC 3339 instant or a date (tasks due before its start, China time).
     pub due_before: Option<String>,
+    /// Only tasks of plans on this protocol.
+    pub protocol: Option<String>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
 }
@@ -325,6 +327,12 @@ pub async fn list_tasks(db: &Db, actor: &Actor, q: &TaskQuery, now: OffsetDateTi
         department_id,
         states,
         due_before,
+        protocol_id: q
+            .protocol
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string),
         ..TaskFilter::default()
     };
     let (page, per_page) = page_bounds(q.page, q.per_page);
@@ -460,153 +468,4 @@ pub(crate) async fn stop_plan(
 /// A task state read back from the database.
 pub(crate) fn stored_state(s: &str) -> Result<TaskState> {
     TaskState::parse(s).ok_or(ServiceError::Internal("unknown task state in database"))
-}
-
-/// The tabs of a worklist (UX.md §3): 应访, 超期, 即将 (next 7 days), 已访.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WorklistTab {
-    Due,
-    Overdue,
-    Upcoming,
-    Done,
-}
-
-impl WorklistTab {
-    pub const ALL: [WorklistTab; 4] = [
-        WorklistTab::Due,
-        WorklistTab::Overdue,
-        WorklistTab::Upcoming,
-        WorklistTab::Done,
-    ];
-
-    pub fn parse(s: Option<&str>) -> WorklistTab {
-        WorklistTab::ALL
-            .into_iter()
-            .find(|t| Some(t.as_str()) == s)
-            .unwrap_or(WorklistTab::Due)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WorklistTab::Due => "due",
-            WorklistTab::Overdue => "overdue",
-            WorklistTab::Upcoming => "upcoming",
-            WorklistTab::Done => "done",
-        }
-    }
-
-    fn filter(self, base: &TaskFilter, now: OffsetDateTime) -> TaskFilter {
-        let states: &[&str] = match self {
-            // Unanswered calls come back when their retry is due; automated steps reach
-            // people only when they go wrong (overdue or failed).
-            WorklistTab::Due => &["due", "in_progress"],
-            WorklistTab::Overdue => &["overdue", "failed"],
-            WorklistTab::Upcoming => &["pending"],
-            WorklistTab::Done => &["done"],
-        };
-        TaskFilter {
-            states: states.iter().map(|s| s.to_string()).collect(),
-            due_before: (self == WorklistTab::Upcoming).then(|| now + Duration::days(7)),
-            manual_only: self != WorklistTab::Overdue,
-            active_plans_only: true,
-            ..base.clone()
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct WorklistItem {
-    pub task_id: Uuid,
-    pub patient_id: Uuid,
-    pub name: String,
-    pub sex: String,
-    pub age: i32,
-    /// Masked, e.g. `138****5678`.
-    pub phone: String,
-    pub step: String,
-    pub method: String,
-    pub due_date: Date,
-    pub state: String,
-    pub attempts: i32,
-    /// Whole days past the deadline (0 when not overdue).
-    pub days_overdue: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct Worklist {
-    pub tab: WorklistTab,
-    pub items: Page<WorklistItem>,
-    /// The number of tasks behind each tab, in `WorklistTab::ALL` order.
-    pub counts: Vec<(WorklistTab, i64)>,
-}
-
-/// A staff member's worklist (their own tasks; admins see everyone's), one tab at a time.
-pub async fn worklist(
-    db: &Db,
-    actor: &Actor,
-    tab: WorklistTab,
-    page: Option<u64>,
-    now: OffsetDateTime,
-) -> Result<Worklist> {
-    let base = match actor.patient_scope() {
-        PatientScope::All => TaskFilter::default(),
-        PatientScope::Department(d) => TaskFilter {
-            assignee_id: Some(actor.user_id),
-            department_id: Some(d),
-            ..TaskFilter::default()
-        },
-        PatientScope::Nobody => return Err(ServiceError::Forbidden),
-    };
-    let (page, per_page) = page_bounds(page, Some(50));
-    let today = local_today(now);
-    let mut tx = db.begin().await?;
-    let mut counts = Vec::with_capacity(4);
-    for t in WorklistTab::ALL {
-        counts.push((t, plans::count_tasks(&mut tx, &t.filter(&base, now)).await?));
-    }
-    let rows = plans::worklist(&mut tx, &tab.filter(&base, now), per_page, (page - 1) * per_page).await?;
-    record(
-        &mut tx,
-        event(
-            actor,
-            "worklist.read",
-            None,
-            Some(format!("tab={} results={}", tab.as_str(), rows.len())),
-            now,
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    let total = counts.iter().find(|(t, _)| *t == tab).map_or(0, |(_, n)| *n);
-    let items = rows
-        .into_iter()
-        .map(|r| WorklistItem {
-            task_id: r.id,
-            patient_id: r.patient_id,
-            age: careloop_domain::patient::age_on(r.birth_date, today),
-            phone: careloop_domain::mask::phone(&r.phone),
-            name: r.name,
-            sex: r.sex,
-            step: r.step_key,
-            method: r.method,
-            due_date: r.due_at.to_offset(CHINA).date(),
-            days_overdue: if r.state == "overdue" || r.state == "failed" {
-                (today - r.deadline.to_offset(CHINA).date()).whole_days().max(0)
-            } else {
-                0
-            },
-            state: r.state,
-            attempts: r.attempts,
-        })
-        .collect();
-    Ok(Worklist {
-        tab,
-        items: Page {
-            items,
-            total,
-            page,
-            per_page,
-        },
-        counts,
-    })
 }

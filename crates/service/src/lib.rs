@@ -21,6 +21,7 @@ pub mod staff;
 pub mod synth;
 pub mod triggers;
 pub mod visits;
+pub mod worklist;
 
 pub use error::ServiceError;
 

@@ -195,6 +195,19 @@ pub struct TaskFilter {
     pub manual_only: bool,
     /// Leave out tasks of paused and stopped plans.
     pub active_plans_only: bool,
+    /// Only tasks of plans on this protocol.
+    pub protocol_id: Option<String>,
+}
+
+/// The order of a worklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskOrder {
+    /// Earliest due first.
+    Due,
+    /// Earliest deadline first (the most urgent overdue work on top).
+    Deadline,
+    /// By patient name, then due time.
+    Patient,
 }
 
 /// `stmt` restricted by `filter`; `patients_joined` says whether `stmt` already joins patients.
@@ -224,13 +237,15 @@ fn filtered(
     if filter.manual_only {
         stmt.and_where(Expr::col(("tasks", "method")).is_in(["phone_call", "in_person"]));
     }
-    if filter.active_plans_only {
-        let active = Query::select()
-            .column("id")
-            .from("plans")
-            .and_where(Expr::col("status").eq("active"))
-            .to_owned();
-        stmt.and_where(Expr::col(("tasks", "plan_id")).in_subquery(active));
+    if filter.active_plans_only || filter.protocol_id.is_some() {
+        let mut wanted = Query::select().column("id").from("plans").to_owned();
+        if filter.active_plans_only {
+            wanted.and_where(Expr::col("status").eq("active"));
+        }
+        if let Some(p) = &filter.protocol_id {
+            wanted.and_where(Expr::col("protocol_id").eq(p.as_str()));
+        }
+        stmt.and_where(Expr::col(("tasks", "plan_id")).in_subquery(wanted));
     }
     stmt
 }
@@ -419,7 +434,13 @@ pub struct WorklistRow {
 }
 
 /// Tasks matching `filter` with their patients, earliest due first.
-pub async fn worklist(tx: &mut Tx, filter: &TaskFilter, limit: u64, offset: u64) -> Result<Vec<WorklistRow>> {
+pub async fn worklist(
+    tx: &mut Tx,
+    filter: &TaskFilter,
+    order: TaskOrder,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<WorklistRow>> {
     let base = Query::select()
         .columns(
             [
@@ -442,9 +463,14 @@ pub async fn worklist(tx: &mut Tx, filter: &TaskFilter, limit: u64, offset: u64)
         )
         .to_owned();
     let mut stmt = filtered(base, filter, true);
-    stmt.order_by(("tasks", "due_at"), Order::Asc)
-        .order_by(("tasks", "id"), Order::Asc)
-        .limit(limit)
-        .offset(offset);
+    match order {
+        TaskOrder::Due => stmt.order_by(("tasks", "due_at"), Order::Asc),
+        TaskOrder::Deadline => stmt.order_by(("tasks", "deadline"), Order::Asc),
+        // Pinyin order is what a Chinese list sorted by name means (王 after 李).
+        TaskOrder::Patient => stmt
+            .order_by(("patients", "name_pinyin"), Order::Asc)
+            .order_by(("tasks", "due_at"), Order::Asc),
+    };
+    stmt.order_by(("tasks", "id"), Order::Asc).limit(limit).offset(offset);
     tx.fetch_all(&stmt).await
 }

@@ -114,6 +114,7 @@ fn main() {
         ui::the_worklist_shows_overdue_calls_with_red_day_tags,
         ui::a_nurse_signs_a_call_from_the_call_sheet_with_its_script,
         ui::protocols_are_viewable_exportable_and_dry_run_from_the_ui,
+        ui::the_worklist_filters_by_protocol_and_scope_and_sorts_by_name,
     ];
     let chrome = browser::chromedriver();
     if chrome.is_none() {

@@ -57,6 +57,15 @@ pub async fn outcome_rules_raise_alerts_referrals_and_earlier_follow_ups(app: Te
     assert_eq!(out["next_task"]["step"], "F3", "within three days: {out}");
     assert!(rfc3339(&out["next_task"]["deadline"]) - now() <= time::Duration::days(4));
     let (_, tasks) = app.get(Some(&nurse), "/api/v1/tasks?per_page=50").await;
+    let (_, htn) = app.get(Some(&nurse), "/api/v1/tasks?protocol=htn-basic-ph").await;
+    assert_eq!(htn["total"], 0, "the protocol filter: no hypertension plan here");
+    let (_, pd) = app
+        .get(
+            Some(&nurse),
+            "/api/v1/tasks?protocol=post-discharge-surgery&per_page=50",
+        )
+        .await;
+    assert_eq!(pd["total"], tasks["total"]);
     assert!(tasks["items"].as_array().unwrap().iter().any(|t| t["step"] == "REF"));
 
     // A normal recovery fires nothing; an unreadable temperature fails the rule, not the record.

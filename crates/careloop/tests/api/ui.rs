@@ -439,3 +439,72 @@ pub async fn protocols_are_viewable_exportable_and_dry_run_from_the_ui(app: Test
     let html = res.text().await.unwrap();
     assert!(html.contains("试运行结果"), "{html}");
 }
+
+pub async fn the_worklist_filters_by_protocol_and_scope_and_sorts_by_name(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    app.user("nurse.zhao", "nurse", Some("cardio")).await;
+    let anchor = careloop_service::patients::local_today(crate::helpers::now()) - time::Duration::days(20);
+    // Enough patients that both nurses hold overdue calls on both protocols.
+    for (seq, (name, protocol)) in (1..).zip([
+        ("王大", "post-discharge-surgery"),
+        ("李二", "post-discharge-surgery"),
+        ("赵三", "post-discharge-surgery"),
+        ("周四", "post-discharge-surgery"),
+        ("吴五", "htn-basic-ph"),
+        ("郑六", "htn-basic-ph"),
+    ]) {
+        let patient = app.enrol_simple(&nurse, name, seq).await;
+        let anchor = if protocol == "htn-basic-ph" {
+            anchor - time::Duration::days(90)
+        } else {
+            anchor
+        };
+        let body = serde_json::json!({"protocol": protocol, "anchor_date": anchor.to_string()});
+        let (status, _) = app
+            .post(Some(&nurse), &format!("/api/v1/patients/{patient}/plans"), &body)
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let count = |html: &str| {
+        let start = html.find("超期/漏访 <span class=\"count\">").unwrap() + "超期/漏访 <span class=\"count\">".len();
+        html[start..].split('<').next().unwrap().parse::<usize>().unwrap()
+    };
+    let client = browser(&app, "nurse.wang").await;
+    let (_, mine) = page(&client, &app, "/worklist?tab=overdue").await;
+    let (_, department) = page(&client, &app, "/worklist?tab=overdue&scope=department").await;
+    assert_eq!(
+        count(&department),
+        4 * 2 + 2,
+        "D3 and D7 of four discharges, one quarterly call each for two"
+    );
+    let zhao = browser(&app, "nurse.zhao").await;
+    let (_, theirs) = page(&zhao, &app, "/worklist?tab=overdue").await;
+    assert_eq!(
+        count(&mine) + count(&theirs),
+        count(&department),
+        "every task has one of the two nurses"
+    );
+    let (_, htn) = page(
+        &client,
+        &app,
+        "/worklist?tab=overdue&scope=department&protocol=htn-basic-ph",
+    )
+    .await;
+    assert_eq!(count(&htn), 2);
+    assert!(htn.contains("吴五") && htn.contains("郑六") && !htn.contains("王大"));
+    assert!(
+        htn.contains("value=\"htn-basic-ph\" selected"),
+        "the filter stays chosen"
+    );
+    assert!(
+        htn.contains("tab=due&amp;scope=department&amp;sort=due&amp;protocol=htn-basic-ph"),
+        "tabs keep the filter"
+    );
+    let (_, by_name) = page(&client, &app, "/worklist?tab=overdue&scope=department&sort=patient").await;
+    // Pinyin order: li, wang, wu, zhao, zheng, zhou.
+    let order: Vec<usize> = ["李二", "王大", "吴五", "赵三", "郑六", "周四"]
+        .iter()
+        .map(|n| by_name.find(n).unwrap_or_else(|| panic!("{n} missing")))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+}

@@ -64,6 +64,8 @@ pub struct TasksQuery {
     status: Option<String>,
     /// RFC 3339 instant or date.
     due_before: Option<String>,
+    /// Only tasks of plans on this protocol, e.g. `htn-basic-ph`.
+    protocol: Option<String>,
     page: Option<u64>,
     per_page: Option<u64>,
 }
@@ -80,6 +82,7 @@ pub async fn list_tasks(
         mine: q.assignee.as_deref() == Some("me"),
         states: q.status,
         due_before: q.due_before,
+        protocol: q.protocol,
         page: q.page,
         per_page: q.per_page,
     };

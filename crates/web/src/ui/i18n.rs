@@ -184,6 +184,12 @@ pub struct Tr {
     pub examples: &'static str,
     pub signed_at: &'static str,
     pub none_yet: &'static str,
+    pub scope: &'static str,
+    pub scope_mine: &'static str,
+    pub scope_department: &'static str,
+    pub all: &'static str,
+    pub sort_by: &'static str,
+    pub deadline: &'static str,
 }
 
 impl Tr {
@@ -418,6 +424,12 @@ pub static ZH: Tr = Tr {
     examples: "命中的随访记录",
     signed_at: "签名时间",
     none_yet: "暂无",
+    scope: "范围",
+    scope_mine: "我的任务",
+    scope_department: "本科室全部",
+    all: "全部",
+    sort_by: "排序",
+    deadline: "截止日期",
 };
 
 pub static EN: Tr = Tr {
@@ -583,4 +595,10 @@ pub static EN: Tr = Tr {
     examples: "Visits where rules fired",
     signed_at: "Signed at",
     none_yet: "None",
+    scope: "Scope",
+    scope_mine: "My tasks",
+    scope_department: "Whole department",
+    all: "All",
+    sort_by: "Sort by",
+    deadline: "Deadline",
 };

@@ -1,19 +1,27 @@
 //! The worklist (今日工作): the first page a nurse sees — due calls, overdue ones with a red
-//! "超期 N 天" tag, the next seven days, and what is done.
+//! "超期 N 天" tag, the next seven days, and what is done; filtered by protocol and scope
+//! (mine / my department; admins pick a department), sorted, paginated.
 
-use super::{Chrome, UiUser, render};
+use super::{Chrome, UiUser, percent_encode, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use careloop_service::followup::{self, Worklist, WorklistTab};
+use careloop_service::followup::list_protocols;
+use careloop_service::staff::{DepartmentView, list_departments};
+use careloop_service::worklist::{self, Worklist, WorklistOptions, WorklistTab};
 use serde::Deserialize;
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 #[derive(Deserialize)]
 pub struct WorklistQuery {
     tab: Option<String>,
     page: Option<u64>,
+    scope: Option<String>,
+    protocol: Option<String>,
+    department_id: Option<String>,
+    sort: Option<String>,
 }
 
 #[derive(Template)]
@@ -21,6 +29,10 @@ pub struct WorklistQuery {
 struct WorklistPage {
     c: Chrome,
     w: Worklist,
+    /// (id, name) of every protocol, for the filter.
+    protocols: Vec<(String, String)>,
+    /// Admins only: departments to filter by.
+    departments: Vec<DepartmentView>,
 }
 
 impl WorklistPage {
@@ -33,12 +45,76 @@ impl WorklistPage {
             WorklistTab::Done => t.tab_done,
         }
     }
+
+    /// The filter part of a link, so tabs and pages keep it. Already HTML-safe: fixed words,
+    /// a percent-encoded protocol id and a UUID, joined by `&amp;`.
+    fn filter_query(&self) -> String {
+        let a = &self.w.applied;
+        let mut q = format!("scope={}&amp;sort={}", a.scope.as_str(), a.sort);
+        if let Some(p) = &a.protocol {
+            q.push_str(&format!("&amp;protocol={}", percent_encode(p)));
+        }
+        if let (true, Some(d)) = (self.c.is_admin, a.department_id) {
+            q.push_str(&format!("&amp;department_id={d}"));
+        }
+        q
+    }
+
+    fn is_protocol(&self, id: &str) -> bool {
+        self.w.applied.protocol.as_deref() == Some(id)
+    }
+
+    fn is_department(&self, id: &Uuid) -> bool {
+        self.w.applied.department_id == Some(*id)
+    }
+
+    fn is_scope(&self, s: &str) -> bool {
+        self.w.applied.scope.as_str() == s
+    }
+
+    fn last_page(&self) -> u64 {
+        let p = &self.w.items;
+        (p.total.max(0) as u64).div_ceil(p.per_page.max(1)).max(1)
+    }
 }
 
 pub async fn show(State(s): State<AppState>, u: UiUser, Query(q): Query<WorklistQuery>) -> Response {
-    let tab = WorklistTab::parse(q.tab.as_deref());
-    match followup::worklist(&s.db, &u.who.actor, tab, q.page, OffsetDateTime::now_utc()).await {
-        Ok(w) => render(&WorklistPage { c: u.chrome(), w }),
-        Err(e) => u.fail(e),
-    }
+    let options = WorklistOptions {
+        tab: q.tab,
+        page: q.page,
+        scope: q.scope,
+        protocol: q.protocol,
+        // An empty select submits ""; anything but a UUID means "all departments".
+        department_id: q.department_id.as_deref().and_then(|d| Uuid::parse_str(d).ok()),
+        sort: q.sort,
+    };
+    let now = OffsetDateTime::now_utc();
+    let w = match worklist::worklist(&s.db, &u.who.actor, &options, now).await {
+        Ok(w) => w,
+        Err(e) => return u.fail(e),
+    };
+    let protocols = match list_protocols(&s.db).await {
+        Ok(docs) => docs
+            .iter()
+            .map(|d| {
+                let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+                (text("id"), text("name_zh"))
+            })
+            .collect(),
+        Err(e) => return u.fail(e),
+    };
+    let departments = if u.who.actor.is_admin() {
+        match list_departments(&s.db).await {
+            Ok(d) => d,
+            Err(e) => return u.fail(e),
+        }
+    } else {
+        Vec::new()
+    };
+    render(&WorklistPage {
+        c: u.chrome(),
+        w,
+        protocols,
+        departments,
+    })
 }
