@@ -15,7 +15,7 @@ use careloop_domain::followup::schedule::Offset;
 use careloop_domain::patient::{age_on, parse_date};
 use careloop_store::observations::{self, ObservationRow};
 use careloop_store::patients::PatientRow;
-use careloop_store::{Db, amendments, patients};
+use careloop_store::{Db, amendments, patients, tags};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -32,6 +32,8 @@ pub(crate) struct Visit<'a> {
     pub patient: &'a PatientRow,
     pub on: Date,
     pub history: HistoryFacts,
+    /// The patient's tags now (a dry run sees today's tags: tags keep no history yet).
+    pub tags: Vec<String>,
 }
 
 pub(crate) fn facts(v: Visit<'_>) -> VisitFacts {
@@ -58,7 +60,7 @@ pub(crate) fn facts(v: Visit<'_>) -> VisitFacts {
             sex: v.patient.sex.clone(),
         },
         history: v.history,
-        tags: Vec::new(),
+        tags: v.tags,
     }
 }
 
@@ -216,6 +218,11 @@ pub async fn dry_run(
             .get(&rec.patient_id)
             .ok_or(ServiceError::Internal("patient cache"))?;
         let obs = observations::recorded_at(&mut tx, rec.patient_id, rec.signed_at).await?;
+        let tag_names = tags::of_patient(&mut tx, rec.patient_id)
+            .await?
+            .into_iter()
+            .map(|t| t.tag)
+            .collect();
         // Answers in effect: the last amendment's, if one corrected them.
         let answers = corrections
             .iter()
@@ -233,6 +240,7 @@ pub async fn dry_run(
             patient,
             on: crate::patients::local_today(rec.signed_at),
             history,
+            tags: tag_names,
         });
         let (results, effects) = apply(&compiled, &f, rec.signed_at);
         let mut visit = DryRunVisit {

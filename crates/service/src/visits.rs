@@ -369,6 +369,11 @@ pub async fn record_follow_up(
         patient: &patient,
         on: local_today(now),
         history,
+        tags: careloop_store::tags::of_patient(&mut tx, patient.id)
+            .await?
+            .into_iter()
+            .map(|t| t.tag)
+            .collect(),
     });
     let compiled = rules::compiled(&protocol)?;
     let (results, effects) = rules::apply(&compiled, &facts, now);

@@ -130,11 +130,20 @@ pub async fn a_dry_run_replays_candidate_rules_over_stored_visits(app: TestApp) 
     {
         let plan = discharged(&app, &nurse, &format!("患者{name}"), i as u32 + 1).await;
         call(&app, &nurse, &plan, answers).await;
+        if i == 1 {
+            let tags = format!("/api/v1/patients/{}/tags", plan["patient_id"].as_str().unwrap());
+            app.post(Some(&nurse), &tags, &json!({"tag": "独居老人"})).await;
+        }
     }
     let (_, current) = app.get(Some(&admin), "/api/v1/protocols/post-discharge-surgery").await;
     let mut candidate = current.clone();
     candidate["rules"][0]["when"] = json!("has(answers.temperature) && double(answers.temperature) >= 37.3");
     candidate["rules"][2]["when"] = json!("has(answers.pain) && double(answers.pain) >= 5");
+    candidate["rules"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "alone", "name_zh": "独居", "when": "'独居老人' in tags",
+            "then": {"alert": {"severity": "mild", "reason_zh": "独居老人，请联系家属或社区"}}}));
 
     let (status, _) = app.post(Some(&nurse), "/api/v1/protocols/dry-run", &candidate).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "protocol authors are admins");
@@ -158,7 +167,8 @@ pub async fn a_dry_run_replays_candidate_rules_over_stored_visits(app: TestApp) 
     );
     assert_eq!(tally("wound-problem"), (0, 0));
     assert_eq!(tally("severe-pain"), (2, 0), "8 and 5 at the candidate's threshold");
-    assert_eq!(run["alerts"], 4);
+    assert_eq!(tally("alone"), (1, 0), "rules see the patient's tags");
+    assert_eq!(run["alerts"], 5);
     assert_eq!(run["severe_alerts"], 2);
     assert_eq!(run["earlier_follow_ups"], 3);
     assert_eq!(run["examples"].as_array().unwrap().len(), 3);
