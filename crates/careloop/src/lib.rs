@@ -79,12 +79,13 @@ pub async fn scheduler_pass(
 ) -> Result<(TickOutcome, SendOutcome), careloop_service::ServiceError> {
     let t = careloop_service::followup::tick(db, now).await?;
     let s = careloop_service::delivery::send_due(db, delivery, now).await?;
-    if t.opened + t.overdue + t.escalated + t.retried + s.queued + s.sent + s.failed > 0 {
+    if t.opened + t.overdue + t.escalated + t.retried + t.extended + s.queued + s.sent + s.failed > 0 {
         tracing::info!(
             opened = t.opened,
             overdue = t.overdue,
             retried = t.retried,
             escalated = t.escalated,
+            extended = t.extended,
             queued = s.queued,
             sent = s.sent,
             failed = s.failed,

@@ -205,6 +205,7 @@ pub(crate) async fn create_plan(
         status_reason: None,
         status_changed_at: None,
         trigger_event,
+        scheduled_until: Some(anchor + HORIZON),
     };
     let mut tasks = Vec::with_capacity(schedule.len());
     let mut transitions = Vec::new();
@@ -370,6 +371,8 @@ pub struct TickOutcome {
     pub retried: u64,
     /// Open alerts whose SLA passed, handed to the next role.
     pub escalated: u64,
+    /// Tasks added to plans whose schedule was extended.
+    pub extended: u64,
 }
 
 /// Tasks advanced per transaction.
@@ -384,6 +387,8 @@ pub async fn tick(db: &Db, now: OffsetDateTime) -> Result<TickOutcome> {
     let mut tx = db.begin().await?;
     outcome.escalated = crate::visits::escalate_overdue_alerts(&mut tx, now).await?;
     tx.commit().await?;
+    // New occurrences first, so that this pass also opens any that are already due.
+    outcome.extended = crate::horizon::extend_schedules(db, now).await?;
     loop {
         let mut tx = db.begin().await?;
         let claimed = plans::claim_to_advance(&mut tx, now, TICK_BATCH).await?;

@@ -11,6 +11,7 @@ mod error;
 pub mod events;
 pub mod figures;
 pub mod followup;
+pub mod horizon;
 pub mod observations;
 pub mod patients;
 pub mod plans;

@@ -21,6 +21,8 @@ pub struct PlanRow {
     /// The event that enrolled the patient automatically, e.g. `diagnosis I10`; none when
     /// enrolled by hand.
     pub trigger_event: Option<String>,
+    /// Tasks exist up to this instant; the scheduler extends recurring steps beyond it.
+    pub scheduled_until: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -53,7 +55,7 @@ pub struct TransitionRow {
     pub reason: Option<String>,
 }
 
-const PLAN_COLUMNS: [&str; 11] = [
+const PLAN_COLUMNS: [&str; 12] = [
     "id",
     "patient_id",
     "protocol_id",
@@ -65,6 +67,7 @@ const PLAN_COLUMNS: [&str; 11] = [
     "status_reason",
     "status_changed_at",
     "trigger_event",
+    "scheduled_until",
 ];
 const TASK_COLUMNS: [&str; 13] = [
     "id",
@@ -108,6 +111,7 @@ pub async fn insert_plan(tx: &mut Tx, p: &PlanRow) -> Result<()> {
             p.status_reason.clone().into(),
             p.status_changed_at.map(stored_time).into(),
             p.trigger_event.clone().into(),
+            p.scheduled_until.map(stored_time).into(),
         ])
         .to_owned();
     tx.execute(&stmt).await?;
@@ -299,6 +303,31 @@ pub async fn claim_to_advance(tx: &mut Tx, now: OffsetDateTime, limit: u64) -> R
         .lock_with_behavior(sea_query::LockType::Update, sea_query::LockBehavior::SkipLocked)
         .to_owned();
     tx.fetch_all(&stmt).await
+}
+
+/// Active plans whose tasks end before `before`, locked for this pass (skipped by others).
+pub async fn claim_to_extend(tx: &mut Tx, before: OffsetDateTime, limit: u64) -> Result<Vec<PlanRow>> {
+    let stmt = Query::select()
+        .columns(PLAN_COLUMNS)
+        .from("plans")
+        .and_where(Expr::col("status").eq("active"))
+        .and_where(Expr::col("scheduled_until").lt(stored_time(before)))
+        .order_by("scheduled_until", Order::Asc)
+        .order_by("id", Order::Asc)
+        .limit(limit)
+        .lock_with_behavior(sea_query::LockType::Update, sea_query::LockBehavior::SkipLocked)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+pub async fn set_scheduled_until(tx: &mut Tx, plan_id: Uuid, until: OffsetDateTime) -> Result<()> {
+    let stmt = Query::update()
+        .table("plans")
+        .value("scheduled_until", stored_time(until))
+        .and_where(Expr::col("id").eq(plan_id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
 }
 
 /// Set a task's state, and its attempt count when an attempt was made. A change of state ends

@@ -26,3 +26,8 @@ CREATE INDEX patient_tags_tag ON patient_tags (tag);
 
 -- Which trigger started a plan (null: enrolled by hand).
 ALTER TABLE plans ADD COLUMN trigger_event TEXT;
+
+-- How far ahead the plan's tasks exist; the scheduler extends recurring steps before it is
+-- reached, so a chronic-disease plan never runs out of visits.
+ALTER TABLE plans ADD COLUMN scheduled_until TIMESTAMPTZ;
+CREATE INDEX plans_horizon ON plans (status, scheduled_until);
