@@ -28,9 +28,17 @@ pub enum FormField {
     },
     /// A yes/no finding the national standard classifies on.
     Flag(String),
-    /// A short free answer (adherence, symptoms, wound ...).
+    /// One of fixed answers, stored as written (so outcome rules can compare them).
+    Choice {
+        name: String,
+        options: &'static [&'static str],
+    },
+    /// A short free answer (symptoms, wound ...).
     Text(String),
 }
+
+/// 服药依从性 as the national standard's follow-up record lists it.
+pub const ADHERENCE: [&str; 3] = ["规律", "间断", "不服药"];
 
 impl FormField {
     fn of(name: &str) -> FormField {
@@ -41,6 +49,10 @@ impl FormField {
                 unit: i.unit,
             },
             None if matches!(name, "adverse_drug_reaction" | "new_complication") => FormField::Flag(name.into()),
+            None if name == "medication_adherence" => FormField::Choice {
+                name: name.into(),
+                options: &ADHERENCE,
+            },
             None => FormField::Text(name.into()),
         }
     }

@@ -315,6 +315,10 @@ pub async fn a_nurse_signs_a_call_from_the_call_sheet_with_its_script(app: TestA
         "the script addresses the patient"
     );
     assert!(html.contains("name=\"obs_sbp\"") && html.contains("name=\"adverse_drug_reaction\""));
+    assert!(
+        html.contains("type=\"radio\" name=\"ans_medication_adherence\" value=\"间断\""),
+        "adherence is one of the national record's three answers"
+    );
 
     let form = [
         ("csrf", csrf_of(&html)),

@@ -35,6 +35,10 @@ pub enum FieldView {
     Flag {
         name: String,
     },
+    Choice {
+        name: String,
+        options: &'static [&'static str],
+    },
     Text {
         name: String,
     },
@@ -71,6 +75,10 @@ async fn sheet_page(s: &AppState, u: &UiUser, id: Uuid, error: Option<String>) -
                         unit,
                     },
                     FormField::Flag(n) => FieldView::Flag { name: n.clone() },
+                    FormField::Choice { name, options } => FieldView::Choice {
+                        name: name.clone(),
+                        options,
+                    },
                     FormField::Text(n) => FieldView::Text { name: n.clone() },
                 })
                 .collect();
