@@ -10,7 +10,6 @@ use crate::plans::{TaskDetail, get_task_in};
 use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
 use careloop_domain::followup::message::salutation;
-use careloop_domain::followup::protocol::Protocol;
 use careloop_domain::indicator::lookup;
 use careloop_domain::patient::{Sex, age_on};
 use careloop_store::{Db, observations, organisations, protocols};
@@ -98,8 +97,7 @@ pub async fn call_sheet(db: &Db, actor: &Actor, task_id: Uuid, now: OffsetDateTi
     let stored = protocols::version(&mut tx, &plan.protocol_id, plan.protocol_version)
         .await?
         .ok_or(ServiceError::NotFound("protocol"))?;
-    let protocol: Protocol =
-        serde_json::from_value(stored.document.0).map_err(|_| ServiceError::Internal("stored protocol unreadable"))?;
+    let protocol = crate::protocols::read_stored(stored.document.0)?;
     let org = organisations::of_department(&mut tx, patient.department_id).await?;
     let sex = Sex::parse(&patient.sex).unwrap_or(Sex::Female);
     let address = salutation(&patient.name, sex);

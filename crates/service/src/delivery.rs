@@ -149,8 +149,7 @@ async fn protocol_of(tx: &mut Tx, cache: &mut HashMap<(String, i32), Protocol>, 
     let stored = protocols::version(tx, &r.protocol_id, r.protocol_version)
         .await?
         .ok_or(ServiceError::NotFound("protocol"))?;
-    let p: Protocol =
-        serde_json::from_value(stored.document.0).map_err(|_| ServiceError::Internal("stored protocol unreadable"))?;
+    let p = crate::protocols::read_stored(stored.document.0)?;
     cache.insert(key, p.clone());
     Ok(p)
 }

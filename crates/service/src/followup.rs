@@ -138,8 +138,7 @@ pub async fn enrol_in_protocol(
             "随访方案不存在",
         ))
     })?;
-    let protocol: Protocol =
-        serde_json::from_value(stored.document.0).map_err(|_| ServiceError::Internal("stored protocol unreadable"))?;
+    let protocol = crate::protocols::read_stored(stored.document.0)?;
     // Two running plans of one protocol would mean every call twice.
     let running = plans::plans_of_patient(&mut tx, patient_id)
         .await?

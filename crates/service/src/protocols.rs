@@ -67,6 +67,11 @@ pub async fn import_protocol(db: &Db, actor: &Actor, json: &str, now: OffsetDate
     })
 }
 
+/// A stored protocol document as the domain type (stored documents were validated on the way in).
+pub fn read_stored(document: serde_json::Value) -> Result<Protocol> {
+    serde_json::from_value(document).map_err(|_| ServiceError::Internal("stored protocol unreadable"))
+}
+
 /// One protocol's document: the newest version, or the one asked for.
 pub async fn export_protocol(db: &Db, id: &str, version: Option<i32>) -> Result<serde_json::Value> {
     let mut tx = db.begin_read().await?;

@@ -15,7 +15,7 @@ use careloop_domain::followup::schedule::Offset;
 use careloop_domain::patient::{age_on, parse_date};
 use careloop_store::observations::{self, ObservationRow};
 use careloop_store::patients::PatientRow;
-use careloop_store::{Db, amendments, patients, tags};
+use careloop_store::{Db, Tx, amendments, patients, tags};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -62,6 +62,15 @@ pub(crate) fn facts(v: Visit<'_>) -> VisitFacts {
         history: v.history,
         tags: v.tags,
     }
+}
+
+/// The patient's tags as rules see them.
+pub(crate) async fn tag_names(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<String>> {
+    Ok(tags::of_patient(tx, patient_id)
+        .await?
+        .into_iter()
+        .map(|t| t.tag)
+        .collect())
 }
 
 /// The protocol's rules, compiled (they were checked when the protocol was stored).
@@ -218,11 +227,7 @@ pub async fn dry_run(
             .get(&rec.patient_id)
             .ok_or(ServiceError::Internal("patient cache"))?;
         let obs = observations::recorded_at(&mut tx, rec.patient_id, rec.signed_at).await?;
-        let tag_names = tags::of_patient(&mut tx, rec.patient_id)
-            .await?
-            .into_iter()
-            .map(|t| t.tag)
-            .collect();
+        let tag_names = tag_names(&mut tx, rec.patient_id).await?;
         // Answers in effect: the last amendment's, if one corrected them.
         let answers = corrections
             .iter()

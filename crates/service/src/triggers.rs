@@ -9,11 +9,11 @@
 //!   stopped (`superseded_by_new_discharge`) and a new one anchored on the new date begins;
 //! - a patient recorded as deceased is never enrolled again.
 
+use crate::Result;
 use crate::followup::{PlanView, create_plan, stop_plan};
 use crate::patients::local_today;
-use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
-use careloop_domain::followup::protocol::{Anchor, Protocol, TriggerEvent};
+use careloop_domain::followup::protocol::{Anchor, TriggerEvent};
 use careloop_store::patients::PatientRow;
 use careloop_store::{Tx, plans, protocols};
 use time::OffsetDateTime;
@@ -34,8 +34,7 @@ pub(crate) async fn enrol_on(
     }
     let mut created = Vec::new();
     for row in protocols::list_latest(tx).await? {
-        let protocol: Protocol =
-            serde_json::from_value(row.document.0).map_err(|_| ServiceError::Internal("stored protocol unreadable"))?;
+        let protocol = crate::protocols::read_stored(row.document.0)?;
         let Some(event) = events.iter().find(|e| protocol.trigger.fires_on(e)) else {
             continue;
         };

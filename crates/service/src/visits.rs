@@ -7,12 +7,12 @@ use crate::audit::{event, record};
 use crate::followup::{TaskView, at_nine, stop_plan, stored_state};
 use crate::observations::insert_observations;
 use crate::patients::{accessible, local_today};
+use crate::protocols::read_stored;
 use crate::{Result, ServiceError, rules};
 use careloop_domain::FieldError;
 use careloop_domain::access::{Actor, PatientScope};
 use careloop_domain::followup::classification::{Action, History, Outcome, VisitClass, VisitFindings, classify};
 use careloop_domain::followup::contact::{is_lost, next_attempt, trailing_failures};
-use careloop_domain::followup::protocol::Protocol;
 use careloop_domain::followup::rules::{HistoryFacts, RuleResult, Severity};
 use careloop_domain::followup::schedule::Offset;
 use careloop_domain::followup::task::{TaskEvent, TaskState, transition};
@@ -246,8 +246,7 @@ pub async fn record_follow_up(
     let stored = protocols::version(&mut tx, &plan.protocol_id, plan.protocol_version)
         .await?
         .ok_or(ServiceError::NotFound("protocol"))?;
-    let protocol: Protocol =
-        serde_json::from_value(stored.document.0).map_err(|_| ServiceError::Internal("stored protocol unreadable"))?;
+    let protocol = read_stored(stored.document.0)?;
 
     let mut state = stored_state(&task.state)?;
     let mut log = Vec::new();
@@ -331,12 +330,16 @@ pub async fn record_follow_up(
             .map_err(|e| prefix(e, "observations"))?
     };
 
+    // The plan's earlier records: the previous class for the standard, history for the rules.
+    let earlier = records::of_plan(&mut tx, plan.id).await?;
+    let history = HistoryFacts::from_earlier(
+        earlier
+            .iter()
+            .map(|r| (r.contact_result.as_str(), r.classification.as_deref())),
+    );
     let outcome: Option<Outcome> = match (reached, protocol.condition) {
         (true, Some(condition)) => {
-            let previous = records::last_classified(&mut tx, plan.id)
-                .await?
-                .and_then(|r| r.classification)
-                .and_then(|c| VisitClass::parse(&c));
+            let previous = VisitClass::parse(&history.previous_classification);
             let findings = VisitFindings {
                 age: age_on(patient.birth_date, local_today(now)),
                 sbp: value_of(&obs, "sbp"),
@@ -352,12 +355,6 @@ pub async fn record_follow_up(
     };
 
     // The protocol's outcome rules see the visit after its classification.
-    let earlier = records::of_plan(&mut tx, plan.id).await?;
-    let history = HistoryFacts::from_earlier(
-        earlier
-            .iter()
-            .map(|r| (r.contact_result.as_str(), r.classification.as_deref())),
-    );
     let class_name = outcome.map(|o| o.class.as_str());
     let facts = rules::facts(rules::Visit {
         contact_result: &result,
@@ -369,11 +366,7 @@ pub async fn record_follow_up(
         patient: &patient,
         on: local_today(now),
         history,
-        tags: careloop_store::tags::of_patient(&mut tx, patient.id)
-            .await?
-            .into_iter()
-            .map(|t| t.tag)
-            .collect(),
+        tags: rules::tag_names(&mut tx, patient.id).await?,
     });
     let compiled = rules::compiled(&protocol)?;
     let (results, effects) = rules::apply(&compiled, &facts, now);

@@ -64,19 +64,6 @@ pub async fn insert_record(tx: &mut Tx, r: &FollowUpRecordRow, answers: Option<s
     Ok(())
 }
 
-/// The most recent classified record of a plan (for "two consecutive uncontrolled visits").
-pub async fn last_classified(tx: &mut Tx, plan_id: Uuid) -> Result<Option<FollowUpRecordRow>> {
-    let stmt = Query::select()
-        .columns(RECORD_COLUMNS)
-        .from("followup_records")
-        .and_where(Expr::col("plan_id").eq(plan_id))
-        .and_where(Expr::col("classification").is_not_null())
-        .order_by("id", Order::Desc)
-        .limit(1)
-        .to_owned();
-    tx.fetch_optional(&stmt).await
-}
-
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct AlertRow {
     pub id: Uuid,

@@ -12,14 +12,10 @@ use axum::response::{IntoResponse, Response};
 use careloop_domain::followup::protocol::{AssigneeRule, Protocol, Trigger};
 use careloop_service::ServiceError;
 use careloop_service::followup::list_protocols;
-use careloop_service::protocols::export_protocol;
+use careloop_service::protocols::{export_protocol, read_stored};
 use careloop_service::rules::{DryRun, dry_run};
 use serde::Deserialize;
 use time::OffsetDateTime;
-
-fn parse(doc: serde_json::Value) -> Result<Protocol, ServiceError> {
-    serde_json::from_value(doc).map_err(|_| ServiceError::Internal("stored protocol unreadable"))
-}
 
 /// How a trigger reads on the page.
 fn trigger_text(t: &Trigger, lang: Lang) -> String {
@@ -66,7 +62,7 @@ pub async fn list(State(s): State<AppState>, u: UiUser) -> Response {
     };
     let mut rows = Vec::new();
     for d in docs {
-        match parse(d) {
+        match read_stored(d) {
             Ok(p) => {
                 let trigger = trigger_text(&p.trigger, u.lang);
                 rows.push((p, trigger));
@@ -97,7 +93,7 @@ pub async fn show(
     Path(id): Path<String>,
     Query(q): Query<VersionQuery>,
 ) -> Response {
-    match export_protocol(&s.db, &id, q.version).await.and_then(parse) {
+    match export_protocol(&s.db, &id, q.version).await.and_then(read_stored) {
         Ok(p) => render(&DetailPage {
             c: u.chrome(),
             trigger: trigger_text(&p.trigger, u.lang),
