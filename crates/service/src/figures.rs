@@ -11,9 +11,10 @@ use careloop_domain::access::{Actor, PatientScope};
 use careloop_domain::followup::figures::{Rate, VisitFact, standard_figures};
 use careloop_domain::followup::schedule::CHINA;
 use careloop_domain::patient::parse_date;
-use careloop_store::stats::{self, Pair};
+use careloop_store::stats::{self, Dimension, Pair};
 use careloop_store::{Db, Tx};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use time::{Date, Duration, Month, OffsetDateTime, Time};
 use uuid::Uuid;
 
@@ -73,6 +74,30 @@ pub struct FollowUpFigures {
     pub lost_to_follow_up: Figure,
     pub hypertension: ConditionFigures,
     pub diabetes: ConditionFigures,
+    /// The operational figures per department, protocol, member of staff or month, when asked.
+    pub breakdown: Option<Breakdown>,
+}
+
+/// The figures split by one dimension (`by`: department / protocol / staff / month).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Breakdown {
+    pub by: String,
+    pub rows: Vec<BreakdownRow>,
+}
+
+/// One group. Tasks count towards the assignee and the month of their deadline, contact
+/// attempts towards the signer and the month they were made.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BreakdownRow {
+    /// Department code, protocol id, username or `YYYY-MM`; null for unassigned work.
+    pub key: Option<String>,
+    /// Department or staff name (the key otherwise).
+    pub label: Option<String>,
+    pub completion: Figure,
+    pub on_time: Figure,
+    pub contact_success: Figure,
+    /// Absent by staff: a plan is no one person's.
+    pub lost_to_follow_up: Option<Figure>,
 }
 
 /// What to count.
@@ -84,6 +109,97 @@ pub struct FigureQuery {
     pub to: Option<String>,
     /// Admins may pick a department; others always see their own.
     pub department_id: Option<Uuid>,
+    /// Also break the figures down by `department`, `protocol`, `staff` or `month`.
+    pub by: Option<String>,
+}
+
+fn dimension(by: Option<&str>) -> Result<Option<Dimension>> {
+    Ok(match by.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some("department") => Some(Dimension::Department),
+        Some("protocol") => Some(Dimension::Protocol),
+        Some("staff") => Some(Dimension::Staff),
+        Some("month") => Some(Dimension::Month),
+        Some(_) => {
+            return Err(FieldError::new(
+                "by",
+                "by_invalid",
+                "by must be one of department, protocol, staff, month",
+                "分组方式应为 科室/方案/人员/月份",
+            )
+            .into());
+        }
+    })
+}
+
+/// The months `[from, to]` touches, each as its own period clipped to the range.
+fn months(from: Date, to: Date) -> Vec<(String, Date, Date)> {
+    let mut out = Vec::new();
+    let mut first = from;
+    while first <= to {
+        let next = Date::from_calendar_date(first.year(), first.month(), 1)
+            .ok()
+            .and_then(|d| d.checked_add(Duration::days(i64::from(first.month().length(first.year())))))
+            .unwrap_or(to.next_day().unwrap_or(to));
+        let last = next.previous_day().unwrap_or(next).min(to);
+        out.push((
+            format!("{:04}-{:02}", first.year(), u8::from(first.month())),
+            first,
+            last,
+        ));
+        first = next;
+    }
+    out
+}
+
+fn blank(key: &Option<String>, label: &Option<String>, dim: Dimension) -> BreakdownRow {
+    BreakdownRow {
+        key: key.clone(),
+        label: label.clone(),
+        completion: Rate::default().into(),
+        on_time: Rate::default().into(),
+        contact_success: Rate::default().into(),
+        lost_to_follow_up: (dim != Dimension::Staff).then(|| Rate::default().into()),
+    }
+}
+
+async fn breakdown(
+    tx: &mut Tx,
+    dim: Dimension,
+    (from, to): (Date, Date),
+    department: Option<Uuid>,
+) -> Result<Vec<BreakdownRow>> {
+    let (start, end) = (start_of(from), start_of(to) + Duration::days(1));
+    let mut out: BTreeMap<Option<String>, BreakdownRow> = BTreeMap::new();
+    for g in stats::tasks_due_by(tx, dim, start, end, department).await? {
+        let r = out.entry(g.key.clone()).or_insert_with(|| blank(&g.key, &g.label, dim));
+        r.completion = Rate::new(g.num, g.total).into();
+        r.on_time = Rate::new(g.extra, g.num).into();
+    }
+    for g in stats::contacts_by(tx, dim, start, end, department).await? {
+        let r = out.entry(g.key.clone()).or_insert_with(|| blank(&g.key, &g.label, dim));
+        r.contact_success = Rate::new(g.num, g.total).into();
+    }
+    match dim {
+        Dimension::Staff => {}
+        Dimension::Month => {
+            for (month, first, last) in months(from, to) {
+                let lost = stats::lost(tx, start_of(first), start_of(last) + Duration::days(1), department).await?;
+                let key = Some(month);
+                if lost.den > 0 || out.contains_key(&key) {
+                    let r = out.entry(key.clone()).or_insert_with(|| blank(&key, &key, dim));
+                    r.lost_to_follow_up = Some(lost.into());
+                }
+            }
+        }
+        Dimension::Department | Dimension::Protocol => {
+            for g in stats::lost_by(tx, dim, start, end, department).await? {
+                let r = out.entry(g.key.clone()).or_insert_with(|| blank(&g.key, &g.label, dim));
+                r.lost_to_follow_up = Some(Rate::new(g.num, g.total).into());
+            }
+        }
+    }
+    Ok(out.into_values().collect())
 }
 
 fn start_of(d: Date) -> OffsetDateTime {
@@ -140,6 +256,7 @@ pub async fn follow_up_figures(
         PatientScope::Department(d) if q.department_id.is_none_or(|x| x == d) => Some(d),
         _ => return Err(ServiceError::Forbidden),
     };
+    let by = dimension(q.by.as_deref())?;
     let (start, end) = (start_of(from), start_of(to) + Duration::days(1));
     let mut tx = db.begin().await?;
     let coverage = stats::coverage(&mut tx, &["I10", "I11", "I12", "I13", "I15", "E11"], end, department).await?;
@@ -148,6 +265,13 @@ pub async fn follow_up_figures(
     let lost = stats::lost(&mut tx, start, end, department).await?;
     let hypertension = condition(&mut tx, "htn-basic-ph", end, department).await?;
     let diabetes = condition(&mut tx, "t2dm-basic-ph", end, department).await?;
+    let breakdown = match by {
+        Some(dim) => Some(Breakdown {
+            by: q.by.clone().unwrap_or_default().trim().to_string(),
+            rows: breakdown(&mut tx, dim, (from, to), department).await?,
+        }),
+        None => None,
+    };
     record(
         &mut tx,
         event(
@@ -171,6 +295,7 @@ pub async fn follow_up_figures(
         lost_to_follow_up: lost.into(),
         hypertension,
         diabetes,
+        breakdown,
     })
 }
 
@@ -205,5 +330,75 @@ pub fn to_csv(f: &FollowUpFigures) -> String {
         out.push_str(&format!("{zh},{en},{},{},{pct}\r\n", fig.numerator, fig.denominator));
     }
     out.push_str(&format!("统计期间 Period,{} – {},,,\r\n", f.from, f.to));
+    if let Some(b) = &f.breakdown {
+        out.push_str(&format!(
+            "\r\n分组 Group ({}),完成率 Completion %,及时率 On time %,联系成功率 Contact success %,失访率 Lost %\r\n",
+            b.by
+        ));
+        let pct = |f: &Figure| f.percent.map(|p| format!("{p:.1}")).unwrap_or_default();
+        for r in &b.rows {
+            let name = r.label.as_deref().or(r.key.as_deref()).unwrap_or("未分配 unassigned");
+            out.push_str(&format!(
+                "{},{},{},{},{}\r\n",
+                csv_field(name),
+                pct(&r.completion),
+                pct(&r.on_time),
+                pct(&r.contact_success),
+                r.lost_to_follow_up.as_ref().map(pct).unwrap_or_default()
+            ));
+        }
+    }
     out
+}
+
+/// One CSV cell: quoted when it holds a separator or quote, and kept from being read as a
+/// formula by a spreadsheet (a name starting with `=`, `+`, `-` or `@`).
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn a_period_is_cut_into_calendar_months_clipped_at_both_ends() {
+        let m = months(date!(2024 - 01 - 20), date!(2024 - 03 - 05));
+        assert_eq!(
+            m,
+            [
+                ("2024-01".to_string(), date!(2024 - 01 - 20), date!(2024 - 01 - 31)),
+                ("2024-02".to_string(), date!(2024 - 02 - 01), date!(2024 - 02 - 29)),
+                ("2024-03".to_string(), date!(2024 - 03 - 01), date!(2024 - 03 - 05)),
+            ]
+        );
+        assert_eq!(months(date!(2025 - 12 - 31), date!(2025 - 12 - 31)).len(), 1);
+        assert_eq!(months(date!(2025 - 12 - 15), date!(2026 - 01 - 02))[1].0, "2026-01");
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_and_never_read_as_formulas() {
+        assert_eq!(csv_field("心内科"), "心内科");
+        assert_eq!(csv_field("内科, 二病区"), "\"内科, 二病区\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("-1"), "'-1");
+    }
+
+    #[test]
+    fn an_unknown_breakdown_is_refused_by_name() {
+        assert_eq!(dimension(Some(" month ")).unwrap(), Some(Dimension::Month));
+        assert_eq!(dimension(Some("")).unwrap(), None);
+        assert!(dimension(Some("ward")).is_err());
+    }
 }

@@ -26,7 +26,18 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 /// The result codes of a contact attempt (UX.md §5).
-pub const CONTACT_RESULTS: [&str; 6] = ["reached", "no_answer", "busy", "wrong_number", "refused", "deceased"];
+/// `powered_off` (关机/停机) is tried again like an unanswered call; `not_patient` (非本人) means
+/// the number reaches someone else and, like a wrong number, needs correcting before a retry.
+pub const CONTACT_RESULTS: [&str; 8] = [
+    "reached",
+    "no_answer",
+    "busy",
+    "powered_off",
+    "wrong_number",
+    "not_patient",
+    "refused",
+    "deceased",
+];
 
 /// A follow-up record as submitted.
 #[derive(Debug, Clone, Default)]
@@ -278,7 +289,7 @@ pub async fn record_follow_up(
             now,
             &mut log,
         )?,
-        "no_answer" | "busy" => {
+        "no_answer" | "busy" | "powered_off" => {
             attempts += 1;
             step(
                 &mut state,
@@ -303,12 +314,17 @@ pub async fn record_follow_up(
             }
         }
         _ => {
-            // A wrong number is not retried: the number has to be corrected first.
+            // A wrong number, or one that reaches someone else, is not retried: the number
+            // has to be corrected first.
             attempts += 1;
             step(
                 &mut state,
                 TaskEvent::AttemptFailed,
-                "wrong_number",
+                if result == "not_patient" {
+                    "not_patient"
+                } else {
+                    "wrong_number"
+                },
                 task.id,
                 actor,
                 now,

@@ -48,7 +48,8 @@ fn bp(sbp: u32, dbp: u32) -> Value {
     json!({"contact_result": "reached", "observations": [{"code": "sbp", "value": sbp}, {"code": "dbp", "value": dbp}]})
 }
 
-pub async fn the_figures_count_coverage_completion_contact_loss_management_and_control(app: TestApp) {
+/// Four patients whose figures are known (see the comments); returns admin and nurse tokens.
+async fn population(app: &TestApp) -> (String, String) {
     let (admin, nurse) = app.admin_and_nurse().await;
     // This centre enrols hypertensive patients by hand (a diagnosis does not enrol them).
     let (_, mut htn) = app.get(Some(&admin), "/api/v1/protocols/htn-basic-ph").await;
@@ -56,23 +57,28 @@ pub async fn the_figures_count_coverage_completion_contact_loss_management_and_c
     let (status, _) = app.post(Some(&admin), "/api/v1/protocols", &htn).await;
     assert_eq!(status, StatusCode::CREATED);
     // A: hypertensive, four controlled visits in the last year (规范管理, 控制).
-    let a = patient(&app, &nurse, 1, true).await;
-    let pa = plan(&app, &nurse, &a, "htn-basic-ph", days_ago(300)).await;
+    let a = patient(app, &nurse, 1, true).await;
+    let pa = plan(app, &nurse, &a, "htn-basic-ph", days_ago(300)).await;
     for i in 0..4 {
-        sign(&app, &nurse, &pa, i, bp(128, 78)).await;
+        sign(app, &nurse, &pa, i, bp(128, 78)).await;
     }
     // B: hypertensive, one uncontrolled visit.
-    let b = patient(&app, &nurse, 2, true).await;
-    let pb = plan(&app, &nurse, &b, "htn-basic-ph", days_ago(0)).await;
-    sign(&app, &nurse, &pb, 0, bp(162, 101)).await;
+    let b = patient(app, &nurse, 2, true).await;
+    let pb = plan(app, &nurse, &b, "htn-basic-ph", days_ago(0)).await;
+    sign(app, &nurse, &pb, 0, bp(162, 101)).await;
     // C: hypertensive, never enrolled in follow-up.
-    patient(&app, &nurse, 3, true).await;
+    patient(app, &nurse, 3, true).await;
     // D: discharged 40 days ago, wrong number three times: lost to follow-up.
-    let d = patient(&app, &nurse, 4, false).await;
-    let pd = plan(&app, &nurse, &d, "post-discharge-surgery", days_ago(40)).await;
+    let d = patient(app, &nurse, 4, false).await;
+    let pd = plan(app, &nurse, &d, "post-discharge-surgery", days_ago(40)).await;
     for i in 0..3 {
-        sign(&app, &nurse, &pd, i, json!({"contact_result": "wrong_number"})).await;
+        sign(app, &nurse, &pd, i, json!({"contact_result": "wrong_number"})).await;
     }
+    (admin, nurse)
+}
+
+pub async fn the_figures_count_coverage_completion_contact_loss_management_and_control(app: TestApp) {
+    let (admin, nurse) = population(&app).await;
 
     let path = format!("/api/v1/stats/follow-up?from={}&to={}", days_ago(365), days_ago(0));
     let (status, f) = app.get(Some(&nurse), &path).await;
@@ -125,4 +131,98 @@ pub async fn the_figures_count_coverage_completion_contact_loss_management_and_c
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(err["error"]["field"], "to");
+}
+
+fn fig(v: &Value) -> (i64, i64) {
+    (v["numerator"].as_i64().unwrap(), v["denominator"].as_i64().unwrap())
+}
+
+pub async fn the_figures_break_down_by_protocol_staff_department_and_month(app: TestApp) {
+    let (admin, nurse) = population(&app).await;
+    let period = format!("from={}&to={}", days_ago(365), days_ago(0));
+    let get = |by: &'static str| {
+        let (app, nurse, period) = (&app, nurse.clone(), period.clone());
+        async move {
+            let (status, f) = app
+                .get(Some(&nurse), &format!("/api/v1/stats/follow-up?{period}&by={by}"))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{f}");
+            assert_eq!(f["breakdown"]["by"], by);
+            f["breakdown"]["rows"].as_array().unwrap().clone()
+        }
+    };
+
+    let rows = get("protocol").await;
+    let keys: Vec<&str> = rows.iter().map(|r| r["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["htn-basic-ph", "post-discharge-surgery"]);
+    // Hypertension: A's three calls done late, A's four and B's one visit reached, nobody lost.
+    assert_eq!(fig(&rows[0]["completion"]), (3, 3));
+    assert_eq!(fig(&rows[0]["on_time"]), (0, 3));
+    assert_eq!(fig(&rows[0]["contact_success"]), (5, 5));
+    assert_eq!(fig(&rows[0]["lost_to_follow_up"]), (0, 2));
+    // After surgery: D's three calls failed on a wrong number, and D was lost.
+    assert_eq!(fig(&rows[1]["completion"]), (0, 3));
+    assert_eq!(fig(&rows[1]["contact_success"]), (0, 3));
+    assert_eq!(fig(&rows[1]["lost_to_follow_up"]), (1, 1));
+
+    let rows = get("staff").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["key"], "nurse.wang");
+    assert_eq!(fig(&rows[0]["completion"]), (3, 6));
+    assert_eq!(fig(&rows[0]["contact_success"]), (5, 8));
+    assert_eq!(rows[0]["lost_to_follow_up"], Value::Null, "a plan is no one person's");
+
+    let rows = get("department").await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0]["key"].as_str(), rows[0]["label"].as_str()),
+        (Some("cardio"), Some("cardio 科"))
+    );
+    assert_eq!(fig(&rows[0]["completion"]), (3, 6));
+    assert_eq!(fig(&rows[0]["lost_to_follow_up"]), (1, 3));
+
+    // Months add up to the whole period, in calendar order, ending with this month.
+    let rows = get("month").await;
+    let keys: Vec<&str> = rows.iter().map(|r| r["key"].as_str().unwrap()).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    assert_eq!(*keys.last().unwrap(), &days_ago(0)[..7]);
+    let sum = |name: &str| {
+        rows.iter().fold((0, 0), |(n, d), r| {
+            let (a, b) = fig(&r[name]);
+            (n + a, d + b)
+        })
+    };
+    assert_eq!(sum("completion"), (3, 6));
+    assert_eq!(sum("contact_success"), (5, 8));
+    assert_eq!(
+        rows.last().unwrap()["lost_to_follow_up"]["numerator"],
+        1,
+        "lost this month"
+    );
+
+    let res = app
+        .http
+        .get(app.url(&format!("/api/v1/stats/follow-up?{period}&by=protocol&format=csv")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    let csv = res.text().await.unwrap();
+    assert!(csv.contains("htn-basic-ph,100.0,0.0,100.0,0.0\r\n"), "{csv}");
+    assert!(csv.contains("post-discharge-surgery,0.0,,0.0,100.0\r\n"), "{csv}");
+
+    let (status, err) = app
+        .get(Some(&nurse), &format!("/api/v1/stats/follow-up?{period}&by=ward"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["field"], "by");
+
+    // The dashboard shows the same table.
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (status, html) = crate::ui::page(&client, &app, &format!("/stats?{period}&by=protocol")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"breakdown\""), "{html}");
+    assert!(html.contains("100% (3/3)"), "{html}");
 }

@@ -67,6 +67,7 @@ fn main() {
         errors::non_json_bodies_are_415,
         errors::unknown_ids_are_404,
         figures::the_figures_count_coverage_completion_contact_loss_management_and_control,
+        figures::the_figures_break_down_by_protocol_staff_department_and_month,
         followup::the_builtin_protocols_are_listed,
         followup::a_hypertension_plan_schedules_quarterly_calls_for_the_department_nurse,
         followup::a_past_discharge_makes_tasks_due_or_overdue_through_the_state_machine,

@@ -95,8 +95,9 @@ pub async fn three_failed_follow_ups_make_the_patient_lost_to_follow_up(app: Tes
         .collect();
     assert_eq!(states, ["overdue", "overdue", "overdue", "pending"]);
 
-    for i in 0..2 {
-        let out = sign(&app, &nurse, &task_id(&p, i), json!({"contact_result": "wrong_number"})).await;
+    // 非本人 (the number reaches someone else) fails a task like 空号 does.
+    for (i, result) in ["wrong_number", "not_patient"].into_iter().enumerate() {
+        let out = sign(&app, &nurse, &task_id(&p, i), json!({"contact_result": result})).await;
         assert_eq!(out["task_state"], "failed");
         assert_eq!(out["alerts"], json!([]), "not lost after {} failures", i + 1);
     }

@@ -8,7 +8,7 @@ fn csrf_of(html: &str) -> String {
 }
 
 /// A browser-like client with a cookie jar, logged in through the login form.
-async fn browser(app: &TestApp, username: &str) -> reqwest::Client {
+pub(crate) async fn browser(app: &TestApp, username: &str) -> reqwest::Client {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -52,7 +52,7 @@ fn escaped(html: &str, tag: &str) -> bool {
     html.contains(&format!("&#60;{tag}&#62;")) || html.contains(&format!("&lt;{tag}&gt;"))
 }
 
-async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+pub(crate) async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
     let res = client.get(app.url(path)).send().await.unwrap();
     (res.status(), res.text().await.unwrap())
 }

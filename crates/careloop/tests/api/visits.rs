@@ -108,7 +108,7 @@ pub async fn unanswered_calls_are_counted_and_fail_after_the_retry_limit(app: Te
     let task = &plan["tasks"][0]["id"];
     let states: Vec<Value> = {
         let mut v = Vec::new();
-        for result in ["no_answer", "busy", "no_answer"] {
+        for result in ["no_answer", "powered_off", "busy"] {
             let (status, out) = sign(&app, &nurse, task, json!({"contact_result": result})).await;
             assert_eq!(status, StatusCode::CREATED, "{out}");
             assert_eq!(out["classification"], Value::Null, "no classification without contact");

@@ -94,7 +94,7 @@ pub async fn list_tasks(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRecord {
-    /// reached / no_answer / busy / wrong_number / refused / deceased
+    /// reached / no_answer / busy / powered_off / wrong_number / not_patient / refused / deceased
     contact_result: String,
     /// Values measured or reported during the contact (only when reached).
     #[serde(default)]
@@ -250,6 +250,8 @@ pub struct FiguresQuery {
     department_id: Option<Uuid>,
     /// `csv` for a spreadsheet (UTF-8 with BOM, opens in Excel).
     format: Option<String>,
+    /// Also break the figures down: `department`, `protocol`, `staff` or `month`.
+    by: Option<String>,
 }
 
 /// Follow-up figures: coverage, completion, on time, contact success, lost to follow-up, and
@@ -266,6 +268,7 @@ pub async fn follow_up_figures(
         from: q.from,
         to: q.to,
         department_id: q.department_id,
+        by: q.by,
     };
     let f = figures::follow_up_figures(&s.db, &who.actor, &query, OffsetDateTime::now_utc()).await?;
     Ok(if q.format.as_deref() == Some("csv") {

@@ -51,7 +51,7 @@ struct CallSheetPage {
     s: CallSheet,
     due_date: time::Date,
     fields: Vec<FieldView>,
-    results: [&'static str; 6],
+    results: [&'static str; 8],
     open: bool,
     error: Option<String>,
 }
@@ -175,6 +175,7 @@ pub async fn sign(
 pub struct FiguresForm {
     from: Option<String>,
     to: Option<String>,
+    by: Option<String>,
 }
 
 #[derive(Template)]
@@ -184,6 +185,19 @@ struct FiguresPage {
     f: FollowUpFigures,
     rows: Vec<(&'static str, &'static str, Figure)>,
     zh_ui: bool,
+    /// The breakdown asked for ("" for none), to keep the select and the CSV link in step.
+    by: String,
+    /// The select's options: value, label, chosen.
+    by_options: Vec<(&'static str, &'static str, bool)>,
+}
+
+impl FiguresPage {
+    fn pct(&self, f: &Figure) -> String {
+        match f.percent {
+            Some(p) => format!("{p}% ({}/{})", f.numerator, f.denominator),
+            None => "—".into(),
+        }
+    }
 }
 
 async fn load_figures(s: &AppState, u: &UiUser, q: FiguresForm) -> Result<FollowUpFigures, ServiceError> {
@@ -191,6 +205,7 @@ async fn load_figures(s: &AppState, u: &UiUser, q: FiguresForm) -> Result<Follow
         from: q.from,
         to: q.to,
         department_id: None,
+        by: q.by,
     };
     figures::follow_up_figures(&s.db, &u.who.actor, &query, OffsetDateTime::now_utc()).await
 }
@@ -201,6 +216,20 @@ pub async fn stats(State(s): State<AppState>, u: UiUser, Query(q): Query<Figures
             c: u.chrome(),
             rows: figures::rows(&f),
             zh_ui: u.lang == Lang::Zh,
+            by_options: {
+                let t = u.lang.tr();
+                let by = f.breakdown.as_ref().map_or("", |b| b.by.as_str());
+                [
+                    ("", t.by_none),
+                    ("department", t.by_department),
+                    ("protocol", t.by_protocol),
+                    ("staff", t.by_staff),
+                    ("month", t.by_month),
+                ]
+                .map(|(v, l)| (v, l, v == by))
+                .to_vec()
+            },
+            by: f.breakdown.as_ref().map(|b| b.by.clone()).unwrap_or_default(),
             f,
         }),
         Err(e) => u.fail(e),
