@@ -4,31 +4,45 @@
 //! rate it measures the raw speed of the same database for the nearest plain SQL: multi-row
 //! INSERTs of the same task rows, and one UPDATE per 200 tasks for the drain.
 
-use crate::bench::{admin_sql, percentiles, rate, with_database};
+use crate::bench::{admin_sql, rate, with_database};
+use crate::bench_worklist::{self, Timings};
+use careloop_service::auth::{self, SessionKind};
 use careloop_service::delivery::{Delivery, send_due};
 use careloop_service::followup;
 use careloop_service::staff::{self, NewUserInput, cli_actor};
 use careloop_service::synth::Generator;
-use careloop_service::worklist::{self, WorklistOptions, WorklistTab};
 use careloop_service::{delivery, patients};
 use careloop_store::Db;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+const DEPARTMENTS: usize = 10;
+const PASSWORD: &str = "BenchPassword2026";
+
 #[derive(clap::Args, Debug)]
 pub struct FollowupBenchArgs {
     /// Patients, each enrolled in one post-discharge plan (three tasks).
     #[arg(long, default_value_t = 20_000)]
     pub plans: usize,
-    /// Worklist reads to time.
+    /// Worklist reads to time at each layer.
     #[arg(long, default_value_t = 300)]
     pub reads: usize,
+    /// Fill the tasks table with synthetic follow-up history up to this many tasks before
+    /// timing the worklist (the figure is for 10,000,000); 0 leaves it as enrolled.
+    #[arg(long, default_value_t = 0)]
+    pub tasks: usize,
+    /// Nurses, spread over ten departments; each patient's tasks go to a nurse of theirs.
+    #[arg(long, default_value_t = 200)]
+    pub nurses: usize,
     /// Also run on PostgreSQL: a server URL where a scratch database may be created.
     #[arg(long, env = "CARELOOP_BENCH_PG_URL")]
     pub pg_url: Option<String>,
     #[arg(long)]
     pub no_sqlite: bool,
+    /// Keep the SQLite database file afterwards (its path is printed), to study query plans.
+    #[arg(long)]
+    pub keep_db: bool,
 }
 
 struct Report {
@@ -41,7 +55,10 @@ struct Report {
     drained: u64,
     drain_rate: f64,
     raw_drain_rate: f64,
-    worklist: (Duration, Duration),
+    /// Tasks in the table when the worklist was timed, and the fill rate.
+    table_tasks: usize,
+    fill_rate: f64,
+    worklist: Timings,
 }
 
 pub async fn run(args: FollowupBenchArgs) -> anyhow::Result<()> {
@@ -52,7 +69,11 @@ pub async fn run(args: FollowupBenchArgs) -> anyhow::Result<()> {
         let db = Db::connect(&format!("sqlite://{}/bench.db", dir.display()), 4).await?;
         let r = run_backend("SQLite", &db, &args).await;
         db.close().await;
-        let _ = std::fs::remove_dir_all(&dir);
+        if args.keep_db {
+            println!("kept {}/bench.db", dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
         reports.push(r?);
     }
     if let Some(url) = &args.pg_url {
@@ -80,20 +101,37 @@ pub async fn run(args: FollowupBenchArgs) -> anyhow::Result<()> {
             100.0 * r.task_rate / r.raw_task_rate
         );
     }
+    println!("\n| backend | steps drained | steps/s via CareLoop (queue + send + settle) | raw UPDATE rows/s |");
+    println!("| --- | --- | --- | --- |");
+    for r in &reports {
+        println!(
+            "| {} | {} | {:.0} | {:.0} |",
+            r.backend, r.drained, r.drain_rate, r.raw_drain_rate,
+        );
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "\n| backend | steps drained | steps/s via CareLoop (queue + send + settle) | raw UPDATE rows/s | worklist p50 | worklist p99 |"
+        "\n| backend | tasks in table | one nurse's page (50 rows) p50 / p99 | raw 50-row index read p50 / p99 | service worklist (4 counts + page + audit) p50 / p99 | HTTP p50 / p99 |"
     );
     println!("| --- | --- | --- | --- | --- | --- |");
     for r in &reports {
+        let w = &r.worklist;
         println!(
-            "| {} | {} | {:.0} | {:.0} | {:.2} ms | {:.2} ms |",
+            "| {} | {} | {:.2} / {:.2} ms | {:.2} / {:.2} ms | {:.2} / {:.2} ms | {:.2} / {:.2} ms |",
             r.backend,
-            r.drained,
-            r.drain_rate,
-            r.raw_drain_rate,
-            r.worklist.0.as_secs_f64() * 1000.0,
-            r.worklist.1.as_secs_f64() * 1000.0
+            r.table_tasks,
+            ms(w.page_db.0),
+            ms(w.page_db.1),
+            ms(w.raw.0),
+            ms(w.raw.1),
+            ms(w.service.0),
+            ms(w.service.1),
+            ms(w.http.0),
+            ms(w.http.1),
         );
+        if r.fill_rate > 0.0 {
+            println!("  (history filled at {:.0} rows/s)", r.fill_rate);
+        }
     }
     Ok(())
 }
@@ -104,14 +142,16 @@ async fn run_backend(backend: &'static str, db: &Db, args: &FollowupBenchArgs) -
     let now = OffsetDateTime::now_utc();
     followup::seed_builtin_protocols(db, now).await?;
     let cli = cli_actor();
-    staff::create_department(db, &cli, "surgery", "普外科", None, now).await?;
-    for n in 0..5 {
+    for d in 0..DEPARTMENTS {
+        staff::create_department(db, &cli, &format!("ward{d}"), &format!("第{d}病区"), None, now).await?;
+    }
+    for n in 0..args.nurses.max(1) {
         let input = NewUserInput {
             username: format!("nurse{n}"),
-            password: "BenchPassword2026".into(),
+            password: PASSWORD.into(),
             display_name: None,
             role: "nurse".into(),
-            department: Some("surgery".into()),
+            department: Some(format!("ward{}", n % DEPARTMENTS)),
         };
         staff::create_user(db, &cli, &input, now).await?;
     }
@@ -126,9 +166,9 @@ async fn run_backend(backend: &'static str, db: &Db, args: &FollowupBenchArgs) -
     let mut g = Generator::new(7, patients::local_today(now), 1);
     let mut ids = Vec::with_capacity(args.plans);
     let inputs: Vec<_> = (0..args.plans)
-        .map(|_| {
+        .map(|i| {
             let mut p = g.patient().input;
-            p.department = Some("surgery".into());
+            p.department = Some(format!("ward{}", i % DEPARTMENTS));
             p
         })
         .collect();
@@ -163,32 +203,26 @@ async fn run_backend(backend: &'static str, db: &Db, args: &FollowupBenchArgs) -
     let raw_drain_rate = raw::update_in_batches(db, out.sent as usize).await?;
     println!("raw UPDATE of as many rows, 200 per statement: {raw_drain_rate:.0} rows/s");
 
-    let nurse = staff::list_users(db, &cli, now)
-        .await?
-        .into_iter()
-        .find(|u| u.role == "nurse");
-    let actor = careloop_domain::access::Actor {
-        user_id: nurse.as_ref().map_or(Uuid::nil(), |u| u.id),
-        role: careloop_domain::staff::Role::Nurse,
-        department_id: staff::list_departments(db).await?.first().map(|d| d.id),
-        ..cli_actor()
-    };
-    let mut times = Vec::with_capacity(args.reads);
-    for i in 0..args.reads {
-        let options = WorklistOptions {
-            tab: Some(WorklistTab::ALL[i % 4].as_str().into()),
-            page: Some(1 + (i as u64 % 3)),
-            ..WorklistOptions::default()
-        };
-        let t = Instant::now();
-        worklist::worklist(db, &actor, &options, OffsetDateTime::now_utc()).await?;
-        times.push(t.elapsed());
+    let (mut table_tasks, mut fill_rate) = (tasks as usize, 0.0);
+    if args.tasks > 0 {
+        println!("filling the tasks table to {} with synthetic history...", args.tasks);
+        let owners = bench_worklist::owners(db).await?;
+        let (added, r) = bench_worklist::fill(db, &owners, args.tasks, OffsetDateTime::now_utc()).await?;
+        table_tasks += added;
+        fill_rate = r;
+        db.optimize().await?;
     }
-    let worklist = percentiles(&mut times);
-    println!(
-        "worklist (4 tab counts + one page + audit): p50 {:?} p99 {:?}",
-        worklist.0, worklist.1
-    );
+    let nurse = auth::login(
+        db,
+        "nurse0",
+        PASSWORD,
+        SessionKind::Api,
+        None,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    println!("worklist of nurse0 with {table_tasks} tasks in the table:");
+    let worklist = bench_worklist::time_worklist(db, &nurse.actor, &nurse.token, args.reads).await?;
     Ok(Report {
         backend,
         plans: ids.len(),
@@ -199,6 +233,8 @@ async fn run_backend(backend: &'static str, db: &Db, args: &FollowupBenchArgs) -
         drained: out.sent,
         drain_rate,
         raw_drain_rate,
+        table_tasks,
+        fill_rate,
         worklist,
     })
 }

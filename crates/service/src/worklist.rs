@@ -13,7 +13,11 @@ use serde::Serialize;
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
-/// The tabs of a worklist (UX.md §3): 应访, 超期, 即将 (next 7 days), 已访.
+/// How far back 已访 and the failed tasks of 超期 reach.
+pub const RECENT_DAYS: i64 = 30;
+
+/// The tabs of a worklist (UX.md §3): 应访, 超期 (overdue, and failures of the last 30 days),
+/// 即将 (next 7 days), 已访 (last 30 days).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorklistTab {
     Due,
@@ -46,7 +50,8 @@ impl WorklistTab {
         }
     }
 
-    fn filter(self, base: &TaskFilter, now: OffsetDateTime) -> TaskFilter {
+    /// The tab's filter on top of the caller's scope (`base`).
+    pub fn filter(self, base: &TaskFilter, now: OffsetDateTime) -> TaskFilter {
         let states: &[&str] = match self {
             // Unanswered calls come back when their retry is due; automated steps reach
             // people only when they go wrong (overdue or failed).
@@ -58,6 +63,9 @@ impl WorklistTab {
         TaskFilter {
             states: states.iter().map(|s| s.to_string()).collect(),
             due_before: (self == WorklistTab::Upcoming).then(|| now + Duration::days(7)),
+            // 已访 lists the last month's work, not years of history.
+            due_after: (self == WorklistTab::Done).then(|| now - Duration::days(RECENT_DAYS)),
+            failed_since: (self == WorklistTab::Overdue).then(|| now - Duration::days(RECENT_DAYS)),
             manual_only: self != WorklistTab::Overdue,
             active_plans_only: true,
             ..base.clone()

@@ -195,6 +195,11 @@ pub struct TaskFilter {
     pub department_id: Option<Uuid>,
     pub states: Vec<String>,
     pub due_before: Option<OffsetDateTime>,
+    /// Due at or after this instant.
+    pub due_after: Option<OffsetDateTime>,
+    /// Failed tasks count only when due at or after this instant: an old failure is history
+    /// once its plan has moved on, while an overdue task waits until someone acts.
+    pub failed_since: Option<OffsetDateTime>,
     /// Only steps a person performs (calls and visits), not automated messages.
     pub manual_only: bool,
     /// Leave out tasks of paused and stopped plans.
@@ -238,18 +243,34 @@ fn filtered(
     if let Some(t) = filter.due_before {
         stmt.and_where(Expr::col(("tasks", "due_at")).lt(stored_time(t)));
     }
+    if let Some(t) = filter.due_after {
+        stmt.and_where(Expr::col(("tasks", "due_at")).gte(stored_time(t)));
+    }
+    if let Some(t) = filter.failed_since {
+        stmt.cond_where(
+            sea_query::Condition::any()
+                .add(Expr::col(("tasks", "state")).ne("failed"))
+                .add(Expr::col(("tasks", "due_at")).gte(stored_time(t))),
+        );
+    }
     if filter.manual_only {
         stmt.and_where(Expr::col(("tasks", "method")).is_in(["phone_call", "in_person"]));
     }
     if filter.active_plans_only || filter.protocol_id.is_some() {
-        let mut wanted = Query::select().column("id").from("plans").to_owned();
+        // Correlated, so each candidate task looks its plan up by key; `IN (SELECT id FROM
+        // plans ...)` made SQLite list every active plan on every worklist read.
+        let mut wanted = Query::select()
+            .expr(Expr::val(1))
+            .from("plans")
+            .and_where(Expr::col(("plans", "id")).equals(("tasks", "plan_id")))
+            .to_owned();
         if filter.active_plans_only {
-            wanted.and_where(Expr::col("status").eq("active"));
+            wanted.and_where(Expr::col(("plans", "status")).eq("active"));
         }
         if let Some(p) = &filter.protocol_id {
-            wanted.and_where(Expr::col("protocol_id").eq(p.as_str()));
+            wanted.and_where(Expr::col(("plans", "protocol_id")).eq(p.as_str()));
         }
-        stmt.and_where(Expr::col(("tasks", "plan_id")).in_subquery(wanted));
+        stmt.and_where(Expr::exists(wanted));
     }
     stmt
 }
@@ -287,16 +308,17 @@ pub async fn claim_to_advance(tx: &mut Tx, now: OffsetDateTime, limit: u64) -> R
         .is_in(["pending", "due", "in_progress", "no_answer"])
         .and(Expr::col("deadline").lte(now));
     let retry = Expr::col("retry_at").lte(now);
-    let active_plans = Query::select()
-        .column("id")
+    let active_plan = Query::select()
+        .expr(Expr::val(1))
         .from("plans")
-        .and_where(Expr::col("status").eq("active"))
+        .and_where(Expr::col(("plans", "id")).equals(("tasks", "plan_id")))
+        .and_where(Expr::col(("plans", "status")).eq("active"))
         .to_owned();
     let stmt = Query::select()
         .columns(TASK_COLUMNS)
         .from("tasks")
         .cond_where(sea_query::Condition::any().add(opened).add(late).add(retry))
-        .and_where(Expr::col("plan_id").in_subquery(active_plans))
+        .and_where(Expr::exists(active_plan))
         .order_by("due_at", Order::Asc)
         .order_by("id", Order::Asc)
         .limit(limit)

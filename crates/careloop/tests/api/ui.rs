@@ -288,6 +288,49 @@ pub async fn the_worklist_shows_overdue_calls_with_red_day_tags(app: TestApp) {
         overdue.contains("超期/漏访 <span class=\"count\">2</span>"),
         "the tab shows its count"
     );
+
+    // Two months after another discharge: an overdue call stays in 超期 until someone acts,
+    // but once it has failed it is history, and 已访 reaches back 30 days only.
+    let count = |html: &str, tab: &str| {
+        let label = format!("{tab} <span class=\"count\">");
+        let start = html.find(&label).unwrap() + label.len();
+        html[start..].split('<').next().unwrap().parse::<usize>().unwrap()
+    };
+    let other = app.enrol_simple(&nurse, "李四", 7).await;
+    let anchor = careloop_service::patients::local_today(crate::helpers::now()) - time::Duration::days(60);
+    let body = serde_json::json!({"protocol": "post-discharge-surgery", "anchor_date": anchor.to_string()});
+    let (_, plan) = app
+        .post(Some(&nurse), &format!("/api/v1/patients/{other}/plans"), &body)
+        .await;
+    let (_, before) = page(&client, &app, "/worklist?tab=overdue").await;
+    let before = count(&before, "超期/漏访");
+    assert!(before >= 4, "D3 and D7 of both patients are overdue: {before}");
+    let sign = |i: usize, result: &'static str| {
+        let (app, nurse, task) = (
+            &app,
+            nurse.clone(),
+            plan["tasks"][i]["id"].as_str().unwrap().to_string(),
+        );
+        async move {
+            let (status, out) = app
+                .post(
+                    Some(&nurse),
+                    &format!("/api/v1/tasks/{task}/records"),
+                    &serde_json::json!({"contact_result": result}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{out}");
+        }
+    };
+    sign(0, "wrong_number").await;
+    sign(1, "reached").await;
+    let (_, after) = page(&client, &app, "/worklist?tab=overdue").await;
+    assert_eq!(
+        count(&after, "超期/漏访"),
+        before - 2,
+        "the failed D3 and the done D7 left 超期"
+    );
+    assert_eq!(count(&after, "已访（近30天）"), 0, "D7 was due 53 days ago");
 }
 
 pub async fn a_nurse_signs_a_call_from_the_call_sheet_with_its_script(app: TestApp) {
