@@ -114,20 +114,7 @@ pub async fn fill(db: &Db, owners: &[Owner], target: usize, now: OffsetDateTime)
             let n = (size - part * 500).min(500);
             let mut stmt = Query::insert()
                 .into_table("tasks")
-                .columns([
-                    "id",
-                    "plan_id",
-                    "patient_id",
-                    "step_key",
-                    "method",
-                    "due_at",
-                    "deadline",
-                    "state",
-                    "assignee_id",
-                    "attempts",
-                    "created_at",
-                    "updated_at",
-                ])
+                .columns(plans::TASK_COLUMNS)
                 .to_owned();
             for _ in 0..n {
                 let o = owners[m.below(owners.len() as u64) as usize];
@@ -152,6 +139,7 @@ pub async fn fill(db: &Db, owners: &[Owner], target: usize, now: OffsetDateTime)
                     i32::from(state == "failed" || state == "no_answer").into(),
                     due.into(),
                     due.into(),
+                    None::<OffsetDateTime>.into(),
                 ]);
             }
             tx.execute(&stmt).await?;

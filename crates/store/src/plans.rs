@@ -69,7 +69,8 @@ const PLAN_COLUMNS: [&str; 12] = [
     "trigger_event",
     "scheduled_until",
 ];
-const TASK_COLUMNS: [&str; 13] = [
+/// The tasks table's columns, in the order rows are written and read.
+pub const TASK_COLUMNS: [&str; 13] = [
     "id",
     "plan_id",
     "patient_id",
