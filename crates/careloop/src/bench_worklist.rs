@@ -7,20 +7,22 @@
 use crate::bench::{percentiles, rate};
 use careloop_domain::access::Actor;
 use careloop_service::worklist::{self, WorklistOptions, WorklistTab};
-use careloop_store::Db;
 use careloop_store::plans::{self, TaskOrder};
+use careloop_store::{Backend, Db};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use uuid::Uuid;
 
-/// A plan that filler tasks may belong to: the plan, its patient and the patient's nurse.
+/// A plan that filler tasks may belong to: the plan, its patient, the patient's nurse and
+/// department.
 #[derive(Debug, Clone, Copy, sqlx::FromRow)]
 pub struct Owner {
     pub plan_id: Uuid,
     pub patient_id: Uuid,
     pub assignee_id: Uuid,
+    pub department_id: Uuid,
 }
 
 /// Every plan with its patient and nurse.
@@ -28,7 +30,7 @@ pub async fn owners(db: &Db) -> anyhow::Result<Vec<Owner>> {
     let mut tx = db.begin_read().await?;
     let stmt = Query::select()
         .distinct()
-        .columns(["plan_id", "patient_id", "assignee_id"])
+        .columns(["plan_id", "patient_id", "assignee_id", "department_id"])
         .from("tasks")
         .and_where(Expr::col("assignee_id").is_not_null())
         .to_owned();
@@ -82,7 +84,10 @@ fn state_for(due: OffsetDateTime, now: OffsetDateTime, m: &mut Mix) -> &'static 
 
 /// Insert synthetic tasks until the table holds `target`, spread over `owners` (each task
 /// assigned to its patient's nurse), due between three years ago and one year ahead. Multi-row
-/// INSERTs of 500, one transaction per 5,000. Returns how many were added and the rate.
+/// INSERTs of 500, one transaction per 5,000; for a large fill the secondary indexes of the
+/// tasks table are dropped first and built again at the end, as a bulk load would (keeping
+/// them up row by row made a 10M fill take most of an hour). Returns how many were added and
+/// the rate.
 pub async fn fill(db: &Db, owners: &[Owner], target: usize, now: OffsetDateTime) -> anyhow::Result<(usize, f64)> {
     let mut tx = db.begin_read().await?;
     let have = usize::try_from(
@@ -100,6 +105,11 @@ pub async fn fill(db: &Db, owners: &[Owner], target: usize, now: OffsetDateTime)
     if todo == 0 || owners.is_empty() {
         return Ok((0, 0.0));
     }
+    let indexes = if todo >= 100_000 {
+        drop_task_indexes(db).await?
+    } else {
+        Vec::new()
+    };
     let mut m = Mix(42);
     let span = 4 * 365 * 86_400_u64;
     let start = now - time::Duration::days(3 * 365);
@@ -140,6 +150,8 @@ pub async fn fill(db: &Db, owners: &[Owner], target: usize, now: OffsetDateTime)
                     due.into(),
                     due.into(),
                     None::<OffsetDateTime>.into(),
+                    o.department_id.into(),
+                    true.into(),
                 ]);
             }
             tx.execute(&stmt).await?;
@@ -154,7 +166,50 @@ pub async fn fill(db: &Db, owners: &[Owner], target: usize, now: OffsetDateTime)
             );
         }
     }
+    if !indexes.is_empty() {
+        println!("  building the {} task indexes again...", indexes.len());
+        let mut tx = db.begin().await?;
+        for ddl in &indexes {
+            tx.execute_raw(ddl).await?;
+        }
+        tx.commit().await?;
+    }
     Ok((todo, rate(todo, began.elapsed())))
+}
+
+/// A secondary index of the tasks table: its name and the statement that creates it.
+#[derive(sqlx::FromRow)]
+struct IndexDdl {
+    name: String,
+    ddl: String,
+}
+
+/// Drop the tasks table's secondary indexes; returns the statements that build them again.
+async fn drop_task_indexes(db: &Db) -> anyhow::Result<Vec<String>> {
+    let stmt = match db.backend() {
+        Backend::Sqlite => Query::select()
+            .expr_as(Expr::col("name"), "name")
+            .expr_as(Expr::col("sql"), "ddl")
+            .from("sqlite_master")
+            .and_where(Expr::col("type").eq("index"))
+            .and_where(Expr::col("tbl_name").eq("tasks"))
+            .and_where(Expr::col("sql").is_not_null())
+            .to_owned(),
+        Backend::Postgres => Query::select()
+            .expr_as(Expr::col("indexname"), "name")
+            .expr_as(Expr::col("indexdef"), "ddl")
+            .from("pg_indexes")
+            .and_where(Expr::col("tablename").eq("tasks"))
+            .and_where(Expr::col("indexname").ne("tasks_pkey"))
+            .to_owned(),
+    };
+    let mut tx = db.begin().await?;
+    let found: Vec<IndexDdl> = tx.fetch_all(&stmt).await?;
+    for i in &found {
+        tx.execute_raw(&format!("DROP INDEX \"{}\"", i.name)).await?;
+    }
+    tx.commit().await?;
+    Ok(found.into_iter().map(|i| i.ddl).collect())
 }
 
 /// Latencies (p50, p99) of one nurse's worklist at each layer.

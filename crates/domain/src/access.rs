@@ -45,6 +45,12 @@ impl Actor {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
+
+    /// Whether this actor may set a patient's risk tier (风险分层): a clinical judgement made
+    /// by doctors and, in check-up centres, health managers; not by nurses or administrators.
+    pub fn may_assess_risk(&self) -> bool {
+        matches!(self.role, Role::Doctor | Role::HealthManager)
+    }
 }
 
 #[cfg(test)]
@@ -69,5 +75,14 @@ mod tests {
         assert!(!nurse.may_access_patient(b));
         assert!(actor(Role::Admin, None).may_access_patient(b));
         assert!(!actor(Role::Doctor, None).may_access_patient(a));
+    }
+
+    #[test]
+    fn risk_tiers_are_set_by_doctors_and_health_managers() {
+        let allowed: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| actor(*r, None).may_assess_risk())
+            .collect();
+        assert_eq!(allowed, [Role::Doctor, Role::HealthManager]);
     }
 }

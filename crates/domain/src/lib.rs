@@ -13,6 +13,7 @@ pub mod mask;
 pub mod patient;
 pub mod phone;
 pub mod record;
+pub mod risk_tier;
 pub mod staff;
 
 pub use error::FieldError;

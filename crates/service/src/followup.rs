@@ -10,6 +10,7 @@ use careloop_domain::followup::protocol::{AssigneeRule, Protocol, builtin};
 use careloop_domain::followup::schedule::CHINA;
 use careloop_domain::followup::task::{TaskEvent, TaskState, transition};
 use careloop_domain::patient::parse_date;
+use careloop_domain::risk_tier::RiskTier;
 use careloop_store::patients::PatientRow;
 use careloop_store::plans::{self, PlanRow, TaskFilter, TaskRow, TransitionRow};
 use careloop_store::{Db, Tx, protocols, users};
@@ -93,6 +94,8 @@ pub struct PlanView {
     /// The event that enrolled the patient automatically (e.g. `diagnosis I10`); none when
     /// enrolled by hand.
     pub trigger_event: Option<String>,
+    /// For a protocol planned by risk tier (`post-checkup`): the tier its tasks follow.
+    pub risk_tier: Option<String>,
     pub tasks: Vec<TaskView>,
 }
 
@@ -101,17 +104,38 @@ pub(crate) fn at_nine(date: Date) -> OffsetDateTime {
     OffsetDateTime::new_in_offset(date, Time::from_hms(9, 0, 0).unwrap_or(Time::MIDNIGHT), CHINA)
 }
 
-/// Pick the assignee: the same nurse or doctor follows the same patient (责任护士), chosen
-/// stably from the department's active staff; round-robin spreads steps over the role.
-fn pick(staff: &[Uuid], patient_id: Uuid, n: usize, rule: &AssigneeRule) -> Option<Uuid> {
-    if staff.is_empty() {
-        return None;
+/// A department's active nurses and doctors, who take the steps of its patients' plans.
+pub(crate) struct Staffing {
+    nurses: Vec<Uuid>,
+    doctors: Vec<Uuid>,
+}
+
+impl Staffing {
+    pub(crate) async fn of_department(tx: &mut Tx, department_id: Uuid) -> Result<Staffing> {
+        let ids = |rows: Vec<users::User>| rows.into_iter().map(|u| u.id).collect::<Vec<_>>();
+        let nurses = ids(users::active_in_department(tx, department_id, "nurse").await?);
+        let doctors = ids(users::active_in_department(tx, department_id, "doctor").await?);
+        Ok(Staffing { nurses, doctors })
     }
-    let i = match rule {
-        AssigneeRule::RoundRobin { .. } => n,
-        _ => (patient_id.as_u128() % staff.len() as u128) as usize,
-    };
-    staff.get(i % staff.len()).copied()
+
+    /// Pick the assignee of the `n`th task: the same nurse or doctor follows the same patient
+    /// (责任护士), chosen stably from the department's active staff; round-robin spreads steps
+    /// over the role.
+    pub(crate) fn pick(&self, patient_id: Uuid, n: usize, rule: &AssigneeRule) -> Option<Uuid> {
+        let staff = match rule {
+            AssigneeRule::ResponsibleDoctor => &self.doctors,
+            AssigneeRule::RoundRobin { role } if role.as_str() == "doctor" => &self.doctors,
+            _ => &self.nurses,
+        };
+        if staff.is_empty() {
+            return None;
+        }
+        let i = match rule {
+            AssigneeRule::RoundRobin { .. } => n,
+            _ => (patient_id.as_u128() % staff.len() as u128) as usize,
+        };
+        staff.get(i % staff.len()).copied()
+    }
 }
 
 /// Enrol a patient in a protocol's newest version: the plan and all tasks due within the
@@ -166,6 +190,25 @@ pub async fn enrol_in_protocol(
     Ok(view)
 }
 
+/// The risk tier a plan of `protocol` is planned for: the patient's current tier when the
+/// protocol's steps differ by tier (检后随访), none otherwise. A tiered protocol cannot be
+/// planned for a patient whose tier has not been assessed.
+fn plan_tier(protocol: &Protocol, patient: &PatientRow) -> Result<Option<RiskTier>> {
+    if !protocol.is_tiered() {
+        return Ok(None);
+    }
+    match patient.risk_tier.as_deref() {
+        Some(t) => Ok(Some(RiskTier::parse(t, "risk_tier")?)),
+        None => Err(FieldError::new(
+            "protocol",
+            "risk_tier_missing",
+            "this protocol plans follow-up by risk tier: assess the patient's risk tier first",
+            "该方案按风险分层随访，请先评定患者的风险分层",
+        )
+        .into()),
+    }
+}
+
 /// Create a plan and its tasks inside the caller's transaction (by hand, or when a trigger
 /// fires: `trigger_event` says which).
 #[allow(clippy::too_many_arguments)]
@@ -181,17 +224,9 @@ pub(crate) async fn create_plan(
 ) -> Result<PlanView> {
     let patient_id = patient.id;
     let anchor = at_nine(anchor_date);
-    let schedule = protocol.schedule(anchor, anchor + HORIZON)?;
-    let nurses: Vec<Uuid> = users::active_in_department(tx, patient.department_id, "nurse")
-        .await?
-        .iter()
-        .map(|u| u.id)
-        .collect();
-    let doctors: Vec<Uuid> = users::active_in_department(tx, patient.department_id, "doctor")
-        .await?
-        .iter()
-        .map(|u| u.id)
-        .collect();
+    let tier = plan_tier(protocol, patient)?;
+    let schedule = protocol.schedule(anchor, anchor + HORIZON, tier)?;
+    let staffing = Staffing::of_department(tx, patient.department_id).await?;
     let plan = PlanRow {
         id: Uuid::now_v7(),
         patient_id,
@@ -205,16 +240,12 @@ pub(crate) async fn create_plan(
         status_changed_at: None,
         trigger_event,
         scheduled_until: Some(anchor + HORIZON),
+        risk_tier: tier.map(|t| t.as_str().to_string()),
     };
     let mut tasks = Vec::with_capacity(schedule.len());
     let mut transitions = Vec::new();
     for (n, due) in schedule.iter().enumerate() {
         let step = &protocol.steps[due.step];
-        let staff = match &step.assignee {
-            AssigneeRule::ResponsibleDoctor => &doctors,
-            AssigneeRule::RoundRobin { role } if role.as_str() == "doctor" => &doctors,
-            _ => &nurses,
-        };
         let id = Uuid::now_v7();
         let mut state = TaskState::Pending;
         let log = |from: Option<TaskState>, to: TaskState, event: &str| TransitionRow {
@@ -247,11 +278,13 @@ pub(crate) async fn create_plan(
             due_at: due.due_at,
             deadline: due.deadline,
             state: state.as_str().into(),
-            assignee_id: pick(staff, patient_id, n, &step.assignee),
+            assignee_id: staffing.pick(patient_id, n, &step.assignee),
             attempts: 0,
             created_at: now,
             updated_at: now,
             retry_at: None,
+            department_id: patient.department_id,
+            plan_active: true,
         });
     }
     plans::insert_plan(tx, &plan).await?;
@@ -274,6 +307,7 @@ pub(crate) async fn create_plan(
         status: plan.status,
         status_reason: None,
         trigger_event: plan.trigger_event,
+        risk_tier: plan.risk_tier,
         tasks: tasks.into_iter().map(Into::into).collect(),
     })
 }

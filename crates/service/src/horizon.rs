@@ -7,8 +7,9 @@ use crate::Result;
 use crate::followup::HORIZON;
 use careloop_domain::followup::protocol::Protocol;
 use careloop_domain::followup::task::TaskState;
+use careloop_domain::risk_tier::RiskTier;
 use careloop_store::plans::{self, TaskRow, TransitionRow};
-use careloop_store::{Db, protocols};
+use careloop_store::{Db, patients, protocols};
 use std::collections::HashMap;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -38,10 +39,25 @@ pub async fn extend_schedules(db: &Db, now: OffsetDateTime) -> Result<u64> {
                 let doc = protocols::version(&mut tx, &key.0, key.1).await?;
                 cache.insert(key.clone(), doc.and_then(|d| serde_json::from_value(d.document.0).ok()));
             }
+            let plan_tier = plan
+                .risk_tier
+                .as_deref()
+                .map(|t| RiskTier::parse(t, "risk_tier"))
+                .transpose()?;
             if let Some(Some(protocol)) = cache.get(&key) {
                 let existing = plans::tasks_of_plan(&mut tx, plan.id).await?;
+                // Where the plan's tasks are listed now (they move with a transfer).
+                let department_id = match existing.last() {
+                    Some(t) => t.department_id,
+                    None => {
+                        patients::find(&mut tx, plan.patient_id)
+                            .await?
+                            .ok_or(crate::ServiceError::Internal("plan without its patient"))?
+                            .department_id
+                    }
+                };
                 for due in protocol
-                    .schedule(plan.anchor_at, until)?
+                    .schedule(plan.anchor_at, until, plan_tier)?
                     .into_iter()
                     .filter(|d| d.due_at > from)
                 {
@@ -68,6 +84,8 @@ pub async fn extend_schedules(db: &Db, now: OffsetDateTime) -> Result<u64> {
                         created_at: now,
                         updated_at: now,
                         retry_at: None,
+                        department_id,
+                        plan_active: true,
                     });
                     log.push(TransitionRow {
                         id: Uuid::now_v7(),

@@ -311,6 +311,10 @@ pub async fn update_patient(
         return Err(ServiceError::Forbidden);
     }
     patients::update(&mut tx, &write_row(id, row.card_number.clone(), &p, department_id, now)).await?;
+    if department_id != row.department_id {
+        // A transfer (转科): the patient's follow-up work moves to the new department's lists.
+        careloop_store::plans::move_patient_tasks(&mut tx, id, department_id).await?;
+    }
     let changed = changed_fields(&patch, &base);
     crate::audit::record(
         &mut tx,

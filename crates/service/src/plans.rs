@@ -61,6 +61,7 @@ async fn view(tx: &mut Tx, plan: PlanRow) -> Result<PlanView> {
         status: plan.status,
         status_reason: plan.status_reason,
         trigger_event: plan.trigger_event,
+        risk_tier: plan.risk_tier,
         tasks: tasks.into_iter().map(Into::into).collect(),
     })
 }

@@ -171,6 +171,8 @@ fn follow_up_task(base: &TaskRow, within: &str, assignee: Option<Uuid>, now: Off
         created_at: now,
         updated_at: now,
         retry_at: None,
+        department_id: base.department_id,
+        plan_active: base.plan_active,
     })
 }
 
@@ -192,6 +194,8 @@ fn two_week_task(base: &TaskRow, key: &str, assignee: Option<Uuid>, now: OffsetD
         created_at: now,
         updated_at: now,
         retry_at: None,
+        department_id: base.department_id,
+        plan_active: base.plan_active,
     }
 }
 

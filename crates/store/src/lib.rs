@@ -21,6 +21,7 @@ pub mod patients;
 pub mod plans;
 pub mod protocols;
 pub mod records;
+pub mod risk_tiers;
 pub mod sessions;
 pub mod stats;
 pub mod tags;

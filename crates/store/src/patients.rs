@@ -20,6 +20,8 @@ pub struct PatientRow {
     pub emergency_contact_name: Option<String>,
     pub emergency_contact_phone: Option<String>,
     pub department_id: Uuid,
+    /// The current risk tier (风险分层), if one was assessed.
+    pub risk_tier: Option<String>,
     pub department_code: String,
     pub department_name: String,
     pub created_at: OffsetDateTime,
@@ -131,6 +133,7 @@ fn select_rows() -> SelectStatement {
                 "emergency_contact_name",
                 "emergency_contact_phone",
                 "department_id",
+                "risk_tier",
                 "created_at",
                 "updated_at",
             ]

@@ -23,6 +23,8 @@ pub struct PlanRow {
     pub trigger_event: Option<String>,
     /// Tasks exist up to this instant; the scheduler extends recurring steps beyond it.
     pub scheduled_until: Option<OffsetDateTime>,
+    /// For a tiered protocol (检后随访): the risk tier the tasks were planned for.
+    pub risk_tier: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -41,6 +43,11 @@ pub struct TaskRow {
     pub updated_at: OffsetDateTime,
     /// When an unanswered task is tried again.
     pub retry_at: Option<OffsetDateTime>,
+    /// The patient's department, kept here (and moved with a transfer) so worklists filter by
+    /// it inside the task index.
+    pub department_id: Uuid,
+    /// Whether the plan is active, kept here (and changed with the plan) for the same reason.
+    pub plan_active: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -55,7 +62,7 @@ pub struct TransitionRow {
     pub reason: Option<String>,
 }
 
-const PLAN_COLUMNS: [&str; 12] = [
+const PLAN_COLUMNS: [&str; 13] = [
     "id",
     "patient_id",
     "protocol_id",
@@ -68,9 +75,10 @@ const PLAN_COLUMNS: [&str; 12] = [
     "status_changed_at",
     "trigger_event",
     "scheduled_until",
+    "risk_tier",
 ];
 /// The tasks table's columns, in the order rows are written and read.
-pub const TASK_COLUMNS: [&str; 13] = [
+pub const TASK_COLUMNS: [&str; 15] = [
     "id",
     "plan_id",
     "patient_id",
@@ -84,6 +92,8 @@ pub const TASK_COLUMNS: [&str; 13] = [
     "created_at",
     "updated_at",
     "retry_at",
+    "department_id",
+    "plan_active",
 ];
 const TRANSITION_COLUMNS: [&str; 8] = [
     "id",
@@ -113,6 +123,7 @@ pub async fn insert_plan(tx: &mut Tx, p: &PlanRow) -> Result<()> {
             p.status_changed_at.map(stored_time).into(),
             p.trigger_event.clone().into(),
             p.scheduled_until.map(stored_time).into(),
+            p.risk_tier.clone().into(),
         ])
         .to_owned();
     tx.execute(&stmt).await?;
@@ -137,6 +148,8 @@ pub async fn insert_tasks(tx: &mut Tx, tasks: &[TaskRow]) -> Result<()> {
                 stored_time(t.created_at).into(),
                 stored_time(t.updated_at).into(),
                 t.retry_at.map(stored_time).into(),
+                t.department_id.into(),
+                t.plan_active.into(),
             ]);
         }
         tx.execute(&stmt).await?;
@@ -220,23 +233,14 @@ pub enum TaskOrder {
     Patient,
 }
 
-/// `stmt` restricted by `filter`; `patients_joined` says whether `stmt` already joins patients.
-fn filtered(
-    mut stmt: sea_query::SelectStatement,
-    filter: &TaskFilter,
-    patients_joined: bool,
-) -> sea_query::SelectStatement {
+/// `stmt` restricted by `filter`, on the tasks table's own columns where it can (the worklist
+/// index covers them).
+fn filtered(mut stmt: sea_query::SelectStatement, filter: &TaskFilter) -> sea_query::SelectStatement {
     if let Some(a) = filter.assignee_id {
         stmt.and_where(Expr::col(("tasks", "assignee_id")).eq(a));
     }
     if let Some(d) = filter.department_id {
-        if !patients_joined {
-            stmt.inner_join(
-                "patients",
-                Expr::col(("patients", "id")).equals(("tasks", "patient_id")),
-            );
-        }
-        stmt.and_where(Expr::col(("patients", "department_id")).eq(d));
+        stmt.and_where(Expr::col(("tasks", "department_id")).eq(d));
     }
     if !filter.states.is_empty() {
         stmt.and_where(Expr::col(("tasks", "state")).is_in(filter.states.iter().cloned()));
@@ -257,20 +261,18 @@ fn filtered(
     if filter.manual_only {
         stmt.and_where(Expr::col(("tasks", "method")).is_in(["phone_call", "in_person"]));
     }
-    if filter.active_plans_only || filter.protocol_id.is_some() {
+    if filter.active_plans_only {
+        stmt.and_where(Expr::col(("tasks", "plan_active")).eq(true));
+    }
+    if let Some(p) = &filter.protocol_id {
         // Correlated, so each candidate task looks its plan up by key; `IN (SELECT id FROM
-        // plans ...)` made SQLite list every active plan on every worklist read.
-        let mut wanted = Query::select()
+        // plans ...)` made SQLite list every plan of the protocol on every worklist read.
+        let wanted = Query::select()
             .expr(Expr::val(1))
             .from("plans")
             .and_where(Expr::col(("plans", "id")).equals(("tasks", "plan_id")))
+            .and_where(Expr::col(("plans", "protocol_id")).eq(p.as_str()))
             .to_owned();
-        if filter.active_plans_only {
-            wanted.and_where(Expr::col(("plans", "status")).eq("active"));
-        }
-        if let Some(p) = &filter.protocol_id {
-            wanted.and_where(Expr::col(("plans", "protocol_id")).eq(p.as_str()));
-        }
         stmt.and_where(Expr::exists(wanted));
     }
     stmt
@@ -282,7 +284,7 @@ pub async fn list_tasks(tx: &mut Tx, filter: &TaskFilter, limit: u64, offset: u6
         .columns(TASK_COLUMNS.map(|c| ("tasks", c)))
         .from("tasks")
         .to_owned();
-    let mut stmt = filtered(base, filter, false);
+    let mut stmt = filtered(base, filter);
     stmt.order_by(("tasks", "due_at"), Order::Asc)
         .order_by(("tasks", "id"), Order::Asc)
         .limit(limit)
@@ -295,7 +297,7 @@ pub async fn count_tasks(tx: &mut Tx, filter: &TaskFilter) -> Result<i64> {
         .expr_as(Expr::cust("COUNT(*)"), "n")
         .from("tasks")
         .to_owned();
-    Ok(tx.fetch_one::<crate::Count, _>(&filtered(base, filter, false)).await?.n)
+    Ok(tx.fetch_one::<crate::Count, _>(&filtered(base, filter)).await?.n)
 }
 
 /// Tasks whose window has opened or whose deadline has passed at `now` and whose state still
@@ -309,17 +311,11 @@ pub async fn claim_to_advance(tx: &mut Tx, now: OffsetDateTime, limit: u64) -> R
         .is_in(["pending", "due", "in_progress", "no_answer"])
         .and(Expr::col("deadline").lte(now));
     let retry = Expr::col("retry_at").lte(now);
-    let active_plan = Query::select()
-        .expr(Expr::val(1))
-        .from("plans")
-        .and_where(Expr::col(("plans", "id")).equals(("tasks", "plan_id")))
-        .and_where(Expr::col(("plans", "status")).eq("active"))
-        .to_owned();
     let stmt = Query::select()
         .columns(TASK_COLUMNS)
         .from("tasks")
         .cond_where(sea_query::Condition::any().add(opened).add(late).add(retry))
-        .and_where(Expr::exists(active_plan))
+        .and_where(Expr::col("plan_active").eq(true))
         .order_by("due_at", Order::Asc)
         .order_by("id", Order::Asc)
         .limit(limit)
@@ -450,6 +446,17 @@ pub async fn plans_of_patient(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<PlanR
     tx.fetch_all(&stmt).await
 }
 
+/// Record the risk tier a tiered plan's tasks are now planned for.
+pub async fn set_plan_tier(tx: &mut Tx, id: Uuid, tier: &str) -> Result<()> {
+    let stmt = Query::update()
+        .table("plans")
+        .value("risk_tier", tier)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
 pub async fn set_plan_status(
     tx: &mut Tx,
     id: Uuid,
@@ -463,6 +470,29 @@ pub async fn set_plan_status(
         .value("status_reason", reason.map(str::to_string))
         .value("status_changed_at", stored_time(at))
         .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    let tasks = Query::update()
+        .table("tasks")
+        .value("plan_active", status == "active")
+        .and_where(Expr::col("plan_id").eq(id))
+        .to_owned();
+    tx.execute(&tasks).await?;
+    Ok(())
+}
+
+/// Move a patient's tasks with the patient to another department (a transfer, 转科).
+pub async fn move_patient_tasks(tx: &mut Tx, patient_id: Uuid, department_id: Uuid) -> Result<()> {
+    let plans_of = Query::select()
+        .column("id")
+        .from("plans")
+        .and_where(Expr::col("patient_id").eq(patient_id))
+        .to_owned();
+    let stmt = Query::update()
+        .table("tasks")
+        .value("department_id", department_id)
+        .and_where(Expr::col("plan_id").in_subquery(plans_of))
+        .and_where(Expr::col("department_id").ne(department_id))
         .to_owned();
     tx.execute(&stmt).await?;
     Ok(())
@@ -514,7 +544,7 @@ pub async fn worklist(
             Expr::col(("patients", "id")).equals(("tasks", "patient_id")),
         )
         .to_owned();
-    let mut stmt = filtered(base, filter, true);
+    let mut stmt = filtered(base, filter);
     match order {
         TaskOrder::Due => stmt.order_by(("tasks", "due_at"), Order::Asc),
         TaskOrder::Deadline => stmt.order_by(("tasks", "deadline"), Order::Asc),

@@ -348,3 +348,48 @@ pub async fn records_are_corrected_by_amendments_that_keep_the_original(app: Tes
         "amendments are immutable too"
     );
 }
+
+/// A transfer (转科) moves the patient's follow-up work to the new department's lists, and the
+/// old department no longer sees it; the extended schedule follows the patient too.
+pub async fn a_transfer_moves_the_follow_up_work_to_the_new_department(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    app.department("endo").await;
+    let endo_nurse = app.user("nurse.zhang", "nurse", Some("endo")).await;
+    let (patient, p) = plan(&app, &nurse, "htn-basic-ph", 0, 7).await;
+    let plan_tasks = p["tasks"].as_array().unwrap().len();
+    let ids = |list: &Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, before) = app.get(Some(&nurse), "/api/v1/tasks?per_page=100").await;
+    assert_eq!(ids(&before).len(), plan_tasks, "{before}");
+    let (_, other) = app.get(Some(&endo_nurse), "/api/v1/tasks?per_page=100").await;
+    assert!(ids(&other).is_empty(), "{other}");
+
+    let (status, moved) = app
+        .patch(
+            Some(&admin),
+            &format!("/api/v1/patients/{patient}"),
+            &json!({"department": "endo"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    let (_, after) = app.get(Some(&endo_nurse), "/api/v1/tasks?per_page=100").await;
+    assert_eq!(ids(&after), ids(&before), "the same tasks, now in endo");
+    let (_, left) = app.get(Some(&nurse), "/api/v1/tasks?per_page=100").await;
+    assert!(ids(&left).is_empty(), "cardio no longer lists them: {left}");
+
+    // A year on, the scheduler extends the plan; the new tasks are listed in endo as well.
+    let later = now() + Duration::days(330);
+    careloop_service::horizon::extend_schedules(&app.db, later)
+        .await
+        .unwrap();
+    let (_, extended) = app.get(Some(&endo_nurse), "/api/v1/tasks?per_page=100").await;
+    assert!(ids(&extended).len() > plan_tasks, "{extended}");
+    let (_, left) = app.get(Some(&nurse), "/api/v1/tasks?per_page=100").await;
+    assert!(ids(&left).is_empty(), "{left}");
+}

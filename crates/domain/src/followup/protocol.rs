@@ -7,6 +7,7 @@ use super::classification::Condition;
 use super::rules::{self, OutcomeRule};
 use super::schedule::{Offset, occurrences};
 use crate::FieldError;
+use crate::risk_tier::RiskTier;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -51,6 +52,8 @@ pub enum Trigger {
     AbnormalIndicator {
         code: String,
     },
+    /// A clinician assessed the patient's risk tier (after a check-up).
+    RiskTierAssessed,
 }
 
 /// Something that happened to a patient that may enrol them in a protocol.
@@ -64,6 +67,8 @@ pub enum TriggerEvent {
     Discharge { on: time::Date },
     /// A value of this indicator was recorded outside its reference range.
     AbnormalIndicator { code: String },
+    /// The patient's risk tier was assessed.
+    RiskTierAssessed { tier: RiskTier },
 }
 
 impl TriggerEvent {
@@ -74,6 +79,7 @@ impl TriggerEvent {
             TriggerEvent::Tag { tag } => format!("tag {tag}"),
             TriggerEvent::Discharge { on } => format!("discharge {on}"),
             TriggerEvent::AbnormalIndicator { code } => format!("abnormal {code}"),
+            TriggerEvent::RiskTierAssessed { tier } => format!("risk_tier {}", tier.as_str()),
         }
     }
 }
@@ -92,6 +98,7 @@ impl Trigger {
             }
             (Trigger::Tag { tag }, TriggerEvent::Tag { tag: set }) => tag.trim() == set.trim(),
             (Trigger::Discharge, TriggerEvent::Discharge { .. }) => true,
+            (Trigger::RiskTierAssessed, TriggerEvent::RiskTierAssessed { .. }) => true,
             (Trigger::AbnormalIndicator { code }, TriggerEvent::AbnormalIndicator { code: seen }) => code == seen,
             _ => false,
         }
@@ -172,6 +179,16 @@ pub struct Step {
     /// patient's polite address (王先生) and `{机构}` the organisation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub script: Vec<String>,
+    /// The risk tiers this step is for (检后随访 by tier); empty means every patient.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<RiskTier>,
+}
+
+impl Step {
+    /// Whether a patient of `tier` gets this step.
+    pub fn applies_to(&self, tier: Option<RiskTier>) -> bool {
+        self.tiers.is_empty() || tier.is_some_and(|t| self.tiers.contains(&t))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -277,6 +294,18 @@ impl Protocol {
                 }
             }
         }
+        if self.is_tiered()
+            && let Some(t) = RiskTier::ALL
+                .into_iter()
+                .find(|t| !self.steps.iter().any(|s| s.applies_to(Some(*t))))
+        {
+            return Err(FieldError::new(
+                "steps",
+                "tier_uncovered",
+                format!("steps differ by risk tier but none is for '{}'", t.as_str()),
+                format!("方案按风险分层，但没有适用于{}的步骤", t.label_zh()),
+            ));
+        }
         if self.retry.max_attempts == 0 {
             return Err(FieldError::new(
                 "retry.max_attempts",
@@ -290,10 +319,21 @@ impl Protocol {
         Ok(())
     }
 
-    /// Every due time of every step from `anchor` up to `until`, in time order.
-    pub fn schedule(&self, anchor: OffsetDateTime, until: OffsetDateTime) -> Result<Vec<Due>, FieldError> {
+    /// Whether the steps differ by risk tier, so enrolment needs the patient's tier.
+    pub fn is_tiered(&self) -> bool {
+        self.steps.iter().any(|s| !s.tiers.is_empty())
+    }
+
+    /// Every due time of every step that applies to a patient of `tier`, from `anchor` up to
+    /// `until`, in time order.
+    pub fn schedule(
+        &self,
+        anchor: OffsetDateTime,
+        until: OffsetDateTime,
+        tier: Option<RiskTier>,
+    ) -> Result<Vec<Due>, FieldError> {
         let mut out = Vec::new();
-        for (i, s) in self.steps.iter().enumerate() {
+        for (i, s) in self.steps.iter().enumerate().filter(|(_, s)| s.applies_to(tier)) {
             let offset = Offset::parse(&s.offset, "offset")?;
             let window = Offset::parse(&s.window, "window")?;
             let every = s.every.as_deref().map(|e| Offset::parse(e, "every")).transpose()?;
@@ -317,6 +357,7 @@ pub fn builtin() -> Result<Vec<Protocol>, FieldError> {
         include_str!("../../protocols/htn-basic-ph.json"),
         include_str!("../../protocols/t2dm-basic-ph.json"),
         include_str!("../../protocols/post-discharge-surgery.json"),
+        include_str!("../../protocols/post-checkup.json"),
     ]
     .into_iter()
     .map(Protocol::from_json)
@@ -336,7 +377,15 @@ mod tests {
     fn the_builtin_protocols_parse_validate_and_cite_a_source() {
         let all = builtin().unwrap();
         let ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
-        assert_eq!(ids, ["htn-basic-ph", "t2dm-basic-ph", "post-discharge-surgery"]);
+        assert_eq!(
+            ids,
+            [
+                "htn-basic-ph",
+                "t2dm-basic-ph",
+                "post-discharge-surgery",
+                "post-checkup"
+            ]
+        );
         assert!(all.iter().all(|p| !p.source.is_empty() && p.version >= 1));
     }
 
@@ -345,7 +394,11 @@ mod tests {
         for id in ["htn-basic-ph", "t2dm-basic-ph"] {
             let p = find(id);
             let year = p
-                .schedule(datetime!(2026-01-10 09:00 +08:00), datetime!(2027-01-10 09:00 +08:00))
+                .schedule(
+                    datetime!(2026-01-10 09:00 +08:00),
+                    datetime!(2027-01-10 09:00 +08:00),
+                    None,
+                )
                 .unwrap();
             assert!(year.len() >= 4, "{id}: {} visits", year.len());
             assert!(
@@ -359,7 +412,11 @@ mod tests {
     fn post_discharge_steps_fall_on_days_3_7_and_30_with_their_windows() {
         let p = find("post-discharge-surgery");
         let due = p
-            .schedule(datetime!(2026-11-01 10:00 +08:00), datetime!(2027-01-01 00:00 +08:00))
+            .schedule(
+                datetime!(2026-11-01 10:00 +08:00),
+                datetime!(2027-01-01 00:00 +08:00),
+                None,
+            )
             .unwrap();
         let days: Vec<(String, String)> = due
             .iter()
@@ -423,6 +480,72 @@ mod tests {
         assert!(abnormal.fires_on(&TriggerEvent::AbnormalIndicator { code: "fpg".into() }));
         assert!(!abnormal.fires_on(&TriggerEvent::AbnormalIndicator { code: "sbp".into() }));
         assert!(!Trigger::Manual.fires_on(&dx("I10")));
+    }
+
+    #[test]
+    fn post_checkup_plans_differ_by_risk_tier() {
+        let p = find("post-checkup");
+        assert!(p.is_tiered());
+        let anchor = datetime!(2026-11-02 09:00 +08:00);
+        let year = |tier| {
+            p.schedule(anchor, anchor + time::Duration::days(366), Some(tier))
+                .unwrap()
+                .iter()
+                .map(|d| (p.steps[d.step].key.clone(), d.due_at.date().to_string()))
+                .collect::<Vec<_>>()
+        };
+        let s = |k: &str, d: &str| (k.to_string(), d.to_string());
+        assert_eq!(
+            year(RiskTier::High),
+            [
+                s("H1", "2026-11-03"),
+                s("H30", "2026-12-02"),
+                s("HQ", "2027-02-02"),
+                s("HQ", "2027-05-02"),
+                s("HQ", "2027-08-02"),
+                s("HQ", "2027-11-02"),
+            ]
+        );
+        assert_eq!(
+            year(RiskTier::Medium),
+            [
+                s("M7", "2026-11-09"),
+                s("M30", "2026-12-02"),
+                s("M6", "2027-05-02"),
+                s("M6", "2027-11-02")
+            ]
+        );
+        assert_eq!(year(RiskTier::Low), [s("L7", "2026-11-09"), s("LY", "2027-10-02")]);
+        // High-risk results are told by a doctor within three days of enrolment.
+        let first = p
+            .schedule(anchor, anchor + time::Duration::days(5), Some(RiskTier::High))
+            .unwrap();
+        assert_eq!((first[0].deadline - anchor).whole_days(), 3);
+        assert!(matches!(
+            p.steps[first[0].step].assignee,
+            AssigneeRule::ResponsibleDoctor
+        ));
+        // Without a tier only untiered steps apply (there are none here).
+        assert!(
+            p.schedule(anchor, anchor + time::Duration::days(366), None)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            p.trigger
+                .fires_on(&TriggerEvent::RiskTierAssessed { tier: RiskTier::Low })
+        );
+    }
+
+    #[test]
+    fn a_tiered_protocol_must_have_steps_for_every_tier() {
+        let good = include_str!("../../protocols/post-checkup.json");
+        let no_low = good.replace("\"low\"", "\"medium\"");
+        let e = Protocol::from_json(&no_low).unwrap_err();
+        assert_eq!((e.field.as_str(), e.code), ("steps", "tier_uncovered"));
+        assert!(e.message.contains("'low'"), "{}", e.message);
+        let bad_tier = good.replacen("\"high\"", "\"urgent\"", 1);
+        assert_eq!(Protocol::from_json(&bad_tier).unwrap_err().field, "protocol");
     }
 
     #[test]

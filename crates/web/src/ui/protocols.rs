@@ -34,6 +34,12 @@ fn trigger_text(t: &Trigger, lang: Lang) -> String {
         Trigger::AbnormalIndicator { code } => {
             format!("{} {code}", if zh { "指标异常" } else { "abnormal indicator" })
         }
+        Trigger::RiskTierAssessed => if zh {
+            "评定风险分层后"
+        } else {
+            "risk tier assessed"
+        }
+        .into(),
     }
 }
 
