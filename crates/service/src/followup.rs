@@ -323,6 +323,8 @@ pub struct TaskQuery {
     pub due_before: Option<String>,
     /// Only tasks of plans on this protocol.
     pub protocol: Option<String>,
+    /// Only tasks of patients in this risk tier (`high`, `medium`, `low`).
+    pub risk_tier: Option<String>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
 }
@@ -356,7 +358,12 @@ pub async fn list_tasks(db: &Db, actor: &Actor, q: &TaskQuery, now: OffsetDateTi
         PatientScope::Department(d) => Some(d),
         PatientScope::Nobody => return Err(ServiceError::Forbidden),
     };
+    let risk_tier = match q.risk_tier.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => Some(RiskTier::parse(t, "risk_tier")?.as_str().to_string()),
+        None => None,
+    };
     let filter = TaskFilter {
+        risk_tier,
         assignee_id: q.mine.then_some(actor.user_id),
         department_id,
         states,

@@ -17,6 +17,7 @@ pub mod patients;
 pub mod plans;
 pub mod protocols;
 pub mod records;
+pub mod risk_tiers;
 pub mod rules;
 pub mod staff;
 pub mod synth;

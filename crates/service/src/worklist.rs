@@ -7,6 +7,7 @@ use crate::patients::local_today;
 use crate::{Page, Result, ServiceError, page_bounds};
 use careloop_domain::access::{Actor, PatientScope};
 use careloop_domain::followup::schedule::CHINA;
+use careloop_domain::risk_tier::RiskTier;
 use careloop_store::Db;
 use careloop_store::plans::{self, TaskFilter, TaskOrder};
 use serde::Serialize;
@@ -89,6 +90,8 @@ pub struct WorklistItem {
     pub attempts: i32,
     /// Whole days past the deadline (0 when not overdue).
     pub days_overdue: i64,
+    /// The patient's current risk tier, shown as a tag.
+    pub risk_tier: Option<RiskTier>,
 }
 
 #[derive(Debug, Clone)]
@@ -136,6 +139,8 @@ pub struct WorklistOptions {
     pub scope: Option<String>,
     /// Only tasks of this protocol, e.g. `htn-basic-ph`.
     pub protocol: Option<String>,
+    /// Only patients of this risk tier (`high`, `medium`, `low`); anything else means all.
+    pub risk_tier: Option<String>,
     /// Admins: one department.
     pub department_id: Option<Uuid>,
     /// `due` (default), `deadline` or `patient`.
@@ -147,6 +152,7 @@ pub struct WorklistOptions {
 pub struct Applied {
     pub scope: Scope,
     pub protocol: Option<String>,
+    pub risk_tier: Option<RiskTier>,
     pub department_id: Option<Uuid>,
     pub sort: &'static str,
 }
@@ -181,9 +187,15 @@ pub async fn worklist(db: &Db, actor: &Actor, o: &WorklistOptions, now: OffsetDa
         PatientScope::Nobody => return Err(ServiceError::Forbidden),
     };
     base.protocol_id = protocol.clone();
+    let risk_tier = o
+        .risk_tier
+        .as_deref()
+        .and_then(|t| RiskTier::parse(t, "risk_tier").ok());
+    base.risk_tier = risk_tier.map(|t| t.as_str().to_string());
     let applied = Applied {
         scope,
         protocol,
+        risk_tier,
         department_id: base.department_id,
         sort,
     };
@@ -228,6 +240,10 @@ pub async fn worklist(db: &Db, actor: &Actor, o: &WorklistOptions, now: OffsetDa
             },
             state: r.state,
             attempts: r.attempts,
+            risk_tier: r
+                .risk_tier
+                .as_deref()
+                .and_then(|t| RiskTier::parse(t, "risk_tier").ok()),
         })
         .collect();
     Ok(Worklist {

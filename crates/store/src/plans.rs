@@ -220,6 +220,8 @@ pub struct TaskFilter {
     pub active_plans_only: bool,
     /// Only tasks of plans on this protocol.
     pub protocol_id: Option<String>,
+    /// Only tasks of patients whose current risk tier is this one.
+    pub risk_tier: Option<String>,
 }
 
 /// The order of a worklist.
@@ -274,6 +276,15 @@ fn filtered(mut stmt: sea_query::SelectStatement, filter: &TaskFilter) -> sea_qu
             .and_where(Expr::col(("plans", "protocol_id")).eq(p.as_str()))
             .to_owned();
         stmt.and_where(Expr::exists(wanted));
+    }
+    if let Some(t) = &filter.risk_tier {
+        let of_tier = Query::select()
+            .expr(Expr::val(1))
+            .from("patients")
+            .and_where(Expr::col(("patients", "id")).equals(("tasks", "patient_id")))
+            .and_where(Expr::col(("patients", "risk_tier")).eq(t.as_str()))
+            .to_owned();
+        stmt.and_where(Expr::exists(of_tier));
     }
     stmt
 }
@@ -513,6 +524,7 @@ pub struct WorklistRow {
     pub sex: String,
     pub birth_date: time::Date,
     pub phone: String,
+    pub risk_tier: Option<String>,
 }
 
 /// Tasks matching `filter` with their patients, earliest due first.
@@ -537,7 +549,7 @@ pub async fn worklist(
             ]
             .map(|c| ("tasks", c)),
         )
-        .columns(["name", "sex", "birth_date", "phone"].map(|c| ("patients", c)))
+        .columns(["name", "sex", "birth_date", "phone", "risk_tier"].map(|c| ("patients", c)))
         .from("tasks")
         .inner_join(
             "patients",

@@ -99,6 +99,7 @@ fn main() {
         plans::a_reached_call_resets_the_run_of_failures,
         plans::plans_are_paused_resumed_and_stopped_with_reasons,
         plans::a_transfer_moves_the_follow_up_work_to_the_new_department,
+        plans::a_risk_tier_plans_post_checkup_follow_up_and_a_new_tier_re_plans_it,
         plans::tasks_are_rescheduled_reassigned_and_cancelled,
         plans::records_are_corrected_by_amendments_that_keep_the_original,
         records::the_health_record_round_trips,

@@ -393,3 +393,127 @@ pub async fn a_transfer_moves_the_follow_up_work_to_the_new_department(app: Test
     let (_, left) = app.get(Some(&nurse), "/api/v1/tasks?per_page=100").await;
     assert!(ids(&left).is_empty(), "{left}");
 }
+
+fn keys_in(plan: &Value, state: &str) -> Vec<String> {
+    plan["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["state"] == state)
+        .map(|t| t["step"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Risk tiers (风险分层): only doctors and health managers assess; an assessment enrols the
+/// patient in post-check-up follow-up planned for the tier; a new tier re-plans it (what both
+/// share stays, the old tier's pending steps are cancelled with the reason); worklists filter by
+/// tier.
+pub async fn a_risk_tier_plans_post_checkup_follow_up_and_a_new_tier_re_plans_it(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let doctor = app.user("dr.li", "doctor", Some("cardio")).await;
+    let patient = app.enrol_simple(&nurse, "周五", 11).await;
+    let path = format!("/api/v1/patients/{patient}/risk-tier");
+    let (status, err) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/plans"),
+            &json!({"protocol": "post-checkup"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["code"], "risk_tier_missing");
+    let body = json!({"tier": "high", "reason": "LDL-C 5.2 mmol/L，颈动脉斑块"});
+    let (status, _) = app.post(Some(&nurse), &path, &body).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "nurses do not stratify");
+    for (bad, field) in [
+        (json!({"tier": "urgent", "reason": "x"}), "tier"),
+        (json!({"tier": "high", "reason": "  "}), "reason"),
+    ] {
+        let (status, err) = app.post(Some(&doctor), &path, &bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        assert_eq!(err["error"]["field"], field);
+    }
+
+    let (status, out) = app.post(Some(&doctor), &path, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(out["current"]["tier"], "high");
+    assert_eq!(out["enrolled_in"], json!(["post-checkup"]));
+    assert_eq!(out["replanned"], json!([]));
+    let (_, plans) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/plans"))
+        .await;
+    let plan = plans.as_array().unwrap()[0].clone();
+    assert_eq!(
+        (plan["protocol"].as_str(), plan["risk_tier"].as_str()),
+        (Some("post-checkup"), Some("high"))
+    );
+    assert_eq!(plan["trigger_event"], "risk_tier high");
+    assert_eq!(keys_in(&plan, "pending"), ["H1", "H30", "HQ", "HQ", "HQ", "HQ"]);
+    // Important abnormal results are told by the doctor.
+    let (_, mine) = app.get(Some(&doctor), "/api/v1/tasks?assignee=me").await;
+    assert_eq!(
+        (mine["total"].as_i64(), mine["items"][0]["step"].as_str()),
+        (Some(1), Some("H1")),
+        "{mine}"
+    );
+
+    let (_, high) = app.get(Some(&nurse), "/api/v1/tasks?risk_tier=high&per_page=100").await;
+    assert_eq!(high["total"], 6, "{high}");
+    let (_, low) = app.get(Some(&nurse), "/api/v1/tasks?risk_tier=low").await;
+    assert_eq!(low["total"], 0, "{low}");
+    let (status, err) = app.get(Some(&nurse), "/api/v1/tasks?risk_tier=severe").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["field"], "risk_tier");
+
+    // The revisit found nothing serious: low risk from now on.
+    let (status, out) = app
+        .post(
+            Some(&doctor),
+            &path,
+            &json!({"tier": "low", "reason": "专科复诊未见异常"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(out["enrolled_in"], json!([]), "already on the protocol");
+    let r = &out["replanned"][0];
+    assert_eq!(
+        (r["from_tier"].as_str(), r["to_tier"].as_str()),
+        (Some("high"), Some("low"))
+    );
+    assert_eq!((r["cancelled"].as_u64(), r["added"].as_u64()), (Some(6), Some(2)));
+    let (_, plans) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/plans"))
+        .await;
+    let plan = plans.as_array().unwrap()[0].clone();
+    assert_eq!(plan["risk_tier"], "low");
+    assert_eq!(keys_in(&plan, "pending"), ["L7", "LY"]);
+    assert_eq!(keys_in(&plan, "cancelled").len(), 6);
+    let h1 = plan["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["step"] == "H1")
+        .unwrap();
+    let t = task(&app, &nurse, h1["id"].as_str().unwrap()).await;
+    let last = t["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["to_state"].as_str(), last["reason"].as_str()),
+        (Some("cancelled"), Some("risk tier high → low"))
+    );
+    let (_, low) = app
+        .get(Some(&nurse), "/api/v1/tasks?risk_tier=low&status=pending")
+        .await;
+    assert_eq!(low["total"], 2, "{low}");
+
+    let (status, h) = app.get(Some(&nurse), &path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(h["current"]["tier"], "low");
+    let tiers: Vec<&str> = h["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["tier"].as_str().unwrap())
+        .collect();
+    assert_eq!(tiers, ["low", "high"]);
+    assert_eq!(h["history"][1]["reason"], "LDL-C 5.2 mmol/L，颈动脉斑块");
+}

@@ -66,6 +66,8 @@ pub struct TasksQuery {
     due_before: Option<String>,
     /// Only tasks of plans on this protocol, e.g. `htn-basic-ph`.
     protocol: Option<String>,
+    /// Only tasks of patients in this risk tier: high, medium, low.
+    risk_tier: Option<String>,
     page: Option<u64>,
     per_page: Option<u64>,
 }
@@ -83,6 +85,7 @@ pub async fn list_tasks(
         states: q.status,
         due_before: q.due_before,
         protocol: q.protocol,
+        risk_tier: q.risk_tier,
         page: q.page,
         per_page: q.per_page,
     };

@@ -8,6 +8,7 @@ mod observations;
 mod patients;
 mod plans;
 mod records;
+mod risk;
 
 pub(crate) use followup::figures_csv;
 
@@ -61,6 +62,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(events::record_discharge, events::list_discharges))
         .routes(routes!(events::add_tag, events::list_tags))
         .routes(routes!(events::remove_tag))
+        .routes(routes!(risk::assess, risk::history))
         .routes(routes!(admin::list_organisations, admin::create_organisation))
         .routes(routes!(admin::list_departments, admin::create_department))
         .routes(routes!(admin::list_users, admin::create_user))

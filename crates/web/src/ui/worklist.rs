@@ -7,6 +7,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
+use careloop_domain::risk_tier::RiskTier;
 use careloop_service::followup::list_protocols;
 use careloop_service::staff::{DepartmentView, list_departments};
 use careloop_service::worklist::{self, Worklist, WorklistOptions, WorklistTab};
@@ -20,8 +21,18 @@ pub struct WorklistQuery {
     page: Option<u64>,
     scope: Option<String>,
     protocol: Option<String>,
+    risk_tier: Option<String>,
     department_id: Option<String>,
     sort: Option<String>,
+}
+
+/// How a risk tier reads on a page.
+pub(crate) fn tier_label(t: &super::i18n::Tr, tier: RiskTier) -> &'static str {
+    match tier {
+        RiskTier::High => t.tier_high,
+        RiskTier::Medium => t.tier_medium,
+        RiskTier::Low => t.tier_low,
+    }
 }
 
 #[derive(Template)]
@@ -29,6 +40,8 @@ pub struct WorklistQuery {
 struct WorklistPage {
     c: Chrome,
     w: Worklist,
+    /// The tiers, for the filter (a field: a literal array in `for` would be a temporary).
+    tiers: [RiskTier; 3],
     /// (id, name) of every protocol, for the filter.
     protocols: Vec<(String, String)>,
     /// Admins only: departments to filter by.
@@ -54,6 +67,9 @@ impl WorklistPage {
         if let Some(p) = &a.protocol {
             q.push_str(&format!("&amp;protocol={}", percent_encode(p)));
         }
+        if let Some(t) = a.risk_tier {
+            q.push_str(&format!("&amp;risk_tier={}", t.as_str()));
+        }
         if let (true, Some(d)) = (self.c.is_admin, a.department_id) {
             q.push_str(&format!("&amp;department_id={d}"));
         }
@@ -62,6 +78,14 @@ impl WorklistPage {
 
     fn is_protocol(&self, id: &str) -> bool {
         self.w.applied.protocol.as_deref() == Some(id)
+    }
+
+    fn is_tier(&self, t: &RiskTier) -> bool {
+        self.w.applied.risk_tier == Some(*t)
+    }
+
+    fn tier_label(&self, t: &RiskTier) -> &'static str {
+        tier_label(self.c.t, *t)
     }
 
     fn is_department(&self, id: &Uuid) -> bool {
@@ -84,6 +108,7 @@ pub async fn show(State(s): State<AppState>, u: UiUser, Query(q): Query<Worklist
         page: q.page,
         scope: q.scope,
         protocol: q.protocol,
+        risk_tier: q.risk_tier,
         // An empty select submits ""; anything but a UUID means "all departments".
         department_id: q.department_id.as_deref().and_then(|d| Uuid::parse_str(d).ok()),
         sort: q.sort,
@@ -114,6 +139,7 @@ pub async fn show(State(s): State<AppState>, u: UiUser, Query(q): Query<Worklist
     render(&WorklistPage {
         c: u.chrome(),
         w,
+        tiers: RiskTier::ALL,
         protocols,
         departments,
     })
