@@ -5,6 +5,7 @@
 pub mod amendments;
 pub mod audit;
 pub mod auth;
+pub mod batch_enrol;
 pub mod call_sheet;
 pub mod delivery;
 mod error;

@@ -291,15 +291,20 @@ fn filtered(mut stmt: sea_query::SelectStatement, filter: &TaskFilter) -> sea_qu
 
 /// Tasks matching `filter`, earliest due first.
 pub async fn list_tasks(tx: &mut Tx, filter: &TaskFilter, limit: u64, offset: u64) -> Result<Vec<TaskRow>> {
-    let base = Query::select()
-        .columns(TASK_COLUMNS.map(|c| ("tasks", c)))
-        .from("tasks")
-        .to_owned();
-    let mut stmt = filtered(base, filter);
-    stmt.order_by(("tasks", "due_at"), Order::Asc)
+    // The page's ids from the worklist index alone, then only those rows (see `worklist`).
+    let page = filtered(Query::select().column(("tasks", "id")).from("tasks").to_owned(), filter)
+        .order_by(("tasks", "due_at"), Order::Asc)
         .order_by(("tasks", "id"), Order::Asc)
         .limit(limit)
-        .offset(offset);
+        .offset(offset)
+        .to_owned();
+    let stmt = Query::select()
+        .columns(TASK_COLUMNS.map(|c| ("tasks", c)))
+        .from("tasks")
+        .and_where(Expr::col(("tasks", "id")).in_subquery(page))
+        .order_by(("tasks", "due_at"), Order::Asc)
+        .order_by(("tasks", "id"), Order::Asc)
+        .to_owned();
     tx.fetch_all(&stmt).await
 }
 
@@ -535,7 +540,7 @@ pub async fn worklist(
     limit: u64,
     offset: u64,
 ) -> Result<Vec<WorklistRow>> {
-    let base = Query::select()
+    let mut stmt = Query::select()
         .columns(
             [
                 "id",
@@ -556,15 +561,35 @@ pub async fn worklist(
             Expr::col(("patients", "id")).equals(("tasks", "patient_id")),
         )
         .to_owned();
-    let mut stmt = filtered(base, filter);
     match order {
-        TaskOrder::Due => stmt.order_by(("tasks", "due_at"), Order::Asc),
-        TaskOrder::Deadline => stmt.order_by(("tasks", "deadline"), Order::Asc),
+        // Two steps: the page's task ids come from the worklist index alone (it holds every
+        // filter column, the due time and the id), then only those rows are read with their
+        // patients, instead of reading every candidate task and patient before sorting.
+        TaskOrder::Due => {
+            let page = filtered(Query::select().column(("tasks", "id")).from("tasks").to_owned(), filter)
+                .order_by(("tasks", "due_at"), Order::Asc)
+                .order_by(("tasks", "id"), Order::Asc)
+                .limit(limit)
+                .offset(offset)
+                .to_owned();
+            stmt.and_where(Expr::col(("tasks", "id")).in_subquery(page))
+                .order_by(("tasks", "due_at"), Order::Asc);
+        }
+        TaskOrder::Deadline => {
+            stmt = filtered(stmt, filter);
+            stmt.order_by(("tasks", "deadline"), Order::Asc)
+                .limit(limit)
+                .offset(offset);
+        }
         // Pinyin order is what a Chinese list sorted by name means (王 after 李).
-        TaskOrder::Patient => stmt
-            .order_by(("patients", "name_pinyin"), Order::Asc)
-            .order_by(("tasks", "due_at"), Order::Asc),
+        TaskOrder::Patient => {
+            stmt = filtered(stmt, filter);
+            stmt.order_by(("patients", "name_pinyin"), Order::Asc)
+                .order_by(("tasks", "due_at"), Order::Asc)
+                .limit(limit)
+                .offset(offset);
+        }
     };
-    stmt.order_by(("tasks", "id"), Order::Asc).limit(limit).offset(offset);
+    stmt.order_by(("tasks", "id"), Order::Asc);
     tx.fetch_all(&stmt).await
 }

@@ -99,6 +99,7 @@ fn main() {
         plans::a_reached_call_resets_the_run_of_failures,
         plans::plans_are_paused_resumed_and_stopped_with_reasons,
         plans::a_transfer_moves_the_follow_up_work_to_the_new_department,
+        plans::patients_are_enrolled_in_batches_with_skips_reported,
         plans::a_risk_tier_plans_post_checkup_follow_up_and_a_new_tier_re_plans_it,
         plans::tasks_are_rescheduled_reassigned_and_cancelled,
         plans::records_are_corrected_by_amendments_that_keep_the_original,
@@ -118,6 +119,7 @@ fn main() {
         ui::a_nurse_signs_a_call_from_the_call_sheet_with_its_script,
         ui::protocols_are_viewable_exportable_and_dry_run_from_the_ui,
         ui::the_worklist_filters_by_protocol_and_scope_and_sorts_by_name,
+        ui::a_doctor_assesses_a_risk_tier_and_the_worklist_filters_by_it,
     ];
     let chrome = browser::chromedriver();
     if chrome.is_none() {

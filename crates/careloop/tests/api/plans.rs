@@ -517,3 +517,103 @@ pub async fn a_risk_tier_plans_post_checkup_follow_up_and_a_new_tier_re_plans_it
     assert_eq!(tiers, ["low", "high"]);
     assert_eq!(h["history"][1]["reason"], "LDL-C 5.2 mmol/L，颈动脉斑块");
 }
+
+/// Batch enrolment (批量入组): one transaction; patients who cannot join are skipped with a
+/// reason; a bad protocol or a patient outside the department fails the whole request and
+/// writes nothing.
+pub async fn patients_are_enrolled_in_batches_with_skips_reported(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    app.department("endo").await;
+    let mut ids = Vec::new();
+    for (seq, name) in (21..).zip(["甲一", "乙二", "丙三", "丁四"]) {
+        ids.push(app.enrol_simple(&nurse, name, seq).await);
+    }
+    let (a, b, c, d) = (&ids[0], &ids[1], &ids[2], &ids[3]);
+    let endo = app
+        .enrol(
+            &admin,
+            json!({"name": "戊五", "id_number": crate::helpers::id_number("1955-02-02", false, 25),
+                   "phone": "13900002222", "department": "endo"}),
+        )
+        .await;
+    let (_, single) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{b}/plans"),
+            &json!({"protocol": "htn-basic-ph"}),
+        )
+        .await;
+    let per_plan = single["tasks"].as_array().unwrap().len();
+
+    let batch = |body: Value| {
+        let nurse = nurse.clone();
+        let app = &app;
+        async move { app.post(Some(&nurse), "/api/v1/plans/batch", &body).await }
+    };
+    let (status, out) = batch(json!({"protocol": "htn-basic-ph", "patient_ids": [a, b, c, a]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let enrolled: Vec<&str> = out["enrolled"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["patient_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(enrolled, [a.as_str(), c.as_str()], "in order, repeats once");
+    assert!(
+        out["enrolled"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["tasks"] == per_plan)
+    );
+    assert_eq!(out["skipped"], json!([{"patient_id": b, "reason": "already_enrolled"}]));
+    assert_eq!(out["protocol_version"], 1);
+    let (_, plans) = app.get(Some(&nurse), &format!("/api/v1/patients/{c}/plans")).await;
+    assert_eq!(plans.as_array().unwrap().len(), 1);
+
+    // Checked as a whole: nothing is written when one entry is wrong.
+    let (status, err) = batch(json!({"protocol": "htn-basic-ph", "patient_ids": [d, endo]})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(
+        (err["error"]["field"].as_str(), err["error"]["code"].as_str()),
+        (Some("patient_ids[1]"), Some("patient_unknown"))
+    );
+    let (_, plans) = app.get(Some(&nurse), &format!("/api/v1/patients/{d}/plans")).await;
+    assert_eq!(plans, json!([]), "the valid patient was not enrolled either");
+    for (body, field, code) in [
+        (
+            json!({"protocol": "nope", "patient_ids": [d]}),
+            "protocol",
+            "protocol_unknown",
+        ),
+        (
+            json!({"protocol": "htn-basic-ph", "patient_ids": []}),
+            "patient_ids",
+            "required",
+        ),
+        (
+            json!({"protocol": "htn-basic-ph", "patient_ids": [d], "anchor_date": "2026-13-01"}),
+            "anchor_date",
+            "date_invalid",
+        ),
+    ] {
+        let (status, err) = batch(body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        assert_eq!(err["error"]["field"], field, "{err}");
+        if code != "date_invalid" {
+            assert_eq!(err["error"]["code"], code, "{err}");
+        }
+    }
+    let many: Vec<String> = (0..1001).map(|i| format!("00000000-0000-7000-8000-{i:012}")).collect();
+    let (status, err) = batch(json!({"protocol": "htn-basic-ph", "patient_ids": many})).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("too_many"))
+    );
+    let (status, out) = batch(json!({"protocol": "post-checkup", "patient_ids": [d]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(
+        out["skipped"],
+        json!([{"patient_id": d, "reason": "risk_tier_missing"}])
+    );
+}

@@ -555,3 +555,71 @@ pub async fn the_worklist_filters_by_protocol_and_scope_and_sorts_by_name(app: T
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
 }
+
+/// A doctor sets a risk tier on the patient page (with CSRF, the reason escaped, errors shown
+/// on the page); nurses see the tier but not the form; the worklist filters by tier and shows
+/// it as a tag.
+pub async fn a_doctor_assesses_a_risk_tier_and_the_worklist_filters_by_it(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    app.user("dr.li", "doctor", Some("cardio")).await;
+    let anchor = careloop_service::patients::local_today(crate::helpers::now()) - time::Duration::days(110);
+    let mut ids = Vec::new();
+    for (seq, name) in (1..).zip(["吴五", "郑六"]) {
+        let patient = app.enrol_simple(&nurse, name, seq).await;
+        let body = serde_json::json!({"protocol": "htn-basic-ph", "anchor_date": anchor.to_string()});
+        let (status, _) = app
+            .post(Some(&nurse), &format!("/api/v1/patients/{patient}/plans"), &body)
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        ids.push(patient);
+    }
+    let doctor = browser(&app, "dr.li").await;
+    let path = format!("/patients/{}", ids[0]);
+    let (_, html) = page(&doctor, &app, &path).await;
+    assert!(html.contains("未评定"), "no tier yet");
+    let action = format!("action=\"/patients/{}/risk-tier\"", ids[0]);
+    assert!(html.contains(&action), "doctors get the form");
+    let csrf = csrf_of(&html);
+    let post = |form: Vec<(&'static str, String)>| {
+        let doctor = doctor.clone();
+        let url = app.url(&format!("{path}/risk-tier"));
+        async move { doctor.post(url).form(&form).send().await.unwrap() }
+    };
+    let res = post(vec![
+        ("csrf", csrf.clone()),
+        ("tier", "high".into()),
+        ("reason", " ".into()),
+    ])
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("请填写分层依据"));
+    let res = post(vec![
+        ("csrf", "forged".into()),
+        ("tier", "high".into()),
+        ("reason", "x".into()),
+    ])
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let reason = "血压 182/112 mmHg <b>";
+    let res = post(vec![("csrf", csrf), ("tier", "high".into()), ("reason", reason.into())]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&doctor, &app, &path).await;
+    assert!(html.contains("tag tier-high\">高危"), "current tier shown");
+    assert!(escaped(&html, "b") && !html.contains("<b>"), "the reason is escaped");
+
+    let nurse_ui = browser(&app, "nurse.wang").await;
+    let (_, html) = page(&nurse_ui, &app, &path).await;
+    assert!(
+        html.contains("高危") && !html.contains(&action),
+        "nurses see the tier, not the form"
+    );
+    let (_, high) = page(&nurse_ui, &app, "/worklist?tab=overdue&scope=department&risk_tier=high").await;
+    assert!(high.contains("吴五") && !high.contains("郑六"), "{high}");
+    assert!(high.contains("value=\"high\" selected"), "the filter stays chosen");
+    assert!(high.contains("&amp;risk_tier=high"), "tabs keep the filter");
+    let (_, all) = page(&nurse_ui, &app, "/worklist?tab=overdue&scope=department").await;
+    assert!(all.contains("吴五") && all.contains("郑六"));
+    assert!(all.contains("tag tier-high"), "the tier shows as a tag on the worklist");
+    let (_, low) = page(&nurse_ui, &app, "/worklist?tab=overdue&scope=department&risk_tier=low").await;
+    assert!(!low.contains("吴五") && !low.contains("郑六"));
+}

@@ -15,8 +15,10 @@ WHERE patients.id = tasks.patient_id AND plans.id = tasks.plan_id;
 
 ALTER TABLE tasks ALTER COLUMN department_id SET NOT NULL;
 
--- The filter columns follow the sort column, so the tabs' conditions are index conditions
--- (and counts index-only scans); the department index serves the 科室 scope of a head nurse.
+-- The filter columns follow the sort column and the id ends each, so a tab's conditions are
+-- checked inside the index and a page's ids come from the index alone (counts too, as
+-- index-only scans); the department index serves the 科室 scope of
+-- a head nurse.
 DROP INDEX tasks_assignee;
-CREATE INDEX tasks_worklist ON tasks (assignee_id, state, due_at, plan_active, method, department_id);
-CREATE INDEX tasks_department ON tasks (department_id, state, due_at, plan_active, method, assignee_id);
+CREATE INDEX tasks_worklist ON tasks (assignee_id, state, due_at, plan_active, method, department_id, id);
+CREATE INDEX tasks_department ON tasks (department_id, state, due_at, plan_active, method, assignee_id, id);

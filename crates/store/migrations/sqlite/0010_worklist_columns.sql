@@ -14,8 +14,9 @@ UPDATE tasks SET
     department_id = (SELECT patients.department_id FROM patients WHERE patients.id = tasks.patient_id),
     plan_active = (SELECT plans.status = 'active' FROM plans WHERE plans.id = tasks.plan_id);
 
--- The filter columns follow the sort column, so the tabs' conditions are checked inside the
--- index; the department index serves the 科室 scope of a head nurse.
+-- The filter columns follow the sort column and the id ends each, so a tab's conditions are
+-- checked inside the index and a page's ids come from the index alone (counts too); the department index serves the 科室 scope of
+-- a head nurse.
 DROP INDEX tasks_assignee;
-CREATE INDEX tasks_worklist ON tasks (assignee_id, state, due_at, plan_active, method, department_id);
-CREATE INDEX tasks_department ON tasks (department_id, state, due_at, plan_active, method, assignee_id);
+CREATE INDEX tasks_worklist ON tasks (assignee_id, state, due_at, plan_active, method, department_id, id);
+CREATE INDEX tasks_department ON tasks (department_id, state, due_at, plan_active, method, assignee_id, id);

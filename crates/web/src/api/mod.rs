@@ -72,6 +72,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(followup::dry_run_protocol))
         .routes(routes!(followup::get_protocol))
         .routes(routes!(followup::create_plan, plans::list_plans))
+        .routes(routes!(plans::enrol_batch))
         .routes(routes!(plans::pause_plan))
         .routes(routes!(plans::resume_plan))
         .routes(routes!(plans::stop_plan))

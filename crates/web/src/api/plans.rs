@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use careloop_service::amendments::{self, AmendmentInput, FollowUpRecordView};
+use careloop_service::batch_enrol::{self, BatchEnrolInput, BatchEnrolment};
 use careloop_service::followup::PlanView;
 use careloop_service::plans::{self, PlanAction, TaskChange, TaskDetail};
 use serde::Deserialize;
@@ -24,6 +25,21 @@ pub async fn list_plans(
     Ok(Json(
         plans::list_plans(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?,
     ))
+}
+
+/// Batch enrolment (批量入组): up to 1000 patients on one protocol in one transaction. Patients
+/// already on it, deceased, or (for `post-checkup`) without a risk tier are skipped and listed;
+/// an unknown protocol or a patient outside your department fails the whole request (422, with
+/// the index).
+#[utoipa::path(post, path = "/api/v1/plans/batch", tag = "follow-up", request_body = BatchEnrolInput, security(("bearer" = [])),
+    responses((status = 201, body = BatchEnrolment), (status = 422, body = ErrorBody)))]
+pub async fn enrol_batch(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    ApiJson(body): ApiJson<BatchEnrolInput>,
+) -> Result<(StatusCode, Json<BatchEnrolment>), ApiError> {
+    let out = batch_enrol::enrol_many(&s.db, &who.actor, &body, OffsetDateTime::now_utc()).await?;
+    Ok((StatusCode::CREATED, Json(out)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

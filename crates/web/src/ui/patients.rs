@@ -12,9 +12,11 @@ use careloop_domain::indicator::{CATALOGUE, Indicator, ObservationInput};
 use careloop_domain::patient::PatientInput;
 use careloop_domain::record::DiagnosisInput;
 use careloop_domain::record::HealthRecord;
+use careloop_domain::risk_tier::RiskTier;
 use careloop_service::observations::ObservationView;
 use careloop_service::patients::{CHINA, PatientDetail, PatientSummary};
 use careloop_service::records::DiagnosisView;
+use careloop_service::risk_tiers::{self, AssessmentInput, RiskTierHistory};
 use careloop_service::staff::DepartmentView;
 use careloop_service::{Page, ServiceError, observations, patients, records, staff};
 use serde::Deserialize;
@@ -268,6 +270,10 @@ struct PatientPage {
     p: PatientDetail,
     record: HealthRecord,
     diagnoses: Vec<DiagnosisView>,
+    tiers: RiskTierHistory,
+    /// Doctors and health managers see the assessment form.
+    may_assess: bool,
+    tier_options: [RiskTier; 3],
     observations: Vec<ObsRow>,
     catalogue: &'static [Indicator],
     errors: FormErrors,
@@ -278,6 +284,20 @@ impl PatientPage {
     /// A free-text field, or "not recorded" when empty.
     fn text<'a>(&'a self, v: &'a Option<String>) -> &'a str {
         v.as_deref().filter(|s| !s.is_empty()).unwrap_or(self.c.t.not_recorded)
+    }
+
+    /// A stored tier (`high` ...) in words.
+    fn tier_text(&self, stored: &str) -> &'static str {
+        RiskTier::parse(stored, "tier").map_or("", |t| super::worklist::tier_label(self.c.t, t))
+    }
+
+    /// The China-time day of an instant.
+    fn day(&self, t: &OffsetDateTime) -> time::Date {
+        t.to_offset(CHINA).date()
+    }
+
+    fn tier_label(&self, t: &RiskTier) -> &'static str {
+        super::worklist::tier_label(self.c.t, *t)
     }
 
     /// A coded lifestyle answer in words, or "not recorded".
@@ -296,12 +316,13 @@ async fn patient_page(s: &AppState, u: &UiUser, id: Uuid, errors: FormErrors) ->
         let p = patients::get_patient(&s.db, a, id, now).await?;
         let record = records::get_health_record(&s.db, a, id, now).await?.record;
         let diagnoses = records::list_diagnoses(&s.db, a, id, now).await?;
+        let tiers = risk_tiers::history(&s.db, a, id, now).await?;
         let observations = observations::list_observations(&s.db, a, id, None, Some(500), now).await?;
-        Ok::<_, ServiceError>((p, record, diagnoses, observations))
+        Ok::<_, ServiceError>((p, record, diagnoses, tiers, observations))
     }
     .await;
     match loaded {
-        Ok((p, record, diagnoses, obs)) => {
+        Ok((p, record, diagnoses, tiers, obs)) => {
             let observations = obs
                 .into_iter()
                 .map(|o| ObsRow {
@@ -319,6 +340,9 @@ async fn patient_page(s: &AppState, u: &UiUser, id: Uuid, errors: FormErrors) ->
                 p,
                 record,
                 diagnoses,
+                tiers,
+                may_assess: a.may_assess_risk(),
+                tier_options: RiskTier::ALL,
                 observations,
                 catalogue: CATALOGUE,
                 errors,
@@ -417,6 +441,34 @@ pub async fn add_diagnosis(
     };
     match records::add_diagnosis(&s.db, &u.who.actor, id, &input, OffsetDateTime::now_utc()).await {
         Ok(_) => Redirect::to(&format!("/patients/{id}#diagnoses")).into_response(),
+        Err(ServiceError::Invalid(e)) => patient_page(&s, &u, id, FormErrors::from_field(e, u.lang)).await,
+        Err(e) => u.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TierForm {
+    csrf: String,
+    tier: String,
+    reason: String,
+}
+
+/// A doctor's or health manager's risk tier assessment from the patient page.
+pub async fn assess_tier(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<TierForm>,
+) -> Response {
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
+    }
+    let input = AssessmentInput {
+        tier: f.tier,
+        reason: f.reason,
+    };
+    match risk_tiers::assess(&s.db, &u.who.actor, id, &input, OffsetDateTime::now_utc()).await {
+        Ok(_) => Redirect::to(&format!("/patients/{id}#risk-tier")).into_response(),
         Err(ServiceError::Invalid(e)) => patient_page(&s, &u, id, FormErrors::from_field(e, u.lang)).await,
         Err(e) => u.fail(e),
     }
