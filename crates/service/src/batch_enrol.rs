@@ -71,7 +71,13 @@ pub async fn enrol_many(
         .filter(|id| seen.insert(*id))
         .collect();
     if ids.is_empty() {
-        return Err(FieldError::required("patient_ids").into());
+        return Err(FieldError::new(
+            "patient_ids",
+            "required",
+            "choose at least one patient",
+            "请至少勾选一名患者",
+        )
+        .into());
     }
     if ids.len() > MAX_BATCH {
         return Err(FieldError::new(

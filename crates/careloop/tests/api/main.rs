@@ -120,6 +120,7 @@ fn main() {
         ui::protocols_are_viewable_exportable_and_dry_run_from_the_ui,
         ui::the_worklist_filters_by_protocol_and_scope_and_sorts_by_name,
         ui::a_doctor_assesses_a_risk_tier_and_the_worklist_filters_by_it,
+        ui::patients_ticked_on_the_list_are_enrolled_in_a_batch,
     ];
     let chrome = browser::chromedriver();
     if chrome.is_none() {

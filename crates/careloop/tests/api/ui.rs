@@ -623,3 +623,67 @@ pub async fn a_doctor_assesses_a_risk_tier_and_the_worklist_filters_by_it(app: T
     let (_, low) = page(&nurse_ui, &app, "/worklist?tab=overdue&scope=department&risk_tier=low").await;
     assert!(!low.contains("吴五") && !low.contains("郑六"));
 }
+
+/// 批量入组 from the patient list: ticked patients go on the chosen protocol in one go; one
+/// already on it is skipped and shown with the reason; the form needs its CSRF token.
+pub async fn patients_ticked_on_the_list_are_enrolled_in_a_batch(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let mut ids = Vec::new();
+    for (seq, name) in (31..).zip(["钱一", "孙二", "李三"]) {
+        ids.push(app.enrol_simple(&nurse, name, seq).await);
+    }
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{}/plans", ids[1]),
+            &serde_json::json!({"protocol": "htn-basic-ph"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let client = browser(&app, "nurse.wang").await;
+    let (_, list) = page(&client, &app, "/patients").await;
+    assert!(list.contains("action=\"/patients/batch-enrol\"") && list.contains("name=\"patient_ids\""));
+    let csrf = csrf_of(&list);
+    let form = |csrf: &str| {
+        vec![
+            ("csrf", csrf.to_string()),
+            ("protocol", "htn-basic-ph".to_string()),
+            ("anchor_date", "".to_string()),
+            ("patient_ids", ids[0].clone()),
+            ("patient_ids", ids[1].clone()),
+        ]
+    };
+    let res = client
+        .post(app.url("/patients/batch-enrol"))
+        .form(&form("forged"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = client
+        .post(app.url("/patients/batch-enrol"))
+        .form(&form(&csrf))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("已入组 <span class=\"count\">1</span>"), "{html}");
+    assert!(html.contains("已跳过 <span class=\"count\">1</span>") && html.contains("已在此方案中"));
+    let (_, plans) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{}/plans", ids[0]))
+        .await;
+    assert_eq!(plans[0]["protocol"], "htn-basic-ph");
+    let (_, plans) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{}/plans", ids[2]))
+        .await;
+    assert_eq!(plans, serde_json::json!([]), "not ticked, not enrolled");
+    let res = client
+        .post(app.url("/patients/batch-enrol"))
+        .form(&[("csrf", csrf.as_str()), ("protocol", "htn-basic-ph")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "nothing ticked");
+    assert!(res.text().await.unwrap().contains("请至少勾选一名患者"));
+}

@@ -56,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(auth::logout))
         .route("/patients", get(patients::list).post(patients::create))
         .route("/patients/new", get(patients::new_form))
+        .route("/patients/batch-enrol", post(patients::enrol_batch))
         .route("/patients/{id}", get(patients::show))
         .route("/patients/{id}/edit", get(patients::edit_form).post(patients::update))
         .route(

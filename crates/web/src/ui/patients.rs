@@ -13,6 +13,7 @@ use careloop_domain::patient::PatientInput;
 use careloop_domain::record::DiagnosisInput;
 use careloop_domain::record::HealthRecord;
 use careloop_domain::risk_tier::RiskTier;
+use careloop_service::batch_enrol::{self, BatchEnrolInput, BatchEnrolment};
 use careloop_service::observations::ObservationView;
 use careloop_service::patients::{CHINA, PatientDetail, PatientSummary};
 use careloop_service::records::DiagnosisView;
@@ -33,6 +34,9 @@ pub struct ListQuery {
 #[template(path = "patients.html")]
 struct ListPage {
     c: Chrome,
+    /// (id, name) of every protocol, for batch enrolment.
+    protocols: Vec<(String, String)>,
+    today: String,
     q: String,
     page: Page<PatientSummary>,
     pages: u64,
@@ -46,6 +50,16 @@ pub async fn list(State(s): State<AppState>, u: UiUser, Query(q): Query<ListQuer
         Ok(p) => p,
         Err(e) => return u.fail(e),
     };
+    let protocols = match careloop_service::followup::list_protocols(&s.db).await {
+        Ok(docs) => docs
+            .iter()
+            .map(|d| {
+                let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+                (text("id"), text("name_zh"))
+            })
+            .collect(),
+        Err(e) => return u.fail(e),
+    };
     let pages = (page.total.max(0) as u64).div_ceil(page.per_page).max(1);
     let query = q.q.clone().unwrap_or_default();
     let href = |n: u64| format!("/patients?q={}&page={n}", super::percent_encode(&query));
@@ -53,6 +67,8 @@ pub async fn list(State(s): State<AppState>, u: UiUser, Query(q): Query<ListQuer
     let next_href = (page.page < pages).then(|| href(page.page + 1));
     render(&ListPage {
         c: u.chrome(),
+        protocols,
+        today: patients::local_today(now).to_string(),
         q: query,
         pages,
         prev_href,
@@ -472,6 +488,58 @@ pub async fn assess_tier(
         Err(ServiceError::Invalid(e)) => patient_page(&s, &u, id, FormErrors::from_field(e, u.lang)).await,
         Err(e) => u.fail(e),
     }
+}
+
+#[derive(Template)]
+#[template(path = "batch_result.html")]
+struct BatchResultPage {
+    c: Chrome,
+    result: Option<BatchEnrolment>,
+    error: Option<String>,
+}
+
+/// 批量入组 from the patient list: the ticked patients on one protocol. The form repeats
+/// `patient_ids`, which serde's form parser cannot collect, so the body is read pair by pair.
+pub async fn enrol_batch(State(s): State<AppState>, u: UiUser, body: axum::body::Bytes) -> Response {
+    let (mut csrf, mut protocol, mut anchor_date, mut ids) = (String::new(), String::new(), None, Vec::new());
+    for (k, v) in form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "csrf" => csrf = v.into_owned(),
+            "protocol" => protocol = v.into_owned(),
+            "anchor_date" => anchor_date = Some(v.into_owned()),
+            "patient_ids" => ids.push(v.into_owned()),
+            _ => {}
+        }
+    }
+    if let Err(r) = u.check_csrf(&csrf) {
+        return r;
+    }
+    let input = BatchEnrolInput {
+        protocol,
+        // Ticked boxes hold patient ids; anything else is not a patient of this list.
+        patient_ids: ids.iter().filter_map(|i| Uuid::parse_str(i).ok()).collect(),
+        anchor_date,
+    };
+    let (result, error, status) =
+        match batch_enrol::enrol_many(&s.db, &u.who.actor, &input, OffsetDateTime::now_utc()).await {
+            Ok(r) => (Some(r), None, StatusCode::OK),
+            Err(ServiceError::Invalid(e)) => {
+                let msg = if u.lang == super::i18n::Lang::Zh {
+                    e.message_zh
+                } else {
+                    e.message
+                };
+                (None, Some(msg), StatusCode::UNPROCESSABLE_ENTITY)
+            }
+            Err(e) => return u.fail(e),
+        };
+    let mut res = render(&BatchResultPage {
+        c: u.chrome(),
+        result,
+        error,
+    });
+    *res.status_mut() = status;
+    res
 }
 
 #[derive(Template)]
