@@ -102,17 +102,28 @@ impl Browser {
     }
 
     async fn find(&self, css: &str) -> String {
+        self.find_by("css selector", css).await
+    }
+
+    async fn find_by(&self, using: &str, value: &str) -> String {
         let v = self
             .cmd(
                 reqwest::Method::POST,
                 "/element",
-                Some(json!({"using": "css selector", "value": css})),
+                Some(json!({"using": using, "value": value})),
             )
             .await;
         v[ELEMENT]
             .as_str()
-            .unwrap_or_else(|| panic!("find {css}: {v}"))
+            .unwrap_or_else(|| panic!("find {value}: {v}"))
             .to_string()
+    }
+
+    /// Click the element an XPath names (to pick a worklist row by the patient's name).
+    async fn click_xpath(&self, xpath: &str) {
+        let el = self.find_by("xpath", xpath).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({})))
+            .await;
     }
 
     async fn type_into(&self, css: &str, text: &str) {
@@ -245,6 +256,77 @@ pub async fn the_patient_list_fits_a_phone_screen(app: TestApp) {
     assert!(
         overflow.as_i64().unwrap() <= 0,
         "no horizontal scrolling at 360 px: {overflow}"
+    );
+    b.close().await;
+}
+
+/// A nurse's morning in a real browser: the worklist's 应访 tab lists today's calls; she opens a
+/// patient's call sheet from it, records a reached call with the form fields, marks the next one
+/// unanswered, and the worklist moves them to 已访 and out of 应访.
+pub async fn a_nurse_works_through_the_worklist_in_chromium(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let today = careloop_service::patients::local_today(crate::helpers::now());
+    // Enrolled three months and two days ago: the first quarterly call is due now.
+    let d = today - time::Duration::days(2);
+    let (year, month) = match d.month() as u8 {
+        m @ 4..=12 => (d.year(), m - 3),
+        m => (d.year() - 1, m + 9),
+    };
+    let anchor = time::Date::from_calendar_date(year, time::Month::try_from(month).unwrap(), d.day().min(28)).unwrap();
+    for (seq, name) in (41..).zip(["王建国", "李秀英"]) {
+        let patient = app
+            .enrol(
+                &nurse,
+                json!({"name": name, "id_number": id_number("1950-02-01", seq % 2 == 1, seq), "phone": "13800138000"}),
+            )
+            .await;
+        let (status, plan) = app
+            .post(
+                Some(&nurse),
+                &format!("/api/v1/patients/{patient}/plans"),
+                &json!({"protocol": "htn-basic-ph", "anchor_date": anchor.to_string()}),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{plan}");
+        assert_eq!(plan["tasks"][0]["state"], "due", "{plan}");
+    }
+    let b = Browser::start(1280).await;
+    b.go(&app.url("/login")).await;
+    b.type_into("input[name=username]", "nurse.wang").await;
+    b.type_into("input[name=password]", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    let page = b.source_with(&["王建国", "李秀英"]).await;
+    assert!(page.contains("应访 <span class=\"count\">2</span>"), "{page}");
+
+    b.click_xpath("//tr[td/a[text()='王建国']]//a[contains(@class,'button')]")
+        .await;
+    let page = b.source_with(&["您好，请问是王先生吗？"]).await;
+    assert!(page.contains("name=\"obs_sbp\""), "the call sheet with its form");
+    b.type_into("input[name=obs_sbp]", "132").await;
+    b.type_into("input[name=obs_dbp]", "82").await;
+    b.click("input[name=ans_medication_adherence][value='规律']").await;
+    b.click("form.stack button[type=submit]").await;
+    let page = b.source_with(&["控制满意"]).await;
+    assert!(page.contains("控制满意"), "132/82 is controlled");
+
+    b.go(&app.url("/worklist")).await;
+    let page = b.source_with(&["李秀英"]).await;
+    assert!(page.contains("应访 <span class=\"count\">1</span>") && !page.contains("王建国"));
+    b.click_xpath("//tr[td/a[text()='李秀英']]//a[contains(@class,'button')]")
+        .await;
+    b.source_with(&["name=\"contact_result\""]).await;
+    b.click("input[name=contact_result][value='no_answer']").await;
+    b.click("form.stack button[type=submit]").await;
+    b.source_with(&["无人接听"]).await;
+
+    b.go(&app.url("/worklist")).await;
+    let page = b.source_with(&["应访 <span class=\"count\">0</span>"]).await;
+    assert!(page.contains("应访 <span class=\"count\">0</span>"), "{page}");
+    b.go(&app.url("/worklist?tab=done")).await;
+    let page = b.source_with(&["王建国"]).await;
+    assert!(
+        page.contains("王建国") && !page.contains("李秀英"),
+        "only the reached call is done"
     );
     b.close().await;
 }
