@@ -118,6 +118,10 @@ impl Staffing {
         Ok(Staffing { nurses, doctors })
     }
 
+    pub(crate) fn is_doctor(&self, id: Uuid) -> bool {
+        self.doctors.contains(&id)
+    }
+
     /// Pick the assignee of the `n`th task: the same nurse or doctor follows the same patient
     /// (责任护士), chosen stably from the department's active staff; round-robin spreads steps
     /// over the role.

@@ -312,8 +312,7 @@ pub async fn update_patient(
     }
     patients::update(&mut tx, &write_row(id, row.card_number.clone(), &p, department_id, now)).await?;
     if department_id != row.department_id {
-        // A transfer (转科): the patient's follow-up work moves to the new department's lists.
-        careloop_store::plans::move_patient_tasks(&mut tx, id, department_id).await?;
+        crate::plans::follow_transfer(&mut tx, actor, id, row.department_id, department_id, now).await?;
     }
     let changed = changed_fields(&patch, &base);
     crate::audit::record(

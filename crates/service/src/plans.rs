@@ -3,14 +3,15 @@
 //! state machine where it touches a state, and is recorded (transition log and audit).
 
 use crate::audit::{event, record};
-use crate::followup::{PlanView, at_nine, stop_plan, stored_state};
+use crate::followup::{PlanView, Staffing, at_nine, stop_plan, stored_state};
 use crate::patients::{accessible, local_today};
 use crate::visits::step;
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
+use careloop_domain::followup::protocol::AssigneeRule;
 use careloop_domain::followup::schedule::CHINA;
-use careloop_domain::followup::task::TaskEvent;
+use careloop_domain::followup::task::{TaskEvent, TaskState};
 use careloop_domain::patient::{optional_text, parse_date};
 use careloop_store::plans::{self, PlanRow, TaskRow, TransitionRow};
 use careloop_store::{Db, Tx, users};
@@ -228,6 +229,54 @@ pub enum TaskChange {
         assignee_id: Uuid,
     },
     Cancel,
+}
+
+/// A transfer (转科) takes the patient's follow-up work along: every task is listed in the new
+/// department, and open tasks go to the new department's responsible nurse (or doctor, for a
+/// doctor's step), each change recorded with the reason. With no such staff there, a task keeps
+/// its holder and shows on the new department's list. Returns how many tasks changed hands.
+pub(crate) async fn follow_transfer(
+    tx: &mut Tx,
+    actor: &Actor,
+    patient_id: Uuid,
+    from: Uuid,
+    to: Uuid,
+    now: OffsetDateTime,
+) -> Result<u64> {
+    plans::move_patient_tasks(tx, patient_id, to).await?;
+    let (old, new) = (
+        Staffing::of_department(tx, from).await?,
+        Staffing::of_department(tx, to).await?,
+    );
+    let mut log = Vec::new();
+    for plan in plans::plans_of_patient(tx, patient_id).await? {
+        for t in plans::tasks_of_plan(tx, plan.id).await? {
+            let state = stored_state(&t.state)?;
+            if state.is_terminal() || state == TaskState::Failed {
+                continue;
+            }
+            let rule = match t.assignee_id {
+                Some(a) if old.is_doctor(a) => AssigneeRule::ResponsibleDoctor,
+                _ => AssigneeRule::ResponsibleNurse,
+            };
+            let Some(holder) = new.pick(patient_id, 0, &rule) else {
+                continue;
+            };
+            plans::reassign_task(tx, t.id, holder, now).await?;
+            log.push(TransitionRow {
+                id: Uuid::now_v7(),
+                task_id: t.id,
+                from_state: Some(state.as_str().into()),
+                to_state: state.as_str().into(),
+                event: "reassigned".into(),
+                at: now,
+                actor_id: Some(actor.user_id).filter(|u| !u.is_nil()),
+                reason: Some("transfer (转科)".into()),
+            });
+        }
+    }
+    plans::insert_transitions(tx, &log).await?;
+    Ok(log.len() as u64)
 }
 
 /// Reschedule, reassign or cancel a task, with a reason.

@@ -382,14 +382,30 @@ pub async fn a_transfer_moves_the_follow_up_work_to_the_new_department(app: Test
     assert_eq!(ids(&after), ids(&before), "the same tasks, now in endo");
     let (_, left) = app.get(Some(&nurse), "/api/v1/tasks?per_page=100").await;
     assert!(ids(&left).is_empty(), "cardio no longer lists them: {left}");
+    // The open ones are now the endo nurse's own, each change recorded with the reason.
+    let (_, mine) = app
+        .get(Some(&endo_nurse), "/api/v1/tasks?assignee=me&per_page=100")
+        .await;
+    assert_eq!(ids(&mine), ids(&before), "{mine}");
+    let t = task(&app, &endo_nurse, &ids(&mine)[0]).await;
+    let last = t["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["event"].as_str(), last["reason"].as_str()),
+        (Some("reassigned"), Some("transfer (转科)"))
+    );
 
     // A year on, the scheduler extends the plan; the new tasks are listed in endo as well.
     let later = now() + Duration::days(330);
     careloop_service::horizon::extend_schedules(&app.db, later)
         .await
         .unwrap();
-    let (_, extended) = app.get(Some(&endo_nurse), "/api/v1/tasks?per_page=100").await;
-    assert!(ids(&extended).len() > plan_tasks, "{extended}");
+    let (_, extended) = app
+        .get(Some(&endo_nurse), "/api/v1/tasks?assignee=me&per_page=100")
+        .await;
+    assert!(
+        ids(&extended).len() > plan_tasks,
+        "the new tasks are hers too: {extended}"
+    );
     let (_, left) = app.get(Some(&nurse), "/api/v1/tasks?per_page=100").await;
     assert!(ids(&left).is_empty(), "{left}");
 }
