@@ -11,6 +11,7 @@ use careloop_domain::followup::schedule::CHINA;
 use careloop_domain::followup::task::{TaskEvent, TaskState, transition};
 use careloop_domain::patient::parse_date;
 use careloop_domain::risk_tier::RiskTier;
+use careloop_domain::staff::Role;
 use careloop_store::patients::PatientRow;
 use careloop_store::plans::{self, PlanRow, TaskFilter, TaskRow, TransitionRow};
 use careloop_store::{Db, Tx, protocols, users};
@@ -108,6 +109,7 @@ pub(crate) fn at_nine(date: Date) -> OffsetDateTime {
 pub(crate) struct Staffing {
     nurses: Vec<Uuid>,
     doctors: Vec<Uuid>,
+    health_managers: Vec<Uuid>,
 }
 
 impl Staffing {
@@ -115,7 +117,12 @@ impl Staffing {
         let ids = |rows: Vec<users::User>| rows.into_iter().map(|u| u.id).collect::<Vec<_>>();
         let nurses = ids(users::active_in_department(tx, department_id, "nurse").await?);
         let doctors = ids(users::active_in_department(tx, department_id, "doctor").await?);
-        Ok(Staffing { nurses, doctors })
+        let health_managers = ids(users::active_in_department(tx, department_id, "health_manager").await?);
+        Ok(Staffing {
+            nurses,
+            doctors,
+            health_managers,
+        })
     }
 
     pub(crate) fn is_doctor(&self, id: Uuid) -> bool {
@@ -123,20 +130,26 @@ impl Staffing {
     }
 
     /// Pick the assignee of the `n`th task: the same nurse or doctor follows the same patient
-    /// (责任护士), chosen stably from the department's active staff; round-robin spreads steps
-    /// over the role.
+    /// (责任护士), chosen stably from the department's active staff; round-robin spreads a
+    /// role's steps over its members, starting from a place that differs by patient so that
+    /// first steps do not all land on one person.
     pub(crate) fn pick(&self, patient_id: Uuid, n: usize, rule: &AssigneeRule) -> Option<Uuid> {
         let staff = match rule {
             AssigneeRule::ResponsibleDoctor => &self.doctors,
-            AssigneeRule::RoundRobin { role } if role.as_str() == "doctor" => &self.doctors,
-            _ => &self.nurses,
+            AssigneeRule::ResponsibleNurse => &self.nurses,
+            AssigneeRule::RoundRobin { role } => match role {
+                Role::Doctor => &self.doctors,
+                Role::HealthManager => &self.health_managers,
+                Role::Nurse | Role::Admin => &self.nurses,
+            },
         };
         if staff.is_empty() {
             return None;
         }
+        let start = (patient_id.as_u128() % staff.len() as u128) as usize;
         let i = match rule {
-            AssigneeRule::RoundRobin { .. } => n,
-            _ => (patient_id.as_u128() % staff.len() as u128) as usize,
+            AssigneeRule::RoundRobin { .. } => start + n,
+            _ => start,
         };
         staff.get(i % staff.len()).copied()
     }

@@ -100,6 +100,7 @@ fn main() {
         plans::plans_are_paused_resumed_and_stopped_with_reasons,
         plans::a_transfer_moves_the_follow_up_work_to_the_new_department,
         plans::patients_are_enrolled_in_batches_with_skips_reported,
+        plans::round_robin_steps_go_to_the_role_they_name,
         plans::a_risk_tier_plans_post_checkup_follow_up_and_a_new_tier_re_plans_it,
         plans::tasks_are_rescheduled_reassigned_and_cancelled,
         plans::records_are_corrected_by_amendments_that_keep_the_original,

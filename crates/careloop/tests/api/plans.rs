@@ -633,3 +633,43 @@ pub async fn patients_are_enrolled_in_batches_with_skips_reported(app: TestApp) 
         json!([{"patient_id": d, "reason": "risk_tier_missing"}])
     );
 }
+
+/// A step assigned round-robin within the health-manager role (健康管理师) goes to the
+/// department's health managers — spread over them, never to a nurse.
+pub async fn round_robin_steps_go_to_the_role_they_name(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let hm1 = app.user("hm.one", "health_manager", Some("cardio")).await;
+    let hm2 = app.user("hm.two", "health_manager", Some("cardio")).await;
+    let (_, mut doc) = app.get(Some(&admin), "/api/v1/protocols/htn-basic-ph").await;
+    doc["id"] = json!("hm-monthly");
+    doc["version"] = json!(1);
+    doc["trigger"] = json!({"kind": "manual"});
+    doc["condition"] = Value::Null;
+    doc["steps"][0]["every"] = json!("P1M");
+    doc["steps"][0]["offset"] = json!("P1M");
+    doc["steps"][0]["assignee"] = json!({"rule": "round_robin", "role": "health_manager"});
+    let (status, out) = app.post(Some(&admin), "/api/v1/protocols", &doc).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let mut total = 0;
+    for seq in 51..54 {
+        let patient = app.enrol_simple(&nurse, "冯七", seq).await;
+        let (status, plan) = app
+            .post(
+                Some(&nurse),
+                &format!("/api/v1/patients/{patient}/plans"),
+                &json!({"protocol": "hm-monthly"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{plan}");
+        total += plan["tasks"].as_array().unwrap().len();
+    }
+    let app = &app;
+    let count = |token: String| async move {
+        let (_, mine) = app.get(Some(&token), "/api/v1/tasks?assignee=me&per_page=1").await;
+        mine["total"].as_u64().unwrap() as usize
+    };
+    let (one, two, nurse_own) = (count(hm1).await, count(hm2).await, count(nurse).await);
+    assert_eq!(nurse_own, 0, "no step of this protocol is a nurse's");
+    assert_eq!(one + two, total);
+    assert!(one.abs_diff(two) <= 3, "spread over both: {one} / {two}");
+}

@@ -8,6 +8,7 @@ use super::rules::{self, OutcomeRule};
 use super::schedule::{Offset, occurrences};
 use crate::FieldError;
 use crate::risk_tier::RiskTier;
+use crate::staff::Role;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -280,6 +281,14 @@ impl Protocol {
                     "步骤编号不能为空且不能重复",
                 ));
             }
+            if let AssigneeRule::RoundRobin { role: Role::Admin } = s.assignee {
+                return Err(FieldError::new(
+                    format!("steps[{i}].assignee"),
+                    "assignee_invalid",
+                    "round-robin goes to nurses, doctors or health managers, not administrators",
+                    "轮流分配只能分给护士、医生或健康管理师",
+                ));
+            }
             Offset::parse(&s.offset, &format!("steps[{i}].offset"))?;
             Offset::parse(&s.window, &format!("steps[{i}].window"))?;
             if let Some(every) = &s.every {
@@ -445,6 +454,14 @@ mod tests {
                 "retry.max_attempts",
             ),
             (good.replace("\"anchor\"", "\"anchr\""), "protocol"),
+            (
+                good.replacen(
+                    "\"rule\": \"responsible_nurse\"",
+                    "\"rule\": \"round_robin\", \"role\": \"admin\"",
+                    1,
+                ),
+                "steps[0].assignee",
+            ),
         ];
         for (json, field) in cases {
             assert_eq!(Protocol::from_json(&json).unwrap_err().field, field);
