@@ -107,6 +107,9 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     careloop_service::followup::seed_builtin_protocols(&db, time::OffsetDateTime::now_utc())
         .await
         .context("storing the built-in protocols")?;
+    careloop_service::questionnaires::seed_builtin_questionnaires(&db, time::OffsetDateTime::now_utc())
+        .await
+        .context("storing the built-in questionnaires")?;
     Ok(db)
 }
 

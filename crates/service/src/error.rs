@@ -8,6 +8,9 @@ use time::OffsetDateTime;
 pub enum ServiceError {
     #[error("invalid input: {0}")]
     Invalid(FieldError),
+    /// A questionnaire response with problems on some of its items, each one reported.
+    #[error("{} item(s) of the response are invalid", .0.len())]
+    InvalidItems(Vec<careloop_domain::questionnaire::response::ItemError>),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("not allowed")]

@@ -17,6 +17,7 @@ pub mod observations;
 pub mod patients;
 pub mod plans;
 pub mod protocols;
+pub mod questionnaires;
 pub mod records;
 pub mod risk_tiers;
 pub mod rules;

@@ -218,6 +218,7 @@ fn alert(patient_id: Uuid, record_id: Uuid, severe: bool, reason: String, now: O
         created_at: now,
         escalations: 0,
         outcome: None,
+        response_id: None,
     }
 }
 

@@ -78,9 +78,11 @@ pub struct AlertRow {
     /// How many times the alert passed to a higher role.
     pub escalations: i32,
     pub outcome: Option<String>,
+    /// The questionnaire response that raised it (e.g. PHQ-9 item 9), if any.
+    pub response_id: Option<Uuid>,
 }
 
-const ALERT_COLUMNS: [&str; 11] = [
+const ALERT_COLUMNS: [&str; 12] = [
     "id",
     "patient_id",
     "record_id",
@@ -92,6 +94,7 @@ const ALERT_COLUMNS: [&str; 11] = [
     "created_at",
     "escalations",
     "outcome",
+    "response_id",
 ];
 
 pub async fn insert_alerts(tx: &mut Tx, rows: &[AlertRow]) -> Result<()> {
@@ -111,6 +114,7 @@ pub async fn insert_alerts(tx: &mut Tx, rows: &[AlertRow]) -> Result<()> {
                 stored_time(a.created_at).into(),
                 a.escalations.into(),
                 a.outcome.clone().into(),
+                a.response_id.into(),
             ])
             .to_owned();
         tx.execute(&stmt).await?;

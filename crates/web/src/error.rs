@@ -16,6 +16,19 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Item-level problems of a questionnaire response.
+    pub items: Vec<ItemProblem>,
+}
+
+/// One questionnaire item's problem: its link id, where it sits in the response, a stable
+/// code and messages in English and Chinese.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ItemProblem {
+    pub link_id: String,
+    pub path: String,
+    pub code: String,
+    pub message: String,
+    pub message_zh: String,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -28,6 +41,8 @@ pub struct ErrorDetail {
     pub code: String,
     pub message: String,
     pub field: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<ItemProblem>,
 }
 
 impl ApiError {
@@ -37,6 +52,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            items: Vec::new(),
         }
     }
 
@@ -46,6 +62,7 @@ impl ApiError {
             code: e.code,
             message: e.message,
             field: Some(e.field),
+            items: Vec::new(),
         }
     }
 
@@ -64,6 +81,22 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Invalid(f) => ApiError::field(f),
+            ServiceError::InvalidItems(list) => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "response_invalid",
+                message: format!("{} item(s) of the response are invalid; see items", list.len()),
+                field: Some("item".into()),
+                items: list
+                    .into_iter()
+                    .map(|e| ItemProblem {
+                        link_id: e.link_id,
+                        path: e.path,
+                        code: e.code.into(),
+                        message: e.message,
+                        message_zh: e.message_zh,
+                    })
+                    .collect(),
+            },
             ServiceError::NotFound(what) => {
                 ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
             }
@@ -88,6 +121,7 @@ impl From<ServiceError> for ApiError {
                 code: "conflict",
                 message,
                 field: Some(field),
+                items: Vec::new(),
             },
             ServiceError::Store(StoreError::Database(sqlx_err)) if is_unavailable(&sqlx_err) => {
                 tracing::error!(error = %sqlx_err, "database unavailable");
@@ -121,6 +155,7 @@ impl IntoResponse for ApiError {
                 code: self.code.into(),
                 message: self.message,
                 field: self.field,
+                items: self.items,
             },
         };
         (self.status, Json(body)).into_response()

@@ -47,6 +47,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A JSON body kept as the text it arrived as (FHIR resources are stored and exported byte
+/// for byte). Same media-type, size and syntax checks as [`ApiJson`].
+pub struct JsonText(pub String);
+
+impl<S: Send + Sync> FromRequest<S> for JsonText {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiJson(value) = ApiJson::<Box<serde_json::value::RawValue>>::from_request(req, state).await?;
+        Ok(JsonText(value.get().to_string()))
+    }
+}
+
 /// Deserialize with the path of the failing field in the error.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);

@@ -18,6 +18,7 @@ mod observations;
 mod outbox;
 mod patients;
 mod plans;
+mod questionnaires;
 mod records;
 mod rules;
 mod triggers;
@@ -101,6 +102,9 @@ fn main() {
         plans::a_transfer_moves_the_follow_up_work_to_the_new_department,
         plans::patients_are_enrolled_in_batches_with_skips_reported,
         plans::round_robin_steps_go_to_the_role_they_name,
+        questionnaires::the_sdc_phq9_example_imports_unchanged_and_its_response_scores_and_alerts,
+        questionnaires::responses_are_checked_item_by_item_and_partial_saves_resume,
+        questionnaires::responses_need_a_patient_of_your_department_and_a_known_questionnaire,
         plans::a_risk_tier_plans_post_checkup_follow_up_and_a_new_tier_re_plans_it,
         plans::tasks_are_rescheduled_reassigned_and_cancelled,
         plans::records_are_corrected_by_amendments_that_keep_the_original,

@@ -124,7 +124,9 @@ pub fn check(q: &Questionnaire, response: &Value) -> Result<Checked, Vec<ItemErr
     }
     if status == Status::Completed {
         for item in q.all_items() {
-            let answered = ctx.answers.get(&item.link_id).is_some_and(|a| !a.is_empty());
+            // An item whose answer was refused above is reported once, for that.
+            let answered = ctx.answers.get(&item.link_id).is_some_and(|a| !a.is_empty())
+                || ctx.errors.iter().any(|e| e.link_id == item.link_id);
             if item.required
                 && item.kind.answerable()
                 && !item.calculated

@@ -7,6 +7,7 @@ mod followup;
 mod observations;
 mod patients;
 mod plans;
+mod questionnaires;
 mod records;
 mod risk;
 
@@ -31,6 +32,7 @@ use utoipa_axum::routes;
         (name = "records", description = "Health record (健康档案) and diagnoses"),
         (name = "observations", description = "Indicator values (检测值)"),
         (name = "follow-up", description = "Protocols (随访方案), plans (随访计划) and tasks (随访任务)"),
+        (name = "questionnaires", description = "Questionnaires (问卷) as FHIR R4 resources and their responses"),
         (name = "admin", description = "Departments, staff and the audit trail")
     )
 )]
@@ -63,6 +65,10 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(events::add_tag, events::list_tags))
         .routes(routes!(events::remove_tag))
         .routes(routes!(risk::assess, risk::history))
+        .routes(routes!(questionnaires::import, questionnaires::list))
+        .routes(routes!(questionnaires::get))
+        .routes(routes!(questionnaires::respond))
+        .routes(routes!(questionnaires::of_patient))
         .routes(routes!(admin::list_organisations, admin::create_organisation))
         .routes(routes!(admin::list_departments, admin::create_department))
         .routes(routes!(admin::list_users, admin::create_user))

@@ -1,0 +1,243 @@
+//! Questionnaires as FHIR R4: import and export unchanged, responses checked item by item,
+//! scored and banded, alerts from PHQ-9 item 9, partial saves resumed.
+
+use crate::helpers::TestApp;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const SDC_Q: &str =
+    include_str!("../../../domain/testdata/hl7-sdc-questionnaires/questionnaire-sdc-profile-example-PHQ9.json");
+const SDC_R: &str =
+    include_str!("../../../domain/testdata/hl7-sdc-questionnaires/questionnaireresponse-sdc-profile-example-PHQ9.json");
+
+async fn post_text(app: &TestApp, token: &str, path: &str, body: &str) -> (StatusCode, Value) {
+    let req = app
+        .http
+        .post(app.url(path))
+        .header("content-type", "application/fhir+json")
+        .body(body.to_string());
+    app.send(req, Some(token)).await
+}
+
+/// A completed response to a built-in (`q1`..`qN` in group `g`) for `patient`.
+fn answers(patient: &str, codes: &[u8], status: &str) -> Value {
+    let items: Vec<Value> = codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| json!({"linkId": format!("q{}", i + 1), "answer": [{"valueCoding": {"code": c.to_string()}}]}))
+        .collect();
+    json!({"resourceType": "QuestionnaireResponse", "status": status,
+           "subject": {"reference": format!("Patient/{patient}")}, "item": [{"linkId": "g", "item": items}]})
+}
+
+pub async fn the_sdc_phq9_example_imports_unchanged_and_its_response_scores_and_alerts(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let (status, _) = post_text(&app, &nurse, "/api/v1/questionnaires", SDC_Q).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "questionnaires are imported by admins");
+    let (status, out) = post_text(&app, &admin, "/api/v1/questionnaires", SDC_Q).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let id = out["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        (id.as_str(), out["version"].as_i64()),
+        ("questionnaire-sdc-profile-example-phq9", Some(1))
+    );
+    let (status, again) = post_text(&app, &admin, "/api/v1/questionnaires", SDC_Q).await;
+    assert_eq!(
+        (status, again["version"].as_i64()),
+        (StatusCode::OK, Some(1)),
+        "the same document is no new version"
+    );
+
+    let res = app
+        .http
+        .get(app.url(&format!("/api/v1/questionnaires/{id}")))
+        .bearer_auth(&nurse)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "application/fhir+json; charset=utf-8");
+    assert_eq!(
+        res.text().await.unwrap(),
+        SDC_Q.trim(),
+        "exported byte for byte as imported"
+    );
+
+    let patient = app.enrol_simple(&nurse, "陈九", 61).await;
+    let mut response: Value = serde_json::from_str(SDC_R).unwrap();
+    response["subject"] = json!({"reference": format!("Patient/{patient}")});
+    let (status, out) = post_text(
+        &app,
+        &nurse,
+        &format!("/api/v1/questionnaires/{id}/responses"),
+        &response.to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(
+        (out["score"].as_f64(), out["band"].as_str()),
+        (Some(10.0), Some("moderate"))
+    );
+    assert_eq!(out["band_zh"], "中度抑郁");
+    assert_eq!(
+        out["warnings"].as_array().unwrap().len(),
+        1,
+        "the example's stated total (13) is not its sum"
+    );
+    let alerts = out["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 1, "{out}");
+    assert_eq!(
+        (alerts[0]["severity"].as_str(), alerts[0]["owner_role"].as_str()),
+        (Some("severe"), Some("doctor"))
+    );
+    let (_, open) = app.get(Some(&admin), "/api/v1/alerts?status=open").await;
+    assert!(open.to_string().contains("PHQ-9 第9题"), "{open}");
+}
+
+pub async fn responses_are_checked_item_by_item_and_partial_saves_resume(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "褚十", 62).await;
+    let path = "/api/v1/questionnaires/phq-9/responses";
+
+    // Three problems, each reported on its item.
+    let mut bad = answers(&patient, &[1, 1, 1, 1], "completed");
+    bad["item"][0]["item"][0]["answer"][0]["valueCoding"]["code"] = json!("7");
+    bad["item"][0]["item"][1]["answer"] = json!([{"valueString": "有时"}]);
+    let (status, err) = post_text(&app, &nurse, path, &bad.to_string()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["code"], "response_invalid");
+    let items: Vec<(String, String)> = err["error"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["link_id"].as_str().unwrap().into(),
+                i["code"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want = |l: &str, c: &str| (l.to_string(), c.to_string());
+    assert_eq!(items[0], want("q1", "not_an_option"));
+    assert_eq!(
+        items[1],
+        want("q2", "not_an_option"),
+        "free text where options are required"
+    );
+    assert!(items[2..].iter().all(|(_, c)| c == "required"), "{items:?}");
+    assert_eq!(items.len(), 2 + 5, "q5..q9 unanswered");
+    assert!(
+        err["error"]["items"][0]["message_zh"]
+            .as_str()
+            .unwrap()
+            .contains("选项")
+    );
+
+    // A partial save, then the rest with the same id.
+    let (status, part) = post_text(
+        &app,
+        &nurse,
+        path,
+        &answers(&patient, &[1, 2], "in-progress").to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{part}");
+    assert_eq!(
+        (part["status"].as_str(), part["score"].as_f64()),
+        (Some("in-progress"), None)
+    );
+    assert_eq!(part["alerts"], json!([]));
+    let mut rest = answers(&patient, &[3, 3, 3, 3, 3, 3, 3, 3, 0], "completed");
+    rest["id"] = part["id"].clone();
+    let (status, done) = post_text(&app, &nurse, path, &rest.to_string()).await;
+    assert_eq!(status, StatusCode::CREATED, "{done}");
+    assert_eq!(done["id"], part["id"], "the same response, resumed");
+    assert_eq!(
+        (done["score"].as_f64(), done["band"].as_str()),
+        (Some(24.0), Some("severe"))
+    );
+    let alerts = done["alerts"].as_array().unwrap();
+    assert_eq!(
+        alerts.len(),
+        1,
+        "severe total, item 9 at 0: the nurse, not the urgent path"
+    );
+    assert_eq!(alerts[0]["severity"], "mild");
+
+    let (status, gad) = post_text(
+        &app,
+        &nurse,
+        "/api/v1/questionnaires/gad-7/responses",
+        &answers(&patient, &[1, 1, 1, 1, 1, 1, 0], "completed").to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{gad}");
+    assert_eq!((gad["score"].as_f64(), gad["band"].as_str()), (Some(6.0), Some("mild")));
+
+    let (_, list) = app
+        .get(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/questionnaire-responses"),
+        )
+        .await;
+    let got: Vec<(&str, &str)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["questionnaire"].as_str().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, [("gad-7", "completed"), ("phq-9", "completed")], "{list}");
+}
+
+pub async fn responses_need_a_patient_of_your_department_and_a_known_questionnaire(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    app.department("endo").await;
+    let other = app
+        .enrol(
+            &admin,
+            json!({"name": "卫十一", "id_number": crate::helpers::id_number("1960-06-06", true, 63),
+                   "phone": "13900003333", "department": "endo"}),
+        )
+        .await;
+    let body = answers(&other, &[0; 9], "completed").to_string();
+    let (status, _) = post_text(&app, &nurse, "/api/v1/questionnaires/phq-9/responses", &body).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = post_text(&app, &nurse, "/api/v1/questionnaires/nope/responses", &body).await;
+    assert!(matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND));
+    let mine = app.enrol_simple(&nurse, "蒋十二", 64).await;
+    let (status, _) = post_text(
+        &app,
+        &nurse,
+        "/api/v1/questionnaires/nope/responses",
+        &answers(&mine, &[0; 9], "completed").to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let mut no_subject = answers(&mine, &[0; 9], "completed");
+    no_subject["subject"] = json!({"reference": "Patient/x"});
+    let (status, err) = post_text(
+        &app,
+        &nurse,
+        "/api/v1/questionnaires/phq-9/responses",
+        &no_subject.to_string(),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("subject"))
+    );
+    let (status, _) = post_text(&app, &nurse, "/api/v1/questionnaires/phq-9/responses", "{not json").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, err) = post_text(&app, &admin, "/api/v1/questionnaires", r#"{"resourceType": "Patient"}"#).await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("resourceType"))
+    );
+    let (_, list) = app.get(Some(&nurse), "/api/v1/questionnaires").await;
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["gad-7", "phq-9"]);
+}

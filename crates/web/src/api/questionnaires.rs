@@ -1,0 +1,92 @@
+//! Questionnaires (问卷) as FHIR R4 resources, and responses to them.
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiUser, JsonText};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use careloop_service::questionnaires::{self, Imported, QuestionnaireSummary, ResponseOutcome, ResponseSummary};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Import a FHIR R4 Questionnaire (administrators): 201 with its id and version; 200 when the
+/// same document is already the newest version. Stored exactly as sent.
+#[utoipa::path(post, path = "/api/v1/questionnaires", tag = "questionnaires", request_body = serde_json::Value, security(("bearer" = [])),
+    responses((status = 201, body = Imported), (status = 200, body = Imported), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    JsonText(text): JsonText,
+) -> Result<(StatusCode, Json<Imported>), ApiError> {
+    let out = questionnaires::import(&s.db, &who.actor, &text, OffsetDateTime::now_utc()).await?;
+    let status = if out.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(out)))
+}
+
+/// Every questionnaire's newest version (built-ins `phq-9`, `gad-7`).
+#[utoipa::path(get, path = "/api/v1/questionnaires", tag = "questionnaires", security(("bearer" = [])),
+    responses((status = 200, body = Vec<QuestionnaireSummary>)))]
+pub async fn list(
+    State(s): State<AppState>,
+    ApiUser(_who): ApiUser,
+) -> Result<Json<Vec<QuestionnaireSummary>>, ApiError> {
+    Ok(Json(questionnaires::list(&s.db).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct VersionQuery {
+    /// A stored version; the newest when left out.
+    version: Option<i32>,
+}
+
+/// The FHIR Questionnaire exactly as imported (`application/fhir+json`).
+#[utoipa::path(get, path = "/api/v1/questionnaires/{id}", tag = "questionnaires", params(VersionQuery), security(("bearer" = [])),
+    responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(s): State<AppState>,
+    ApiUser(_who): ApiUser,
+    Path(id): Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> Result<Response, ApiError> {
+    let row = questionnaires::get(&s.db, &id, q.version).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/fhir+json; charset=utf-8")],
+        row.resource,
+    )
+        .into_response())
+}
+
+/// Submit a FHIR QuestionnaireResponse for the patient in its `subject` (`Patient/{id}`):
+/// 201 with `score`, `band` and any `alerts`, or 422 with one entry per faulty item in
+/// `error.items`. `status: in-progress` saves part of it; send it again with its `id` to resume.
+#[utoipa::path(post, path = "/api/v1/questionnaires/{id}/responses", tag = "questionnaires", request_body = serde_json::Value, security(("bearer" = [])),
+    responses((status = 201, body = ResponseOutcome), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn respond(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<String>,
+    JsonText(text): JsonText,
+) -> Result<(StatusCode, Json<ResponseOutcome>), ApiError> {
+    let out = questionnaires::submit_response(&s.db, &who.actor, &id, &text, OffsetDateTime::now_utc()).await?;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// A patient's questionnaire responses, newest first, with scores and bands.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/questionnaire-responses", tag = "questionnaires", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ResponseSummary>), (status = 403, body = ErrorBody)))]
+pub async fn of_patient(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Vec<ResponseSummary>>, ApiError> {
+    Ok(Json(
+        questionnaires::responses_of_patient(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?,
+    ))
+}
