@@ -1,12 +1,12 @@
 //! Loads the demo organisation: departments, staff accounts and a synthetic population with
 //! health records, diagnoses, five years of annual check-ups and, for hypertensive and diabetic
-//! patients, a national-standard follow-up plan — all through the same service calls the API
-//! uses.
+//! patients, a national-standard follow-up plan; check-up patients stratified by risk tier and
+//! on post-check-up follow-up — all through the same service calls the API uses.
 
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::staff::{self, NewUserInput, cli_actor};
 use careloop_service::synth::{DEMO_ORGANISATION, DEMO_PASSWORD, DEPARTMENTS, Generator, STAFF};
-use careloop_service::{events, followup, observations, patients, records};
+use careloop_service::{events, followup, observations, patients, records, risk_tiers};
 use careloop_store::Db;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -47,6 +47,7 @@ pub async fn load_patients(db: &Db, n: usize, seed: u64, now: OffsetDateTime) ->
         let batch: Vec<_> = (0..size).map(|_| generator.patient()).collect();
         let inputs: Vec<_> = batch.iter().map(|p| p.input.clone()).collect();
         let enrolled = patients::enrol_patients(db, &cli, &inputs, now).await?;
+        let mut checkups = Vec::new();
         let mut entries: Vec<(Uuid, ObservationInput)> = Vec::new();
         for (i, (p, e)) in batch.into_iter().zip(&enrolled).enumerate() {
             records::save_health_record(db, &cli, e.id, p.record, now).await?;
@@ -74,12 +75,49 @@ pub async fn load_patients(db: &Db, n: usize, seed: u64, now: OffsetDateTime) ->
                 };
                 events::record_discharge(db, &cli, e.id, &discharge, now).await?;
             }
+            if p.input.department.as_deref() == Some("checkup") {
+                checkups.push((e.id, p.hypertension || p.diabetes, i));
+            }
             entries.extend(p.observations.into_iter().map(|o| (e.id, o)));
         }
         for chunk in entries.chunks(observations::MAX_BATCH) {
             observations::record_observations(db, &cli, chunk, now).await?;
         }
+        assess_checkups(db, &checkups, now).await?;
+        checkups.clear();
     }
     db.optimize().await?;
+    Ok(())
+}
+
+/// The check-up centre's doctor (主检医生) stratifies each check-up patient (风险分层), which
+/// starts their post-check-up follow-up by tier: chronic findings are high risk; the rest a
+/// mix of medium and low.
+async fn assess_checkups(db: &Db, patients: &[(Uuid, bool, usize)], now: OffsetDateTime) -> anyhow::Result<()> {
+    let mut tx = db.begin_read().await?;
+    let doctor = careloop_store::users::find_by_username(&mut tx, "dr.sun").await?;
+    tx.commit().await?;
+    let Some(doctor) = doctor else {
+        return Ok(());
+    };
+    let actor = careloop_domain::access::Actor {
+        user_id: doctor.id,
+        username: doctor.username,
+        role: careloop_domain::staff::Role::Doctor,
+        department_id: doctor.department_id,
+        ip: None,
+    };
+    for (id, chronic, i) in patients {
+        let (tier, reason) = match (chronic, i % 3) {
+            (true, _) => ("high", "体检：血压或血糖明显升高，需专科复诊"),
+            (false, 0) => ("medium", "体检：超重，血脂偏高"),
+            _ => ("low", "体检结果未见明显异常"),
+        };
+        let input = risk_tiers::AssessmentInput {
+            tier: tier.into(),
+            reason: reason.into(),
+        };
+        risk_tiers::assess(db, &actor, *id, &input, now).await?;
+    }
     Ok(())
 }

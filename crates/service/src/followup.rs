@@ -136,6 +136,9 @@ impl Staffing {
     pub(crate) fn pick(&self, patient_id: Uuid, n: usize, rule: &AssigneeRule) -> Option<Uuid> {
         let staff = match rule {
             AssigneeRule::ResponsibleDoctor => &self.doctors,
+            // A check-up centre may have health managers and no nurses: they take the
+            // nurses' steps there.
+            AssigneeRule::ResponsibleNurse if self.nurses.is_empty() => &self.health_managers,
             AssigneeRule::ResponsibleNurse => &self.nurses,
             AssigneeRule::RoundRobin { role } => match role {
                 Role::Doctor => &self.doctors,

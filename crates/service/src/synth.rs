@@ -35,13 +35,14 @@ pub const DEPARTMENTS: [(&str, &str); 5] = [
 ];
 
 /// Demo staff: username, display name, role, department.
-pub const STAFF: [(&str, &str, &str, Option<&str>); 6] = [
+pub const STAFF: [(&str, &str, &str, Option<&str>); 7] = [
     ("admin", "系统管理员", "admin", None),
     ("dr.li", "李医生", "doctor", Some("cardio")),
     ("nurse.wang", "王护士", "nurse", Some("cardio")),
     ("dr.zhao", "赵医生", "doctor", Some("endo")),
     ("nurse.zhang", "张护士", "nurse", Some("endo")),
     ("hm.chen", "陈健康管理师", "health_manager", Some("checkup")),
+    ("dr.sun", "孙医生", "doctor", Some("checkup")),
 ];
 
 /// The demo password of every demo account (satisfies the password policy).
