@@ -672,4 +672,25 @@ pub async fn round_robin_steps_go_to_the_role_they_name(app: TestApp) {
     assert_eq!(nurse_own, 0, "no step of this protocol is a nurse's");
     assert_eq!(one + two, total);
     assert!(one.abs_diff(two) <= 3, "spread over both: {one} / {two}");
+
+    // A check-up centre with health managers and no nurses: they take the nurses' steps.
+    app.department("checkup").await;
+    let hm = app.user("hm.chen", "health_manager", Some("checkup")).await;
+    let patient = app
+        .enrol(
+            &admin,
+            json!({"name": "沈十三", "id_number": crate::helpers::id_number("1966-03-03", true, 58),
+                   "phone": "13900004444", "department": "checkup"}),
+        )
+        .await;
+    let (status, plan) = app
+        .post(
+            Some(&hm),
+            &format!("/api/v1/patients/{patient}/plans"),
+            &json!({"protocol": "post-discharge-surgery"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    let calls = plan["tasks"].as_array().unwrap().len();
+    assert_eq!(count(hm).await, calls, "every step is the health manager's: {plan}");
 }
