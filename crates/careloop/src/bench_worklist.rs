@@ -310,6 +310,7 @@ async fn time_http(db: &Db, token: &str, reads: usize) -> anyhow::Result<(Durati
     let state = careloop_web::AppState {
         db: db.clone(),
         secure_cookies: false,
+        public_url: "http://127.0.0.1".into(),
     };
     let app = careloop_web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });

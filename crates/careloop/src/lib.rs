@@ -48,6 +48,7 @@ impl App {
         let state = careloop_web::AppState {
             db: self.db.clone(),
             secure_cookies: self.settings.secure_cookies,
+            public_url: self.settings.public_url.clone(),
         };
         let app = careloop_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;

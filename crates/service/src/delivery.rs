@@ -203,6 +203,7 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
                         expires_at: now + Duration::days(i64::from(d.link_days)),
                         revoked_at: None,
                         created_at: now,
+                        questionnaire_id: None,
                     },
                 )
                 .await?;

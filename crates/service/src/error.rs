@@ -15,6 +15,9 @@ pub enum ServiceError {
     NotFound(&'static str),
     #[error("not allowed")]
     Forbidden,
+    /// A patient link that has expired, was revoked or is used up.
+    #[error("link expired or used")]
+    LinkExpired,
     #[error("not authenticated")]
     Unauthenticated,
     #[error("account locked until {until}")]

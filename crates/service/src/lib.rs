@@ -14,6 +14,7 @@ pub mod figures;
 pub mod followup;
 pub mod horizon;
 pub mod observations;
+pub mod patient_links;
 pub mod patients;
 pub mod plans;
 pub mod protocols;

@@ -262,9 +262,11 @@ pub struct PatientLinkRow {
     pub expires_at: OffsetDateTime,
     pub revoked_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
+    /// The questionnaire the link opens, if any.
+    pub questionnaire_id: Option<String>,
 }
 
-const LINK_COLUMNS: [&str; 7] = [
+const LINK_COLUMNS: [&str; 8] = [
     "token_hash",
     "patient_id",
     "task_id",
@@ -272,7 +274,20 @@ const LINK_COLUMNS: [&str; 7] = [
     "expires_at",
     "revoked_at",
     "created_at",
+    "questionnaire_id",
 ];
+
+/// Revoke a link (used up, or withdrawn by staff); it opens nothing afterwards.
+pub async fn revoke_link(tx: &mut Tx, token_hash: &str, at: OffsetDateTime) -> Result<()> {
+    let stmt = Query::update()
+        .table("patient_links")
+        .value("revoked_at", stored_time(at))
+        .and_where(Expr::col("token_hash").eq(token_hash))
+        .and_where(Expr::col("revoked_at").is_null())
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
 
 pub async fn insert_link(tx: &mut Tx, l: &PatientLinkRow) -> Result<()> {
     let stmt = Query::insert()
@@ -286,6 +301,7 @@ pub async fn insert_link(tx: &mut Tx, l: &PatientLinkRow) -> Result<()> {
             stored_time(l.expires_at).into(),
             l.revoked_at.map(stored_time).into(),
             stored_time(l.created_at).into(),
+            l.questionnaire_id.clone().into(),
         ])
         .to_owned();
     tx.execute(&stmt).await?;

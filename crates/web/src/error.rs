@@ -100,6 +100,11 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound(what) => {
                 ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
             }
+            ServiceError::LinkExpired => ApiError::new(
+                StatusCode::GONE,
+                "link_expired",
+                "this link has expired, was withdrawn or was already used",
+            ),
             ServiceError::Forbidden => {
                 ApiError::new(StatusCode::FORBIDDEN, "forbidden", "you are not allowed to do this")
             }

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+mod mobile;
 pub mod ui;
 
 use axum::Router;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub db: Db,
     /// Set the `Secure` flag on cookies (when served over HTTPS behind a proxy).
     pub secure_cookies: bool,
+    /// Where patients reach CareLoop: the base of the links they are sent.
+    pub public_url: String,
 }
 
 /// The whole application: API, docs, UI and static files, with the security headers every
@@ -42,6 +45,7 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .merge(ui::router())
+        .merge(mobile::router())
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(

@@ -241,3 +241,108 @@ pub async fn responses_need_a_patient_of_your_department_and_a_known_questionnai
         .collect();
     assert_eq!(ids, ["gad-7", "phq-9"]);
 }
+
+/// The patient's link: one patient, one questionnaire, large-type page without script; answers
+/// are checked (the page shows what to fix and keeps what was chosen), scored, banded with plain
+/// advice, alerts raised; the link is used up, tampered or expired links open nothing, and each
+/// use is audited.
+pub async fn a_patient_answers_phq9_from_a_link_on_their_phone(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "王建华", 65).await;
+    let path = format!("/api/v1/patients/{patient}/questionnaire-links");
+    let (status, err) = app.post(Some(&nurse), &path, &json!({"questionnaire": "nope"})).await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("questionnaire"))
+    );
+    let (status, link) = app.post(Some(&nurse), &path, &json!({"questionnaire": "phq-9"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{link}");
+    let url = link["url"].as_str().unwrap();
+    let token = url.rsplit("/m/").next().unwrap().to_string();
+    assert_eq!(token.len(), 64, "{url}");
+    let page_path = format!("/m/{token}");
+
+    let anonymous = reqwest::Client::new();
+    let res = anonymous.get(app.url(&page_path)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    assert!(
+        res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("王先生您好") && !html.contains("王建华"),
+        "a polite address, not the full name"
+    );
+    assert!(html.contains("有不如死掉或用某种方式伤害自己的念头"));
+    assert!(html.contains("type=\"radio\" name=\"q9\" value=\"o3\""));
+    assert!(!html.contains("<script"), "no script needed");
+
+    let mut tampered = token.clone();
+    tampered.replace_range(63.., if token.ends_with('0') { "1" } else { "0" });
+    let res = anonymous.get(app.url(&format!("/m/{tampered}"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.text().await.unwrap().contains("链接无效"));
+    let res = anonymous.get(app.url("/m/../../etc")).send().await.unwrap();
+    assert_ne!(res.status(), StatusCode::OK);
+
+    // Seven answered, two left out: the page says which and keeps the choices.
+    let mut form: Vec<(String, String)> = (1..=7).map(|i| (format!("q{i}"), "o2".to_string())).collect();
+    let res = anonymous.post(app.url(&page_path)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert_eq!(html.matches("此题为必答题").count(), 2, "q8 and q9");
+    assert!(html.contains("name=\"q1\" value=\"o2\" checked"), "choices kept");
+
+    form.push(("q8".into(), "o0".into()));
+    form.push(("q9".into(), "o1".into()));
+    let res = anonymous.post(app.url(&page_path)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    // 7 × 2 + 0 + 1 = 15: moderately severe, and item 9 above 0.
+    assert!(html.contains("中重度抑郁") && html.contains("15 分"), "{html}");
+    assert!(html.contains("12356"), "the psychological help line for item 9");
+
+    let res = anonymous.get(app.url(&page_path)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::GONE, "used up");
+    let (_, list) = app
+        .get(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/questionnaire-responses"),
+        )
+        .await;
+    assert_eq!(
+        (list[0]["answered_by"].as_str(), list[0]["score"].as_f64()),
+        (Some("patient"), Some(15.0))
+    );
+    let (_, alerts) = app.get(Some(&admin), "/api/v1/alerts?status=open").await;
+    assert!(alerts.to_string().contains("PHQ-9 第9题"), "{alerts}");
+    let (_, audit) = app
+        .get(Some(&admin), &format!("/api/v1/audit-events?patient_id={patient}"))
+        .await;
+    let actions = audit.to_string();
+    for a in ["patient_link.create", "patient_link.open", "patient_link.answer"] {
+        assert!(actions.contains(a), "{a} audited");
+    }
+    assert!(
+        !actions.contains("几乎每天") && !actions.contains("o2"),
+        "no answers in the audit trail"
+    );
+
+    // A fresh link expires after seven days.
+    let (_, link) = app.post(Some(&nurse), &path, &json!({"questionnaire": "gad-7"})).await;
+    let token = link["url"].as_str().unwrap().rsplit("/m/").next().unwrap().to_string();
+    let later = crate::helpers::now() + time::Duration::days(8);
+    let err = careloop_service::patient_links::open(&app.db, &token, None, later)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, careloop_service::ServiceError::LinkExpired), "{err:?}");
+    assert!(
+        careloop_service::patient_links::open(&app.db, &token, None, crate::helpers::now())
+            .await
+            .is_ok()
+    );
+}

@@ -9,6 +9,7 @@
 //! implementation guide's extensions (http://hl7.org/fhir/uv/sdc/).
 
 pub mod enable;
+pub mod form;
 pub mod instrument;
 pub mod response;
 
@@ -125,6 +126,51 @@ impl AnswerValue {
         })
     }
 
+    /// What the value reads as to a person: a coding's display (or code), else the value.
+    fn label(&self, coding: Option<&Value>) -> String {
+        match self {
+            AnswerValue::Coding { code, .. } => coding
+                .and_then(|c| c.get("display"))
+                .and_then(Value::as_str)
+                .unwrap_or(code)
+                .to_string(),
+            AnswerValue::Boolean(b) => if *b { "是" } else { "否" }.into(),
+            AnswerValue::Decimal(d) => d.to_string(),
+            AnswerValue::Integer(i) => i.to_string(),
+            AnswerValue::Quantity { value, unit } => format!("{value} {}", unit.as_deref().unwrap_or("")),
+            AnswerValue::Date(s)
+            | AnswerValue::DateTime(s)
+            | AnswerValue::Time(s)
+            | AnswerValue::String(s)
+            | AnswerValue::Uri(s) => s.clone(),
+            AnswerValue::Other(v) => v.to_string(),
+        }
+    }
+
+    /// The answer as FHIR writes it: `{"valueCoding": {...}}` and so on.
+    pub fn to_fhir(&self) -> Value {
+        use serde_json::json;
+        match self {
+            AnswerValue::Boolean(b) => json!({"valueBoolean": b}),
+            AnswerValue::Decimal(d) => json!({"valueDecimal": d}),
+            AnswerValue::Integer(i) => json!({"valueInteger": i}),
+            AnswerValue::Date(s) => json!({"valueDate": s}),
+            AnswerValue::DateTime(s) => json!({"valueDateTime": s}),
+            AnswerValue::Time(s) => json!({"valueTime": s}),
+            AnswerValue::String(s) => json!({"valueString": s}),
+            AnswerValue::Uri(s) => json!({"valueUri": s}),
+            AnswerValue::Coding { system, code } => match system {
+                Some(sys) => json!({"valueCoding": {"system": sys, "code": code}}),
+                None => json!({"valueCoding": {"code": code}}),
+            },
+            AnswerValue::Quantity { value, unit } => match unit {
+                Some(u) => json!({"valueQuantity": {"value": value, "unit": u}}),
+                None => json!({"valueQuantity": {"value": value}}),
+            },
+            AnswerValue::Other(v) => json!({"valueAttachment": v}),
+        }
+    }
+
     /// The number a value stands for, where it is one.
     pub fn number(&self) -> Option<f64> {
         match self {
@@ -150,10 +196,11 @@ impl AnswerValue {
     }
 }
 
-/// An allowed answer and the score it carries, if any.
+/// An allowed answer, what it reads as, and the score it carries, if any.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnswerOption {
     pub value: AnswerValue,
+    pub label: String,
     pub score: Option<f64>,
 }
 
@@ -370,6 +417,11 @@ fn contained_valuesets(resource: &Value) -> Vec<(String, Vec<AnswerOption>)> {
                             system: system.clone(),
                             code: code.to_string(),
                         },
+                        label: concept
+                            .get("display")
+                            .and_then(Value::as_str)
+                            .unwrap_or(code)
+                            .to_string(),
                         score: score_of(concept),
                     });
                 }
@@ -412,8 +464,10 @@ fn read_items(
             .into_iter()
             .flatten()
             .filter_map(|o| {
+                let value = AnswerValue::read(o, "value")?;
                 Some(AnswerOption {
-                    value: AnswerValue::read(o, "value")?,
+                    label: value.label(o.get("valueCoding")),
+                    value,
                     score: score_of(o).or_else(|| o.get("valueCoding").and_then(score_of)),
                 })
             })

@@ -69,6 +69,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(questionnaires::get))
         .routes(routes!(questionnaires::respond))
         .routes(routes!(questionnaires::of_patient))
+        .routes(routes!(questionnaires::create_link))
         .routes(routes!(admin::list_organisations, admin::create_organisation))
         .routes(routes!(admin::list_departments, admin::create_department))
         .routes(routes!(admin::list_users, admin::create_user))

@@ -2,11 +2,12 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiUser, JsonText};
+use crate::extract::{ApiJson, ApiUser, JsonText};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use careloop_service::patient_links::{self, LinkView};
 use careloop_service::questionnaires::{self, Imported, QuestionnaireSummary, ResponseOutcome, ResponseSummary};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -89,4 +90,33 @@ pub async fn of_patient(
     Ok(Json(
         questionnaires::responses_of_patient(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?,
     ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLink {
+    /// Questionnaire id, e.g. `phq-9`.
+    questionnaire: String,
+}
+
+/// A link for the patient to answer a questionnaire on their phone (valid 7 days, this patient
+/// only, used up once submitted), to send by SMS or WeChat.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/questionnaire-links", tag = "questionnaires", request_body = NewLink, security(("bearer" = [])),
+    responses((status = 201, body = LinkView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_link(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<NewLink>,
+) -> Result<(StatusCode, Json<LinkView>), ApiError> {
+    let link = patient_links::create_questionnaire_link(
+        &s.db,
+        &who.actor,
+        id,
+        &body.questionnaire,
+        &s.public_url,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(link)))
 }

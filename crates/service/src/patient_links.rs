@@ -1,0 +1,215 @@
+//! The patient's own links (患者端链接): a signed, expiring link to one patient's questionnaire,
+//! as sent by SMS or WeChat — no app, no password. Only the token's hash is stored; a link opens
+//! nothing for anyone else, after it expires, once revoked, or once its questionnaire is
+//! submitted. Every creation, opening and submission is audited (without answers).
+
+use crate::audit::{event, record};
+use crate::auth::{new_token, token_hash};
+use crate::patients::accessible;
+use crate::questionnaires::{ResponseOutcome, store_response};
+use crate::{Result, ServiceError};
+use careloop_domain::access::Actor;
+use careloop_domain::followup::message::salutation;
+use careloop_domain::patient::Sex;
+use careloop_domain::questionnaire::Questionnaire;
+use careloop_domain::questionnaire::form::response_from_form;
+use careloop_store::audit::AuditEvent;
+use careloop_store::outbox::{self, PatientLinkRow};
+use careloop_store::{Db, Tx, patients, questionnaires, stored_time};
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+/// How long a questionnaire link stays valid.
+pub const LINK_DAYS: i64 = 7;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LinkView {
+    pub url: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// Make a link for `patient_id` to answer `questionnaire_id`; `public_url` is where patients
+/// reach CareLoop (settings).
+pub async fn create_questionnaire_link(
+    db: &Db,
+    actor: &Actor,
+    patient_id: Uuid,
+    questionnaire_id: &str,
+    public_url: &str,
+    now: OffsetDateTime,
+) -> Result<LinkView> {
+    let mut tx = db.begin().await?;
+    accessible(&mut tx, actor, patient_id).await?;
+    let q = questionnaires::latest(&mut tx, questionnaire_id.trim())
+        .await?
+        .ok_or_else(|| {
+            careloop_domain::FieldError::new(
+                "questionnaire",
+                "questionnaire_unknown",
+                "no questionnaire has this id",
+                "问卷不存在",
+            )
+        })?;
+    let token = new_token();
+    let expires_at = stored_time(now + Duration::days(LINK_DAYS));
+    outbox::insert_link(
+        &mut tx,
+        &PatientLinkRow {
+            token_hash: token_hash(&token),
+            patient_id,
+            task_id: None,
+            purpose: "questionnaire".into(),
+            expires_at,
+            revoked_at: None,
+            created_at: stored_time(now),
+            questionnaire_id: Some(q.id.clone()),
+        },
+    )
+    .await?;
+    record(
+        &mut tx,
+        event(
+            actor,
+            "patient_link.create",
+            Some(patient_id),
+            Some(format!("questionnaire={}", q.id)),
+            now,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(LinkView {
+        url: format!("{}/m/{token}", public_url.trim_end_matches('/')),
+        expires_at,
+    })
+}
+
+/// What the patient's page shows.
+#[derive(Debug, Clone)]
+pub struct OpenLink {
+    pub patient_id: Uuid,
+    /// 王先生 / 李女士.
+    pub address: String,
+    pub questionnaire_id: String,
+    pub questionnaire: Questionnaire,
+}
+
+fn patient_event(
+    action: &str,
+    patient_id: Uuid,
+    detail: Option<String>,
+    ip: Option<String>,
+    now: OffsetDateTime,
+) -> AuditEvent {
+    AuditEvent {
+        id: Uuid::now_v7(),
+        at: now,
+        actor_id: None,
+        actor_username: "patient-link".into(),
+        action: action.into(),
+        patient_id: Some(patient_id),
+        detail,
+        ip,
+    }
+}
+
+/// The link's row if it may be used now: unknown (or tampered) tokens are not found; expired,
+/// revoked or used ones are gone.
+async fn usable(tx: &mut Tx, token: &str, now: OffsetDateTime) -> Result<PatientLinkRow> {
+    // A token is 64 hex characters; anything else cannot be one.
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ServiceError::NotFound("link"));
+    }
+    let link = outbox::find_link(tx, &token_hash(token))
+        .await?
+        .ok_or(ServiceError::NotFound("link"))?;
+    if link.revoked_at.is_some() || link.expires_at <= now {
+        return Err(ServiceError::LinkExpired);
+    }
+    Ok(link)
+}
+
+async fn load(tx: &mut Tx, link: &PatientLinkRow) -> Result<OpenLink> {
+    let qid = link
+        .questionnaire_id
+        .clone()
+        .ok_or(ServiceError::NotFound("questionnaire"))?;
+    let stored = questionnaires::latest(tx, &qid)
+        .await?
+        .ok_or(ServiceError::NotFound("questionnaire"))?;
+    let resource =
+        serde_json::from_str(&stored.resource).map_err(|_| ServiceError::Internal("stored questionnaire"))?;
+    let questionnaire =
+        Questionnaire::from_value(resource).map_err(|_| ServiceError::Internal("stored questionnaire"))?;
+    let patient = patients::find(tx, link.patient_id)
+        .await?
+        .ok_or(ServiceError::NotFound("patient"))?;
+    let sex = Sex::parse(&patient.sex).map_err(|_| ServiceError::Internal("stored sex"))?;
+    Ok(OpenLink {
+        patient_id: patient.id,
+        address: salutation(&patient.name, sex),
+        questionnaire_id: stored.id,
+        questionnaire,
+    })
+}
+
+/// Open a link (the patient's page), audited.
+pub async fn open(db: &Db, token: &str, ip: Option<String>, now: OffsetDateTime) -> Result<OpenLink> {
+    let mut tx = db.begin().await?;
+    let link = usable(&mut tx, token, now).await?;
+    let page = load(&mut tx, &link).await?;
+    crate::audit::record(
+        &mut tx,
+        patient_event("patient_link.open", link.patient_id, None, ip, now),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(page)
+}
+
+/// Submit the page's answers (field name = link id, choices as option indexes). On success the
+/// response is stored as the patient's, alerts are raised, and the link is used up.
+pub async fn answer(
+    db: &Db,
+    token: &str,
+    fields: &[(String, String)],
+    ip: Option<String>,
+    now: OffsetDateTime,
+) -> Result<(OpenLink, ResponseOutcome)> {
+    let mut tx = db.begin().await?;
+    let link = usable(&mut tx, token, now).await?;
+    let page = load(&mut tx, &link).await?;
+    let response = response_from_form(
+        &page.questionnaire,
+        fields,
+        &format!("Patient/{}", link.patient_id),
+        "completed",
+    );
+    let text = response.to_string();
+    let out = store_response(
+        &mut tx,
+        link.patient_id,
+        &page.questionnaire_id,
+        &response,
+        &text,
+        ("patient", None),
+        now,
+    )
+    .await?;
+    outbox::revoke_link(&mut tx, &link.token_hash, now).await?;
+    crate::audit::record(
+        &mut tx,
+        patient_event(
+            "patient_link.answer",
+            link.patient_id,
+            Some(format!("questionnaire={} response={}", page.questionnaire_id, out.id)),
+            ip,
+            now,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((page, out))
+}
