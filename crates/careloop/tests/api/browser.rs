@@ -330,3 +330,66 @@ pub async fn a_nurse_works_through_the_worklist_in_chromium(app: TestApp) {
     );
     b.close().await;
 }
+
+/// The questionnaire loop end to end in Chromium on a 360-px phone: the nurse makes a PHQ-9
+/// link on the patient's page; the patient opens it, answers every question, submits and sees
+/// the result; the staff side then shows the response and the alert.
+pub async fn a_patient_fills_phq9_on_a_phone_in_chromium(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let patient = app
+        .enrol(
+            &nurse,
+            json!({"name": "刘桂英", "id_number": id_number("1948-07-07", false, 71), "phone": "13800138001"}),
+        )
+        .await;
+    let b = Browser::start(360).await;
+    b.go(&app.url("/login")).await;
+    b.type_into("input[name=username]", "nurse.wang").await;
+    b.type_into("input[name=password]", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.source_with(&["今日工作"]).await;
+    b.go(&app.url(&format!("/patients/{patient}"))).await;
+    b.source_with(&["生成问卷链接"]).await;
+    b.click("select[name=questionnaire] option[value='phq-9']").await;
+    b.click("#questionnaires button[type=submit]").await;
+    b.source_with(&["patient-link"]).await;
+    let url = b
+        .script("return document.getElementById('patient-link').textContent")
+        .await;
+    let token = url.as_str().unwrap().rsplit("/m/").next().unwrap().to_string();
+
+    b.go(&app.url(&format!("/m/{token}"))).await;
+    let page = b.source_with(&["刘女士您好"]).await;
+    assert!(page.contains("患者健康问卷"), "the questionnaire opens");
+    for (q, option) in [(1, 1), (2, 1), (3, 2), (4, 1), (5, 0), (6, 1), (7, 0), (8, 0), (9, 0)] {
+        b.click(&format!("input[name=q{q}][value=o{option}]")).await;
+    }
+    let overflow = b
+        .script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        .await;
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "no sideways scrolling at 360 px: {overflow}"
+    );
+    let font = b
+        .script("return parseFloat(getComputedStyle(document.querySelector('legend')).fontSize)")
+        .await;
+    assert!(font.as_f64().unwrap() >= 18.0, "question text at least 18 px: {font}");
+    b.click("button[type=submit]").await;
+    let page = b.source_with(&["提交成功"]).await;
+    assert!(
+        page.contains("轻度抑郁") && page.contains("6 分"),
+        "1+1+2+1+0+1+0+0+0 = 6: mild"
+    );
+
+    b.go(&app.url(&format!("/patients/{patient}"))).await;
+    let page = b.source_with(&["患者本人"]).await;
+    assert!(
+        page.contains("phq-9") && page.contains("轻度"),
+        "the response on the patient page"
+    );
+    b.close().await;
+
+    let (_, alerts) = app.get(Some(&admin), "/api/v1/alerts?status=open").await;
+    assert_eq!(alerts, json!([]), "mild, item 9 at 0: no alert");
+}

@@ -141,6 +141,7 @@ fn main() {
         browser::a_nurse_enrols_a_patient_and_records_values_in_chromium,
         browser::the_patient_list_fits_a_phone_screen,
         browser::a_nurse_works_through_the_worklist_in_chromium,
+        browser::a_patient_fills_phq9_on_a_phone_in_chromium,
     ] {
         let t = Trial::test(name.clone(), move || helpers::run(Backend::Sqlite, test));
         trials.push(if chrome.is_some() { t } else { t.with_ignored_flag(true) });

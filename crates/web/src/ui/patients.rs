@@ -15,7 +15,9 @@ use careloop_domain::record::HealthRecord;
 use careloop_domain::risk_tier::RiskTier;
 use careloop_service::batch_enrol::{self, BatchEnrolInput, BatchEnrolment};
 use careloop_service::observations::ObservationView;
+use careloop_service::patient_links;
 use careloop_service::patients::{CHINA, PatientDetail, PatientSummary};
+use careloop_service::questionnaires::{self, ResponseSummary};
 use careloop_service::records::DiagnosisView;
 use careloop_service::risk_tiers::{self, AssessmentInput, RiskTierHistory};
 use careloop_service::staff::DepartmentView;
@@ -287,6 +289,11 @@ struct PatientPage {
     record: HealthRecord,
     diagnoses: Vec<DiagnosisView>,
     tiers: RiskTierHistory,
+    responses: Vec<ResponseSummary>,
+    /// (id, title) of every questionnaire, for making a link.
+    questionnaire_list: Vec<(String, String)>,
+    /// A link just made, shown once.
+    new_link: Option<String>,
     /// Doctors and health managers see the assessment form.
     may_assess: bool,
     tier_options: [RiskTier; 3],
@@ -326,6 +333,16 @@ impl PatientPage {
 }
 
 async fn patient_page(s: &AppState, u: &UiUser, id: Uuid, errors: FormErrors) -> Response {
+    patient_page_with(s, u, id, errors, None).await
+}
+
+async fn patient_page_with(
+    s: &AppState,
+    u: &UiUser,
+    id: Uuid,
+    errors: FormErrors,
+    new_link: Option<String>,
+) -> Response {
     let now = OffsetDateTime::now_utc();
     let a = &u.who.actor;
     let loaded = async {
@@ -333,12 +350,14 @@ async fn patient_page(s: &AppState, u: &UiUser, id: Uuid, errors: FormErrors) ->
         let record = records::get_health_record(&s.db, a, id, now).await?.record;
         let diagnoses = records::list_diagnoses(&s.db, a, id, now).await?;
         let tiers = risk_tiers::history(&s.db, a, id, now).await?;
+        let responses = questionnaires::responses_of_patient(&s.db, a, id, now).await?;
+        let list = questionnaires::list(&s.db).await?;
         let observations = observations::list_observations(&s.db, a, id, None, Some(500), now).await?;
-        Ok::<_, ServiceError>((p, record, diagnoses, tiers, observations))
+        Ok::<_, ServiceError>((p, record, diagnoses, tiers, responses, list, observations))
     }
     .await;
     match loaded {
-        Ok((p, record, diagnoses, tiers, obs)) => {
+        Ok((p, record, diagnoses, tiers, responses, list, obs)) => {
             let observations = obs
                 .into_iter()
                 .map(|o| ObsRow {
@@ -357,6 +376,9 @@ async fn patient_page(s: &AppState, u: &UiUser, id: Uuid, errors: FormErrors) ->
                 record,
                 diagnoses,
                 tiers,
+                responses,
+                questionnaire_list: list.into_iter().map(|q| (q.id, q.title)).collect(),
+                new_link,
                 may_assess: a.may_assess_risk(),
                 tier_options: RiskTier::ALL,
                 observations,
@@ -485,6 +507,39 @@ pub async fn assess_tier(
     };
     match risk_tiers::assess(&s.db, &u.who.actor, id, &input, OffsetDateTime::now_utc()).await {
         Ok(_) => Redirect::to(&format!("/patients/{id}#risk-tier")).into_response(),
+        Err(ServiceError::Invalid(e)) => patient_page(&s, &u, id, FormErrors::from_field(e, u.lang)).await,
+        Err(e) => u.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LinkForm {
+    csrf: String,
+    questionnaire: String,
+}
+
+/// Make a questionnaire link for the patient and show it once on their page (to send by SMS or
+/// WeChat, or read out on the phone).
+pub async fn make_link(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<LinkForm>,
+) -> Response {
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
+    }
+    let made = patient_links::create_questionnaire_link(
+        &s.db,
+        &u.who.actor,
+        id,
+        &f.questionnaire,
+        &s.public_url,
+        OffsetDateTime::now_utc(),
+    )
+    .await;
+    match made {
+        Ok(link) => patient_page_with(&s, &u, id, FormErrors::default(), Some(link.url)).await,
         Err(ServiceError::Invalid(e)) => patient_page(&s, &u, id, FormErrors::from_field(e, u.lang)).await,
         Err(e) => u.fail(e),
     }
