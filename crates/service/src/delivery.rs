@@ -203,7 +203,11 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
                         expires_at: now + Duration::days(i64::from(d.link_days)),
                         revoked_at: None,
                         created_at: now,
-                        questionnaire_id: None,
+                        questionnaire_id: protocol
+                            .steps
+                            .iter()
+                            .find(|s| s.key == r.step_key)
+                            .and_then(|s| s.questionnaire.clone()),
                     },
                 )
                 .await?;

@@ -7,12 +7,15 @@ use crate::audit::{event, record};
 use crate::auth::{new_token, token_hash};
 use crate::patients::accessible;
 use crate::questionnaires::{ResponseOutcome, store_response};
+use crate::visits::{RecordInput, record_in};
 use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
 use careloop_domain::followup::message::salutation;
 use careloop_domain::patient::Sex;
-use careloop_domain::questionnaire::Questionnaire;
 use careloop_domain::questionnaire::form::response_from_form;
+use careloop_domain::questionnaire::response::check;
+use careloop_domain::questionnaire::{AnswerValue, Questionnaire};
+use careloop_domain::staff::Role;
 use careloop_store::audit::AuditEvent;
 use careloop_store::outbox::{self, PatientLinkRow};
 use careloop_store::{Db, Tx, patients, questionnaires, stored_time};
@@ -169,6 +172,70 @@ pub async fn open(db: &Db, token: &str, ip: Option<String>, now: OffsetDateTime)
     Ok(page)
 }
 
+/// A questionnaire a protocol step sent completes its task: the answers are signed as the
+/// task's follow-up record (contact result `reached`), so the protocol's outcome rules, alerts
+/// and next steps follow exactly as after a nurse's call. Choices enter the record as the words
+/// the patient chose (what the rules compare), numbers as numbers.
+async fn complete_task(
+    tx: &mut Tx,
+    task_id: Uuid,
+    page: &OpenLink,
+    response: &serde_json::Value,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let Some(task) = careloop_store::plans::find_task(tx, task_id).await? else {
+        return Ok(());
+    };
+    // A nurse may have reached the patient meanwhile; the task is then already settled.
+    if !matches!(task.state.as_str(), "due" | "in_progress" | "no_answer" | "overdue") {
+        return Ok(());
+    }
+    let checked = check(&page.questionnaire, response).map_err(ServiceError::InvalidItems)?;
+    let mut answers = serde_json::Map::new();
+    for item in page.questionnaire.all_items() {
+        let Some(values) = checked.answers.get(&item.link_id) else {
+            continue;
+        };
+        let words: Vec<serde_json::Value> = values
+            .iter()
+            .map(|v| match v {
+                AnswerValue::Coding { .. } => item
+                    .options
+                    .iter()
+                    .find(|o| v.same_as(&o.value))
+                    .map_or(serde_json::Value::Null, |o| o.label.clone().into()),
+                AnswerValue::Boolean(b) => (*b).into(),
+                AnswerValue::String(s) => s.clone().into(),
+                other => other.number().map_or(serde_json::Value::Null, Into::into),
+            })
+            .collect();
+        let value = if item.repeats {
+            words.into()
+        } else {
+            words.into_iter().next().unwrap_or_default()
+        };
+        answers.insert(item.link_id.clone(), value);
+    }
+    let input = RecordInput {
+        contact_result: "reached".into(),
+        observations: Vec::new(),
+        answers: Some(answers.into()),
+        adverse_drug_reaction: false,
+        new_complication: false,
+        emergency_symptom: false,
+        note: Some(format!("患者在线填写《{}》", page.questionnaire.title)),
+    };
+    let system = Actor {
+        user_id: Uuid::nil(),
+        username: "patient-link".into(),
+        role: Role::Admin,
+        department_id: None,
+        ip: None,
+    };
+    record_in(tx, &system, task_id, &input, "reached".into(), input.note.clone(), now).await?;
+    Ok(())
+}
+
 /// Submit the page's answers (field name = link id, choices as option indexes). On success the
 /// response is stored as the patient's, alerts are raised, and the link is used up.
 pub async fn answer(
@@ -198,6 +265,9 @@ pub async fn answer(
         now,
     )
     .await?;
+    if let Some(task_id) = link.task_id {
+        complete_task(&mut tx, task_id, &page, &response, now).await?;
+    }
     outbox::revoke_link(&mut tx, &link.token_hash, now).await?;
     crate::audit::record(
         &mut tx,

@@ -252,14 +252,31 @@ pub async fn record_follow_up(
         .into());
     }
     let mut tx = db.begin().await?;
-    let task = plans::find_task(&mut tx, task_id)
+    let out = record_in(&mut tx, actor, task_id, &input, result, note, now).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Sign a record inside the caller's transaction (staff at the call sheet, or a patient's
+/// online questionnaire completing its task), with the contact result and note already checked.
+pub(crate) async fn record_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    task_id: Uuid,
+    input: &RecordInput,
+    result: String,
+    note: Option<String>,
+    now: OffsetDateTime,
+) -> Result<RecordOutcome> {
+    let reached = result == "reached";
+    let task = plans::find_task(tx, task_id)
         .await?
         .ok_or(ServiceError::NotFound("task"))?;
-    let patient = accessible(&mut tx, actor, task.patient_id).await?;
-    let plan = plans::find_plan(&mut tx, task.plan_id)
+    let patient = accessible(tx, actor, task.patient_id).await?;
+    let plan = plans::find_plan(tx, task.plan_id)
         .await?
         .ok_or(ServiceError::NotFound("plan"))?;
-    let stored = protocols::version(&mut tx, &plan.protocol_id, plan.protocol_version)
+    let stored = protocols::version(tx, &plan.protocol_id, plan.protocol_version)
         .await?
         .ok_or(ServiceError::NotFound("protocol"))?;
     let protocol = read_stored(stored.document.0)?;
@@ -346,13 +363,13 @@ pub async fn record_follow_up(
     let (obs, _) = if entries.is_empty() {
         (Vec::new(), Default::default())
     } else {
-        insert_observations(&mut tx, actor, &entries, true, now)
+        insert_observations(tx, actor, &entries, true, now)
             .await
             .map_err(|e| prefix(e, "observations"))?
     };
 
     // The plan's earlier records: the previous class for the standard, history for the rules.
-    let earlier = records::of_plan(&mut tx, plan.id).await?;
+    let earlier = records::of_plan(tx, plan.id).await?;
     let history = HistoryFacts::from_earlier(
         earlier
             .iter()
@@ -387,7 +404,7 @@ pub async fn record_follow_up(
         patient: &patient,
         on: local_today(now),
         history,
-        tags: rules::tag_names(&mut tx, patient.id).await?,
+        tags: rules::tag_names(tx, patient.id).await?,
     });
     let compiled = rules::compiled(&protocol)?;
     let (results, effects) = rules::apply(&compiled, &facts, now);
@@ -413,8 +430,8 @@ pub async fn record_follow_up(
         signed_by: Some(actor.user_id).filter(|id| !id.is_nil()),
         signed_at: now,
     };
-    records::insert_record(&mut tx, &rec, input.answers.clone()).await?;
-    plans::set_task_state(&mut tx, task.id, state.as_str(), Some(attempts), now).await?;
+    records::insert_record(tx, &rec, input.answers.clone()).await?;
+    plans::set_task_state(tx, task.id, state.as_str(), Some(attempts), now).await?;
 
     let mut new_tasks = Vec::new();
     let mut alerts = Vec::new();
@@ -453,21 +470,21 @@ pub async fn record_follow_up(
         ));
     }
     if referral {
-        let doctor = users::active_in_department(&mut tx, patient.department_id, "doctor")
+        let doctor = users::active_in_department(tx, patient.department_id, "doctor")
             .await?
             .first()
             .map(|u| u.id);
         new_tasks.push(two_week_task(&task, "REF", doctor.or(task.assignee_id), now));
     }
     if let Some(at) = retry_at {
-        plans::schedule_retry(&mut tx, task.id, at).await?;
+        plans::schedule_retry(tx, task.id, at).await?;
     }
     if result == "deceased" {
-        stop_plan(&mut tx, &plan, "deceased", actor, now, &mut log).await?;
+        stop_plan(tx, &plan, "deceased", actor, now, &mut log).await?;
     }
     if state == TaskState::Failed {
         let mut finished: Vec<TaskState> = Vec::new();
-        for t in plans::tasks_of_plan(&mut tx, plan.id).await? {
+        for t in plans::tasks_of_plan(tx, plan.id).await? {
             finished.push(if t.id == task.id {
                 state
             } else {
@@ -476,7 +493,7 @@ pub async fn record_follow_up(
         }
         let failures = trailing_failures(&finished);
         if is_lost(&protocol.stop, failures) {
-            stop_plan(&mut tx, &plan, "lost_to_follow_up", actor, now, &mut log).await?;
+            stop_plan(tx, &plan, "lost_to_follow_up", actor, now, &mut log).await?;
             alerts.push(alert(
                 task.patient_id,
                 rec.id,
@@ -498,9 +515,9 @@ pub async fn record_follow_up(
             reason: Some(format!("record {}", rec.id)),
         });
     }
-    plans::insert_tasks(&mut tx, &new_tasks).await?;
-    plans::insert_transitions(&mut tx, &log).await?;
-    records::insert_alerts(&mut tx, &alerts).await?;
+    plans::insert_tasks(tx, &new_tasks).await?;
+    plans::insert_transitions(tx, &log).await?;
+    records::insert_alerts(tx, &alerts).await?;
     let detail = format!(
         "task={} result={} class={}",
         task.id,
@@ -508,7 +525,7 @@ pub async fn record_follow_up(
         rec.classification.as_deref().unwrap_or("-")
     );
     record(
-        &mut tx,
+        tx,
         event(
             actor,
             "followup_record.create",
@@ -520,9 +537,8 @@ pub async fn record_follow_up(
     .await?;
     let next_task = match new_tasks.first() {
         Some(t) => Some(t.clone()),
-        None => next_pending(&mut tx, plan.id, task.id).await?,
+        None => next_pending(tx, plan.id, task.id).await?,
     };
-    tx.commit().await?;
     Ok(RecordOutcome {
         id: rec.id,
         task_id: task.id,

@@ -336,3 +336,82 @@ where
     }
     false
 }
+
+/// The loop closes: the questionnaire link the scheduler sent opens the protocol's recovery
+/// questionnaire; the patient's answers complete the task as its follow-up record, and the
+/// protocol's rules act on them as after a nurse's call (fever and a red wound: alerts, a
+/// referral).
+pub async fn a_sent_questionnaire_answered_by_the_patient_completes_its_task_and_drives_the_rules(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let (patient, plan) = discharged(&app, &nurse).await;
+    let d = Delivery::sandbox(&app.db, "https://followup.example.cn/");
+    let when = at(&plan["tasks"][1]["due_at"]) + Duration::hours(1);
+    assert_eq!(pass(&app, &d, when).await.sent, 1);
+    let (_, msgs) = app
+        .get(Some(&nurse), &format!("/api/v1/outbox?patient_id={patient}"))
+        .await;
+    let link = msgs[0]["link"].as_str().unwrap();
+    let token = link.rsplit("/m/").next().unwrap();
+
+    let browser = reqwest::Client::new();
+    let html = browser
+        .get(app.url(&format!("/m/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("出院康复问卷") && html.contains("您的伤口现在怎么样？"),
+        "{html}"
+    );
+    let form = [
+        ("wound", "o1"),
+        ("pain", "3"),
+        ("fever", "true"),
+        ("temperature", "39.2"),
+        ("medication_adherence", "o0"),
+        ("symptoms", "伤口有点痒"),
+    ];
+    let res = browser
+        .post(app.url(&format!("/m/{token}")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("提交成功"));
+
+    let task_id = plan["tasks"][1]["id"].as_str().unwrap();
+    let (_, t) = app.get(Some(&nurse), &format!("/api/v1/tasks/{task_id}")).await;
+    assert_eq!(t["state"], "done", "{t}");
+    let (_, records) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/follow-up-records"))
+        .await;
+    let rec = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["task_id"] == task_id)
+        .unwrap()
+        .clone();
+    let text = rec.to_string();
+    assert!(
+        text.contains("红肿") && text.contains("39.2"),
+        "the words and values the patient gave: {text}"
+    );
+    let (_, alerts) = app.get(Some(&admin), "/api/v1/alerts?status=open").await;
+    let reasons = alerts.to_string();
+    assert!(
+        reasons.contains("体温≥38.5℃") && reasons.contains("伤口红肿"),
+        "{reasons}"
+    );
+    let (_, plans) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/plans"))
+        .await;
+    assert!(
+        plans.to_string().contains("\"REF\""),
+        "the wound rule calls for a referral: {plans}"
+    );
+}

@@ -239,7 +239,7 @@ pub async fn responses_need_a_patient_of_your_department_and_a_known_questionnai
         .iter()
         .map(|q| q["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["gad-7", "phq-9"]);
+    assert_eq!(ids, ["gad-7", "phq-9", "post-discharge-recovery"]);
 }
 
 /// The patient's link: one patient, one questionnaire, large-type page without script; answers

@@ -180,6 +180,9 @@ pub struct Step {
     /// patient's polite address (王先生) and `{机构}` the organisation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub script: Vec<String>,
+    /// For a questionnaire step: the questionnaire its link opens (e.g. `post-discharge-recovery`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub questionnaire: Option<String>,
     /// The risk tiers this step is for (检后随访 by tier); empty means every patient.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tiers: Vec<RiskTier>,

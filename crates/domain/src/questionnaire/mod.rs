@@ -571,6 +571,10 @@ pub fn builtin() -> Result<Vec<(&'static str, Questionnaire)>, FieldError> {
     [
         ("phq-9", include_str!("../../questionnaires/phq-9.json")),
         ("gad-7", include_str!("../../questionnaires/gad-7.json")),
+        (
+            "post-discharge-recovery",
+            include_str!("../../questionnaires/post-discharge-recovery.json"),
+        ),
     ]
     .into_iter()
     .map(|(id, json)| {
