@@ -331,7 +331,7 @@ async fn time_http(db: &Db, token: &str, reads: usize) -> anyhow::Result<(Durati
 }
 
 /// Read one HTTP/1.1 response with a Content-Length body; returns its status.
-async fn read_response(conn: &mut BufReader<tokio::net::TcpStream>) -> anyhow::Result<u16> {
+pub(crate) async fn read_response(conn: &mut BufReader<tokio::net::TcpStream>) -> anyhow::Result<u16> {
     let mut line = String::new();
     conn.read_line(&mut line).await?;
     let status: u16 = line.split(' ').nth(1).unwrap_or("0").parse()?;
