@@ -172,6 +172,18 @@ pub async fn open(db: &Db, token: &str, ip: Option<String>, now: OffsetDateTime)
     Ok(page)
 }
 
+/// Who acts when a patient answers through their link: no staff member; the link's token
+/// already bound the patient, so access was checked when the link was made.
+fn system_actor() -> Actor {
+    Actor {
+        user_id: Uuid::nil(),
+        username: "patient-link".into(),
+        role: Role::Admin,
+        department_id: None,
+        ip: None,
+    }
+}
+
 /// A questionnaire a protocol step sent completes its task: the answers are signed as the
 /// task's follow-up record (contact result `reached`), so the protocol's outcome rules, alerts
 /// and next steps follow exactly as after a nurse's call. Choices enter the record as the words
@@ -225,14 +237,16 @@ async fn complete_task(
         emergency_symptom: false,
         note: Some(format!("患者在线填写《{}》", page.questionnaire.title)),
     };
-    let system = Actor {
-        user_id: Uuid::nil(),
-        username: "patient-link".into(),
-        role: Role::Admin,
-        department_id: None,
-        ip: None,
-    };
-    record_in(tx, &system, task_id, &input, "reached".into(), input.note.clone(), now).await?;
+    record_in(
+        tx,
+        &system_actor(),
+        task_id,
+        &input,
+        "reached".into(),
+        input.note.clone(),
+        now,
+    )
+    .await?;
     Ok(())
 }
 
@@ -257,6 +271,7 @@ pub async fn answer(
     let text = response.to_string();
     let out = store_response(
         &mut tx,
+        &system_actor(),
         link.patient_id,
         &page.questionnaire_id,
         &response,

@@ -13,8 +13,9 @@ use crate::visits::AlertView;
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
+use careloop_domain::indicator::{ObservationInput, lookup};
 use careloop_domain::questionnaire::instrument::Instrument;
-use careloop_domain::questionnaire::response::{Status, check};
+use careloop_domain::questionnaire::response::{ItemError, Status, check};
 use careloop_domain::questionnaire::{Questionnaire, builtin};
 use careloop_store::questionnaires::{self, QuestionnaireRow, ResponseRow};
 use careloop_store::records::{self, AlertRow};
@@ -166,6 +167,8 @@ pub struct ResponseOutcome {
     pub alerts: Vec<AlertView>,
     /// Accepted but worth knowing, e.g. a submitted total that differed from the computed one.
     pub warnings: Vec<String>,
+    /// Indicator values (home blood pressure, glucose ...) recorded from the answers.
+    pub observations: usize,
 }
 
 /// The patient a response is about: `subject.reference` `Patient/{id}`.
@@ -201,6 +204,7 @@ pub async fn submit_response(
     accessible(&mut tx, actor, patient_id).await?;
     let out = store_response(
         &mut tx,
+        actor,
         patient_id,
         questionnaire_id,
         &response,
@@ -227,6 +231,7 @@ pub async fn submit_response(
 /// Check, score and store a response, and raise its alerts, inside the caller's transaction.
 pub(crate) async fn store_response(
     tx: &mut Tx,
+    actor: &Actor,
     patient_id: Uuid,
     questionnaire_id: &str,
     response: &Value,
@@ -300,6 +305,11 @@ pub(crate) async fn store_response(
         }
     }
     records::insert_alerts(tx, &alerts).await?;
+    let observations = if completed {
+        record_indicators(tx, actor, patient_id, &q, &checked.answers, now).await?
+    } else {
+        0
+    };
     Ok(ResponseOutcome {
         id: row.id,
         questionnaire: stored.id,
@@ -310,7 +320,72 @@ pub(crate) async fn store_response(
         band_zh: band.map(|b| b.label_zh.to_string()),
         alerts: alerts.into_iter().map(Into::into).collect(),
         warnings: checked.warnings,
+        observations,
     })
+}
+
+/// Answers to items coded with the LOINC code of a catalogue indicator (home blood pressure,
+/// glucose, weight ...) become observations in the indicator's unit, with the same range checks
+/// as values typed by staff; a value the catalogue refuses is reported on its item.
+async fn record_indicators(
+    tx: &mut Tx,
+    actor: &Actor,
+    patient_id: Uuid,
+    q: &Questionnaire,
+    answers: &careloop_domain::questionnaire::enable::Answers,
+    now: OffsetDateTime,
+) -> Result<usize> {
+    let mut entries = Vec::new();
+    let mut link_ids = Vec::new();
+    for item in q.all_items() {
+        let indicator = item
+            .codes
+            .iter()
+            .filter_map(|c| c.strip_prefix("http://loinc.org|"))
+            .find_map(lookup);
+        let (Some(ind), Some(values)) = (indicator, answers.get(&item.link_id)) else {
+            continue;
+        };
+        for v in values.iter().filter_map(|v| v.number()) {
+            entries.push((
+                patient_id,
+                ObservationInput {
+                    code: ind.code.into(),
+                    value: v,
+                    unit: Some(ind.unit.into()),
+                    effective_at: now,
+                    source: Some("questionnaire".into()),
+                },
+            ));
+            link_ids.push(item.link_id.clone());
+        }
+    }
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    crate::observations::insert_observations(tx, actor, &entries, true, now)
+        .await
+        .map_err(|e| match e {
+            ServiceError::Invalid(f) => {
+                // `[i].value` names the entry; report it on its item.
+                let i: usize = f
+                    .field
+                    .trim_start_matches('[')
+                    .split(']')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                ServiceError::InvalidItems(vec![ItemError {
+                    link_id: link_ids.get(i).cloned().unwrap_or_default(),
+                    path: "item".into(),
+                    code: f.code,
+                    message: f.message,
+                    message_zh: f.message_zh,
+                }])
+            }
+            other => other,
+        })?;
+    Ok(entries.len())
 }
 
 /// Urgent findings go to the doctor within the hour; the rest to the nurse within three days

@@ -239,7 +239,18 @@ pub async fn responses_need_a_patient_of_your_department_and_a_known_questionnai
         .iter()
         .map(|q| q["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["gad-7", "phq-9", "post-discharge-recovery"]);
+    assert_eq!(
+        ids,
+        [
+            "gad-7",
+            "htn-followup",
+            "intake",
+            "phq-9",
+            "post-discharge-recovery",
+            "satisfaction-inpatient",
+            "t2dm-followup"
+        ]
+    );
 }
 
 /// The patient's link: one patient, one questionnaire, large-type page without script; answers
@@ -345,4 +356,105 @@ pub async fn a_patient_answers_phq9_from_a_link_on_their_phone(app: TestApp) {
             .await
             .is_ok()
     );
+}
+
+/// Home readings in the hypertension follow-up form become observations (flagged like values
+/// staff type); the satisfaction survey totals its weighted answers; the intake form's skip
+/// logic asks what the allergy is only after "yes".
+pub async fn built_in_forms_record_readings_score_satisfaction_and_skip(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "韩十四", 66).await;
+    let subject = json!({"reference": format!("Patient/{patient}")});
+    let coding = |sys: &str, code: &str| json!([{"valueCoding": {"system": format!("https://careloop.example.cn/fhir/CodeSystem/{sys}"), "code": code}}]);
+    let htn = json!({"resourceType": "QuestionnaireResponse", "status": "completed", "subject": subject, "item": [
+        {"linkId": "symptoms", "answer": coding("htn-symptom", "headache")},
+        {"linkId": "sbp", "answer": [{"valueInteger": 152}]},
+        {"linkId": "dbp", "answer": [{"valueInteger": 96}]},
+        {"linkId": "weight", "answer": [{"valueDecimal": 71.5}]},
+        {"linkId": "medication_adherence", "answer": coding("adherence", "regular")},
+        {"linkId": "adverse_drug_reaction", "answer": [{"valueBoolean": false}]}
+    ]});
+    let (status, out) = post_text(
+        &app,
+        &nurse,
+        "/api/v1/questionnaires/htn-followup/responses",
+        &htn.to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(out["observations"], 3);
+    let (_, obs) = app
+        .get(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/observations?code=sbp"),
+        )
+        .await;
+    let items = obs.as_array().or_else(|| obs["items"].as_array()).unwrap().clone();
+    assert_eq!(
+        (items[0]["value"].as_f64(), items[0]["flag"].as_str()),
+        (Some(152.0), Some("high")),
+        "{obs}"
+    );
+    assert_eq!(items[0]["source"], "questionnaire");
+
+    let answers: Vec<Value> = [
+        "listened",
+        "call_bell",
+        "explained",
+        "pain",
+        "medicine",
+        "clean",
+        "food",
+    ]
+    .iter()
+    .zip(["always", "always", "often", "sometimes", "always", "never", "often"])
+    .map(|(k, c)| json!({"linkId": k, "answer": coding("frequency", c)}))
+    .collect();
+    let sat = json!({"resourceType": "QuestionnaireResponse", "status": "completed", "subject": subject, "item": [
+        {"linkId": "g", "item": answers},
+        {"linkId": "red_envelope", "answer": [{"valueBoolean": false}]}
+    ]});
+    let (status, out) = post_text(
+        &app,
+        &nurse,
+        "/api/v1/questionnaires/satisfaction-inpatient/responses",
+        &sat.to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(
+        (out["score"].as_f64(), out["band"].as_str()),
+        (Some(14.0), None),
+        "3+3+2+1+3+0+2"
+    );
+
+    let intake = |allergy: bool, detail: Option<&str>| {
+        let mut items = vec![
+            json!({"linkId": "chief_complaint", "answer": [{"valueString": "头晕三天"}]}),
+            json!({"linkId": "past_history", "answer": coding("history", "htn")}),
+            json!({"linkId": "allergy", "answer": [{"valueBoolean": allergy}]}),
+            json!({"linkId": "smoking", "answer": coding("smoking", "never")}),
+            json!({"linkId": "drinking", "answer": coding("drinking", "never")}),
+        ];
+        if let Some(d) = detail {
+            items.push(json!({"linkId": "allergy_detail", "answer": [{"valueString": d}]}));
+        }
+        json!({"resourceType": "QuestionnaireResponse", "status": "completed", "subject": subject, "item": items})
+            .to_string()
+    };
+    let path = "/api/v1/questionnaires/intake/responses";
+    let (status, err) = post_text(&app, &nurse, path, &intake(true, None)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (
+            err["error"]["items"][0]["link_id"].as_str(),
+            err["error"]["items"][0]["code"].as_str()
+        ),
+        (Some("allergy_detail"), Some("required"))
+    );
+    let (status, err) = post_text(&app, &nurse, path, &intake(false, Some("青霉素"))).await;
+    assert_eq!(err["error"]["items"][0]["code"], "answer_to_disabled", "{err}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = post_text(&app, &nurse, path, &intake(true, Some("青霉素，皮疹"))).await;
+    assert_eq!(status, StatusCode::CREATED);
 }

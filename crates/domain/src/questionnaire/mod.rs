@@ -575,6 +575,13 @@ pub fn builtin() -> Result<Vec<(&'static str, Questionnaire)>, FieldError> {
             "post-discharge-recovery",
             include_str!("../../questionnaires/post-discharge-recovery.json"),
         ),
+        ("htn-followup", include_str!("../../questionnaires/htn-followup.json")),
+        ("t2dm-followup", include_str!("../../questionnaires/t2dm-followup.json")),
+        (
+            "satisfaction-inpatient",
+            include_str!("../../questionnaires/satisfaction-inpatient.json"),
+        ),
+        ("intake", include_str!("../../questionnaires/intake.json")),
     ]
     .into_iter()
     .map(|(id, json)| {
