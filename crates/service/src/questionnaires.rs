@@ -229,6 +229,7 @@ pub async fn submit_response(
 }
 
 /// Check, score and store a response, and raise its alerts, inside the caller's transaction.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn store_response(
     tx: &mut Tx,
     actor: &Actor,
