@@ -192,7 +192,8 @@ async fn backend(name: &'static str, db: &Db, args: &QuestionnaireBenchArgs) -> 
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let mut paths = Vec::new();
     for i in 0..args.clients.max(1) {
-        let link = patient_links::create_questionnaire_link(db, &cli, ids[i % ids.len()], "phq-9", "", now).await?;
+        let link =
+            patient_links::create_questionnaire_link(db, &cli, ids[i % ids.len()], "phq-9", None, "", now).await?;
         paths.push(link.url);
     }
     let page = load(addr, &paths, args.requests).await?;

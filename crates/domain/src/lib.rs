@@ -12,6 +12,7 @@ pub mod indicator;
 pub mod mask;
 pub mod patient;
 pub mod phone;
+pub mod proxy;
 pub mod questionnaire;
 pub mod record;
 pub mod risk_tier;

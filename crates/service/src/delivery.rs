@@ -208,6 +208,7 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
                             .iter()
                             .find(|s| s.key == r.step_key)
                             .and_then(|s| s.questionnaire.clone()),
+                        proxy_id: None,
                     },
                 )
                 .await?;

@@ -18,6 +18,7 @@ pub mod patient_links;
 pub mod patients;
 pub mod plans;
 pub mod protocols;
+pub mod proxies;
 pub mod questionnaires;
 pub mod records;
 pub mod risk_tiers;

@@ -12,13 +12,14 @@ use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
 use careloop_domain::followup::message::salutation;
 use careloop_domain::patient::Sex;
+use careloop_domain::proxy::Relation;
 use careloop_domain::questionnaire::form::response_from_form;
 use careloop_domain::questionnaire::response::check;
 use careloop_domain::questionnaire::{AnswerValue, Questionnaire};
 use careloop_domain::staff::Role;
 use careloop_store::audit::AuditEvent;
 use careloop_store::outbox::{self, PatientLinkRow};
-use careloop_store::{Db, Tx, patients, questionnaires, stored_time};
+use careloop_store::{Db, Tx, patients, proxies, questionnaires, stored_time};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -35,16 +36,32 @@ pub struct LinkView {
 
 /// Make a link for `patient_id` to answer `questionnaire_id`; `public_url` is where patients
 /// reach CareLoop (settings).
+#[allow(clippy::too_many_arguments)]
 pub async fn create_questionnaire_link(
     db: &Db,
     actor: &Actor,
     patient_id: Uuid,
     questionnaire_id: &str,
+    proxy_id: Option<Uuid>,
     public_url: &str,
     now: OffsetDateTime,
 ) -> Result<LinkView> {
     let mut tx = db.begin().await?;
     accessible(&mut tx, actor, patient_id).await?;
+    if let Some(pid) = proxy_id {
+        let fits = proxies::find(&mut tx, pid)
+            .await?
+            .is_some_and(|p| p.patient_id == patient_id && p.revoked_at.is_none());
+        if !fits {
+            return Err(careloop_domain::FieldError::new(
+                "proxy_id",
+                "proxy_invalid",
+                "not a family proxy of this patient with consent in force",
+                "不是该患者已授权的家属",
+            )
+            .into());
+        }
+    }
     let q = questionnaires::latest(&mut tx, questionnaire_id.trim())
         .await?
         .ok_or_else(|| {
@@ -68,6 +85,7 @@ pub async fn create_questionnaire_link(
             revoked_at: None,
             created_at: stored_time(now),
             questionnaire_id: Some(q.id.clone()),
+            proxy_id,
         },
     )
     .await?;
@@ -97,6 +115,8 @@ pub struct OpenLink {
     pub address: String,
     pub questionnaire_id: String,
     pub questionnaire: Questionnaire,
+    /// When a family proxy answers: their relation to the patient, in words (子女).
+    pub proxy_relation: Option<String>,
 }
 
 fn patient_event(
@@ -131,6 +151,12 @@ async fn usable(tx: &mut Tx, token: &str, now: OffsetDateTime) -> Result<Patient
     if link.revoked_at.is_some() || link.expires_at <= now {
         return Err(ServiceError::LinkExpired);
     }
+    // A proxy's link dies with the consent behind it.
+    if let Some(pid) = link.proxy_id
+        && proxies::find(tx, pid).await?.is_none_or(|p| p.revoked_at.is_some())
+    {
+        return Err(ServiceError::LinkExpired);
+    }
     Ok(link)
 }
 
@@ -150,7 +176,15 @@ async fn load(tx: &mut Tx, link: &PatientLinkRow) -> Result<OpenLink> {
         .await?
         .ok_or(ServiceError::NotFound("patient"))?;
     let sex = Sex::parse(&patient.sex).map_err(|_| ServiceError::Internal("stored sex"))?;
+    let proxy_relation = match link.proxy_id {
+        Some(pid) => proxies::find(tx, pid)
+            .await?
+            .and_then(|p| Relation::parse(&p.relation).ok())
+            .map(|r| r.label_zh().to_string()),
+        None => None,
+    };
     Ok(OpenLink {
+        proxy_relation,
         patient_id: patient.id,
         address: salutation(&patient.name, sex),
         questionnaire_id: stored.id,
@@ -276,7 +310,11 @@ pub async fn answer(
         &page.questionnaire_id,
         &response,
         &text,
-        ("patient", None),
+        (
+            if link.proxy_id.is_some() { "proxy" } else { "patient" },
+            None,
+            link.proxy_id,
+        ),
         now,
     )
     .await?;

@@ -209,7 +209,7 @@ pub async fn submit_response(
         questionnaire_id,
         &response,
         text,
-        ("staff", Some(actor.user_id).filter(|u| !u.is_nil())),
+        ("staff", Some(actor.user_id).filter(|u| !u.is_nil()), None),
         now,
     )
     .await?;
@@ -237,7 +237,7 @@ pub(crate) async fn store_response(
     questionnaire_id: &str,
     response: &Value,
     text: &str,
-    (answered_by, author_id): (&str, Option<Uuid>),
+    (answered_by, author_id, proxy_id): (&str, Option<Uuid>, Option<Uuid>),
     now: OffsetDateTime,
 ) -> Result<ResponseOutcome> {
     let stored = questionnaires::latest(tx, questionnaire_id)
@@ -277,6 +277,7 @@ pub(crate) async fn store_response(
         author_id,
         created_at: resumed.as_ref().map_or(stored_time(now), |r| r.created_at),
         updated_at: stored_time(now),
+        proxy_id,
     };
     if resumed.is_some() {
         questionnaires::update_response(tx, &row).await?;
@@ -422,6 +423,8 @@ pub struct ResponseSummary {
     pub score: Option<f64>,
     pub band: Option<String>,
     pub answered_by: String,
+    /// The family proxy who answered, if one did.
+    pub proxy_id: Option<Uuid>,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
@@ -452,6 +455,7 @@ pub async fn responses_of_patient(
             score: r.score,
             band: r.band,
             answered_by: r.answered_by,
+            proxy_id: r.proxy_id,
             updated_at: r.updated_at,
         })
         .collect())

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod patients;
 pub mod plans;
 pub mod protocols;
+pub mod proxies;
 pub mod questionnaires;
 pub mod records;
 pub mod risk_tiers;

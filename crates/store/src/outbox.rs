@@ -264,9 +264,11 @@ pub struct PatientLinkRow {
     pub created_at: OffsetDateTime,
     /// The questionnaire the link opens, if any.
     pub questionnaire_id: Option<String>,
+    /// The family proxy the link was sent to, if not the patient.
+    pub proxy_id: Option<Uuid>,
 }
 
-const LINK_COLUMNS: [&str; 8] = [
+const LINK_COLUMNS: [&str; 9] = [
     "token_hash",
     "patient_id",
     "task_id",
@@ -275,6 +277,7 @@ const LINK_COLUMNS: [&str; 8] = [
     "revoked_at",
     "created_at",
     "questionnaire_id",
+    "proxy_id",
 ];
 
 /// Revoke a link (used up, or withdrawn by staff); it opens nothing afterwards.
@@ -302,6 +305,7 @@ pub async fn insert_link(tx: &mut Tx, l: &PatientLinkRow) -> Result<()> {
             l.revoked_at.map(stored_time).into(),
             stored_time(l.created_at).into(),
             l.questionnaire_id.clone().into(),
+            l.proxy_id.into(),
         ])
         .to_owned();
     tx.execute(&stmt).await?;

@@ -88,9 +88,11 @@ pub struct ResponseRow {
     pub author_id: Option<Uuid>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// The family proxy who answered, when `answered_by` is `proxy`.
+    pub proxy_id: Option<Uuid>,
 }
 
-const RESPONSE_COLUMNS: [&str; 12] = [
+const RESPONSE_COLUMNS: [&str; 13] = [
     "id",
     "questionnaire_id",
     "questionnaire_version",
@@ -103,6 +105,7 @@ const RESPONSE_COLUMNS: [&str; 12] = [
     "author_id",
     "created_at",
     "updated_at",
+    "proxy_id",
 ];
 
 pub async fn insert_response(tx: &mut Tx, r: &ResponseRow) -> Result<()> {
@@ -122,6 +125,7 @@ pub async fn insert_response(tx: &mut Tx, r: &ResponseRow) -> Result<()> {
             r.author_id.into(),
             stored_time(r.created_at).into(),
             stored_time(r.updated_at).into(),
+            r.proxy_id.into(),
         ])
         .to_owned();
     tx.execute(&stmt).await?;

@@ -139,6 +139,8 @@ fn fields(q: &Questionnaire, given: &[(String, String)], errors: &HashMap<String
 struct QuestionnairePage {
     title: String,
     address: String,
+    /// The proxy's relation to the patient, when a family member answers.
+    proxy: Option<String>,
     fields: Vec<Field>,
     big: bool,
     /// The page's own path, with the display choice.
@@ -209,6 +211,7 @@ fn form_page(
         &QuestionnairePage {
             title: open.questionnaire.title.clone(),
             address: open.address.clone(),
+            proxy: open.proxy_relation.clone(),
             fields: fields(&open.questionnaire, given, &errors),
             big,
             action,

@@ -458,3 +458,124 @@ pub async fn built_in_forms_record_readings_score_satisfaction_and_skip(app: Tes
     let (status, _) = post_text(&app, &nurse, path, &intake(true, Some("青霉素，皮疹"))).await;
     assert_eq!(status, StatusCode::CREATED);
 }
+
+/// Family proxy (家属代理): recorded with the patient's consent; a link sent to the proxy says
+/// they answer on the patient's behalf; the response records which proxy answered; withdrawing
+/// consent kills the proxy's links at once; the audit never holds the family member's name.
+pub async fn a_family_proxy_answers_with_consent_that_can_be_withdrawn(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "张秀兰", 67).await;
+    let other = app.enrol_simple(&nurse, "孔十五", 68).await;
+    let path = format!("/api/v1/patients/{patient}/proxies");
+    let good = json!({"name": "李明", "relation": "child", "phone": "13812345678", "consent": "患者门诊当面口头同意，护士王某见证"});
+    for (field, value) in [
+        ("consent", json!(" ")),
+        ("phone", json!("12345")),
+        ("relation", json!("friend")),
+    ] {
+        let mut bad = good.clone();
+        bad[field] = value;
+        let (status, err) = app.post(Some(&nurse), &path, &bad).await;
+        assert_eq!(
+            (status, err["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{err}"
+        );
+    }
+    let (status, proxy) = app.post(Some(&nurse), &path, &good).await;
+    assert_eq!(status, StatusCode::CREATED, "{proxy}");
+    assert_eq!(
+        (proxy["phone"].as_str(), proxy["relation_zh"].as_str()),
+        (Some("138****5678"), Some("子女"))
+    );
+    let proxy_id = proxy["id"].as_str().unwrap().to_string();
+
+    let links = |p: &str| format!("/api/v1/patients/{p}/questionnaire-links");
+    let (status, err) = app
+        .post(
+            Some(&nurse),
+            &links(&other),
+            &json!({"questionnaire": "phq-9", "proxy_id": proxy_id}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("proxy_invalid"))
+    );
+    let (_, link) = app
+        .post(
+            Some(&nurse),
+            &links(&patient),
+            &json!({"questionnaire": "gad-7", "proxy_id": proxy_id}),
+        )
+        .await;
+    let token = link["url"].as_str().unwrap().rsplit("/m/").next().unwrap().to_string();
+    let client = reqwest::Client::new();
+    let html = client
+        .get(app.url(&format!("/m/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("您作为张先生的子女，正在代为填写"), "{html}");
+    let form: Vec<(String, String)> = (1..=7).map(|i| (format!("q{i}"), "o0".to_string())).collect();
+    let res = client
+        .post(app.url(&format!("/m/{token}")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, list) = app
+        .get(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/questionnaire-responses"),
+        )
+        .await;
+    assert_eq!(
+        (list[0]["answered_by"].as_str(), list[0]["proxy_id"].as_str()),
+        (Some("proxy"), Some(proxy_id.as_str()))
+    );
+
+    let (_, link) = app
+        .post(
+            Some(&nurse),
+            &links(&patient),
+            &json!({"questionnaire": "phq-9", "proxy_id": proxy_id}),
+        )
+        .await;
+    let token = link["url"].as_str().unwrap().rsplit("/m/").next().unwrap().to_string();
+    let revoke = format!("/api/v1/proxies/{proxy_id}/revoke");
+    let (status, revoked) = app
+        .post(Some(&nurse), &revoke, &json!({"reason": "患者要求撤销"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{revoked}");
+    assert!(revoked["revoked_at"].is_string());
+    let res = client.get(app.url(&format!("/m/{token}"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::GONE, "consent withdrawn: the link is dead");
+    let (status, _) = app.post(Some(&nurse), &revoke, &json!({"reason": "again"})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &links(&patient),
+            &json!({"questionnaire": "phq-9", "proxy_id": proxy_id}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no new links to a withdrawn proxy"
+    );
+    let (_, audit) = app
+        .get(Some(&admin), &format!("/api/v1/audit-events?patient_id={patient}"))
+        .await;
+    let text = audit.to_string();
+    assert!(text.contains("proxy.add") && text.contains("proxy.revoke"));
+    assert!(
+        !text.contains("李明") && !text.contains("13812345678"),
+        "no name or phone in the audit"
+    );
+}

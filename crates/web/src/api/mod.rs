@@ -7,6 +7,7 @@ mod followup;
 mod observations;
 mod patients;
 mod plans;
+mod proxies;
 mod questionnaires;
 mod records;
 mod risk;
@@ -70,6 +71,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(questionnaires::respond))
         .routes(routes!(questionnaires::of_patient))
         .routes(routes!(questionnaires::create_link))
+        .routes(routes!(proxies::add, proxies::list))
+        .routes(routes!(proxies::revoke))
         .routes(routes!(admin::list_organisations, admin::create_organisation))
         .routes(routes!(admin::list_departments, admin::create_department))
         .routes(routes!(admin::list_users, admin::create_user))

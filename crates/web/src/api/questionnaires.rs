@@ -97,6 +97,9 @@ pub async fn of_patient(
 pub struct NewLink {
     /// Questionnaire id, e.g. `phq-9`.
     questionnaire: String,
+    /// Send it to this family proxy (who answers on the patient's behalf) instead.
+    #[serde(default)]
+    proxy_id: Option<Uuid>,
 }
 
 /// A link for the patient to answer a questionnaire on their phone (valid 7 days, this patient
@@ -114,6 +117,7 @@ pub async fn create_link(
         &who.actor,
         id,
         &body.questionnaire,
+        body.proxy_id,
         &s.public_url,
         OffsetDateTime::now_utc(),
     )

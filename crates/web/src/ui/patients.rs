@@ -534,6 +534,7 @@ pub async fn make_link(
         &u.who.actor,
         id,
         &f.questionnaire,
+        None,
         &s.public_url,
         OffsetDateTime::now_utc(),
     )
