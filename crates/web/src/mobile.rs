@@ -221,6 +221,24 @@ fn form_page(
     )
 }
 
+/// The page a patient would see for `q`, for staff to preview (a sample address; the form
+/// posts nowhere).
+pub(crate) fn preview(q: &Questionnaire) -> Response {
+    page(
+        StatusCode::OK,
+        &QuestionnairePage {
+            title: q.title.clone(),
+            address: "王先生".into(),
+            proxy: None,
+            fields: fields(q, &[], &HashMap::new()),
+            big: false,
+            action: "#".into(),
+            toggle_href: "#".into(),
+            has_errors: false,
+        },
+    )
+}
+
 pub async fn show(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -130,6 +130,7 @@ fn main() {
         ui::the_worklist_filters_by_protocol_and_scope_and_sorts_by_name,
         ui::a_doctor_assesses_a_risk_tier_and_the_worklist_filters_by_it,
         ui::patients_ticked_on_the_list_are_enrolled_in_a_batch,
+        ui::the_questionnaire_library_previews_as_the_patient_sees_it,
     ];
     let chrome = browser::chromedriver();
     if chrome.is_none() {

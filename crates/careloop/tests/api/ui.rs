@@ -687,3 +687,39 @@ pub async fn patients_ticked_on_the_list_are_enrolled_in_a_batch(app: TestApp) {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "nothing ticked");
     assert!(res.text().await.unwrap().contains("请至少勾选一名患者"));
 }
+
+/// The questionnaire library lists every questionnaire with its scoring, previews one exactly as
+/// the patient sees it, and downloads its FHIR JSON.
+pub async fn the_questionnaire_library_previews_as_the_patient_sees_it(app: TestApp) {
+    app.admin_and_nurse().await;
+    let client = browser(&app, "nurse.wang").await;
+    let (status, html) = page(&client, &app, "/questionnaires").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("患者健康问卷（PHQ-9）") && html.contains(">PHQ-9<") && html.contains("出院康复问卷"));
+    let (status, preview) = page(&client, &app, "/questionnaires/phq-9/preview").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(preview.contains("王先生您好") && preview.contains("做事时提不起劲或没有兴趣"));
+    let res = client
+        .get(app.url("/questionnaires/phq-9/export"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("phq-9-v1.json")
+    );
+    let doc: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    assert_eq!(doc["resourceType"], "Questionnaire");
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = anonymous
+        .get(app.url("/questionnaires/phq-9/preview"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.status(), StatusCode::OK, "staff only");
+}

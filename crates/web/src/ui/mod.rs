@@ -12,6 +12,7 @@ mod followup;
 pub mod i18n;
 mod patients;
 mod protocols;
+mod questionnaires;
 mod worklist;
 
 use crate::AppState;
@@ -43,6 +44,9 @@ pub fn router() -> Router<AppState> {
         .route("/stats", get(followup::stats))
         .route("/stats.csv", get(followup::stats_csv))
         .route("/outbox", get(followup::outbox))
+        .route("/questionnaires", get(questionnaires::list))
+        .route("/questionnaires/{id}/preview", get(questionnaires::preview))
+        .route("/questionnaires/{id}/export", get(questionnaires::export))
         .route("/protocols", get(protocols::list))
         .route("/protocols/{id}", get(protocols::show))
         .route("/protocols/{id}/export", get(protocols::export))
