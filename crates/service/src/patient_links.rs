@@ -117,6 +117,60 @@ pub struct OpenLink {
     pub questionnaire: Questionnaire,
     /// When a family proxy answers: their relation to the patient, in words (子女).
     pub proxy_relation: Option<String>,
+    /// The patient's own latest readings and coming follow-ups (我的健康).
+    pub health: MyHealth,
+}
+
+/// What a patient may see of their own record from their link.
+#[derive(Debug, Clone, Default)]
+pub struct MyHealth {
+    /// (indicator name, value with unit, date, abnormal)
+    pub readings: Vec<(String, String, time::Date, bool)>,
+    /// (date, what happens)
+    pub upcoming: Vec<(time::Date, String)>,
+}
+
+/// The indicators shown to patients, in this order.
+const MY_INDICATORS: [&str; 6] = ["sbp", "dbp", "fpg", "hba1c", "weight", "ldl"];
+
+async fn my_health(tx: &mut Tx, patient_id: Uuid, now: OffsetDateTime) -> Result<MyHealth> {
+    use careloop_domain::followup::schedule::CHINA;
+    let mut readings = Vec::new();
+    for code in MY_INDICATORS {
+        if let Some(o) = careloop_store::observations::list(tx, patient_id, Some(code), 1)
+            .await?
+            .into_iter()
+            .next()
+            && let Some(ind) = careloop_domain::indicator::lookup(code)
+        {
+            readings.push((
+                ind.name_zh.to_string(),
+                format!("{} {}", o.value, o.unit),
+                o.effective_at.to_offset(CHINA).date(),
+                o.flag != "normal",
+            ));
+        }
+    }
+    let mut upcoming = Vec::new();
+    for plan in careloop_store::plans::plans_of_patient(tx, patient_id).await? {
+        if plan.status != "active" {
+            continue;
+        }
+        for t in careloop_store::plans::tasks_of_plan(tx, plan.id).await? {
+            if matches!(t.state.as_str(), "pending" | "due") && t.due_at >= now - Duration::days(1) {
+                let what = match t.method.as_str() {
+                    "phone_call" => "医护人员电话随访",
+                    "in_person" => "到院复诊",
+                    "questionnaire" => "填写问卷",
+                    _ => "短信或微信提醒",
+                };
+                upcoming.push((t.due_at.to_offset(CHINA).date(), what.to_string()));
+            }
+        }
+    }
+    upcoming.sort();
+    upcoming.truncate(3);
+    Ok(MyHealth { readings, upcoming })
 }
 
 fn patient_event(
@@ -160,7 +214,7 @@ async fn usable(tx: &mut Tx, token: &str, now: OffsetDateTime) -> Result<Patient
     Ok(link)
 }
 
-async fn load(tx: &mut Tx, link: &PatientLinkRow) -> Result<OpenLink> {
+async fn load(tx: &mut Tx, link: &PatientLinkRow, now: OffsetDateTime) -> Result<OpenLink> {
     let qid = link
         .questionnaire_id
         .clone()
@@ -183,8 +237,10 @@ async fn load(tx: &mut Tx, link: &PatientLinkRow) -> Result<OpenLink> {
             .map(|r| r.label_zh().to_string()),
         None => None,
     };
+    let health = my_health(tx, patient.id, now).await?;
     Ok(OpenLink {
         proxy_relation,
+        health,
         patient_id: patient.id,
         address: salutation(&patient.name, sex),
         questionnaire_id: stored.id,
@@ -196,7 +252,7 @@ async fn load(tx: &mut Tx, link: &PatientLinkRow) -> Result<OpenLink> {
 pub async fn open(db: &Db, token: &str, ip: Option<String>, now: OffsetDateTime) -> Result<OpenLink> {
     let mut tx = db.begin().await?;
     let link = usable(&mut tx, token, now).await?;
-    let page = load(&mut tx, &link).await?;
+    let page = load(&mut tx, &link, now).await?;
     crate::audit::record(
         &mut tx,
         patient_event("patient_link.open", link.patient_id, None, ip, now),
@@ -295,7 +351,7 @@ pub async fn answer(
 ) -> Result<(OpenLink, ResponseOutcome)> {
     let mut tx = db.begin().await?;
     let link = usable(&mut tx, token, now).await?;
-    let page = load(&mut tx, &link).await?;
+    let page = load(&mut tx, &link, now).await?;
     let response = response_from_form(
         &page.questionnaire,
         fields,
@@ -322,6 +378,9 @@ pub async fn answer(
         complete_task(&mut tx, task_id, &page, &response, now).await?;
     }
     outbox::revoke_link(&mut tx, &link.token_hash, now).await?;
+    // What the patient sees next includes what they just reported.
+    let mut page = page;
+    page.health = my_health(&mut tx, link.patient_id, now).await?;
     crate::audit::record(
         &mut tx,
         patient_event(

@@ -14,7 +14,7 @@ use axum::{Form, Router};
 use careloop_domain::questionnaire::form::option_field;
 use careloop_domain::questionnaire::{ItemType, Questionnaire};
 use careloop_service::ServiceError;
-use careloop_service::patient_links::{self, OpenLink};
+use careloop_service::patient_links::{self, MyHealth, OpenLink};
 use careloop_service::questionnaires::ResponseOutcome;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -142,6 +142,7 @@ struct QuestionnairePage {
     /// The proxy's relation to the patient, when a family member answers.
     proxy: Option<String>,
     fields: Vec<Field>,
+    health: MyHealth,
     big: bool,
     /// The page's own path, with the display choice.
     action: String,
@@ -157,6 +158,7 @@ struct ResultPage {
     band: Option<String>,
     score: Option<f64>,
     advice: Vec<&'static str>,
+    health: MyHealth,
     big: bool,
 }
 
@@ -213,6 +215,7 @@ fn form_page(
             address: open.address.clone(),
             proxy: open.proxy_relation.clone(),
             fields: fields(&open.questionnaire, given, &errors),
+            health: open.health.clone(),
             big,
             action,
             toggle_href,
@@ -231,6 +234,7 @@ pub(crate) fn preview(q: &Questionnaire) -> Response {
             address: "王先生".into(),
             proxy: None,
             fields: fields(q, &[], &HashMap::new()),
+            health: MyHealth::default(),
             big: false,
             action: "#".into(),
             toggle_href: "#".into(),
@@ -300,6 +304,7 @@ fn result_page(open: &OpenLink, out: &ResponseOutcome, big: bool) -> ResultPage 
         band: out.band_zh.clone(),
         score: out.score,
         advice,
+        health: open.health.clone(),
         big,
     }
 }

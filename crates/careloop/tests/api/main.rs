@@ -109,6 +109,7 @@ fn main() {
         questionnaires::a_patient_answers_phq9_from_a_link_on_their_phone,
         questionnaires::built_in_forms_record_readings_score_satisfaction_and_skip,
         questionnaires::a_family_proxy_answers_with_consent_that_can_be_withdrawn,
+        questionnaires::the_patient_sees_their_own_readings_and_coming_follow_ups,
         plans::a_risk_tier_plans_post_checkup_follow_up_and_a_new_tier_re_plans_it,
         plans::tasks_are_rescheduled_reassigned_and_cancelled,
         plans::records_are_corrected_by_amendments_that_keep_the_original,

@@ -579,3 +579,65 @@ pub async fn a_family_proxy_answers_with_consent_that_can_be_withdrawn(app: Test
         "no name or phone in the audit"
     );
 }
+
+/// From their link the patient also sees their own latest readings (abnormal ones marked) and
+/// coming follow-ups; home readings they report show there at once.
+pub async fn the_patient_sees_their_own_readings_and_coming_follow_ups(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "杨十六", 69).await;
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/observations"),
+            &json!({"code": "sbp", "value": 150, "unit": "mmHg"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/plans"),
+            &json!({"protocol": "htn-basic-ph"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, link) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/questionnaire-links"),
+            &json!({"questionnaire": "htn-followup"}),
+        )
+        .await;
+    let token = link["url"].as_str().unwrap().rsplit("/m/").next().unwrap().to_string();
+    let client = reqwest::Client::new();
+    let html = client
+        .get(app.url(&format!("/m/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("我的健康信息") && html.contains("收缩压"), "{html}");
+    assert!(html.contains("150 mmHg") && html.contains("（异常）"));
+    assert!(html.contains("医护人员电话随访"), "the coming quarterly call");
+    let form = [
+        ("symptoms", "o0"),
+        ("sbp", "128"),
+        ("dbp", "82"),
+        ("medication_adherence", "o0"),
+        ("adverse_drug_reaction", "false"),
+    ];
+    let res = client
+        .post(app.url(&format!("/m/{token}")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("128 mmHg") && !html.contains("150 mmHg"),
+        "the reading just reported: {html}"
+    );
+}
