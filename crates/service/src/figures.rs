@@ -202,7 +202,7 @@ async fn breakdown(
     Ok(out.into_values().collect())
 }
 
-fn start_of(d: Date) -> OffsetDateTime {
+pub(crate) fn start_of(d: Date) -> OffsetDateTime {
     OffsetDateTime::new_in_offset(d, Time::MIDNIGHT, CHINA)
 }
 
@@ -232,13 +232,9 @@ async fn condition(
     })
 }
 
-/// The figures for a period and department.
-pub async fn follow_up_figures(
-    db: &Db,
-    actor: &Actor,
-    q: &FigureQuery,
-    now: OffsetDateTime,
-) -> Result<FollowUpFigures> {
+/// The period `[from, to]` (China dates) and the department a figure query covers: staff see
+/// their own department, admins any or all.
+pub(crate) fn resolve(actor: &Actor, q: &FigureQuery, now: OffsetDateTime) -> Result<(Date, Date, Option<Uuid>)> {
     let today = local_today(now);
     let from = match q.from.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => parse_date(s, "from")?,
@@ -256,6 +252,17 @@ pub async fn follow_up_figures(
         PatientScope::Department(d) if q.department_id.is_none_or(|x| x == d) => Some(d),
         _ => return Err(ServiceError::Forbidden),
     };
+    Ok((from, to, department))
+}
+
+/// The figures for a period and department.
+pub async fn follow_up_figures(
+    db: &Db,
+    actor: &Actor,
+    q: &FigureQuery,
+    now: OffsetDateTime,
+) -> Result<FollowUpFigures> {
+    let (from, to, department) = resolve(actor, q, now)?;
     let by = dimension(q.by.as_deref())?;
     let (start, end) = (start_of(from), start_of(to) + Duration::days(1));
     let mut tx = db.begin().await?;

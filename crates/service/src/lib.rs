@@ -21,6 +21,7 @@ pub mod protocols;
 pub mod proxies;
 pub mod questionnaires;
 pub mod records;
+pub mod response_rates;
 pub mod risk_tiers;
 pub mod rules;
 pub mod staff;

@@ -377,7 +377,7 @@ pub async fn answer(
     if let Some(task_id) = link.task_id {
         complete_task(&mut tx, task_id, &page, &response, now).await?;
     }
-    outbox::revoke_link(&mut tx, &link.token_hash, now).await?;
+    outbox::mark_answered(&mut tx, &link.token_hash, now).await?;
     // What the patient sees next includes what they just reported.
     let mut page = page;
     page.health = my_health(&mut tx, link.patient_id, now).await?;

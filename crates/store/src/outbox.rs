@@ -280,6 +280,64 @@ const LINK_COLUMNS: [&str; 9] = [
     "proxy_id",
 ];
 
+/// A link answered by the patient: used up, and counted as a response.
+pub async fn mark_answered(tx: &mut Tx, token_hash: &str, at: OffsetDateTime) -> Result<()> {
+    let stmt = Query::update()
+        .table("patient_links")
+        .value("answered_at", stored_time(at))
+        .value("revoked_at", stored_time(at))
+        .and_where(Expr::col("token_hash").eq(token_hash))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// A questionnaire link for response-rate figures: when it was made, whether and when it was
+/// answered, the patient's birth date and the channel it went out by (none when staff made it).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct LinkStatRow {
+    pub token_hash: String,
+    pub created_at: OffsetDateTime,
+    pub answered_at: Option<OffsetDateTime>,
+    pub birth_date: time::Date,
+    pub channel: Option<String>,
+}
+
+/// Questionnaire links made in `[from, to)`, of one department's patients if given.
+pub async fn questionnaire_links(
+    tx: &mut Tx,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    department_id: Option<Uuid>,
+) -> Result<Vec<LinkStatRow>> {
+    let mut stmt = Query::select()
+        .columns(["token_hash", "created_at", "answered_at"].map(|c| ("patient_links", c)))
+        .column(("patients", "birth_date"))
+        .expr_as(Expr::col(("outbox", "channel")), "channel")
+        .from("patient_links")
+        .inner_join(
+            "patients",
+            Expr::col(("patients", "id")).equals(("patient_links", "patient_id")),
+        )
+        .left_join(
+            "outbox",
+            Expr::col(("outbox", "task_id")).equals(("patient_links", "task_id")),
+        )
+        .and_where(Expr::col(("patient_links", "purpose")).eq("questionnaire"))
+        .and_where(Expr::col(("patient_links", "created_at")).gte(stored_time(from)))
+        .and_where(Expr::col(("patient_links", "created_at")).lt(stored_time(to)))
+        .order_by(("patient_links", "created_at"), Order::Asc)
+        .to_owned();
+    if let Some(d) = department_id {
+        stmt.and_where(Expr::col(("patients", "department_id")).eq(d));
+    }
+    let mut rows: Vec<LinkStatRow> = tx.fetch_all(&stmt).await?;
+    // A task's message may have been tried more than once: one row per link.
+    let mut seen = std::collections::HashSet::new();
+    rows.retain(|r| seen.insert(r.token_hash.clone()));
+    Ok(rows)
+}
+
 /// Revoke a link (used up, or withdrawn by staff); it opens nothing afterwards.
 pub async fn revoke_link(tx: &mut Tx, token_hash: &str, at: OffsetDateTime) -> Result<()> {
     let stmt = Query::update()

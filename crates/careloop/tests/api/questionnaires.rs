@@ -641,3 +641,101 @@ pub async fn the_patient_sees_their_own_readings_and_coming_follow_ups(app: Test
         "the reading just reported: {html}"
     );
 }
+
+/// Response rates (问卷回收率): links made in the period and how many were answered, by channel
+/// (staff-made vs the scheduler's SMS), hour of day and age band.
+pub async fn response_rates_count_links_and_answers_by_channel_hour_and_age(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let mut tokens = Vec::new();
+    for (seq, birth) in [(81, "1945-03-03"), (82, "1990-04-04"), (83, "1960-05-05")] {
+        let patient = app
+            .enrol(&nurse, json!({"name": "金十七", "id_number": crate::helpers::id_number(birth, true, seq), "phone": "13800001234"}))
+            .await;
+        let (_, link) = app
+            .post(
+                Some(&nurse),
+                &format!("/api/v1/patients/{patient}/questionnaire-links"),
+                &json!({"questionnaire": "gad-7"}),
+            )
+            .await;
+        tokens.push(link["url"].as_str().unwrap().rsplit("/m/").next().unwrap().to_string());
+    }
+    let client = reqwest::Client::new();
+    for token in &tokens[..2] {
+        let form: Vec<(String, String)> = (1..=7).map(|i| (format!("q{i}"), "o1".to_string())).collect();
+        let res = client
+            .post(app.url(&format!("/m/{token}")))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    // The scheduler's SMS with a questionnaire link, on a post-discharge plan.
+    let discharged = app.enrol_simple(&nurse, "鲍十八", 84).await;
+    let today = careloop_service::patients::local_today(crate::helpers::now());
+    let (_, plan) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{discharged}/plans"),
+            &json!({"protocol": "post-discharge-surgery", "anchor_date": today.to_string()}),
+        )
+        .await;
+    let due = time::OffsetDateTime::parse(
+        plan["tasks"][1]["due_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let when = due + time::Duration::hours(1);
+    careloop_service::followup::tick(&app.db, when).await.unwrap();
+    let d = careloop_service::delivery::Delivery::sandbox(&app.db, "https://followup.example.cn");
+    assert_eq!(
+        careloop_service::delivery::send_due(&app.db, &d, when)
+            .await
+            .unwrap()
+            .sent,
+        1
+    );
+
+    let to = (today + time::Duration::days(10)).to_string();
+    let (status, r) = app
+        .get(
+            Some(&nurse),
+            &format!("/api/v1/stats/questionnaires?from={today}&to={to}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(
+        (r["overall"]["sent"].as_u64(), r["overall"]["answered"].as_u64()),
+        (Some(4), Some(2)),
+        "{r}"
+    );
+    let group = |dim: &str, key: &str| -> (u64, u64) {
+        let g = r[dim]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["key"] == key)
+            .unwrap_or_else(|| panic!("{dim} {key}: {r}"));
+        (g["sent"].as_u64().unwrap(), g["answered"].as_u64().unwrap())
+    };
+    assert_eq!(group("by_channel", "staff"), (3, 2));
+    assert_eq!(group("by_channel", "sms"), (1, 0));
+    assert_eq!(group("by_age_band", "75+"), (1, 1));
+    assert_eq!(group("by_age_band", "<45"), (1, 1));
+    assert_eq!(group("by_age_band", "60-74"), (2, 0));
+    let hours: u64 = r["by_hour"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["sent"].as_u64().unwrap())
+        .sum();
+    assert_eq!(hours, 4);
+    let (status, err) = app
+        .get(Some(&nurse), "/api/v1/stats/questionnaires?from=2026-02-30")
+        .await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("from"))
+    );
+}

@@ -73,6 +73,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(questionnaires::create_link))
         .routes(routes!(proxies::add, proxies::list))
         .routes(routes!(proxies::revoke))
+        .routes(routes!(questionnaires::response_rates))
         .routes(routes!(admin::list_organisations, admin::create_organisation))
         .routes(routes!(admin::list_departments, admin::create_department))
         .routes(routes!(admin::list_users, admin::create_user))

@@ -7,8 +7,10 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use careloop_service::figures::FigureQuery;
 use careloop_service::patient_links::{self, LinkView};
 use careloop_service::questionnaires::{self, Imported, QuestionnaireSummary, ResponseOutcome, ResponseSummary};
+use careloop_service::response_rates::{self, ResponseRates};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -123,4 +125,34 @@ pub async fn create_link(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(link)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct RatesQuery {
+    /// First day, YYYY-MM-DD (default 1 January this year).
+    from: Option<String>,
+    /// Last day, inclusive (default today).
+    to: Option<String>,
+    /// Admins: one department.
+    department_id: Option<Uuid>,
+}
+
+/// Questionnaire response rates (问卷回收率): links made in the period and how many were
+/// answered, overall and by channel, hour of day sent and age band.
+#[utoipa::path(get, path = "/api/v1/stats/questionnaires", tag = "questionnaires", params(RatesQuery), security(("bearer" = [])),
+    responses((status = 200, body = ResponseRates), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn response_rates(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Query(q): Query<RatesQuery>,
+) -> Result<Json<ResponseRates>, ApiError> {
+    let query = FigureQuery {
+        from: q.from,
+        to: q.to,
+        department_id: q.department_id,
+        by: None,
+    };
+    Ok(Json(
+        response_rates::response_rates(&s.db, &who.actor, &query, OffsetDateTime::now_utc()).await?,
+    ))
 }
