@@ -388,6 +388,10 @@ pub async fn a_patient_fills_phq9_on_a_phone_in_chromium(app: TestApp) {
         page.contains("phq-9") && page.contains("轻度"),
         "the response on the patient page"
     );
+    assert!(
+        page.contains("<svg class=\"chart\"") && page.contains(": 6</title>"),
+        "the score on the chart"
+    );
     b.close().await;
 
     let (_, alerts) = app.get(Some(&admin), "/api/v1/alerts?status=open").await;

@@ -8,6 +8,7 @@
 
 mod admin;
 mod auth;
+mod chart;
 mod followup;
 pub mod i18n;
 mod patients;

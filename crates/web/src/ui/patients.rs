@@ -290,6 +290,8 @@ struct PatientPage {
     diagnoses: Vec<DiagnosisView>,
     tiers: RiskTierHistory,
     responses: Vec<ResponseSummary>,
+    /// PHQ-9 and GAD-7 totals over time as an inline SVG (numbers and fixed labels only).
+    score_chart: Option<String>,
     /// (id, title) of every questionnaire, for making a link.
     questionnaire_list: Vec<(String, String)>,
     /// A link just made, shown once.
@@ -376,6 +378,7 @@ async fn patient_page_with(
                 record,
                 diagnoses,
                 tiers,
+                score_chart: score_chart(&responses),
                 responses,
                 questionnaire_list: list.into_iter().map(|q| (q.id, q.title)).collect(),
                 new_link,
@@ -510,6 +513,20 @@ pub async fn assess_tier(
         Err(ServiceError::Invalid(e)) => patient_page(&s, &u, id, FormErrors::from_field(e, u.lang)).await,
         Err(e) => u.fail(e),
     }
+}
+
+/// PHQ-9 and GAD-7 totals of completed responses, oldest first.
+fn score_chart(responses: &[ResponseSummary]) -> Option<String> {
+    let series = |id: &str, label: &'static str, max: f64| {
+        let mut points: Vec<_> = responses
+            .iter()
+            .filter(|r| r.questionnaire == id && r.status == "completed")
+            .filter_map(|r| Some((r.updated_at.to_offset(CHINA).date(), r.score?)))
+            .collect();
+        points.reverse();
+        super::chart::Series { label, max, points }
+    };
+    super::chart::scores_over_time(&[series("phq-9", "PHQ-9", 27.0), series("gad-7", "GAD-7", 21.0)])
 }
 
 #[derive(Deserialize)]
