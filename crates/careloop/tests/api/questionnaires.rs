@@ -738,4 +738,11 @@ pub async fn response_rates_count_links_and_answers_by_channel_hour_and_age(app:
         (status, err["error"]["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("from"))
     );
+
+    // The same figures on the 统计 page.
+    let ui = crate::ui::browser(&app, "nurse.wang").await;
+    let (status, html) = crate::ui::page(&ui, &app, &format!("/stats?from={today}&to={to}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("问卷回收率 <small>2/4 · 50.0%</small>"), "{html}");
+    assert!(html.contains("医护人员发送") && html.contains("短信") && html.contains("75+"));
 }

@@ -14,6 +14,7 @@ use careloop_service::ServiceError;
 use careloop_service::call_sheet::{CallSheet, FormField, call_sheet};
 use careloop_service::delivery::{self, OutboxView};
 use careloop_service::figures::{self, Figure, FigureQuery, FollowUpFigures};
+use careloop_service::response_rates::{self, RateRow, ResponseRates};
 use careloop_service::visits::{self, CONTACT_RESULTS, RecordInput};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -189,9 +190,26 @@ struct FiguresPage {
     by: String,
     /// The select's options: value, label, chosen.
     by_options: Vec<(&'static str, &'static str, bool)>,
+    rates: ResponseRates,
 }
 
 impl FiguresPage {
+    fn rate(&self, r: &RateRow) -> String {
+        match r.rate {
+            Some(x) => format!("{:.1}%", x * 100.0),
+            None => "—".into(),
+        }
+    }
+
+    /// A channel in words: links staff made, or the message channel.
+    fn channel(&self, key: &str) -> &'static str {
+        if key == "staff" {
+            self.c.t.link_by_staff
+        } else {
+            self.c.t.label(key)
+        }
+    }
+
     fn pct(&self, f: &Figure) -> String {
         match f.percent {
             Some(p) => format!("{p}% ({}/{})", f.numerator, f.denominator),
@@ -211,8 +229,22 @@ async fn load_figures(s: &AppState, u: &UiUser, q: FiguresForm) -> Result<Follow
 }
 
 pub async fn stats(State(s): State<AppState>, u: UiUser, Query(q): Query<FiguresForm>) -> Response {
-    match load_figures(&s, &u, q).await {
-        Ok(f) => render(&FiguresPage {
+    let rates_query = FigureQuery {
+        from: q.from.clone(),
+        to: q.to.clone(),
+        department_id: None,
+        by: None,
+    };
+    let loaded = async {
+        let f = load_figures(&s, &u, q).await?;
+        let rates =
+            response_rates::response_rates(&s.db, &u.who.actor, &rates_query, OffsetDateTime::now_utc()).await?;
+        Ok::<_, ServiceError>((f, rates))
+    }
+    .await;
+    match loaded {
+        Ok((f, rates)) => render(&FiguresPage {
+            rates,
             c: u.chrome(),
             rows: figures::rows(&f),
             zh_ui: u.lang == Lang::Zh,
