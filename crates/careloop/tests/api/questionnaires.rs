@@ -248,6 +248,7 @@ pub async fn responses_need_a_patient_of_your_department_and_a_known_questionnai
             "phq-9",
             "post-discharge-recovery",
             "satisfaction-inpatient",
+            "satisfaction-outpatient",
             "t2dm-followup"
         ]
     );
@@ -427,6 +428,32 @@ pub async fn built_in_forms_record_readings_score_satisfaction_and_skip(app: Tes
         (Some(14.0), None),
         "3+3+2+1+3+0+2"
     );
+
+    let answers: Vec<Value> = [
+        "registration",
+        "waiting",
+        "listened",
+        "explained",
+        "attitude",
+        "environment",
+    ]
+    .iter()
+    .zip(["satisfied", "neutral", "satisfied", "improve", "satisfied", "satisfied"])
+    .map(|(k, c)| json!({"linkId": k, "answer": coding("satisfaction-3", c)}))
+    .collect();
+    let outpatient = json!({"resourceType": "QuestionnaireResponse", "status": "completed", "subject": subject, "item": [
+        {"linkId": "g", "item": answers},
+        {"linkId": "red_envelope", "answer": [{"valueBoolean": false}]}
+    ]});
+    let (status, out) = post_text(
+        &app,
+        &nurse,
+        "/api/v1/questionnaires/satisfaction-outpatient/responses",
+        &outpatient.to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(out["score"].as_f64(), Some(9.0), "2+1+2+0+2+2 on the 3-point scale");
 
     let intake = |allergy: bool, detail: Option<&str>| {
         let mut items = vec![

@@ -581,6 +581,10 @@ pub fn builtin() -> Result<Vec<(&'static str, Questionnaire)>, FieldError> {
             "satisfaction-inpatient",
             include_str!("../../questionnaires/satisfaction-inpatient.json"),
         ),
+        (
+            "satisfaction-outpatient",
+            include_str!("../../questionnaires/satisfaction-outpatient.json"),
+        ),
         ("intake", include_str!("../../questionnaires/intake.json")),
     ]
     .into_iter()
