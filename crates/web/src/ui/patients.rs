@@ -444,7 +444,9 @@ fn parse_observation(
     let effective_at = match f.effective_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(d) => {
             let date = careloop_domain::patient::parse_date(d, "effective_at")?;
-            OffsetDateTime::new_in_offset(date, Time::from_hms(8, 0, 0).unwrap_or(Time::MIDNIGHT), CHINA)
+            // A date alone means that morning; entered before 08:00 on the day itself, it means
+            // now (else a reading taken at 07:30 would count as in the future).
+            OffsetDateTime::new_in_offset(date, Time::from_hms(8, 0, 0).unwrap_or(Time::MIDNIGHT), CHINA).min(now)
         }
         None => now,
     };
@@ -699,5 +701,35 @@ pub async fn save_record(
             res
         }
         Err(e) => u.fail(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn form(date: &str) -> ObservationForm {
+        ObservationForm {
+            csrf: String::new(),
+            code: "sbp".into(),
+            value: "150".into(),
+            unit: None,
+            effective_at: Some(date.into()),
+        }
+    }
+
+    #[test]
+    fn a_date_means_that_morning_but_never_later_than_now() {
+        let early = datetime!(2026-11-23 07:30 +08:00);
+        let today = parse_observation(&form("2026-11-23"), early).unwrap();
+        assert_eq!(today.effective_at, early, "before 08:00 on the day itself: now");
+        let past = parse_observation(&form("2026-11-20"), early).unwrap();
+        assert_eq!(past.effective_at, datetime!(2026-11-20 08:00 +08:00));
+        let later = datetime!(2026-11-23 15:00 +08:00);
+        assert_eq!(
+            parse_observation(&form("2026-11-23"), later).unwrap().effective_at,
+            datetime!(2026-11-23 08:00 +08:00)
+        );
     }
 }
