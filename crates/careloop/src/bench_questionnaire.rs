@@ -253,7 +253,7 @@ async fn raw_insert(db: &Db, docs: &[String], patients: &[Uuid]) -> anyhow::Resu
     };
     let mut tx = db.begin().await?;
     tx.execute_raw(&format!(
-        "CREATE TABLE bench_responses (id {id} PRIMARY KEY, questionnaire_id TEXT NOT NULL, questionnaire_version INTEGER NOT NULL, patient_id {id} NOT NULL, status TEXT NOT NULL, resource TEXT NOT NULL, score {real}, band TEXT, answered_by TEXT NOT NULL, author_id {id}, created_at {ts} NOT NULL, updated_at {ts} NOT NULL); CREATE INDEX bench_responses_patient ON bench_responses (patient_id, created_at);"
+        "CREATE TABLE bench_responses (id {id} PRIMARY KEY, questionnaire_id TEXT NOT NULL, questionnaire_version INTEGER NOT NULL, patient_id {id} NOT NULL, status TEXT NOT NULL, resource TEXT NOT NULL, score {real}, band TEXT, answered_by TEXT NOT NULL, author_id {id}, created_at {ts} NOT NULL, updated_at {ts} NOT NULL, proxy_id {id}); CREATE INDEX bench_responses_patient ON bench_responses (patient_id, created_at);"
     ))
     .await?;
     tx.commit().await?;
@@ -262,20 +262,7 @@ async fn raw_insert(db: &Db, docs: &[String], patients: &[Uuid]) -> anyhow::Resu
     for (n, chunk) in docs.chunks(500).enumerate() {
         let mut stmt = sea_query::Query::insert()
             .into_table("bench_responses")
-            .columns([
-                "id",
-                "questionnaire_id",
-                "questionnaire_version",
-                "patient_id",
-                "status",
-                "resource",
-                "score",
-                "band",
-                "answered_by",
-                "author_id",
-                "created_at",
-                "updated_at",
-            ])
+            .columns(careloop_store::questionnaires::RESPONSE_COLUMNS)
             .to_owned();
         for (i, d) in chunk.iter().enumerate() {
             stmt.values_panic([
@@ -291,6 +278,7 @@ async fn raw_insert(db: &Db, docs: &[String], patients: &[Uuid]) -> anyhow::Resu
                 None::<Uuid>.into(),
                 now.into(),
                 now.into(),
+                None::<Uuid>.into(),
             ]);
         }
         let mut tx = db.begin().await?;

@@ -22,7 +22,7 @@ use careloop_store::records::{self, AlertRow};
 use careloop_store::{Db, Tx, stored_time};
 use serde::Serialize;
 use serde_json::Value;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// Store the built-in questionnaires (version 1 of each) unless they are already there.
@@ -390,28 +390,8 @@ async fn record_indicators(
     Ok(entries.len())
 }
 
-/// Urgent findings go to the doctor within the hour; the rest to the nurse within three days
-/// (the same ladder as follow-up alerts, so they escalate the same way).
 fn alert(patient_id: Uuid, response_id: Uuid, severe: bool, reason: String, now: OffsetDateTime) -> AlertRow {
-    let (owner, sla) = if severe {
-        ("doctor", Duration::hours(1))
-    } else {
-        ("nurse", Duration::days(3))
-    };
-    AlertRow {
-        id: Uuid::now_v7(),
-        patient_id,
-        record_id: None,
-        severity: if severe { "severe" } else { "mild" }.into(),
-        status: "open".into(),
-        owner_role: owner.into(),
-        reason,
-        sla_due_at: stored_time(now + sla),
-        created_at: stored_time(now),
-        escalations: 0,
-        outcome: None,
-        response_id: Some(response_id),
-    }
+    crate::visits::alert_from(patient_id, (None, Some(response_id)), severe, reason, now)
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

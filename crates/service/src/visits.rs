@@ -200,7 +200,19 @@ fn two_week_task(base: &TaskRow, key: &str, assignee: Option<Uuid>, now: OffsetD
 }
 
 fn alert(patient_id: Uuid, record_id: Uuid, severe: bool, reason: String, now: OffsetDateTime) -> AlertRow {
-    // Severe findings go to the doctor within the hour; mild ones to the nurse within three days.
+    alert_from(patient_id, (Some(record_id), None), severe, reason, now)
+}
+
+/// An alert from a signed record or a questionnaire response (`source`: record id, response
+/// id). Severe findings go to the doctor within the hour; mild ones to the nurse within three
+/// days — one ladder, so every alert escalates the same way.
+pub(crate) fn alert_from(
+    patient_id: Uuid,
+    (record_id, response_id): (Option<Uuid>, Option<Uuid>),
+    severe: bool,
+    reason: String,
+    now: OffsetDateTime,
+) -> AlertRow {
     let (owner, sla) = if severe {
         ("doctor", Duration::hours(1))
     } else {
@@ -209,7 +221,7 @@ fn alert(patient_id: Uuid, record_id: Uuid, severe: bool, reason: String, now: O
     AlertRow {
         id: Uuid::now_v7(),
         patient_id,
-        record_id: Some(record_id),
+        record_id,
         severity: if severe { "severe" } else { "mild" }.into(),
         status: "open".into(),
         owner_role: owner.into(),
@@ -218,7 +230,7 @@ fn alert(patient_id: Uuid, record_id: Uuid, severe: bool, reason: String, now: O
         created_at: now,
         escalations: 0,
         outcome: None,
-        response_id: None,
+        response_id,
     }
 }
 

@@ -92,7 +92,8 @@ pub struct ResponseRow {
     pub proxy_id: Option<Uuid>,
 }
 
-const RESPONSE_COLUMNS: [&str; 13] = [
+/// The responses table's columns, in the order rows are written and read.
+pub const RESPONSE_COLUMNS: [&str; 13] = [
     "id",
     "questionnaire_id",
     "questionnaire_version",

@@ -252,3 +252,15 @@ impl FormErrors {
         !self.0.is_empty()
     }
 }
+
+/// (id, Chinese name) of every protocol's newest version, for the pages' protocol selects.
+pub(crate) async fn protocol_choices(db: &careloop_store::Db) -> Result<Vec<(String, String)>, ServiceError> {
+    Ok(careloop_service::followup::list_protocols(db)
+        .await?
+        .iter()
+        .map(|d| {
+            let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+            (text("id"), text("name_zh"))
+        })
+        .collect())
+}

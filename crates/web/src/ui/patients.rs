@@ -52,14 +52,8 @@ pub async fn list(State(s): State<AppState>, u: UiUser, Query(q): Query<ListQuer
         Ok(p) => p,
         Err(e) => return u.fail(e),
     };
-    let protocols = match careloop_service::followup::list_protocols(&s.db).await {
-        Ok(docs) => docs
-            .iter()
-            .map(|d| {
-                let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
-                (text("id"), text("name_zh"))
-            })
-            .collect(),
+    let protocols = match super::protocol_choices(&s.db).await {
+        Ok(p) => p,
         Err(e) => return u.fail(e),
     };
     let pages = (page.total.max(0) as u64).div_ceil(page.per_page).max(1);

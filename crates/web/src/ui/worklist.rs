@@ -8,7 +8,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use careloop_domain::risk_tier::RiskTier;
-use careloop_service::followup::list_protocols;
 use careloop_service::staff::{DepartmentView, list_departments};
 use careloop_service::worklist::{self, Worklist, WorklistOptions, WorklistTab};
 use serde::Deserialize;
@@ -118,14 +117,8 @@ pub async fn show(State(s): State<AppState>, u: UiUser, Query(q): Query<Worklist
         Ok(w) => w,
         Err(e) => return u.fail(e),
     };
-    let protocols = match list_protocols(&s.db).await {
-        Ok(docs) => docs
-            .iter()
-            .map(|d| {
-                let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
-                (text("id"), text("name_zh"))
-            })
-            .collect(),
+    let protocols = match super::protocol_choices(&s.db).await {
+        Ok(p) => p,
         Err(e) => return u.fail(e),
     };
     let departments = if u.who.actor.is_admin() {
