@@ -1,0 +1,183 @@
+//! Precision and recall of the analysis on the labelled replies (`testdata/replies.tsv`,
+//! written for this project): per class, for urgency, and agreement on stated degrees.
+
+use super::lexicon::LEXICON;
+use super::{Severity, analyze};
+
+/// The development set: the lexicon was written and tuned against it.
+pub const LABELLED_REPLIES: &str = include_str!("../../testdata/replies.tsv");
+/// The held-out set: written and labelled after tuning, never used to change the lexicon.
+pub const HELDOUT_REPLIES: &str = include_str!("../../testdata/replies-heldout.tsv");
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClassScore {
+    pub class: String,
+    pub zh: String,
+    /// Replies labelled with the class.
+    pub support: usize,
+    pub true_positives: usize,
+    pub false_positives: usize,
+    pub false_negatives: usize,
+}
+
+impl ClassScore {
+    /// `None` when nothing was predicted (precision undefined).
+    pub fn precision(&self) -> Option<f64> {
+        let predicted = self.true_positives + self.false_positives;
+        (predicted > 0).then(|| self.true_positives as f64 / predicted as f64)
+    }
+
+    pub fn recall(&self) -> Option<f64> {
+        (self.support > 0).then(|| self.true_positives as f64 / self.support as f64)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EvalReport {
+    pub replies: usize,
+    pub classes: Vec<ClassScore>,
+    pub urgent: ClassScore,
+    /// Findings whose label states a degree, and how many of them the analysis graded the same.
+    pub degrees_labelled: usize,
+    pub degrees_agreed: usize,
+    /// Replies where the analysis and the labels disagree: (reply, what differed).
+    pub errors: Vec<(String, String)>,
+}
+
+struct Labelled<'a> {
+    text: &'a str,
+    labels: Vec<(&'a str, Option<Severity>)>,
+    urgent: bool,
+}
+
+fn parse(tsv: &str) -> Result<Vec<Labelled<'_>>, String> {
+    let mut out = Vec::new();
+    for (n, line) in tsv.lines().enumerate() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [text, labels, urgent] = cols[..] else {
+            return Err(format!("line {}: expected 3 tab-separated columns", n + 1));
+        };
+        let mut parsed = Vec::new();
+        for label in labels.split_whitespace().filter(|l| *l != "-") {
+            let (class, degree) = match label.split_once(':') {
+                Some((c, "mild")) => (c, Some(Severity::Mild)),
+                Some((c, "severe")) => (c, Some(Severity::Severe)),
+                Some((_, d)) => return Err(format!("line {}: unknown degree {d}", n + 1)),
+                None => (label, None),
+            };
+            if !LEXICON.classes.iter().any(|c| c.id == class) {
+                return Err(format!("line {}: unknown class {class}", n + 1));
+            }
+            parsed.push((class, degree));
+        }
+        let urgent = match urgent {
+            "1" => true,
+            "0" => false,
+            other => return Err(format!("line {}: urgent must be 0 or 1, not {other}", n + 1)),
+        };
+        out.push(Labelled {
+            text,
+            labels: parsed,
+            urgent,
+        });
+    }
+    Ok(out)
+}
+
+/// Score the analysis against a labelled set in the `replies.tsv` format.
+pub fn evaluate(tsv: &str) -> Result<EvalReport, String> {
+    let set = parse(tsv)?;
+    let mut report = EvalReport {
+        replies: set.len(),
+        classes: LEXICON
+            .classes
+            .iter()
+            .map(|c| ClassScore {
+                class: c.id.clone(),
+                zh: c.zh.clone(),
+                ..ClassScore::default()
+            })
+            .collect(),
+        urgent: ClassScore {
+            class: "urgent".into(),
+            zh: "紧急".into(),
+            ..ClassScore::default()
+        },
+        ..EvalReport::default()
+    };
+    for reply in &set {
+        let analysis = analyze(reply.text);
+        let mut differences = Vec::new();
+        for score in &mut report.classes {
+            let label = reply.labels.iter().find(|(c, _)| *c == score.class);
+            let found = analysis.class(&score.class);
+            score.support += usize::from(label.is_some());
+            match (label, found) {
+                (Some((_, degree)), Some(f)) => {
+                    score.true_positives += 1;
+                    if let Some(d) = degree {
+                        report.degrees_labelled += 1;
+                        if *d == f.severity {
+                            report.degrees_agreed += 1;
+                        } else {
+                            differences.push(format!("{} {} not {}", score.class, f.severity.as_str(), d.as_str()));
+                        }
+                    }
+                }
+                (Some(_), None) => {
+                    score.false_negatives += 1;
+                    differences.push(format!("missed {}", score.class));
+                }
+                (None, Some(f)) => {
+                    score.false_positives += 1;
+                    differences.push(format!("extra {} ({})", score.class, f.terms.join("/")));
+                }
+                (None, None) => {}
+            }
+        }
+        let urgent = analysis.urgent();
+        let u = &mut report.urgent;
+        u.support += usize::from(reply.urgent);
+        match (reply.urgent, urgent) {
+            (true, true) => u.true_positives += 1,
+            (true, false) => {
+                u.false_negatives += 1;
+                differences.push("missed urgent".into());
+            }
+            (false, true) => {
+                u.false_positives += 1;
+                differences.push("extra urgent".into());
+            }
+            (false, false) => {}
+        }
+        if !differences.is_empty() {
+            report.errors.push((reply.text.to_string(), differences.join("; ")));
+        }
+    }
+    Ok(report)
+}
+
+impl EvalReport {
+    /// The figures as a Markdown table, for the README.
+    pub fn to_markdown(&self) -> String {
+        let pct = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{:.0}%", v * 100.0));
+        let mut out = format!(
+            "{} labelled replies; degree agreement {}/{} where the label states one.\n\n| class | 类别 | replies | precision | recall |\n| --- | --- | --- | --- | --- |\n",
+            self.replies, self.degrees_agreed, self.degrees_labelled
+        );
+        for s in self.classes.iter().chain(std::iter::once(&self.urgent)) {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                s.class,
+                s.zh,
+                s.support,
+                pct(s.precision()),
+                pct(s.recall())
+            ));
+        }
+        out
+    }
+}
