@@ -6,8 +6,11 @@ use super::{Severity, analyze};
 
 /// The development set: the lexicon was written and tuned against it.
 pub const LABELLED_REPLIES: &str = include_str!("../../testdata/replies.tsv");
-/// The held-out set: written and labelled after tuning, never used to change the lexicon.
-pub const HELDOUT_REPLIES: &str = include_str!("../../testdata/replies-heldout.tsv");
+/// The first held-out set: measured once untouched, then used to extend the lexicon.
+pub const HELDOUT_1_REPLIES: &str = include_str!("../../testdata/replies-heldout-1.tsv");
+/// The held-out set: written and labelled after the last tuning, never used to change the
+/// lexicon. Its figures are the ones to trust; replace it when the lexicon learns from it.
+pub const HELDOUT_REPLIES: &str = include_str!("../../testdata/replies-heldout-2.tsv");
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClassScore {
@@ -161,6 +164,15 @@ pub fn evaluate(tsv: &str) -> Result<EvalReport, String> {
 }
 
 impl EvalReport {
+    /// Precision and recall over all classes together (micro-averaged).
+    pub fn overall(&self) -> (f64, f64) {
+        let sum = |f: fn(&ClassScore) -> usize| self.classes.iter().map(f).sum::<usize>() as f64;
+        let tp = sum(|s| s.true_positives);
+        let precision = tp / (tp + sum(|s| s.false_positives)).max(1.0);
+        let recall = tp / (tp + sum(|s| s.false_negatives)).max(1.0);
+        (precision, recall)
+    }
+
     /// The figures as a Markdown table, for the README.
     pub fn to_markdown(&self) -> String {
         let pct = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{:.0}%", v * 100.0));
@@ -168,6 +180,13 @@ impl EvalReport {
             "{} labelled replies; degree agreement {}/{} where the label states one.\n\n| class | 类别 | replies | precision | recall |\n| --- | --- | --- | --- | --- |\n",
             self.replies, self.degrees_agreed, self.degrees_labelled
         );
+        let (precision, recall) = self.overall();
+        out.push_str(&format!(
+            "| all classes (micro) | 合计 | {} | {:.0}% | {:.0}% |\n",
+            self.classes.iter().map(|s| s.support).sum::<usize>(),
+            precision * 100.0,
+            recall * 100.0
+        ));
         for s in self.classes.iter().chain(std::iter::once(&self.urgent)) {
             out.push_str(&format!(
                 "| {} | {} | {} | {} | {} |\n",

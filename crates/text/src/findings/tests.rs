@@ -89,26 +89,25 @@ fn the_labelled_set_parses_and_has_enough_replies() {
 }
 
 /// The measured figures may not fall below these floors (set just under the figures in the
-/// README when the lexicon last changed) — a lexicon edit that loses accuracy fails here.
+/// README when the lexicon last changed): a lexicon edit that loses accuracy fails here. Run
+/// with `--nocapture` to see every disagreement.
 #[test]
-fn accuracy_on_the_labelled_set_holds() {
-    let heldout = evaluate(HELDOUT_REPLIES).unwrap();
-    for (text, why) in &heldout.errors {
-        eprintln!("held out: {why}: {text}");
+fn accuracy_on_the_labelled_sets_holds() {
+    let floors = [
+        // (set, overall precision, overall recall, urgent recall)
+        ("development", LABELLED_REPLIES, 0.97, 0.94, 0.97),
+        ("held out", HELDOUT_REPLIES, 0.85, 0.50, 0.05),
+    ];
+    for (name, set, precision_floor, recall_floor, urgent_floor) in floors {
+        let report = evaluate(set).unwrap();
+        for (text, why) in &report.errors {
+            eprintln!("{name}: {why}: {text}");
+        }
+        eprintln!("{name}:\n{}", report.to_markdown());
+        let (precision, recall) = report.overall();
+        let urgent = report.urgent.recall().unwrap_or(0.0);
+        assert!(precision >= precision_floor, "{name} precision {precision:.3}");
+        assert!(recall >= recall_floor, "{name} recall {recall:.3}");
+        assert!(urgent >= urgent_floor, "{name} urgent recall {urgent:.3}");
     }
-    eprintln!("{}", heldout.to_markdown());
-    let report = evaluate(LABELLED_REPLIES).unwrap();
-    for (text, why) in &report.errors {
-        eprintln!("{why}: {text}");
-    }
-    eprintln!("{}", report.to_markdown());
-    let micro = |f: fn(&eval::ClassScore) -> usize| report.classes.iter().map(f).sum::<usize>() as f64;
-    let tp = micro(|s| s.true_positives);
-    let precision = tp / (tp + micro(|s| s.false_positives));
-    let recall = tp / (tp + micro(|s| s.false_negatives));
-    assert!(
-        precision >= 0.0 && recall >= 0.0,
-        "precision {precision:.3} recall {recall:.3}"
-    );
-    assert!(report.urgent.recall().unwrap_or(0.0) >= 0.0);
 }
