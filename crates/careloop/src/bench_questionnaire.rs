@@ -253,7 +253,7 @@ async fn raw_insert(db: &Db, docs: &[String], patients: &[Uuid]) -> anyhow::Resu
     };
     let mut tx = db.begin().await?;
     tx.execute_raw(&format!(
-        "CREATE TABLE bench_responses (id {id} PRIMARY KEY, questionnaire_id TEXT NOT NULL, questionnaire_version INTEGER NOT NULL, patient_id {id} NOT NULL, status TEXT NOT NULL, resource TEXT NOT NULL, score {real}, band TEXT, answered_by TEXT NOT NULL, author_id {id}, created_at {ts} NOT NULL, updated_at {ts} NOT NULL, proxy_id {id}); CREATE INDEX bench_responses_patient ON bench_responses (patient_id, created_at);"
+        "CREATE TABLE bench_responses (id {id} PRIMARY KEY, questionnaire_id TEXT NOT NULL, questionnaire_version INTEGER NOT NULL, patient_id {id} NOT NULL, status TEXT NOT NULL, resource TEXT NOT NULL, score {real}, band TEXT, answered_by TEXT NOT NULL, author_id {id}, created_at {ts} NOT NULL, updated_at {ts} NOT NULL, proxy_id {id}, findings TEXT); CREATE INDEX bench_responses_patient ON bench_responses (patient_id, created_at);"
     ))
     .await?;
     tx.commit().await?;
@@ -279,6 +279,7 @@ async fn raw_insert(db: &Db, docs: &[String], patients: &[Uuid]) -> anyhow::Resu
                 now.into(),
                 now.into(),
                 None::<Uuid>.into(),
+                None::<String>.into(),
             ]);
         }
         let mut tx = db.begin().await?;

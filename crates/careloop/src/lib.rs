@@ -112,6 +112,8 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     careloop_service::questionnaires::seed_builtin_questionnaires(&db, time::OffsetDateTime::now_utc())
         .await
         .context("storing the built-in questionnaires")?;
+    // Build the segmenter's dictionary now, off the async threads, not on the first reply.
+    tokio::task::spawn_blocking(careloop_service::free_text::warm_up);
     Ok(db)
 }
 

@@ -93,7 +93,7 @@ enum UserCommand {
         username: String,
         #[arg(long)]
         password: String,
-        /// admin | doctor | nurse | health_manager
+        /// admin | doctor | nurse | health_manager | psychologist
         #[arg(long)]
         role: String,
         /// Department code (required for clinical roles).

@@ -12,10 +12,19 @@ pub enum Role {
     Doctor,
     Nurse,
     HealthManager,
+    /// Psychological support (心理咨询师 / 心理治疗师): negative emotions in patients' replies
+    /// are routed to this role.
+    Psychologist,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Doctor, Role::Nurse, Role::HealthManager];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Doctor,
+        Role::Nurse,
+        Role::HealthManager,
+        Role::Psychologist,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -23,6 +32,7 @@ impl Role {
             Role::Doctor => "doctor",
             Role::Nurse => "nurse",
             Role::HealthManager => "health_manager",
+            Role::Psychologist => "psychologist",
         }
     }
 
@@ -31,8 +41,8 @@ impl Role {
             FieldError::new(
                 "role",
                 "role_invalid",
-                "role must be one of admin, doctor, nurse, health_manager",
-                "角色应为管理员、医生、护士或健康管理师",
+                "role must be one of admin, doctor, nurse, health_manager, psychologist",
+                "角色应为管理员、医生、护士、健康管理师或心理咨询师",
             )
         })
     }
@@ -43,6 +53,7 @@ impl Role {
             Role::Doctor => "医生",
             Role::Nurse => "护士",
             Role::HealthManager => "健康管理师",
+            Role::Psychologist => "心理咨询师",
         }
     }
 }

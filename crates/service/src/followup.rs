@@ -143,7 +143,8 @@ impl Staffing {
             AssigneeRule::RoundRobin { role } => match role {
                 Role::Doctor => &self.doctors,
                 Role::HealthManager => &self.health_managers,
-                Role::Nurse | Role::Admin => &self.nurses,
+                // Refused at import; nurses should a stored protocol name one.
+                Role::Nurse | Role::Admin | Role::Psychologist => &self.nurses,
             },
         };
         if staff.is_empty() {

@@ -12,6 +12,7 @@ mod error;
 pub mod events;
 pub mod figures;
 pub mod followup;
+pub mod free_text;
 pub mod horizon;
 pub mod observations;
 pub mod patient_links;

@@ -169,6 +169,8 @@ pub struct ResponseOutcome {
     pub warnings: Vec<String>,
     /// Indicator values (home blood pressure, glucose ...) recorded from the answers.
     pub observations: usize,
+    /// What the free-text analysis found in the text answers, per item.
+    pub text_findings: Vec<crate::free_text::TextAnalysis>,
 }
 
 /// The patient a response is about: `subject.reference` `Patient/{id}`.
@@ -264,6 +266,11 @@ pub(crate) async fn store_response(
             .filter(|r| r.patient_id == patient_id && r.questionnaire_id == stored.id && r.status == "in-progress"),
         None => None,
     };
+    let text_findings = if completed {
+        crate::free_text::of_answers(&q, &checked.answers)
+    } else {
+        Vec::new()
+    };
     let row = ResponseRow {
         id: resumed.as_ref().map_or_else(Uuid::now_v7, |r| r.id),
         questionnaire_id: stored.id.clone(),
@@ -278,6 +285,11 @@ pub(crate) async fn store_response(
         created_at: resumed.as_ref().map_or(stored_time(now), |r| r.created_at),
         updated_at: stored_time(now),
         proxy_id,
+        findings: if text_findings.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&text_findings).map_err(|_| ServiceError::Internal("findings"))?)
+        },
     };
     if resumed.is_some() {
         questionnaires::update_response(tx, &row).await?;
@@ -306,6 +318,7 @@ pub(crate) async fn store_response(
             ));
         }
     }
+    crate::free_text::alerts(patient_id, row.id, &q.title, &text_findings, &mut alerts, now);
     records::insert_alerts(tx, &alerts).await?;
     let observations = if completed {
         record_indicators(tx, actor, patient_id, &q, &checked.answers, now).await?
@@ -323,6 +336,7 @@ pub(crate) async fn store_response(
         alerts: alerts.into_iter().map(Into::into).collect(),
         warnings: checked.warnings,
         observations,
+        text_findings,
     })
 }
 
@@ -407,6 +421,8 @@ pub struct ResponseSummary {
     pub proxy_id: Option<Uuid>,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// What the free-text analysis found in the text answers, per item.
+    pub text_findings: Vec<crate::free_text::TextAnalysis>,
 }
 
 /// A patient's responses, newest first (scores over time for the patient page).
@@ -437,6 +453,12 @@ pub async fn responses_of_patient(
             answered_by: r.answered_by,
             proxy_id: r.proxy_id,
             updated_at: r.updated_at,
+            // Written by this code; unreadable JSON (never expected) shows as no findings.
+            text_findings: r
+                .findings
+                .as_deref()
+                .and_then(|f| serde_json::from_str(f).ok())
+                .unwrap_or_default(),
         })
         .collect())
 }

@@ -90,10 +90,12 @@ pub struct ResponseRow {
     pub updated_at: OffsetDateTime,
     /// The family proxy who answered, when `answered_by` is `proxy`.
     pub proxy_id: Option<Uuid>,
+    /// What the free-text analysis found in the text answers (JSON), once completed.
+    pub findings: Option<String>,
 }
 
 /// The responses table's columns, in the order rows are written and read.
-pub const RESPONSE_COLUMNS: [&str; 13] = [
+pub const RESPONSE_COLUMNS: [&str; 14] = [
     "id",
     "questionnaire_id",
     "questionnaire_version",
@@ -107,6 +109,7 @@ pub const RESPONSE_COLUMNS: [&str; 13] = [
     "created_at",
     "updated_at",
     "proxy_id",
+    "findings",
 ];
 
 pub async fn insert_response(tx: &mut Tx, r: &ResponseRow) -> Result<()> {
@@ -127,6 +130,7 @@ pub async fn insert_response(tx: &mut Tx, r: &ResponseRow) -> Result<()> {
             stored_time(r.created_at).into(),
             stored_time(r.updated_at).into(),
             r.proxy_id.into(),
+            r.findings.clone().into(),
         ])
         .to_owned();
     tx.execute(&stmt).await?;
@@ -141,6 +145,7 @@ pub async fn update_response(tx: &mut Tx, r: &ResponseRow) -> Result<()> {
         .value("resource", r.resource.clone())
         .value("score", r.score)
         .value("band", r.band.clone())
+        .value("findings", r.findings.clone())
         .value("updated_at", stored_time(r.updated_at))
         .and_where(Expr::col("id").eq(r.id))
         .and_where(Expr::col("status").eq("in-progress"))

@@ -295,8 +295,19 @@ fn result_page(open: &OpenLink, out: &ResponseOutcome, big: bool) -> ResultPage 
         }
         _ => "感谢您的填写，医护人员会查看您的回答。",
     });
-    if urgent {
+    // What the patient wrote in their own words (free-text findings) may be urgent too.
+    let urgent_symptom = out.text_findings.iter().any(|t| t.symptoms.iter().any(|f| f.urgent));
+    let self_harm_text = out.text_findings.iter().any(|t| t.emotions.iter().any(|f| f.urgent));
+    if urgent_symptom {
+        advice.push(
+            "您描述的症状需要尽快处理，医护人员会马上与您联系；如果症状加重，请立即拨打 120 或到最近的医院急诊。",
+        );
+    }
+    // An urgent alert not explained by a symptom comes from self-harm (PHQ-9 item 9 or the text).
+    if self_harm_text || (urgent && !urgent_symptom) {
         advice.push("如果您有伤害自己的想法，请马上告诉家人或身边的人，并拨打全国心理援助热线 12356；情况紧急请拨打 120 或到最近的医院急诊。");
+    } else if out.text_findings.iter().any(|t| t.psychological_support) {
+        advice.push("您提到的心情或睡眠方面的困扰，我们的心理咨询师会与您联系，您不是一个人在面对。");
     }
     ResultPage {
         title: open.questionnaire.title.clone(),

@@ -773,3 +773,152 @@ pub async fn response_rates_count_links_and_answers_by_channel_hour_and_age(app:
     assert!(html.contains("问卷回收率 <small>2/4 · 50.0%</small>"), "{html}");
     assert!(html.contains("医护人员发送") && html.contains("短信") && html.contains("75+"));
 }
+
+/// A reply in the patient's own words: `POST /api/v1/text/analyze` finds symptoms with their
+/// degree and emotions, leaves negated ones out, and says what is urgent; on a response the
+/// findings are stored per item, self-harm goes to the doctor within the hour and negative
+/// emotion to the psychologist, whom administrators can now create.
+pub async fn free_text_replies_are_analysed_and_routed(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let (status, _) = app.post(None, "/api/v1/text/analyze", &json!({"text": "头晕"})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, err) = app
+        .post(Some(&nurse), "/api/v1/text/analyze", &json!({"text": "  "}))
+        .await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("text"))
+    );
+    let long = "头晕".repeat(1001);
+    let (status, _) = app
+        .post(Some(&nurse), "/api/v1/text/analyze", &json!({"text": long}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (status, out) = app
+        .post(
+            Some(&nurse),
+            "/api/v1/text/analyze",
+            &json!({"text": "伤口不疼了，就是有点头晕，晚上睡不着"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let classes = |list: &Value| -> Vec<(String, String)> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["class"].as_str().unwrap().into(),
+                    f["severity"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        classes(&out["symptoms"]),
+        [("dizziness".to_string(), "mild".to_string())]
+    );
+    assert_eq!(
+        classes(&out["emotions"]),
+        [("insomnia".to_string(), "moderate".to_string())]
+    );
+    assert_eq!(out["urgent"], false);
+    assert_eq!(out["psychological_support"], true);
+    assert_eq!(out["not_asserted"][0]["class"], "pain");
+    assert_eq!(out["not_asserted"][0]["why"], "negated");
+    let (_, out) = app
+        .post(Some(&nurse), "/api/v1/text/analyze", &json!({"text": "我不想活了"}))
+        .await;
+    assert_eq!(
+        (out["urgent"].as_bool(), out["emotions"][0]["class"].as_str()),
+        (Some(true), Some("self_harm"))
+    );
+    let (_, audit) = app.get(Some(&admin), "/api/v1/audit-events?per_page=200").await;
+    assert!(audit.to_string().contains("text.analyze"), "{audit}");
+    assert!(
+        !audit.to_string().contains("不想活"),
+        "the text is not in the audit trail"
+    );
+
+    // A psychologist of the nurse's department (the role is new in migration 0016).
+    let (status, user) = app
+        .post(
+            Some(&admin),
+            "/api/v1/users",
+            &json!({"username": "psy.he", "password": crate::helpers::PASSWORD, "role": "psychologist", "department": "cardio"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{user}");
+
+    let patient = app.enrol_simple(&nurse, "郑十一", 66).await;
+    let response = |text: &str| {
+        json!({"resourceType": "QuestionnaireResponse", "status": "completed",
+        "subject": {"reference": format!("Patient/{patient}")},
+        "item": [
+            {"linkId": "wound", "answer": [{"valueCoding": {"code": "healing"}}]},
+            {"linkId": "pain", "answer": [{"valueInteger": 2}]},
+            {"linkId": "fever", "answer": [{"valueBoolean": false}]},
+            {"linkId": "medication_adherence", "answer": [{"valueCoding": {"code": "regular"}}]},
+            {"linkId": "symptoms", "answer": [{"valueString": text}]}
+        ]})
+    };
+    let path = "/api/v1/questionnaires/post-discharge-recovery/responses";
+    let (status, out) = post_text(&app, &nurse, path, &response("恢复得挺好，没有不舒服").to_string()).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(out["alerts"].as_array().unwrap().len(), 0, "{out}");
+
+    let (status, out) = post_text(
+        &app,
+        &nurse,
+        path,
+        &response("晚上老是睡不着，很担心复发，有时候觉得活着没意思，不想活了").to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let owners: Vec<(&str, &str)> = out["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["severity"].as_str().unwrap(), a["owner_role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(owners, [("severe", "doctor"), ("mild", "psychologist")], "{out}");
+    let found = &out["text_findings"][0];
+    assert_eq!(found["link_id"], "symptoms");
+    let emotions: Vec<&str> = found["emotions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["class"].as_str().unwrap())
+        .collect();
+    assert_eq!(emotions, ["insomnia", "anxiety", "hopelessness", "self_harm"]);
+
+    // Stored with the response: the patient's list shows them.
+    let (_, list) = app
+        .get(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/questionnaire-responses"),
+        )
+        .await;
+    let stored = &list[0]["text_findings"][0];
+    assert_eq!(stored["urgent"], true, "{list}");
+    assert!(
+        list[1]["text_findings"].as_array().unwrap().is_empty(),
+        "nothing found in the first reply"
+    );
+    let (_, open) = app.get(Some(&admin), "/api/v1/alerts?status=open").await;
+    assert!(open.to_string().contains("负面情绪"), "{open}");
+    assert!(
+        !open.to_string().contains("不想活"),
+        "alerts name classes, not the patient's words"
+    );
+
+    // The patient page lists the findings under the response, urgent ones in red.
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, html) = crate::ui::page(&client, &app, &format!("/patients/{patient}")).await;
+    assert!(html.contains("自由文本发现（symptoms）"), "{html}");
+    assert!(
+        html.contains("<span class=\"tag high\" title=\"不想活了\">自伤/自杀念头</span>"),
+        "{html}"
+    );
+}

@@ -1,6 +1,8 @@
 //! Alerts (预警): who owns one, how long they have (SLA), and what happens when nobody acts —
 //! it escalates to the next role. Mild findings go to the nurse, severe ones to the doctor;
 //! an unacknowledged alert moves nurse → doctor → administrator (quality office, 质控).
+//! Negative emotions in a patient's own words go to the psychologist (心理支持), and to the
+//! doctor if nobody takes them up within a day.
 
 use time::Duration;
 
@@ -43,6 +45,7 @@ impl AlertStatus {
 pub fn escalation(owner_role: &str) -> Option<(&'static str, Duration)> {
     match owner_role {
         "nurse" | "health_manager" => Some(("doctor", Duration::hours(1))),
+        "psychologist" => Some(("doctor", Duration::hours(4))),
         "doctor" => Some(("admin", Duration::hours(4))),
         _ => None,
     }
@@ -56,6 +59,7 @@ mod tests {
     fn alerts_escalate_nurse_to_doctor_to_admin_and_stop() {
         assert_eq!(escalation("nurse"), Some(("doctor", Duration::hours(1))));
         assert_eq!(escalation("health_manager"), Some(("doctor", Duration::hours(1))));
+        assert_eq!(escalation("psychologist"), Some(("doctor", Duration::hours(4))));
         assert_eq!(escalation("doctor"), Some(("admin", Duration::hours(4))));
         assert_eq!(escalation("admin"), None);
     }

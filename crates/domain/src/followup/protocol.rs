@@ -284,11 +284,14 @@ impl Protocol {
                     "步骤编号不能为空且不能重复",
                 ));
             }
-            if let AssigneeRule::RoundRobin { role: Role::Admin } = s.assignee {
+            if let AssigneeRule::RoundRobin {
+                role: Role::Admin | Role::Psychologist,
+            } = s.assignee
+            {
                 return Err(FieldError::new(
                     format!("steps[{i}].assignee"),
                     "assignee_invalid",
-                    "round-robin goes to nurses, doctors or health managers, not administrators",
+                    "round-robin goes to nurses, doctors or health managers",
                     "轮流分配只能分给护士、医生或健康管理师",
                 ));
             }

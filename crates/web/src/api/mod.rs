@@ -11,6 +11,7 @@ mod proxies;
 mod questionnaires;
 mod records;
 mod risk;
+mod text;
 
 pub(crate) use followup::figures_csv;
 
@@ -74,6 +75,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(proxies::add, proxies::list))
         .routes(routes!(proxies::revoke))
         .routes(routes!(questionnaires::response_rates))
+        .routes(routes!(text::analyze))
         .routes(routes!(admin::list_organisations, admin::create_organisation))
         .routes(routes!(admin::list_departments, admin::create_department))
         .routes(routes!(admin::list_users, admin::create_user))

@@ -126,7 +126,7 @@ struct UsersPage {
     c: Chrome,
     users: Vec<UserView>,
     departments: Vec<DepartmentView>,
-    roles: [Role; 4],
+    roles: [Role; 5],
     errors: FormErrors,
 }
 

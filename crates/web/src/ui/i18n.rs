@@ -233,9 +233,22 @@ pub struct Tr {
     pub all: &'static str,
     pub sort_by: &'static str,
     pub deadline: &'static str,
+    pub text_findings: &'static str,
 }
 
 impl Tr {
+    /// A free-text finding as staff read it: 头晕（轻度） / dizziness (mild).
+    pub fn finding_name(&self, f: &careloop_service::free_text::FindingView) -> String {
+        let zh = std::ptr::eq(self, &ZH);
+        match (zh, f.severity.as_str()) {
+            (true, "mild") => format!("{}（轻度）", f.zh),
+            (true, "severe") => format!("{}（重度）", f.zh),
+            (true, _) => f.zh.clone(),
+            (false, "moderate") => f.en.clone(),
+            (false, s) => format!("{} ({s})", f.en),
+        }
+    }
+
     /// The label of a stored code (sex, flag, role, lifestyle answers).
     pub fn label(&self, code: &str) -> &'static str {
         let zh = std::ptr::eq(self, &ZH);
@@ -249,6 +262,7 @@ impl Tr {
             ("doctor", "医生", "doctor"),
             ("nurse", "护士", "nurse"),
             ("health_manager", "健康管理师", "health manager"),
+            ("psychologist", "心理咨询师", "psychologist"),
             ("never", "从不", "never"),
             ("former", "已戒", "former"),
             ("current", "目前有", "current"),
@@ -531,6 +545,7 @@ pub static ZH: Tr = Tr {
     all: "全部",
     sort_by: "排序",
     deadline: "截止日期",
+    text_findings: "自由文本发现",
 };
 
 pub static EN: Tr = Tr {
@@ -745,4 +760,5 @@ pub static EN: Tr = Tr {
     all: "All",
     sort_by: "Sort by",
     deadline: "Deadline",
+    text_findings: "Found in free text",
 };
