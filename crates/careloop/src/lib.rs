@@ -7,6 +7,7 @@ pub mod bench_questionnaire;
 pub mod bench_worklist;
 pub mod demo;
 pub mod settings;
+pub mod text_eval;
 
 use anyhow::Context;
 use careloop_service::delivery::{Delivery, SendOutcome};

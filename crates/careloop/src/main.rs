@@ -62,6 +62,8 @@ enum Command {
     BenchFollowup(careloop::bench_followup::FollowupBenchArgs),
     /// Benchmark questionnaires: checking and scoring, storing responses, the patient's page under load.
     BenchQuestionnaire(careloop::bench_questionnaire::QuestionnaireBenchArgs),
+    /// Precision and recall of the free-text analysis on the labelled replies, and its speed.
+    TextEval(careloop::text_eval::TextEvalArgs),
     /// Run one follow-up scheduler pass as of an instant (catch-up, cron, tests).
     Tick {
         /// The instant to run as of, RFC 3339 (e.g. 2026-12-01T09:00:00+08:00); default now.
@@ -243,6 +245,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(args).await,
         Command::BenchFollowup(args) => careloop::bench_followup::run(args).await,
         Command::BenchQuestionnaire(args) => careloop::bench_questionnaire::run(args).await,
+        Command::TextEval(args) => careloop::text_eval::run(args),
         Command::Tick { now: at } => {
             let at = match at {
                 Some(s) => time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339)

@@ -8,5 +8,5 @@ mod pinyin_keys;
 
 pub use findings::eval::{ClassScore, EvalReport, HELDOUT_1_REPLIES, HELDOUT_REPLIES, LABELLED_REPLIES, evaluate};
 pub use findings::lexicon::{Kind, Urgency, classes};
-pub use findings::{Analysis, Finding, Mention, Severity, analyze, warm_up};
+pub use findings::{Analysis, Finding, Mention, Severity, analyze, segment, warm_up};
 pub use pinyin_keys::{pinyin_full, pinyin_initials};

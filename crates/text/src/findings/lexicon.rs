@@ -80,8 +80,6 @@ pub struct Entry {
 pub struct Lexicon {
     pub classes: Vec<Class>,
     pub words: HashMap<String, Entry>,
-    /// Term words of two or more characters, longest first: searched inside longer words.
-    pub inner_terms: Vec<String>,
     /// Longest word, in characters: how many segments a merge may join.
     pub longest: usize,
 }
@@ -127,17 +125,10 @@ impl Lexicon {
         mark(&m.severe_after, &|e| e.after = Some(Severity::Severe));
         mark(&m.clause_breaks, &|e| e.clause_break = true);
         mark(&m.idioms, &|e| e.idiom = true);
-        let mut inner_terms: Vec<String> = words
-            .iter()
-            .filter(|(w, e)| !e.classes.is_empty() && w.chars().count() >= 2)
-            .map(|(w, _)| w.clone())
-            .collect();
-        inner_terms.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
         let longest = words.keys().map(|w| w.chars().count()).max().unwrap_or(1);
         Lexicon {
             classes: file.class,
             words,
-            inner_terms,
             longest,
         }
     }

@@ -17,6 +17,12 @@ mod pain_score;
 mod segment;
 
 pub use segment::warm_up;
+
+/// The words of a text as the analysis segments it (jieba with the lexicon's words), for
+/// benchmarks and for explaining a finding.
+pub fn segment(text: &str) -> Vec<String> {
+    segment::clauses(text).into_iter().flat_map(|c| c.words).collect()
+}
 mod temperature;
 
 use lexicon::{Kind, LEXICON, Urgency};
@@ -252,15 +258,21 @@ fn terms_in(word: &str) -> (Terms, Option<&'static lexicon::Entry>) {
             return (of(t, tail), Some(h));
         }
     }
+    // Longest pieces first, each a hash lookup: a word has few pieces, the lexicon many terms.
+    let chars: Vec<(usize, char)> = word.char_indices().collect();
+    let byte = |i: usize| chars.get(i).map_or(word.len(), |(b, _)| *b);
+    let mut taken = vec![false; chars.len()];
     let mut out = Vec::new();
-    let mut rest = word.to_string();
-    for term in &LEXICON.inner_terms {
-        if let Some(at) = rest.find(term.as_str()) {
-            if let Some(e) = entry(term) {
-                out.extend(e.classes.iter().map(|(c, s)| (*c, *s, term.clone())));
+    for len in (2..chars.len()).rev() {
+        for start in 0..=chars.len() - len {
+            if taken[start..start + len].iter().any(|t| *t) {
+                continue;
             }
-            // Blank the match so a shorter term inside it is not counted again.
-            rest.replace_range(at..at + term.len(), &"_".repeat(term.len()));
+            let piece = &word[byte(start)..byte(start + len)];
+            if let Some(e) = entry(piece).filter(|e| !e.classes.is_empty()) {
+                out.extend(of(e, piece));
+                taken[start..start + len].iter_mut().for_each(|t| *t = true);
+            }
         }
     }
     (out, None)
