@@ -1,6 +1,8 @@
 //! The patient's mobile pages (患者端 H5), opened from a link sent by SMS or WeChat: a
-//! questionnaire on one page in large type (a 大字 switch makes it larger still), plain HTML
-//! forms that need no script, the result band with advice in plain Chinese after submission.
+//! questionnaire on one page or one question per screen (逐题作答, with progress and a back
+//! button), in large type with switches for larger type (大字) and high contrast (高对比度),
+//! plain HTML forms that need no script, the result band with advice in plain Chinese after
+//! submission. The display choices travel in the query string, so every page keeps them.
 //! The link's token is the only credential; it opens one patient's one questionnaire until it
 //! expires or is used.
 
@@ -11,7 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use careloop_domain::questionnaire::form::option_field;
+use careloop_domain::questionnaire::form::{option_field, shown_items};
 use careloop_domain::questionnaire::{ItemType, Questionnaire};
 use careloop_service::ServiceError;
 use careloop_service::patient_links::{self, MyHealth, OpenLink};
@@ -64,6 +66,85 @@ fn page(status: StatusCode, t: &impl Template) -> Response {
 pub struct Display {
     /// `1`: the larger type (大字模式).
     big: Option<String>,
+    /// `1`: high contrast (高对比度: light text on black, thick outlines).
+    hc: Option<String>,
+    /// `step`: one question per screen.
+    mode: Option<String>,
+}
+
+/// How the patient chose to see the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct View {
+    pub big: bool,
+    pub contrast: bool,
+    pub step: bool,
+}
+
+impl View {
+    fn of(d: &Display) -> View {
+        View {
+            big: d.big.as_deref() == Some("1"),
+            contrast: d.hc.as_deref() == Some("1"),
+            step: d.mode.as_deref() == Some("step"),
+        }
+    }
+
+    /// The query string that keeps these choices (empty for the defaults).
+    pub fn query(self) -> String {
+        let parts: Vec<&str> = [(self.big, "big=1"), (self.contrast, "hc=1"), (self.step, "mode=step")]
+            .into_iter()
+            .filter_map(|(on, p)| on.then_some(p))
+            .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+
+    pub fn body_class(self) -> &'static str {
+        match (self.big, self.contrast) {
+            (true, true) => "big hc",
+            (true, false) => "big",
+            (false, true) => "hc",
+            (false, false) => "",
+        }
+    }
+}
+
+/// The switches at the top of a questionnaire page: (href, label).
+fn switches(token: &str, v: View) -> Vec<(String, &'static str)> {
+    let href = |w: View| format!("/m/{token}{}", w.query());
+    vec![
+        (
+            href(View { big: !v.big, ..v }),
+            if v.big { "标准字体" } else { "大字模式" },
+        ),
+        (
+            href(View {
+                contrast: !v.contrast,
+                ..v
+            }),
+            if v.contrast { "标准颜色" } else { "高对比度" },
+        ),
+        (
+            href(View { step: !v.step, ..v }),
+            if v.step { "整页作答" } else { "逐题作答" },
+        ),
+    ]
+}
+
+/// Where a one-question-per-screen page stands.
+struct Step {
+    /// 1-based place of this question among those the answers so far show.
+    place: usize,
+    total: usize,
+    first: bool,
+    last: bool,
+    /// The link id on this screen.
+    at: String,
+    /// Answers to the other questions, carried as hidden fields.
+    carried: Vec<(String, String)>,
 }
 
 /// One question as the page shows it.
@@ -143,11 +224,12 @@ struct QuestionnairePage {
     proxy: Option<String>,
     fields: Vec<Field>,
     health: MyHealth,
-    big: bool,
-    /// The page's own path, with the display choice.
+    view: View,
+    /// The page's own path, with the display choices.
     action: String,
-    toggle_href: String,
+    switches: Vec<(String, &'static str)>,
     has_errors: bool,
+    step: Option<Step>,
 }
 
 #[derive(Template)]
@@ -159,7 +241,7 @@ struct ResultPage {
     score: Option<f64>,
     advice: Vec<&'static str>,
     health: MyHealth,
-    big: bool,
+    view: View,
 }
 
 #[derive(Template)]
@@ -167,10 +249,10 @@ struct ResultPage {
 struct NoticePage {
     heading: &'static str,
     text: &'static str,
-    big: bool,
+    view: View,
 }
 
-fn notice(e: ServiceError, big: bool) -> Response {
+fn notice(e: ServiceError, view: View) -> Response {
     let (status, heading, text) = match e {
         ServiceError::LinkExpired => (
             StatusCode::GONE,
@@ -191,37 +273,80 @@ fn notice(e: ServiceError, big: bool) -> Response {
             )
         }
     };
-    page(status, &NoticePage { heading, text, big })
+    page(status, &NoticePage { heading, text, view })
 }
 
+/// The questionnaire page: every question, or in step mode the question `at` (the first shown
+/// when `None`) with the other answers carried along.
 fn form_page(
     token: &str,
-    big: bool,
+    view: View,
     open: &OpenLink,
     given: &[(String, String)],
     errors: HashMap<String, String>,
+    at: Option<&str>,
 ) -> Response {
-    let action = format!("/m/{token}{}", if big { "?big=1" } else { "" });
-    let toggle_href = format!("/m/{token}{}", if big { "" } else { "?big=1" });
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let q = &open.questionnaire;
+    let mut fields = fields(q, given, &errors);
+    let step = if view.step {
+        let screens = screens(q, given);
+        let place = at.and_then(|a| screens.iter().position(|s| s == a)).unwrap_or(0);
+        let current = screens.get(place).cloned().unwrap_or_default();
+        fields = screen_fields(fields, &current);
+        Some(Step {
+            place: place + 1,
+            total: screens.len(),
+            first: place == 0,
+            last: place + 1 >= screens.len(),
+            carried: given.iter().filter(|(k, _)| *k != current).cloned().collect(),
+            at: current,
+        })
+    } else {
+        None
+    };
     page(
         status,
         &QuestionnairePage {
-            title: open.questionnaire.title.clone(),
+            title: q.title.clone(),
             address: open.address.clone(),
             proxy: open.proxy_relation.clone(),
-            fields: fields(&open.questionnaire, given, &errors),
+            fields,
             health: open.health.clone(),
-            big,
-            action,
-            toggle_href,
+            view,
+            action: format!("/m/{token}{}", view.query()),
+            switches: switches(token, view),
             has_errors: !errors.is_empty(),
+            step,
         },
     )
+}
+
+/// The questions a step-mode page goes through, in order: answerable, not calculated, and
+/// shown by the skip logic for the answers so far.
+fn screens(q: &Questionnaire, given: &[(String, String)]) -> Vec<String> {
+    let shown = shown_items(q, given);
+    q.all_items()
+        .into_iter()
+        .filter(|i| i.kind.answerable() && !i.calculated && shown.contains(&i.link_id))
+        .map(|i| i.link_id.clone())
+        .collect()
+}
+
+/// The question `at` with the headings and notes just before it.
+fn screen_fields(all: Vec<Field>, at: &str) -> Vec<Field> {
+    let Some(end) = all.iter().position(|f| f.link_id == at) else {
+        return Vec::new();
+    };
+    let start = all[..end]
+        .iter()
+        .rposition(|f| !matches!(f.widget, "heading" | "note"))
+        .map_or(0, |p| p + 1);
+    all.into_iter().skip(start).take(end + 1 - start).collect()
 }
 
 /// The page a patient would see for `q`, for staff to preview (a sample address; the form
@@ -235,10 +360,15 @@ pub(crate) fn preview(q: &Questionnaire) -> Response {
             proxy: None,
             fields: fields(q, &[], &HashMap::new()),
             health: MyHealth::default(),
-            big: false,
+            view: View {
+                big: false,
+                contrast: false,
+                step: false,
+            },
             action: "#".into(),
-            toggle_href: "#".into(),
+            switches: Vec::new(),
             has_errors: false,
+            step: None,
         },
     )
 }
@@ -249,37 +379,78 @@ pub async fn show(
     Path(token): Path<String>,
     Query(d): Query<Display>,
 ) -> Response {
-    let big = d.big.as_deref() == Some("1");
+    let view = View::of(&d);
     match patient_links::open(&s.db, &token, Some(peer.ip().to_string()), OffsetDateTime::now_utc()).await {
-        Ok(open) => form_page(&token, big, &open, &[], HashMap::new()),
-        Err(e) => notice(e, big),
+        Ok(open) => form_page(&token, view, &open, &[], HashMap::new(), None),
+        Err(e) => notice(e, view),
     }
 }
 
+/// A form post: in step mode `_go` (`next`, `back` or `submit`) moves between screens and `_at`
+/// names the screen's question; submitting checks and stores the answers.
 pub async fn submit(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
     Query(d): Query<Display>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Form(posted): Form<Vec<(String, String)>>,
 ) -> Response {
-    let big = d.big.as_deref() == Some("1");
+    let view = View::of(&d);
     let now = OffsetDateTime::now_utc();
     let ip = Some(peer.ip().to_string());
+    let control = |name: &str| posted.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let (go, at) = (control("_go"), control("_at"));
+    let fields: Vec<(String, String)> = posted.iter().filter(|(k, _)| !k.starts_with('_')).cloned().collect();
+    if view.step && matches!(go.as_deref(), Some("next" | "back")) {
+        let open = match patient_links::open(&s.db, &token, ip, now).await {
+            Ok(open) => open,
+            Err(e) => return notice(e, view),
+        };
+        let screens = screens(&open.questionnaire, &fields);
+        let here = at.as_deref().and_then(|a| screens.iter().position(|x| x == a));
+        let answered = at
+            .as_deref()
+            .is_some_and(|a| fields.iter().any(|(k, v)| k == a && !v.trim().is_empty()));
+        let required = at.as_deref().is_some_and(|a| {
+            open.questionnaire
+                .all_items()
+                .iter()
+                .any(|i| i.link_id == a && i.required)
+        });
+        let (target, errors) = match go.as_deref() {
+            Some("back") => (here.map_or(0, |h| h.saturating_sub(1)), HashMap::new()),
+            _ if required && !answered => {
+                let mut e = HashMap::new();
+                e.insert(
+                    at.clone().unwrap_or_default(),
+                    "此题为必答题，请选择或填写后再继续。".to_string(),
+                );
+                (here.unwrap_or(0), e)
+            }
+            _ => (
+                here.map_or(0, |h| (h + 1).min(screens.len().saturating_sub(1))),
+                HashMap::new(),
+            ),
+        };
+        let target = screens.get(target).cloned();
+        return form_page(&token, view, &open, &fields, errors, target.as_deref());
+    }
     match patient_links::answer(&s.db, &token, &fields, ip.clone(), now).await {
-        Ok((open, out)) => page(StatusCode::OK, &result_page(&open, &out, big)),
+        Ok((open, out)) => page(StatusCode::OK, &result_page(&open, &out, view)),
         Err(ServiceError::InvalidItems(problems)) => {
+            // Step mode shows the first question to fix.
+            let first = problems.first().map(|p| p.link_id.clone());
             let errors: HashMap<String, String> = problems.into_iter().map(|p| (p.link_id, p.message_zh)).collect();
             match patient_links::open(&s.db, &token, ip, now).await {
-                Ok(open) => form_page(&token, big, &open, &fields, errors),
-                Err(e) => notice(e, big),
+                Ok(open) => form_page(&token, view, &open, &fields, errors, first.as_deref()),
+                Err(e) => notice(e, view),
             }
         }
-        Err(e) => notice(e, big),
+        Err(e) => notice(e, view),
     }
 }
 
-fn result_page(open: &OpenLink, out: &ResponseOutcome, big: bool) -> ResultPage {
+fn result_page(open: &OpenLink, out: &ResponseOutcome, view: View) -> ResultPage {
     let urgent = out.alerts.iter().any(|a| a.severity == "severe");
     let mut advice = Vec::new();
     advice.push(match out.band.as_deref() {
@@ -316,6 +487,6 @@ fn result_page(open: &OpenLink, out: &ResponseOutcome, big: bool) -> ResultPage 
         score: out.score,
         advice,
         health: open.health.clone(),
-        big,
+        view,
     }
 }

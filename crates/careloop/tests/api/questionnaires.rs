@@ -922,3 +922,136 @@ pub async fn free_text_replies_are_analysed_and_routed(app: TestApp) {
         "{html}"
     );
 }
+
+/// One question per screen (逐题作答) without script: progress, a required answer before
+/// moving on, back keeps what was chosen, the skip logic drops questions that do not apply, the
+/// display choices (high contrast here) stay on every screen, and the last screen submits.
+pub async fn the_patient_page_steps_one_question_per_screen(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "钱十二", 67).await;
+    let path = format!("/api/v1/patients/{patient}/questionnaire-links");
+    let (_, link) = app
+        .post(
+            Some(&nurse),
+            &path,
+            &json!({"questionnaire": "post-discharge-recovery"}),
+        )
+        .await;
+    let url = link["url"].as_str().unwrap();
+    let page = format!("/m/{}?hc=1&mode=step", url.rsplit("/m/").next().unwrap());
+    let anonymous = reqwest::Client::new();
+    let html = anonymous
+        .get(app.url(&page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<body class=\"hc\">"), "{html}");
+    assert!(
+        html.contains("第 1 题 / 共 6 题"),
+        "temperature only applies after a fever: {html}"
+    );
+    assert!(html.contains("name=\"wound\"") && !html.contains("name=\"pain\""));
+    assert!(
+        html.contains("?big=1&#38;hc=1&#38;mode=step"),
+        "the switches keep the other choices: {html}"
+    );
+    assert!(!html.contains("上一题"), "nothing to go back to");
+
+    let post = |form: Vec<(&'static str, &'static str)>| {
+        let anonymous = anonymous.clone();
+        let url = app.url(&page);
+        async move {
+            let res = anonymous.post(url).form(&form).send().await.unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+    let (status, html) = post(vec![("_at", "wound"), ("_go", "next")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("此题为必答题") && html.contains("第 1 题"), "{html}");
+
+    let (_, html) = post(vec![("wound", "o0"), ("_at", "wound"), ("_go", "next")]).await;
+    assert!(
+        html.contains("第 2 题 / 共 6 题") && html.contains("name=\"pain\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("<input type=\"hidden\" name=\"wound\" value=\"o0\">"),
+        "{html}"
+    );
+    let (_, html) = post(vec![("wound", "o0"), ("pain", "3"), ("_at", "pain"), ("_go", "next")]).await;
+    assert!(html.contains("第 3 题") && html.contains("name=\"fever\""), "{html}");
+    let fever = vec![
+        ("wound", "o0"),
+        ("pain", "3"),
+        ("fever", "true"),
+        ("_at", "fever"),
+        ("_go", "next"),
+    ];
+    let (_, html) = post(fever).await;
+    assert!(
+        html.contains("第 4 题 / 共 7 题") && html.contains("name=\"temperature\""),
+        "{html}"
+    );
+    let back = vec![
+        ("wound", "o0"),
+        ("pain", "3"),
+        ("fever", "true"),
+        ("_at", "temperature"),
+        ("_go", "back"),
+    ];
+    let (_, html) = post(back).await;
+    assert!(
+        html.contains("第 3 题") && html.contains("value=\"true\" checked"),
+        "back keeps the answer: {html}"
+    );
+    let no_fever = vec![
+        ("wound", "o0"),
+        ("pain", "3"),
+        ("fever", "false"),
+        ("_at", "fever"),
+        ("_go", "next"),
+    ];
+    let (_, html) = post(no_fever).await;
+    assert!(
+        html.contains("第 4 题 / 共 6 题") && html.contains("name=\"medication_adherence\""),
+        "{html}"
+    );
+
+    let mut form = vec![
+        ("wound", "o0"),
+        ("pain", "3"),
+        ("fever", "false"),
+        ("medication_adherence", "o0"),
+    ];
+    let (_, html) = post([form.clone(), vec![("_at", "medication_adherence"), ("_go", "next")]].concat()).await;
+    assert!(html.contains("name=\"symptoms\""), "{html}");
+    form.push(("symptoms", "晚上睡不着，有点担心"));
+    let (_, html) = post([form.clone(), vec![("_at", "symptoms"), ("_go", "next")]].concat()).await;
+    assert!(
+        html.contains("第 6 题 / 共 6 题") && html.contains("value=\"submit\""),
+        "{html}"
+    );
+    form.push(("revisit_booked", "true"));
+    let (status, html) = post([form, vec![("_at", "revisit_booked"), ("_go", "submit")]].concat()).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("提交成功") && html.contains("<body class=\"hc\">"),
+        "{html}"
+    );
+    assert!(
+        html.contains("心理咨询师会与您联系"),
+        "free text found insomnia and worry: {html}"
+    );
+
+    let (_, list) = app
+        .get(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/questionnaire-responses"),
+        )
+        .await;
+    assert_eq!(list[0]["answered_by"], "patient");
+    assert_eq!(list[0]["text_findings"][0]["psychological_support"], true, "{list}");
+}

@@ -7,6 +7,7 @@
 use super::enable::{Answers, enabled_items};
 use super::{AnswerValue, Item, ItemType, Questionnaire};
 use serde_json::{Value, json};
+use std::collections::HashSet;
 
 /// The form value that stands for option `i`.
 pub fn option_field(i: usize) -> String {
@@ -17,6 +18,19 @@ pub fn option_field(i: usize) -> String {
 /// every question, so answers to questions the skip logic hides for the other answers are
 /// dropped here rather than refused: the person answered more than was asked.
 pub fn response_from_form(q: &Questionnaire, fields: &[(String, String)], subject: &str, status: &str) -> Value {
+    let shown = shown_items(q, fields);
+    let kept: Vec<(String, String)> = fields.iter().filter(|(k, _)| shown.contains(k)).cloned().collect();
+    json!({
+        "resourceType": "QuestionnaireResponse",
+        "status": status,
+        "subject": {"reference": subject},
+        "item": items(&q.items, &kept),
+    })
+}
+
+/// The link ids the skip logic shows for the answers in the form's fields — the questions a
+/// one-question-per-screen page steps through.
+pub fn shown_items(q: &Questionnaire, fields: &[(String, String)]) -> HashSet<String> {
     let mut answers = Answers::new();
     for item in q.all_items() {
         for (k, v) in fields {
@@ -25,14 +39,7 @@ pub fn response_from_form(q: &Questionnaire, fields: &[(String, String)], subjec
             }
         }
     }
-    let shown = enabled_items(q, &answers);
-    let kept: Vec<(String, String)> = fields.iter().filter(|(k, _)| shown.contains(k)).cloned().collect();
-    json!({
-        "resourceType": "QuestionnaireResponse",
-        "status": status,
-        "subject": {"reference": subject},
-        "item": items(&q.items, &kept),
-    })
+    enabled_items(q, &answers)
 }
 
 fn items(list: &[Item], fields: &[(String, String)]) -> Vec<Value> {
