@@ -370,6 +370,43 @@ pub async fn insert_link(tx: &mut Tx, l: &PatientLinkRow) -> Result<()> {
     Ok(())
 }
 
+/// A patient's link as staff see it in the list (its hash is its id; the token is never stored).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct LinkListRow {
+    pub token_hash: String,
+    pub task_id: Option<Uuid>,
+    pub purpose: String,
+    pub questionnaire_id: Option<String>,
+    pub proxy_id: Option<Uuid>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub revoked_at: Option<OffsetDateTime>,
+    pub answered_at: Option<OffsetDateTime>,
+}
+
+/// A patient's newest links, newest first.
+pub async fn links_of_patient(tx: &mut Tx, patient_id: Uuid, limit: u64) -> Result<Vec<LinkListRow>> {
+    let stmt = Query::select()
+        .columns([
+            "token_hash",
+            "task_id",
+            "purpose",
+            "questionnaire_id",
+            "proxy_id",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "answered_at",
+        ])
+        .from("patient_links")
+        .and_where(Expr::col("patient_id").eq(patient_id))
+        .order_by("created_at", Order::Desc)
+        .order_by("token_hash", Order::Asc)
+        .limit(limit)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
 pub async fn find_link(tx: &mut Tx, token_hash: &str) -> Result<Option<PatientLinkRow>> {
     let stmt = Query::select()
         .columns(LINK_COLUMNS)

@@ -113,6 +113,7 @@ fn main() {
         questionnaires::response_rates_count_links_and_answers_by_channel_hour_and_age,
         questionnaires::free_text_replies_are_analysed_and_routed,
         questionnaires::the_patient_page_steps_one_question_per_screen,
+        questionnaires::staff_withdraw_a_single_link,
         plans::a_risk_tier_plans_post_checkup_follow_up_and_a_new_tier_re_plans_it,
         plans::tasks_are_rescheduled_reassigned_and_cancelled,
         plans::records_are_corrected_by_amendments_that_keep_the_original,

@@ -1055,3 +1055,119 @@ pub async fn the_patient_page_steps_one_question_per_screen(app: TestApp) {
     assert_eq!(list[0]["answered_by"], "patient");
     assert_eq!(list[0]["text_findings"][0]["psychological_support"], true, "{list}");
 }
+
+/// Staff withdraw a single link (收回): listed with its state, withdrawn with a reason, it
+/// opens nothing afterwards, cannot be withdrawn twice, and other links keep working; the
+/// patient page does the same through a CSRF-protected form.
+pub async fn staff_withdraw_a_single_link(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "孙十三", 68).await;
+    let path = format!("/api/v1/patients/{patient}/questionnaire-links");
+    let mut tokens = Vec::new();
+    for q in ["phq-9", "gad-7", "satisfaction-inpatient"] {
+        let (_, link) = app.post(Some(&nurse), &path, &json!({"questionnaire": q})).await;
+        tokens.push(link["url"].as_str().unwrap().rsplit("/m/").next().unwrap().to_string());
+    }
+    let (status, list) = app.get(Some(&nurse), &path).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list.as_array().unwrap().len(), 3);
+    assert!(list.as_array().unwrap().iter().all(|l| l["state"] == "open"));
+    assert!(!list.to_string().contains(&tokens[0]), "tokens are never listed");
+    let id_of = |q: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["questionnaire"] == q)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let phq = id_of("phq-9");
+    let withdraw = format!("{path}/{phq}/withdraw");
+    let (status, err) = app.post(Some(&nurse), &withdraw, &json!({"reason": " "})).await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason"))
+    );
+    let (status, out) = app.post(Some(&nurse), &withdraw, &json!({"reason": "发错患者"})).await;
+    assert_eq!(
+        (status, out["state"].as_str()),
+        (StatusCode::OK, Some("withdrawn")),
+        "{out}"
+    );
+    let (status, _) = app.post(Some(&nurse), &withdraw, &json!({"reason": "再次"})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &format!("{path}/{}/withdraw", "0".repeat(64)),
+            &json!({"reason": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let anonymous = reqwest::Client::new();
+    let res = anonymous
+        .get(app.url(&format!("/m/{}", tokens[0])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::GONE, "a withdrawn link opens nothing");
+    let res = anonymous
+        .get(app.url(&format!("/m/{}", tokens[1])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "the other links still open");
+
+    // Another department's nurse cannot see or withdraw them.
+    app.department("ortho").await;
+    let other = app.user("nurse.li", "nurse", Some("ortho")).await;
+    let (status, _) = app.get(Some(&other), &path).await;
+    assert!(
+        status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
+        "{status}"
+    );
+
+    // From the patient page: the form needs the CSRF token.
+    let gad = id_of("gad-7");
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, html) = crate::ui::page(&client, &app, &format!("/patients/{patient}")).await;
+    assert!(
+        html.contains(&format!("/links/{gad}/withdraw")) && !html.contains(&format!("/links/{phq}/withdraw")),
+        "only open links have the button"
+    );
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let action = app.url(&format!("/patients/{patient}/links/{gad}/withdraw"));
+    let res = client
+        .post(&action)
+        .form(&[("csrf", "wrong"), ("reason", "患者拒绝")])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.status(), StatusCode::OK);
+    let res = client
+        .post(&action)
+        .form(&[("csrf", csrf.as_str()), ("reason", "患者拒绝")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("已收回"));
+    let res = anonymous
+        .get(app.url(&format!("/m/{}", tokens[1])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::GONE);
+    let (_, audit) = app.get(Some(&admin), "/api/v1/audit-events?per_page=200").await;
+    assert_eq!(audit.to_string().matches("patient_link.withdraw").count(), 2, "{audit}");
+}

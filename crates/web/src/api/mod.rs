@@ -4,6 +4,7 @@ mod admin;
 mod auth;
 mod events;
 mod followup;
+mod links;
 mod observations;
 mod patients;
 mod plans;
@@ -71,7 +72,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(questionnaires::get))
         .routes(routes!(questionnaires::respond))
         .routes(routes!(questionnaires::of_patient))
-        .routes(routes!(questionnaires::create_link))
+        .routes(routes!(questionnaires::create_link, links::list))
+        .routes(routes!(links::withdraw))
         .routes(routes!(proxies::add, proxies::list))
         .routes(routes!(proxies::revoke))
         .routes(routes!(questionnaires::response_rates))

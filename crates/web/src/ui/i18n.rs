@@ -234,6 +234,10 @@ pub struct Tr {
     pub sort_by: &'static str,
     pub deadline: &'static str,
     pub text_findings: &'static str,
+    pub link_made: &'static str,
+    pub expires: &'static str,
+    pub withdraw_reason: &'static str,
+    pub withdraw_link: &'static str,
 }
 
 impl Tr {
@@ -305,6 +309,11 @@ impl Tr {
             ("proxy", "家属代填", "family proxy"),
             ("in-progress", "未完成", "in progress"),
             ("completed", "已完成", "completed"),
+            ("open", "待填写", "open"),
+            ("answered", "已提交", "answered"),
+            ("withdrawn", "已收回", "withdrawn"),
+            ("expired", "已过期", "expired"),
+            ("message", "消息", "message"),
             ("risk_tier_missing", "未评定风险分层", "no risk tier assessed"),
             ("controlled", "控制满意", "controlled"),
             ("uncontrolled", "控制不满意", "uncontrolled"),
@@ -546,6 +555,10 @@ pub static ZH: Tr = Tr {
     sort_by: "排序",
     deadline: "截止日期",
     text_findings: "自由文本发现",
+    link_made: "链接生成日期",
+    expires: "有效期至",
+    withdraw_reason: "收回原因",
+    withdraw_link: "收回",
 };
 
 pub static EN: Tr = Tr {
@@ -761,4 +774,8 @@ pub static EN: Tr = Tr {
     sort_by: "Sort by",
     deadline: "Deadline",
     text_findings: "Found in free text",
+    link_made: "Link made",
+    expires: "Valid until",
+    withdraw_reason: "Reason",
+    withdraw_link: "Withdraw",
 };

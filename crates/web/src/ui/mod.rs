@@ -72,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .route("/patients/{id}/diagnoses", post(patients::add_diagnosis))
         .route("/patients/{id}/risk-tier", post(patients::assess_tier))
         .route("/patients/{id}/questionnaire-link", post(patients::make_link))
+        .route("/patients/{id}/links/{link_id}/withdraw", post(patients::withdraw_link))
         .route(
             "/admin/departments",
             get(admin::departments).post(admin::create_department),

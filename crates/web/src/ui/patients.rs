@@ -14,6 +14,7 @@ use careloop_domain::record::DiagnosisInput;
 use careloop_domain::record::HealthRecord;
 use careloop_domain::risk_tier::RiskTier;
 use careloop_service::batch_enrol::{self, BatchEnrolInput, BatchEnrolment};
+use careloop_service::link_revocation::{self, LinkSummary};
 use careloop_service::observations::ObservationView;
 use careloop_service::patient_links;
 use careloop_service::patients::{CHINA, PatientDetail, PatientSummary};
@@ -290,6 +291,8 @@ struct PatientPage {
     questionnaire_list: Vec<(String, String)>,
     /// A link just made, shown once.
     new_link: Option<String>,
+    /// The patient's recent links, open ones with a 收回 button.
+    links: Vec<LinkSummary>,
     /// Doctors and health managers see the assessment form.
     may_assess: bool,
     tier_options: [RiskTier; 3],
@@ -349,11 +352,12 @@ async fn patient_page_with(
         let responses = questionnaires::responses_of_patient(&s.db, a, id, now).await?;
         let list = questionnaires::list(&s.db).await?;
         let observations = observations::list_observations(&s.db, a, id, None, Some(500), now).await?;
-        Ok::<_, ServiceError>((p, record, diagnoses, tiers, responses, list, observations))
+        let links = link_revocation::links_of_patient(&s.db, a, id, now).await?;
+        Ok::<_, ServiceError>((p, record, diagnoses, tiers, responses, list, observations, links))
     }
     .await;
     match loaded {
-        Ok((p, record, diagnoses, tiers, responses, list, obs)) => {
+        Ok((p, record, diagnoses, tiers, responses, list, obs, links)) => {
             let observations = obs
                 .into_iter()
                 .map(|o| ObsRow {
@@ -376,6 +380,7 @@ async fn patient_page_with(
                 responses,
                 questionnaire_list: list.into_iter().map(|q| (q.id, q.title)).collect(),
                 new_link,
+                links,
                 may_assess: a.may_assess_risk(),
                 tier_options: RiskTier::ALL,
                 observations,
@@ -554,6 +559,30 @@ pub async fn make_link(
     .await;
     match made {
         Ok(link) => patient_page_with(&s, &u, id, FormErrors::default(), Some(link.url)).await,
+        Err(ServiceError::Invalid(e)) => patient_page(&s, &u, id, FormErrors::from_field(e, u.lang)).await,
+        Err(e) => u.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct WithdrawForm {
+    csrf: String,
+    reason: String,
+}
+
+/// Withdraw one of the patient's open links (收回链接) from their page.
+pub async fn withdraw_link(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path((id, link_id)): Path<(Uuid, String)>,
+    Form(f): Form<WithdrawForm>,
+) -> Response {
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
+    }
+    let done = link_revocation::withdraw(&s.db, &u.who.actor, id, &link_id, &f.reason, OffsetDateTime::now_utc()).await;
+    match done {
+        Ok(_) => patient_page(&s, &u, id, FormErrors::default()).await,
         Err(ServiceError::Invalid(e)) => patient_page(&s, &u, id, FormErrors::from_field(e, u.lang)).await,
         Err(e) => u.fail(e),
     }
