@@ -191,6 +191,13 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
                 .iter()
                 .find(|s| s.key == r.step_key)
                 .map_or(r.step_key.as_str(), |s| s.name_zh.as_str());
+            // A questionnaire goes to the family proxy who receives the patient's links, if any
+            // (consent in force); the page then says they answer on the patient's behalf.
+            let receiver = if method == Method::Questionnaire {
+                careloop_store::proxies::link_receiver(&mut tx, r.patient_id).await?
+            } else {
+                None
+            };
             let link = if method == Method::Questionnaire {
                 let token = new_token();
                 outbox::insert_link(
@@ -208,7 +215,7 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
                             .iter()
                             .find(|s| s.key == r.step_key)
                             .and_then(|s| s.questionnaire.clone()),
-                        proxy_id: None,
+                        proxy_id: receiver.as_ref().map(|p| p.id),
                     },
                 )
                 .await?;
@@ -224,6 +231,10 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
                 method,
                 link: link.as_deref(),
                 link_days: d.link_days,
+                proxy_relation: receiver
+                    .as_ref()
+                    .and_then(|p| careloop_domain::proxy::Relation::parse(&p.relation).ok())
+                    .map(|r| r.label_zh()),
             });
             let attempt = r.attempts + 1;
             let queued = outbox::enqueue(
@@ -234,7 +245,7 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
                     task_id: Some(r.id),
                     patient_id: r.patient_id,
                     channel: kind.as_str().into(),
-                    recipient: r.phone.clone(),
+                    recipient: receiver.as_ref().map_or_else(|| r.phone.clone(), |p| p.phone.clone()),
                     body,
                     link,
                     status: "queued".into(),

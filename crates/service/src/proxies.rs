@@ -23,6 +23,9 @@ pub struct ProxyInput {
     pub phone: String,
     /// How the patient consented, e.g. 患者门诊当面口头同意.
     pub consent: String,
+    /// Send the plan's questionnaire links to this proxy instead of the patient (家属代收).
+    #[serde(default)]
+    pub receives_links: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -40,6 +43,7 @@ pub struct ProxyView {
     #[serde(with = "time::serde::rfc3339::option")]
     pub revoked_at: Option<OffsetDateTime>,
     pub revoke_reason: Option<String>,
+    pub receives_links: bool,
 }
 
 fn view(p: ProxyRow) -> ProxyView {
@@ -53,6 +57,7 @@ fn view(p: ProxyRow) -> ProxyView {
         created_at: p.created_at,
         revoked_at: p.revoked_at,
         revoke_reason: p.revoke_reason,
+        receives_links: p.receives_links,
     }
 }
 
@@ -78,6 +83,7 @@ pub async fn add_proxy(
         revoked_at: None,
         revoked_by: None,
         revoke_reason: None,
+        receives_links: input.receives_links,
     };
     proxies::insert(&mut tx, &row).await?;
     record(

@@ -19,9 +19,11 @@ pub struct ProxyRow {
     pub revoked_at: Option<OffsetDateTime>,
     pub revoked_by: Option<Uuid>,
     pub revoke_reason: Option<String>,
+    /// The scheduler sends the plan's questionnaire links to this proxy instead of the patient.
+    pub receives_links: bool,
 }
 
-const COLUMNS: [&str; 11] = [
+const COLUMNS: [&str; 12] = [
     "id",
     "patient_id",
     "name",
@@ -33,6 +35,7 @@ const COLUMNS: [&str; 11] = [
     "revoked_at",
     "revoked_by",
     "revoke_reason",
+    "receives_links",
 ];
 
 pub async fn insert(tx: &mut Tx, p: &ProxyRow) -> Result<()> {
@@ -51,6 +54,7 @@ pub async fn insert(tx: &mut Tx, p: &ProxyRow) -> Result<()> {
             p.revoked_at.map(stored_time).into(),
             p.revoked_by.into(),
             p.revoke_reason.clone().into(),
+            p.receives_links.into(),
         ])
         .to_owned();
     tx.execute(&stmt).await?;
@@ -75,6 +79,22 @@ pub async fn of_patient(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<ProxyRow>> 
         .order_by("id", Order::Asc)
         .to_owned();
     tx.fetch_all(&stmt).await
+}
+
+/// The proxy who receives the patient's plan links: consent in force and `receives_links`,
+/// the earliest such if several.
+pub async fn link_receiver(tx: &mut Tx, patient_id: Uuid) -> Result<Option<ProxyRow>> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("patient_proxies")
+        .and_where(Expr::col("patient_id").eq(patient_id))
+        .and_where(Expr::col("revoked_at").is_null())
+        .and_where(Expr::col("receives_links").eq(true))
+        .order_by("created_at", Order::Asc)
+        .order_by("id", Order::Asc)
+        .limit(1)
+        .to_owned();
+    tx.fetch_optional(&stmt).await
 }
 
 /// Withdraw consent; false when it was already withdrawn.

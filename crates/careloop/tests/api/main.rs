@@ -81,6 +81,7 @@ fn main() {
         observations::a_batch_is_stored_whole_or_not_at_all,
         observations::bad_codes_units_and_values_are_rejected_precisely,
         outbox::a_questionnaire_link_goes_out_once_and_shows_in_the_outbox,
+        outbox::plan_links_go_to_the_proxy_who_receives_them,
         outbox::a_sent_questionnaire_answered_by_the_patient_completes_its_task_and_drives_the_rules,
         outbox::a_reminder_sms_completes_its_task_when_delivered,
         outbox::nothing_is_sent_in_quiet_hours,

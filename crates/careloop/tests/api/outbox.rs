@@ -415,3 +415,127 @@ pub async fn a_sent_questionnaire_answered_by_the_patient_completes_its_task_and
         "the wound rule calls for a referral: {plans}"
     );
 }
+
+/// An elderly patient's daughter receives the plan's questionnaire links (家属代收): the SMS goes
+/// to her phone and says on whose behalf, her page says she answers for the patient, and the
+/// answers complete the task as answered by the proxy. Once consent is withdrawn the next link
+/// goes to the patient again.
+pub async fn plan_links_go_to_the_proxy_who_receives_them(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (patient, plan) = discharged(&app, &nurse).await;
+    let path = format!("/api/v1/patients/{patient}/proxies");
+    let (status, helper) = app
+        .post(
+            Some(&nurse),
+            &path,
+            &json!({"name": "王丽", "relation": "child", "phone": "13700001111", "consent": "患者出院时书面同意", "receives_links": true}),
+        )
+        .await;
+    assert_eq!(
+        (status, helper["receives_links"].as_bool()),
+        (StatusCode::CREATED, Some(true)),
+        "{helper}"
+    );
+    // A second proxy without the flag receives nothing.
+    app.post(
+        Some(&nurse),
+        &path,
+        &json!({"name": "王强", "relation": "child", "phone": "13700002222", "consent": "口头同意"}),
+    )
+    .await;
+
+    let d = Delivery::sandbox(&app.db, "https://followup.example.cn/");
+    let when = at(&plan["tasks"][1]["due_at"]) + Duration::hours(1);
+    assert_eq!(pass(&app, &d, when).await.sent, 1);
+    let got = delivered(&app).await;
+    assert_eq!(got[0].recipient, "13700001111", "to the daughter's phone");
+    assert!(
+        got[0].body.contains("您作为王先生的子女，受其委托代为填写"),
+        "{}",
+        got[0].body
+    );
+
+    let token = got[0]
+        .body
+        .split("/m/")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let page = reqwest::Client::new()
+        .get(app.url(&format!("/m/{token}")))
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("您作为王先生的子女，正在代为填写"), "{html}");
+    let form = [
+        ("wound", "o0"),
+        ("pain", "2"),
+        ("fever", "false"),
+        ("medication_adherence", "o0"),
+    ];
+    let res = reqwest::Client::new()
+        .post(app.url(&format!("/m/{token}")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, list) = app
+        .get(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/questionnaire-responses"),
+        )
+        .await;
+    assert_eq!(
+        (list[0]["answered_by"].as_str(), list[0]["proxy_id"].as_str()),
+        (Some("proxy"), helper["id"].as_str())
+    );
+    let (_, t) = app
+        .get(
+            Some(&nurse),
+            &format!("/api/v1/tasks/{}", plan["tasks"][1]["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(t["state"], "done", "{t}");
+
+    // Consent withdrawn: links go to the patient again (the plan stopped and started anew).
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/plans/{}/stop", plan["id"].as_str().unwrap()),
+            &json!({"reason": "withdrawn"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/proxies/{}/revoke", helper["id"].as_str().unwrap()),
+            &json!({"reason": "患者本人要求"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, again) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/plans"),
+            &json!({"protocol": "post-discharge-surgery", "anchor_date": careloop_service::patients::local_today(now()).to_string()}),
+        )
+        .await;
+    let when = at(&again["tasks"][1]["due_at"]) + Duration::hours(2);
+    assert_eq!(pass(&app, &d, when).await.sent, 1, "{again}");
+    let got = delivered(&app).await;
+    assert_eq!(got.len(), 2);
+    assert!(
+        got.iter().any(|g| g.recipient == "13912345678"),
+        "the patient's phone again"
+    );
+    assert!(
+        got.iter().all(|g| g.recipient != "13700002222"),
+        "never the proxy without the flag"
+    );
+}

@@ -48,6 +48,8 @@ pub struct MessageContext<'a> {
     pub link: Option<&'a str>,
     /// Days the link stays valid.
     pub link_days: u32,
+    /// A family proxy receives the link on the patient's behalf: their relation (子女).
+    pub proxy_relation: Option<&'a str>,
 }
 
 /// 王先生 / 李女士: the surname (first character; compound surnames are rare enough that the
@@ -68,6 +70,13 @@ pub fn render(c: &MessageContext<'_>) -> String {
         (Method::VoiceRobot, _) => format!(
             "您好，请问是{who}吗？这里是{}随访中心，想占用您两分钟，了解一下您最近的身体情况（{}）。",
             c.sender, c.step_name
+        ),
+        (_, Some(link)) if c.proxy_relation.is_some() => format!(
+            "【{}】您好，您作为{who}的{}，受其委托代为填写随访问卷《{}》：{link} （{}天内有效）。如{who}有不适请及时就医。回T退订",
+            c.sender,
+            c.proxy_relation.unwrap_or_default(),
+            c.step_name,
+            c.link_days
         ),
         (_, Some(link)) => format!(
             "【{}】{who}您好，请您花两分钟填写《{}》：{link} （{}天内有效）。如有不适请及时就医。回T退订",
@@ -93,6 +102,7 @@ mod tests {
             method,
             link,
             link_days: 7,
+            proxy_relation: None,
         }
     }
 
@@ -110,6 +120,16 @@ mod tests {
         assert_eq!(
             text,
             "【城东社区卫生服务中心】王先生您好，请您花两分钟填写《出院7天康复问卷》：https://h.example/m/abc （7天内有效）。如有不适请及时就医。回T退订"
+        );
+    }
+
+    #[test]
+    fn a_link_sent_to_a_family_proxy_says_on_whose_behalf() {
+        let mut c = ctx(Method::Questionnaire, Some("https://h.example/m/abc"));
+        c.proxy_relation = Some("子女");
+        assert_eq!(
+            render(&c),
+            "【城东社区卫生服务中心】您好，您作为王先生的子女，受其委托代为填写随访问卷《出院7天康复问卷》：https://h.example/m/abc （7天内有效）。如王先生有不适请及时就医。回T退订"
         );
     }
 
