@@ -14,6 +14,7 @@ use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
 use careloop_domain::indicator::{ObservationInput, lookup};
+use careloop_domain::questionnaire::bands::BandAlert;
 use careloop_domain::questionnaire::instrument::Instrument;
 use careloop_domain::questionnaire::response::{ItemError, Status, check};
 use careloop_domain::questionnaire::{Questionnaire, builtin};
@@ -164,6 +165,8 @@ pub struct ResponseOutcome {
     /// The instrument's band code, e.g. `moderate`.
     pub band: Option<String>,
     pub band_zh: Option<String>,
+    /// Plain words for the patient that the questionnaire's declared band carries, if any.
+    pub advice: Option<String>,
     pub alerts: Vec<AlertView>,
     /// Accepted but worth knowing, e.g. a submitted total that differed from the computed one.
     pub warnings: Vec<String>,
@@ -255,6 +258,14 @@ pub(crate) async fn store_response(
         (true, Some(i), Some(s)) => i.band(s),
         _ => None,
     };
+    // Other questionnaires may declare their own bands (an extension read at import).
+    let declared = match (completed, instrument, checked.score) {
+        (true, None, Some(s)) => careloop_domain::questionnaire::bands::band_of(&q.bands, s),
+        _ => None,
+    };
+    let band_code = band
+        .map(|b| b.code.to_string())
+        .or_else(|| declared.map(|b| b.code.clone()));
     // Resuming a partial save: the same id, still in progress, of the same patient.
     let resumed = match response
         .get("id")
@@ -279,7 +290,7 @@ pub(crate) async fn store_response(
         status: checked.status.as_str().into(),
         resource: text.to_string(),
         score: checked.score.filter(|_| completed),
-        band: band.map(|b| b.code.to_string()),
+        band: band_code.clone(),
         answered_by: answered_by.into(),
         author_id,
         created_at: resumed.as_ref().map_or(stored_time(now), |r| r.created_at),
@@ -318,6 +329,12 @@ pub(crate) async fn store_response(
             ));
         }
     }
+    if let Some(b) = declared
+        && let Some(level) = b.alert
+    {
+        let reason = format!("{}：{}（{}分）", q.title, b.label, checked.score.unwrap_or(0.0));
+        alerts.push(alert(patient_id, row.id, level == BandAlert::Severe, reason, now));
+    }
     crate::free_text::alerts(patient_id, row.id, &q.title, &text_findings, &mut alerts, now);
     records::insert_alerts(tx, &alerts).await?;
     let observations = if completed {
@@ -331,8 +348,11 @@ pub(crate) async fn store_response(
         questionnaire_version: row.questionnaire_version,
         status: row.status,
         score: row.score,
-        band: band.map(|b| b.code.to_string()),
-        band_zh: band.map(|b| b.label_zh.to_string()),
+        band: band_code,
+        band_zh: band
+            .map(|b| b.label_zh.to_string())
+            .or_else(|| declared.map(|b| b.label.clone())),
+        advice: declared.and_then(|b| b.advice.clone()),
         alerts: alerts.into_iter().map(Into::into).collect(),
         warnings: checked.warnings,
         observations,

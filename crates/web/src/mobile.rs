@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use careloop_domain::questionnaire::form::{option_field, shown_items};
+use careloop_domain::questionnaire::instrument::Instrument;
 use careloop_domain::questionnaire::{ItemType, Questionnaire};
 use careloop_service::ServiceError;
 use careloop_service::patient_links::{self, MyHealth, OpenLink};
@@ -239,7 +240,7 @@ struct ResultPage {
     address: String,
     band: Option<String>,
     score: Option<f64>,
-    advice: Vec<&'static str>,
+    advice: Vec<String>,
     health: MyHealth,
     view: View,
 }
@@ -452,8 +453,11 @@ pub async fn submit(
 
 fn result_page(open: &OpenLink, out: &ResponseOutcome, view: View) -> ResultPage {
     let urgent = out.alerts.iter().any(|a| a.severity == "severe");
-    let mut advice = Vec::new();
-    advice.push(match out.band.as_deref() {
+    let mut advice: Vec<String> = Vec::new();
+    // PHQ-9 / GAD-7 bands have CareLoop's words; a questionnaire's own bands carry theirs.
+    let instrument = Instrument::of(&open.questionnaire).is_some();
+    let band = if instrument { out.band.as_deref() } else { None };
+    advice.push(match band {
         Some("none_minimal" | "minimal") => "您目前的情绪状态总体良好。请保持规律作息、适量运动，多和家人朋友交流。",
         Some("mild") => {
             "您有轻度的情绪困扰。建议保持规律作息和运动，多与家人朋友交流；如果持续两周以上没有好转，请告诉您的医生。"
@@ -464,21 +468,23 @@ fn result_page(open: &OpenLink, out: &ResponseOutcome, view: View) -> ResultPage
         Some("moderately_severe" | "severe") => {
             "您的情绪困扰比较明显，请尽快到医院心理科或精神科就诊。我们的医护人员会尽快与您联系。"
         }
-        _ => "感谢您的填写，医护人员会查看您的回答。",
-    });
+        _ => out.advice.as_deref().unwrap_or("感谢您的填写，医护人员会查看您的回答。"),
+    }
+    .to_string());
     // What the patient wrote in their own words (free-text findings) may be urgent too.
     let urgent_symptom = out.text_findings.iter().any(|t| t.symptoms.iter().any(|f| f.urgent));
     let self_harm_text = out.text_findings.iter().any(|t| t.emotions.iter().any(|f| f.urgent));
     if urgent_symptom {
         advice.push(
-            "您描述的症状需要尽快处理，医护人员会马上与您联系；如果症状加重，请立即拨打 120 或到最近的医院急诊。",
+            "您描述的症状需要尽快处理，医护人员会马上与您联系；如果症状加重，请立即拨打 120 或到最近的医院急诊。"
+                .into(),
         );
     }
     // An urgent alert not explained by a symptom comes from self-harm (PHQ-9 item 9 or the text).
     if self_harm_text || (urgent && !urgent_symptom) {
-        advice.push("如果您有伤害自己的想法，请马上告诉家人或身边的人，并拨打全国心理援助热线 12356；情况紧急请拨打 120 或到最近的医院急诊。");
+        advice.push("如果您有伤害自己的想法，请马上告诉家人或身边的人，并拨打全国心理援助热线 12356；情况紧急请拨打 120 或到最近的医院急诊。".into());
     } else if out.text_findings.iter().any(|t| t.psychological_support) {
-        advice.push("您提到的心情或睡眠方面的困扰，我们的心理咨询师会与您联系，您不是一个人在面对。");
+        advice.push("您提到的心情或睡眠方面的困扰，我们的心理咨询师会与您联系，您不是一个人在面对。".into());
     }
     ResultPage {
         title: open.questionnaire.title.clone(),

@@ -115,6 +115,7 @@ fn main() {
         questionnaires::free_text_replies_are_analysed_and_routed,
         questionnaires::the_patient_page_steps_one_question_per_screen,
         questionnaires::staff_withdraw_a_single_link,
+        questionnaires::imported_questionnaires_declare_their_own_bands,
         plans::a_risk_tier_plans_post_checkup_follow_up_and_a_new_tier_re_plans_it,
         plans::tasks_are_rescheduled_reassigned_and_cancelled,
         plans::records_are_corrected_by_amendments_that_keep_the_original,

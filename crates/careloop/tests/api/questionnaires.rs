@@ -1171,3 +1171,111 @@ pub async fn staff_withdraw_a_single_link(app: TestApp) {
     let (_, audit) = app.get(Some(&admin), "/api/v1/audit-events?per_page=200").await;
     assert_eq!(audit.to_string().matches("patient_link.withdraw").count(), 2, "{audit}");
 }
+
+/// An imported questionnaire declares its own score bands (extension `urn:careloop:fhir:score-band`):
+/// the response gets the band, the band's alert is raised, the patient's result page shows the
+/// band and its advice; overlapping bands are refused at import with the extension's place.
+pub async fn imported_questionnaires_declare_their_own_bands(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let option = |code: &str, label: &str, score: i64| {
+        json!({"valueCoding": {"system": "urn:example:falls", "code": code, "display": label},
+               "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/ordinalValue", "valueDecimal": score}]})
+    };
+    let band = |code: &str, low: i64, high: i64, label: &str, advice: &str, alert: Option<&str>| {
+        let mut parts = vec![
+            json!({"url": "code", "valueCode": code}),
+            json!({"url": "low", "valueInteger": low}),
+            json!({"url": "high", "valueInteger": high}),
+            json!({"url": "label", "valueString": label}),
+            json!({"url": "advice", "valueString": advice}),
+        ];
+        if let Some(a) = alert {
+            parts.push(json!({"url": "alert", "valueCode": a}));
+        }
+        json!({"url": "urn:careloop:fhir:score-band", "extension": parts})
+    };
+    let items: Vec<Value> = ["过去一年摔倒过吗？", "走路需要扶东西吗？", "担心自己会摔倒吗？"]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            json!({"linkId": format!("f{i}"), "text": t, "type": "choice", "required": true,
+                   "answerOption": [option("no", "没有", 0), option("sometimes", "偶尔", 1), option("often", "经常", 2)]})
+        })
+        .collect();
+    let q = json!({"resourceType": "Questionnaire", "id": "falls-risk", "status": "active",
+    "title": "跌倒风险自评", "item": items,
+    "extension": [
+        band("low", 0, 2, "跌倒风险较低", "请继续保持适量活动。", None),
+        band("high", 3, 6, "跌倒风险较高", "建议家中加装扶手，起身要慢，近期请到门诊做平衡评估。", Some("mild"))
+    ]});
+    let mut overlapping = q.clone();
+    overlapping["extension"][1] = band("high", 2, 6, "高", "x", None);
+    let (status, err) = post_text(&app, &admin, "/api/v1/questionnaires", &overlapping.to_string()).await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str(), err["error"]["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("extension[1]"),
+            Some("score_band_invalid")
+        ),
+        "{err}"
+    );
+    let (status, out) = post_text(&app, &admin, "/api/v1/questionnaires", &q.to_string()).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let id = out["id"].as_str().unwrap().to_string();
+
+    let patient = app.enrol_simple(&nurse, "吴十四", 69).await;
+    let (_, link) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/questionnaire-links"),
+            &json!({"questionnaire": id}),
+        )
+        .await;
+    let url = app.url(&format!(
+        "/m/{}",
+        link["url"].as_str().unwrap().rsplit("/m/").next().unwrap()
+    ));
+    let res = reqwest::Client::new()
+        .post(&url)
+        .form(&[("f0", "o2"), ("f1", "o1"), ("f2", "o0")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("跌倒风险较高") && html.contains("（3 分）"), "{html}");
+    assert!(html.contains("建议家中加装扶手"), "the band's own advice: {html}");
+    assert!(!html.contains("情绪"), "not the PHQ-9 words: {html}");
+    let (_, list) = app
+        .get(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/questionnaire-responses"),
+        )
+        .await;
+    assert_eq!(
+        (list[0]["score"].as_f64(), list[0]["band"].as_str()),
+        (Some(3.0), Some("high"))
+    );
+    let (_, open) = app.get(Some(&admin), "/api/v1/alerts?status=open").await;
+    assert!(open.to_string().contains("跌倒风险自评：跌倒风险较高（3分）"), "{open}");
+
+    // The low band raises nothing.
+    let r = json!({"resourceType": "QuestionnaireResponse", "status": "completed",
+        "subject": {"reference": format!("Patient/{patient}")},
+        "item": (0..3).map(|i| json!({"linkId": format!("f{i}"), "answer": [{"valueCoding": {"system": "urn:example:falls", "code": "no"}}]})).collect::<Vec<_>>()});
+    let (status, out) = post_text(
+        &app,
+        &nurse,
+        &format!("/api/v1/questionnaires/{id}/responses"),
+        &r.to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(
+        (out["band"].as_str(), out["band_zh"].as_str()),
+        (Some("low"), Some("跌倒风险较低"))
+    );
+    assert_eq!(out["advice"], "请继续保持适量活动。");
+    assert!(out["alerts"].as_array().unwrap().is_empty());
+}

@@ -8,6 +8,7 @@
 //! Reference: HL7 FHIR R4 Questionnaire (http://hl7.org/fhir/R4/questionnaire.html) and the SDC
 //! implementation guide's extensions (http://hl7.org/fhir/uv/sdc/).
 
+pub mod bands;
 pub mod enable;
 pub mod form;
 pub mod instrument;
@@ -260,6 +261,8 @@ pub struct Questionnaire {
     /// Codes of the questionnaire itself, as `system|code`.
     pub codes: Vec<String>,
     pub items: Vec<Item>,
+    /// Score bands the questionnaire declares for its total (`bands::BAND_EXTENSION`).
+    pub bands: Vec<bands::DeclaredBand>,
 }
 
 fn invalid(field: impl Into<String>, message: impl Into<String>, zh: impl Into<String>) -> FieldError {
@@ -339,6 +342,7 @@ impl Questionnaire {
                 .to_string(),
             codes: codes_of(&resource),
             items,
+            bands: bands::declared(&resource)?,
             resource,
         };
         for (path, item) in q.all_items_with_paths() {
