@@ -1279,3 +1279,60 @@ pub async fn imported_questionnaires_declare_their_own_bands(app: TestApp) {
     assert_eq!(out["advice"], "请继续保持适量活动。");
     assert!(out["alerts"].as_array().unwrap().is_empty());
 }
+
+/// The patient page binds a family proxy (家属代理) with the consent recorded, shows the phone
+/// masked, refuses a bad phone with the form kept, and withdraws consent with a reason.
+pub async fn staff_bind_and_revoke_a_proxy_on_the_patient_page(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "冯十六", 70).await;
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let page = format!("/patients/{patient}");
+    let (_, html) = crate::ui::page(&client, &app, &page).await;
+    assert!(html.contains("家属代理") && html.contains("代收随访问卷"), "{html}");
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let action = app.url(&format!("/patients/{patient}/proxies"));
+    let form = |phone: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("name", "冯<b>小</b>红".to_string()),
+            ("relation", "child".to_string()),
+            ("phone", phone.to_string()),
+            ("consent", "患者门诊当面口头同意".to_string()),
+            ("receives_links", "on".to_string()),
+        ]
+    };
+    let res = client.post(&action).form(&form("123")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = client.post(&action).form(&form("13811112222")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("138****2222") && !html.contains("13811112222"), "masked");
+    assert!(
+        html.contains("冯&#60;b&#62;小&#60;/b&#62;红") || html.contains("冯&lt;b&gt;小&lt;/b&gt;红"),
+        "escaped"
+    );
+    let (_, list) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/proxies"))
+        .await;
+    assert_eq!(list[0]["receives_links"], true, "{list}");
+    let proxy = list[0]["id"].as_str().unwrap();
+    let res = client
+        .post(app.url(&format!("/patients/{patient}/proxies/{proxy}/revoke")))
+        .form(&[("csrf", csrf.as_str()), ("reason", "患者本人要求撤销")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("已撤销授权（患者本人要求撤销）"));
+    let (_, list) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/proxies"))
+        .await;
+    assert!(list[0]["revoked_at"].is_string(), "{list}");
+}

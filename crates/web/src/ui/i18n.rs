@@ -238,6 +238,13 @@ pub struct Tr {
     pub expires: &'static str,
     pub withdraw_reason: &'static str,
     pub withdraw_link: &'static str,
+    pub proxies: &'static str,
+    pub relation: &'static str,
+    pub consent: &'static str,
+    pub consent_hint: &'static str,
+    pub receives_links: &'static str,
+    pub revoke_consent: &'static str,
+    pub add_proxy: &'static str,
 }
 
 impl Tr {
@@ -312,6 +319,7 @@ impl Tr {
             ("open", "待填写", "open"),
             ("answered", "已提交", "answered"),
             ("withdrawn", "已收回", "withdrawn"),
+            ("consent_revoked", "已撤销授权", "consent withdrawn"),
             ("expired", "已过期", "expired"),
             ("message", "消息", "message"),
             ("risk_tier_missing", "未评定风险分层", "no risk tier assessed"),
@@ -559,6 +567,13 @@ pub static ZH: Tr = Tr {
     expires: "有效期至",
     withdraw_reason: "收回原因",
     withdraw_link: "收回",
+    proxies: "家属代理",
+    relation: "关系",
+    consent: "患者授权方式",
+    consent_hint: "如：患者门诊当面口头同意，护士见证",
+    receives_links: "代收随访问卷",
+    revoke_consent: "撤销授权",
+    add_proxy: "添加家属",
 };
 
 pub static EN: Tr = Tr {
@@ -778,4 +793,11 @@ pub static EN: Tr = Tr {
     expires: "Valid until",
     withdraw_reason: "Reason",
     withdraw_link: "Withdraw",
+    proxies: "Family proxies",
+    relation: "Relation",
+    consent: "Patient's consent",
+    consent_hint: "e.g. verbal consent in clinic, witnessed by a nurse",
+    receives_links: "Receives questionnaire links",
+    revoke_consent: "Withdraw consent",
+    add_proxy: "Add family member",
 };

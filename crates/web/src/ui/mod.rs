@@ -73,6 +73,8 @@ pub fn router() -> Router<AppState> {
         .route("/patients/{id}/risk-tier", post(patients::assess_tier))
         .route("/patients/{id}/questionnaire-link", post(patients::make_link))
         .route("/patients/{id}/links/{link_id}/withdraw", post(patients::withdraw_link))
+        .route("/patients/{id}/proxies", post(patients::add_proxy))
+        .route("/patients/{id}/proxies/{proxy_id}/revoke", post(patients::revoke_proxy))
         .route(
             "/admin/departments",
             get(admin::departments).post(admin::create_department),

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use careloop_domain::indicator::{CATALOGUE, Indicator, ObservationInput};
 use careloop_domain::patient::PatientInput;
+use careloop_domain::proxy::Relation;
 use careloop_domain::record::DiagnosisInput;
 use careloop_domain::record::HealthRecord;
 use careloop_domain::risk_tier::RiskTier;
@@ -18,6 +19,7 @@ use careloop_service::link_revocation::{self, LinkSummary};
 use careloop_service::observations::ObservationView;
 use careloop_service::patient_links;
 use careloop_service::patients::{CHINA, PatientDetail, PatientSummary};
+use careloop_service::proxies::{self, ProxyInput, ProxyView};
 use careloop_service::questionnaires::{self, ResponseSummary};
 use careloop_service::records::DiagnosisView;
 use careloop_service::risk_tiers::{self, AssessmentInput, RiskTierHistory};
@@ -293,6 +295,9 @@ struct PatientPage {
     new_link: Option<String>,
     /// The patient's recent links, open ones with a 收回 button.
     links: Vec<LinkSummary>,
+    /// Family proxies (家属代理), withdrawn ones included.
+    proxies: Vec<ProxyView>,
+    relations: [Relation; 5],
     /// Doctors and health managers see the assessment form.
     may_assess: bool,
     tier_options: [RiskTier; 3],
@@ -353,11 +358,21 @@ async fn patient_page_with(
         let list = questionnaires::list(&s.db).await?;
         let observations = observations::list_observations(&s.db, a, id, None, Some(500), now).await?;
         let links = link_revocation::links_of_patient(&s.db, a, id, now).await?;
-        Ok::<_, ServiceError>((p, record, diagnoses, tiers, responses, list, observations, links))
+        let proxies = proxies::list_proxies(&s.db, a, id, now).await?;
+        Ok::<_, ServiceError>((
+            p,
+            record,
+            diagnoses,
+            tiers,
+            responses,
+            list,
+            observations,
+            (links, proxies),
+        ))
     }
     .await;
     match loaded {
-        Ok((p, record, diagnoses, tiers, responses, list, obs, links)) => {
+        Ok((p, record, diagnoses, tiers, responses, list, obs, (links, proxies))) => {
             let observations = obs
                 .into_iter()
                 .map(|o| ObsRow {
@@ -381,6 +396,8 @@ async fn patient_page_with(
                 questionnaire_list: list.into_iter().map(|q| (q.id, q.title)).collect(),
                 new_link,
                 links,
+                proxies,
+                relations: Relation::ALL,
                 may_assess: a.may_assess_risk(),
                 tier_options: RiskTier::ALL,
                 observations,
@@ -559,6 +576,58 @@ pub async fn make_link(
     .await;
     match made {
         Ok(link) => patient_page_with(&s, &u, id, FormErrors::default(), Some(link.url)).await,
+        Err(ServiceError::Invalid(e)) => patient_page(&s, &u, id, FormErrors::from_field(e, u.lang)).await,
+        Err(e) => u.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ProxyForm {
+    csrf: String,
+    name: String,
+    relation: String,
+    phone: String,
+    consent: String,
+    /// A checkbox: present (`on`) when ticked.
+    receives_links: Option<String>,
+}
+
+/// Bind a family proxy with the patient's recorded consent (家属代理).
+pub async fn add_proxy(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<ProxyForm>,
+) -> Response {
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
+    }
+    let input = ProxyInput {
+        name: f.name,
+        relation: f.relation,
+        phone: f.phone,
+        consent: f.consent,
+        receives_links: f.receives_links.is_some(),
+    };
+    match proxies::add_proxy(&s.db, &u.who.actor, id, &input, OffsetDateTime::now_utc()).await {
+        Ok(_) => patient_page(&s, &u, id, FormErrors::default()).await,
+        Err(ServiceError::Invalid(e)) => patient_page(&s, &u, id, FormErrors::from_field(e, u.lang)).await,
+        Err(e) => u.fail(e),
+    }
+}
+
+/// Withdraw a proxy's consent; their open links stop working at once.
+pub async fn revoke_proxy(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path((id, proxy_id)): Path<(Uuid, Uuid)>,
+    Form(f): Form<WithdrawForm>,
+) -> Response {
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
+    }
+    match proxies::revoke_proxy(&s.db, &u.who.actor, proxy_id, &f.reason, OffsetDateTime::now_utc()).await {
+        Ok(_) => patient_page(&s, &u, id, FormErrors::default()).await,
         Err(ServiceError::Invalid(e)) => patient_page(&s, &u, id, FormErrors::from_field(e, u.lang)).await,
         Err(e) => u.fail(e),
     }
