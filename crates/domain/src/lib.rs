@@ -15,6 +15,7 @@ pub mod phone;
 pub mod proxy;
 pub mod questionnaire;
 pub mod record;
+pub mod risk;
 pub mod risk_tier;
 pub mod staff;
 
