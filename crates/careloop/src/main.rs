@@ -62,8 +62,22 @@ enum Command {
     BenchFollowup(careloop::bench_followup::FollowupBenchArgs),
     /// Benchmark questionnaires: checking and scoring, storing responses, the patient's page under load.
     BenchQuestionnaire(careloop::bench_questionnaire::QuestionnaireBenchArgs),
+    /// Benchmark the risk models: evaluations per second on one core beside the bare equation.
+    BenchRisk(careloop::bench_risk::RiskBenchArgs),
     /// Precision and recall of the free-text analysis on the labelled replies, and its speed.
     TextEval(careloop::text_eval::TextEvalArgs),
+    /// Evaluate a risk model (china-par, cdrs, pce, findrisc) on JSON inputs; prints the result.
+    Risk {
+        model: String,
+        /// The inputs, e.g. '{"sex": "male", "age": 60, ...}' (same names as the API).
+        #[arg(long)]
+        json: String,
+    },
+    /// Classify measurements (BP, BMI, waist, glucose, lipids) given as JSON; prints one category each.
+    Classify {
+        #[arg(long)]
+        json: String,
+    },
     /// Run one follow-up scheduler pass as of an instant (catch-up, cron, tests).
     Tick {
         /// The instant to run as of, RFC 3339 (e.g. 2026-12-01T09:00:00+08:00); default now.
@@ -246,6 +260,19 @@ async fn main() -> anyhow::Result<()> {
         Command::BenchFollowup(args) => careloop::bench_followup::run(args).await,
         Command::BenchQuestionnaire(args) => careloop::bench_questionnaire::run(args).await,
         Command::TextEval(args) => careloop::text_eval::run(args),
+        Command::BenchRisk(args) => careloop::bench_risk::run(args),
+        Command::Risk { model, json } => {
+            let input = serde_json::from_str(&json).context("--json is not valid risk-model input")?;
+            let out = careloop_service::risk_models::evaluate(&model, &input).map_err(explain)?;
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            Ok(())
+        }
+        Command::Classify { json } => {
+            let input = serde_json::from_str(&json).context("--json is not valid classification input")?;
+            let out = careloop_service::risk_models::classify(&input).map_err(explain)?;
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            Ok(())
+        }
         Command::Tick { now: at } => {
             let at = match at {
                 Some(s) => time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339)

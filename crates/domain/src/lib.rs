@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod card;
+pub mod classify;
 pub mod error;
 pub mod followup;
 pub mod id_number;

@@ -24,6 +24,7 @@ pub mod proxies;
 pub mod questionnaires;
 pub mod records;
 pub mod response_rates;
+pub mod risk_models;
 pub mod risk_tiers;
 pub mod rules;
 pub mod staff;

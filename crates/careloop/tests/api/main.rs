@@ -20,6 +20,7 @@ mod patients;
 mod plans;
 mod questionnaires;
 mod records;
+mod risk_models;
 mod rules;
 mod triggers;
 mod ui;
@@ -117,6 +118,7 @@ fn main() {
         questionnaires::staff_withdraw_a_single_link,
         questionnaires::imported_questionnaires_declare_their_own_bands,
         questionnaires::staff_bind_and_revoke_a_proxy_on_the_patient_page,
+        risk_models::risk_models_and_classifications_through_the_api,
         plans::a_risk_tier_plans_post_checkup_follow_up_and_a_new_tier_re_plans_it,
         plans::tasks_are_rescheduled_reassigned_and_cancelled,
         plans::records_are_corrected_by_amendments_that_keep_the_original,

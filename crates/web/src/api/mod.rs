@@ -12,6 +12,7 @@ mod proxies;
 mod questionnaires;
 mod records;
 mod risk;
+mod risk_models;
 mod text;
 
 pub(crate) use followup::figures_csv;
@@ -36,6 +37,7 @@ use utoipa_axum::routes;
         (name = "observations", description = "Indicator values (检测值)"),
         (name = "follow-up", description = "Protocols (随访方案), plans (随访计划) and tasks (随访任务)"),
         (name = "questionnaires", description = "Questionnaires (问卷) as FHIR R4 resources and their responses"),
+        (name = "risk", description = "Risk models (疾病风险评估) and measurement classifications"),
         (name = "admin", description = "Departments, staff and the audit trail")
     )
 )]
@@ -78,6 +80,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(proxies::revoke))
         .routes(routes!(questionnaires::response_rates))
         .routes(routes!(text::analyze))
+        .routes(routes!(risk_models::evaluate))
+        .routes(routes!(risk_models::classify))
         .routes(routes!(admin::list_organisations, admin::create_organisation))
         .routes(routes!(admin::list_departments, admin::create_department))
         .routes(routes!(admin::list_users, admin::create_user))
