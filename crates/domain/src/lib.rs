@@ -19,5 +19,6 @@ pub mod record;
 pub mod risk;
 pub mod risk_tier;
 pub mod staff;
+pub mod trend;
 
 pub use error::FieldError;

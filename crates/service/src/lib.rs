@@ -29,6 +29,7 @@ pub mod risk_tiers;
 pub mod rules;
 pub mod staff;
 pub mod synth;
+pub mod trends;
 pub mod triggers;
 pub mod visits;
 pub mod worklist;

@@ -79,6 +79,7 @@ fn main() {
         followup::careloop_tick_runs_a_pass_as_of_the_given_instant,
         followup::protocols_are_imported_as_new_versions_and_running_plans_keep_theirs,
         observations::values_are_converted_to_canonical_units_and_flagged,
+        observations::ten_years_of_values_become_trends,
         observations::a_batch_is_stored_whole_or_not_at_all,
         observations::bad_codes_units_and_values_are_rejected_precisely,
         outbox::a_questionnaire_link_goes_out_once_and_shows_in_the_outbox,

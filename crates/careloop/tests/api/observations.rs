@@ -86,3 +86,69 @@ pub async fn bad_codes_units_and_values_are_rejected_precisely(app: TestApp) {
     let (status, _) = app.get(Some(&nurse), &format!("{path}?code=nope")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// Ten years of check-up values become trends: slope per year, direction, which way is worse,
+/// abnormal points and runs of consecutive worsening; one indicator or all; unknown codes 422.
+pub async fn ten_years_of_values_become_trends(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let id = app.enrol_simple(&nurse, "卫十七", 71).await;
+    let path = format!("/api/v1/patients/{id}/observations");
+    let ldl = [2.9, 3.1, 3.0, 3.3, 3.6, 4.2, 3.8, 3.9, 4.1, 4.4];
+    let batch: Vec<serde_json::Value> = ldl
+        .iter()
+        .enumerate()
+        .flat_map(|(i, v)| {
+            let day = format!("{}-06-15", 2016 + i);
+            [
+                json!({"code": "ldl", "value": v, "effective_at": day}),
+                json!({"code": "hdl", "value": 1.5 - 0.05 * i as f64, "effective_at": day}),
+            ]
+        })
+        .collect();
+    let (status, res) = app.post(Some(&nurse), &path, &json!(batch)).await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+
+    let (status, all) = app.get(Some(&nurse), &format!("/api/v1/patients/{id}/trends")).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    let codes: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["ldl", "hdl"], "catalogue order, only indicators with values");
+    let ldl_trend = &all[0]["trend"];
+    assert_eq!(ldl_trend["points"].as_array().unwrap().len(), 10);
+    assert_eq!(ldl_trend["points"][0]["value"], 2.9, "oldest first");
+    let slope = ldl_trend["slope_per_year"].as_f64().unwrap();
+    assert!((0.14..0.17).contains(&slope), "{slope}");
+    assert_eq!(
+        (ldl_trend["direction"].as_str(), ldl_trend["worse_when"].as_str()),
+        (Some("rising"), Some("rising"))
+    );
+    // The reference range is < 3.4 (the 2016 guideline's suitable level): 3.6 and every later value.
+    assert_eq!(ldl_trend["abnormal_count"], 6);
+    // 3.0 → 3.3 → 3.6 → 4.2 (indexes 2–5) and 3.8 → 3.9 → 4.1 → 4.4 (6–9).
+    assert_eq!(
+        ldl_trend["worsening_runs"],
+        json!([{"first": 2, "last": 5}, {"first": 6, "last": 9}])
+    );
+    let hdl = &all[1]["trend"];
+    assert_eq!(
+        (hdl["direction"].as_str(), hdl["worse_when"].as_str()),
+        (Some("falling"), Some("falling"))
+    );
+    assert_eq!(hdl["worsening_runs"], json!([{"first": 0, "last": 9}]));
+
+    let (_, one) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{id}/trends?code=14646-4"))
+        .await;
+    assert_eq!(one.as_array().unwrap().len(), 1, "by LOINC code too");
+    let (status, err) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{id}/trends?code=xyz"))
+        .await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("code"))
+    );
+}

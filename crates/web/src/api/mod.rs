@@ -66,6 +66,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::get_record, records::put_record))
         .routes(routes!(records::list_diagnoses, records::add_diagnosis))
         .routes(routes!(observations::create, observations::list))
+        .routes(routes!(observations::trends))
         .routes(routes!(events::record_discharge, events::list_discharges))
         .routes(routes!(events::add_tag, events::list_tags))
         .routes(routes!(events::remove_tag))

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use careloop_domain::FieldError;
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::observations::{self, ObservationView};
+use careloop_service::trends::{self, IndicatorTrend};
 use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, Time};
@@ -119,5 +120,27 @@ pub async fn list(
             OffsetDateTime::now_utc(),
         )
         .await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct TrendQuery {
+    /// One indicator (short or LOINC code); every indicator with values when left out.
+    code: Option<String>,
+}
+
+/// The patient's multi-year trends (历年指标趋势): per indicator, the series with flags against
+/// the reference range, the least-squares slope per year, its direction, which way is worse
+/// and the runs of three or more consecutive worsening values.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/trends", tag = "observations", params(TrendQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<IndicatorTrend>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn trends(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<Uuid>,
+    Query(q): Query<TrendQuery>,
+) -> Result<Json<Vec<IndicatorTrend>>, ApiError> {
+    Ok(Json(
+        trends::of_patient(&s.db, &who.actor, id, q.code.as_deref(), OffsetDateTime::now_utc()).await?,
     ))
 }
