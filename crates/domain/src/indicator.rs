@@ -32,7 +32,7 @@ pub enum Limit {
 }
 
 impl Limit {
-    fn value(self) -> f64 {
+    pub fn value(self) -> f64 {
         match self {
             Limit::Inclusive(v) | Limit::Exclusive(v) => v,
         }

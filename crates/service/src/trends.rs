@@ -26,6 +26,9 @@ pub struct IndicatorTrend {
     pub unit: &'static str,
     /// The reference range applied, e.g. `3.9–<6.1`.
     pub reference_range: Option<String>,
+    /// Its limits as numbers (low, high), for charts.
+    #[serde(skip)]
+    pub limits: (Option<f64>, Option<f64>),
     #[schema(value_type = Object)]
     pub trend: Trend,
 }
@@ -75,6 +78,7 @@ pub async fn of_patient(
                 name_en: ind.name_en,
                 unit: ind.unit,
                 reference_range: range.map(|r| r.label()),
+                limits: range.map_or((None, None), |r| (r.low.map(|l| l.value()), r.high.map(|h| h.value()))),
                 trend: trend(&series, range),
             })
         })

@@ -151,4 +151,18 @@ pub async fn ten_years_of_values_become_trends(app: TestApp) {
         (status, err["error"]["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("code"))
     );
+
+    // The patient page charts them (server-side SVG, prints as drawn) with a one-line summary.
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, html) = crate::ui::page(&client, &app, &format!("/patients/{id}")).await;
+    assert!(
+        html.contains("历年指标趋势") && html.contains("aria-label=\"LDL cholesterol trend\""),
+        "{html}"
+    );
+    assert!(html.contains("上升；异常 6 次 / 共 10 次；连续恶化 2 段"), "{html}");
+    assert_eq!(
+        html.matches("class=\"worsening\"").count(),
+        3,
+        "two LDL-C runs and one HDL-C run"
+    );
 }

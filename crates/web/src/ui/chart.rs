@@ -1,6 +1,8 @@
 //! Small server-side SVG charts (no script, prints as drawn). Only numbers and fixed words go
 //! into the markup, so the output is safe to embed as it is.
 
+use careloop_service::patients::CHINA;
+use careloop_service::trends::IndicatorTrend;
 use time::Date;
 
 /// One series: a fixed label (e.g. `PHQ-9`), its maximum, and (date, value) points in order.
@@ -59,10 +61,123 @@ pub fn scores_over_time(series: &[Series]) -> Option<String> {
     Some(svg)
 }
 
+/// One indicator's values over the years: the reference range shaded, abnormal values in red,
+/// worsening runs drawn thick, the value scale at the left with the unit. `None` with fewer
+/// than two values.
+pub fn indicator_trend(t: &IndicatorTrend) -> Option<String> {
+    let pts = &t.trend.points;
+    if pts.len() < 2 {
+        return None;
+    }
+    let days: Vec<Date> = pts.iter().map(|p| p.at.to_offset(CHINA).date()).collect();
+    let (first, last) = (days[0], days[days.len() - 1]);
+    let span = ((last - first).whole_days().max(1)) as f64;
+    let x = |d: Date| PAD * 2.0 + (W - 3.0 * PAD) * ((d - first).whole_days() as f64 / span);
+    let values: Vec<f64> = pts.iter().map(|p| p.value).collect();
+    let (low, high) = t.limits;
+    let lo = values.iter().copied().chain(low).fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().chain(high).fold(f64::NEG_INFINITY, f64::max);
+    let pad = ((hi - lo) * 0.1).max(hi.abs() * 0.02).max(0.1);
+    let (lo, hi) = (lo - pad, hi + pad);
+    let y = |v: f64| (H - PAD) - (H - 2.0 * PAD) * ((v - lo) / (hi - lo));
+    let mut svg = format!(
+        r##"<svg class="chart" viewBox="0 0 {W} {H}" width="100%" role="img" aria-label="{name} trend"><line x1="{l}" y1="{b}" x2="{r}" y2="{b}" stroke="#888"/><text x="{l}" y="{t}" font-size="11">{first}</text><text x="{r}" y="{t}" font-size="11" text-anchor="end">{last}</text><text x="4" y="{top:.1}" font-size="11">{hi:.1}</text><text x="4" y="{b}" font-size="11">{lo:.1}</text><text x="4" y="14" font-size="11">{unit}</text>"##,
+        name = t.name_en,
+        l = PAD * 2.0,
+        b = H - PAD,
+        r = W - PAD,
+        t = H - 8.0,
+        top = PAD + 4.0,
+        unit = t.unit,
+    );
+    // The reference range: from its low limit (or the bottom) to its high limit (or the top).
+    if low.is_some() || high.is_some() {
+        let top = high.map_or(PAD, y);
+        let bottom = low.map_or(H - PAD, y);
+        svg.push_str(&format!(
+            r##"<rect x="{:.1}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="#e3f1e6"><title>reference</title></rect>"##,
+            PAD * 2.0,
+            W - 3.0 * PAD,
+            (bottom - top).max(0.0)
+        ));
+    }
+    let line: Vec<String> = days
+        .iter()
+        .zip(&values)
+        .map(|(d, v)| format!("{:.1},{:.1}", x(*d), y(*v)))
+        .collect();
+    svg.push_str(&format!(
+        r##"<polyline fill="none" stroke="#0b4f9c" stroke-width="2" points="{}"/>"##,
+        line.join(" ")
+    ));
+    for run in &t.trend.worsening_runs {
+        let seg: Vec<&String> = line[run.first..=run.last].iter().collect();
+        let seg: Vec<&str> = seg.iter().map(|s| s.as_str()).collect();
+        svg.push_str(&format!(
+            r##"<polyline class="worsening" fill="none" stroke="#b00020" stroke-width="4" points="{}"/>"##,
+            seg.join(" ")
+        ));
+    }
+    for ((d, v), p) in days.iter().zip(&values).zip(pts) {
+        let (colour, r) = if p.abnormal { ("#b00020", 4.5) } else { ("#0b4f9c", 3.5) };
+        svg.push_str(&format!(
+            r##"<circle cx="{:.1}" cy="{:.1}" r="{r}" fill="{colour}"><title>{d}: {v} {}</title></circle>"##,
+            x(*d),
+            y(*v),
+            t.unit
+        ));
+    }
+    svg.push_str("</svg>");
+    Some(svg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn an_indicator_chart_shades_the_range_and_marks_abnormal_values_and_runs() {
+        use time::macros::datetime;
+        let series: Vec<_> = [3.0, 3.2, 3.5, 3.9]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                (
+                    datetime!(2020-01-01 0:00 UTC) + time::Duration::days(365 * i as i64),
+                    *v,
+                )
+            })
+            .collect();
+        let ldl = careloop_domain::indicator::lookup("ldl").unwrap();
+        let range = ldl.reference.for_sex(careloop_domain::patient::Sex::Male);
+        let t = IndicatorTrend {
+            code: ldl.code,
+            name_zh: ldl.name_zh,
+            name_en: ldl.name_en,
+            unit: ldl.unit,
+            reference_range: None,
+            limits: (None, Some(3.4)),
+            trend: careloop_domain::trend::trend(&series, range),
+        };
+        let svg = indicator_trend(&t).unwrap();
+        assert_eq!(svg.matches("<rect").count(), 1, "the reference range");
+        assert_eq!(
+            svg.matches(r##"fill="#b00020""##).count(),
+            2,
+            "3.5 and 3.9 are above 3.4"
+        );
+        assert_eq!(svg.matches("class=\"worsening\"").count(), 1);
+        assert!(
+            svg.contains("2022-12-31: 3.9 mmol/L"),
+            "365-day steps over a leap year: {svg}"
+        );
+        let one = IndicatorTrend {
+            trend: careloop_domain::trend::trend(&series[..1], range),
+            ..t
+        };
+        assert!(indicator_trend(&one).is_none(), "one value is no trend");
+    }
 
     #[test]
     fn points_scale_to_the_series_maximum_and_dates_to_the_width() {

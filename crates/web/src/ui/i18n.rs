@@ -245,6 +245,7 @@ pub struct Tr {
     pub receives_links: &'static str,
     pub revoke_consent: &'static str,
     pub add_proxy: &'static str,
+    pub trends: &'static str,
 }
 
 impl Tr {
@@ -574,6 +575,7 @@ pub static ZH: Tr = Tr {
     receives_links: "代收随访问卷",
     revoke_consent: "撤销授权",
     add_proxy: "添加家属",
+    trends: "历年指标趋势",
 };
 
 pub static EN: Tr = Tr {
@@ -800,4 +802,5 @@ pub static EN: Tr = Tr {
     receives_links: "Receives questionnaire links",
     revoke_consent: "Withdraw consent",
     add_proxy: "Add family member",
+    trends: "Trends over the years",
 };

@@ -24,6 +24,7 @@ use careloop_service::questionnaires::{self, ResponseSummary};
 use careloop_service::records::DiagnosisView;
 use careloop_service::risk_tiers::{self, AssessmentInput, RiskTierHistory};
 use careloop_service::staff::DepartmentView;
+use careloop_service::trends::{self, IndicatorTrend};
 use careloop_service::{Page, ServiceError, observations, patients, records, staff};
 use serde::Deserialize;
 use time::{OffsetDateTime, Time};
@@ -297,6 +298,8 @@ struct PatientPage {
     links: Vec<LinkSummary>,
     /// Family proxies (家属代理), withdrawn ones included.
     proxies: Vec<ProxyView>,
+    /// Indicators with two or more values: the trend and its chart (numbers and catalogue words).
+    trends: Vec<(IndicatorTrend, String)>,
     relations: [Relation; 5],
     /// Doctors and health managers see the assessment form.
     may_assess: bool,
@@ -316,6 +319,30 @@ impl PatientPage {
     /// A stored tier (`high` ...) in words.
     fn tier_text(&self, stored: &str) -> &'static str {
         RiskTier::parse(stored, "tier").map_or("", |t| super::worklist::tier_label(self.c.t, t))
+    }
+
+    /// A trend's one-line summary: slope, direction, abnormal values, worsening runs.
+    fn trend_summary(&self, t: &IndicatorTrend) -> String {
+        use careloop_domain::trend::Direction;
+        let zh = std::ptr::eq(self.c.t, &super::i18n::ZH);
+        let tr = &t.trend;
+        let direction = match (zh, tr.direction) {
+            (true, Some(Direction::Rising)) => "上升",
+            (true, Some(Direction::Falling)) => "下降",
+            (true, _) => "平稳",
+            (false, Some(Direction::Rising)) => "rising",
+            (false, Some(Direction::Falling)) => "falling",
+            (false, _) => "stable",
+        };
+        let slope = tr
+            .slope_per_year
+            .map_or(String::new(), |s| format!("{s:+.2} {}/", t.unit));
+        let (abnormal, total, runs) = (tr.abnormal_count, tr.points.len(), tr.worsening_runs.len());
+        if zh {
+            format!("{slope}年，{direction}；异常 {abnormal} 次 / 共 {total} 次；连续恶化 {runs} 段")
+        } else {
+            format!("{slope}year, {direction}; {abnormal} of {total} abnormal; {runs} worsening run(s)")
+        }
     }
 
     /// The China-time day of an instant.
@@ -359,6 +386,7 @@ async fn patient_page_with(
         let observations = observations::list_observations(&s.db, a, id, None, Some(500), now).await?;
         let links = link_revocation::links_of_patient(&s.db, a, id, now).await?;
         let proxies = proxies::list_proxies(&s.db, a, id, now).await?;
+        let trends = trends::of_patient(&s.db, a, id, None, now).await?;
         Ok::<_, ServiceError>((
             p,
             record,
@@ -367,12 +395,16 @@ async fn patient_page_with(
             responses,
             list,
             observations,
-            (links, proxies),
+            (links, proxies, trends),
         ))
     }
     .await;
     match loaded {
-        Ok((p, record, diagnoses, tiers, responses, list, obs, (links, proxies))) => {
+        Ok((p, record, diagnoses, tiers, responses, list, obs, (links, proxies, trends))) => {
+            let trends = trends
+                .into_iter()
+                .filter_map(|t| super::chart::indicator_trend(&t).map(|svg| (t, svg)))
+                .collect();
             let observations = obs
                 .into_iter()
                 .map(|o| ObsRow {
@@ -397,6 +429,7 @@ async fn patient_page_with(
                 new_link,
                 links,
                 proxies,
+                trends,
                 relations: Relation::ALL,
                 may_assess: a.may_assess_risk(),
                 tier_options: RiskTier::ALL,
