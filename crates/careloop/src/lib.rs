@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_followup;
 pub mod bench_questionnaire;
 pub mod bench_risk;
+pub mod bench_trends;
 pub mod bench_worklist;
 pub mod demo;
 pub mod settings;

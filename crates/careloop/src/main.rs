@@ -64,6 +64,8 @@ enum Command {
     BenchQuestionnaire(careloop::bench_questionnaire::QuestionnaireBenchArgs),
     /// Benchmark the risk models: evaluations per second on one core beside the bare equation.
     BenchRisk(careloop::bench_risk::RiskBenchArgs),
+    /// Benchmark trends: a patient with ten years of values, the trends API and the patient page.
+    BenchTrends(careloop::bench_trends::TrendBenchArgs),
     /// Precision and recall of the free-text analysis on the labelled replies, and its speed.
     TextEval(careloop::text_eval::TextEvalArgs),
     /// Evaluate a risk model (china-par, cdrs, pce, findrisc) on JSON inputs; prints the result.
@@ -261,6 +263,7 @@ async fn main() -> anyhow::Result<()> {
         Command::BenchQuestionnaire(args) => careloop::bench_questionnaire::run(args).await,
         Command::TextEval(args) => careloop::text_eval::run(args),
         Command::BenchRisk(args) => careloop::bench_risk::run(args),
+        Command::BenchTrends(args) => careloop::bench_trends::run(args).await,
         Command::Risk { model, json } => {
             let input = serde_json::from_str(&json).context("--json is not valid risk-model input")?;
             let out = careloop_service::risk_models::evaluate(&model, &input).map_err(explain)?;
