@@ -65,26 +65,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         args.patients, args.observations, args.seed
     );
     let data = Population::generate(&args);
-    let mut reports = Vec::new();
-    if !args.no_sqlite {
-        let dir = std::env::temp_dir().join(format!("careloop-bench-{}", Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir)?;
-        let db = Db::connect(&format!("sqlite://{}/bench.db", dir.display()), 4).await?;
-        let r = run_backend("SQLite", &db, &data, &args).await;
-        db.close().await;
-        let _ = std::fs::remove_dir_all(&dir);
-        reports.push(r?);
-    }
-    if let Some(url) = &args.pg_url {
-        let name = format!("careloop_bench_{}", Uuid::new_v4().simple());
-        admin_sql(url, &format!("CREATE DATABASE {name}")).await?;
-        let db_url = with_database(url, &name);
-        let db = Db::connect(&db_url, 4).await?;
-        let r = run_backend("PostgreSQL", &db, &data, &args).await;
-        db.close().await;
-        let _ = admin_sql(url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-        reports.push(r?);
-    }
+    let reports = on_scratch_databases(!args.no_sqlite, args.pg_url.as_deref(), 4, async |name, db| {
+        run_backend(name, db, &data, &args).await
+    })
+    .await?;
     print_reports(&reports);
     Ok(())
 }
@@ -332,6 +316,37 @@ pub(crate) async fn admin_sql(url: &str, sql: &str) -> anyhow::Result<()> {
         .await?;
     conn.close().await?;
     Ok(())
+}
+
+/// Run `bench` on a scratch database of each backend asked for — SQLite in a temporary
+/// directory unless `sqlite` is false, PostgreSQL in a new database on `pg_url` — dropping each
+/// afterwards, whether the run succeeded or not. One result per backend, SQLite first.
+pub async fn on_scratch_databases<T>(
+    sqlite: bool,
+    pg_url: Option<&str>,
+    connections: u32,
+    mut bench: impl AsyncFnMut(&'static str, &Db) -> anyhow::Result<T>,
+) -> anyhow::Result<Vec<T>> {
+    let mut out = Vec::new();
+    if sqlite {
+        let dir = std::env::temp_dir().join(format!("careloop-bench-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir)?;
+        let db = Db::connect(&format!("sqlite://{}/bench.db", dir.display()), connections).await?;
+        let r = bench("SQLite", &db).await;
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+        out.push(r?);
+    }
+    if let Some(url) = pg_url {
+        let name = format!("careloop_bench_{}", Uuid::new_v4().simple());
+        admin_sql(url, &format!("CREATE DATABASE {name}")).await?;
+        let db = Db::connect(&with_database(url, &name), connections).await?;
+        let r = bench("PostgreSQL", &db).await;
+        db.close().await;
+        let _ = admin_sql(url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        out.push(r?);
+    }
+    Ok(out)
 }
 
 /// `postgres://u@h:5432/postgres?x=y` with the database name replaced.

@@ -11,7 +11,7 @@
 //!    `/m/{token}` R times (each open is checked and audited), requests/s and p50 / p99, beside
 //!    `GET /healthz` (a database ping) under the same load.
 
-use crate::bench::{admin_sql, percentiles, rate, with_database};
+use crate::bench::{on_scratch_databases, percentiles, rate};
 use crate::bench_worklist::read_response;
 use careloop_domain::questionnaire::builtin;
 use careloop_domain::questionnaire::instrument::Instrument;
@@ -90,25 +90,10 @@ pub async fn run(args: QuestionnaireBenchArgs) -> anyhow::Result<()> {
     let checked = rate(docs.len(), t.elapsed());
     println!("check + score + band: {checked:.0} responses/s; JSON parse alone: {raw_parse:.0}/s (checksum {scored})");
 
-    let mut rows = Vec::new();
-    if !args.no_sqlite {
-        let dir = std::env::temp_dir().join(format!("careloop-bench-{}", Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir)?;
-        let db = Db::connect(&format!("sqlite://{}/bench.db", dir.display()), 8).await?;
-        let r = backend("SQLite", &db, &args).await;
-        db.close().await;
-        let _ = std::fs::remove_dir_all(&dir);
-        rows.push(r?);
-    }
-    if let Some(url) = &args.pg_url {
-        let name = format!("careloop_bench_{}", Uuid::new_v4().simple());
-        admin_sql(url, &format!("CREATE DATABASE {name}")).await?;
-        let db = Db::connect(&with_database(url, &name), 8).await?;
-        let r = backend("PostgreSQL", &db, &args).await;
-        db.close().await;
-        let _ = admin_sql(url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-        rows.push(r?);
-    }
+    let rows = on_scratch_databases(!args.no_sqlite, args.pg_url.as_deref(), 8, async |name, db| {
+        backend(name, db, &args).await
+    })
+    .await?;
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("\n| check + score + band, responses/s | JSON parse alone, documents/s |");
     println!("| --- | --- |\n| {checked:.0} | {raw_parse:.0} |");

@@ -3,7 +3,7 @@
 //! (which charts every trend) timed over HTTP on loopback, p50 / p99, beside the raw SELECT of
 //! that patient's observations on the same database.
 
-use crate::bench::{admin_sql, percentiles, with_database};
+use crate::bench::{on_scratch_databases, percentiles};
 use crate::bench_worklist::read_response;
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::auth::{self, SessionKind};
@@ -76,25 +76,10 @@ fn history(patient: Uuid, now: OffsetDateTime, seed: u64) -> Vec<(Uuid, Observat
 }
 
 pub async fn run(args: TrendBenchArgs) -> anyhow::Result<()> {
-    let mut rows = Vec::new();
-    if !args.no_sqlite {
-        let dir = std::env::temp_dir().join(format!("careloop-bench-{}", Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir)?;
-        let db = Db::connect(&format!("sqlite://{}/bench.db", dir.display()), 8).await?;
-        let r = backend("SQLite", &db, &args).await;
-        db.close().await;
-        let _ = std::fs::remove_dir_all(&dir);
-        rows.push(r?);
-    }
-    if let Some(url) = &args.pg_url {
-        let name = format!("careloop_bench_{}", Uuid::new_v4().simple());
-        admin_sql(url, &format!("CREATE DATABASE {name}")).await?;
-        let db = Db::connect(&with_database(url, &name), 8).await?;
-        let r = backend("PostgreSQL", &db, &args).await;
-        db.close().await;
-        let _ = admin_sql(url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-        rows.push(r?);
-    }
+    let rows = on_scratch_databases(!args.no_sqlite, args.pg_url.as_deref(), 8, async |name, db| {
+        backend(name, db, &args).await
+    })
+    .await?;
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
         "\n| backend | trends API p50 / p99 | patient page with charts p50 / p99 | raw SELECT of the 1,440 values p50 / p99 |"

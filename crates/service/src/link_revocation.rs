@@ -5,7 +5,6 @@
 use crate::audit::{event, record};
 use crate::patients::accessible;
 use crate::{Result, ServiceError};
-use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
 use careloop_store::Db;
 use careloop_store::outbox::{self, LinkListRow};
@@ -78,16 +77,7 @@ pub async fn withdraw(
     reason: &str,
     now: OffsetDateTime,
 ) -> Result<LinkSummary> {
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(FieldError::new(
-            "reason",
-            "reason_invalid",
-            "give a reason of 1–200 characters",
-            "请填写原因（1–200字）",
-        )
-        .into());
-    }
+    let reason = crate::proxies::withdrawal_reason(reason)?;
     let mut tx = db.begin().await?;
     accessible(&mut tx, actor, patient_id).await?;
     let link = outbox::find_link(&mut tx, link_id)

@@ -110,15 +110,10 @@ pub async fn list_proxies(db: &Db, actor: &Actor, patient_id: Uuid, now: OffsetD
     Ok(rows.into_iter().map(view).collect())
 }
 
-/// Withdraw a proxy's consent (the patient asked, or the family member no longer helps).
-pub async fn revoke_proxy(
-    db: &Db,
-    actor: &Actor,
-    proxy_id: Uuid,
-    reason: &str,
-    now: OffsetDateTime,
-) -> Result<ProxyView> {
-    let reason = reason.trim();
+/// The reason given for withdrawing something a patient was given (consent, a link): 1–200
+/// characters, trimmed.
+pub(crate) fn withdrawal_reason(raw: &str) -> Result<&str> {
+    let reason = raw.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
         return Err(FieldError::new(
             "reason",
@@ -128,6 +123,18 @@ pub async fn revoke_proxy(
         )
         .into());
     }
+    Ok(reason)
+}
+
+/// Withdraw a proxy's consent (the patient asked, or the family member no longer helps).
+pub async fn revoke_proxy(
+    db: &Db,
+    actor: &Actor,
+    proxy_id: Uuid,
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<ProxyView> {
+    let reason = withdrawal_reason(reason)?;
     let mut tx = db.begin().await?;
     let proxy = proxies::find(&mut tx, proxy_id)
         .await?

@@ -1138,14 +1138,7 @@ pub async fn staff_withdraw_a_single_link(app: TestApp) {
         html.contains(&format!("/links/{gad}/withdraw")) && !html.contains(&format!("/links/{phq}/withdraw")),
         "only open links have the button"
     );
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let csrf = crate::ui::csrf_of(&html);
     let action = app.url(&format!("/patients/{patient}/links/{gad}/withdraw"));
     let res = client
         .post(&action)
@@ -1289,14 +1282,7 @@ pub async fn staff_bind_and_revoke_a_proxy_on_the_patient_page(app: TestApp) {
     let page = format!("/patients/{patient}");
     let (_, html) = crate::ui::page(&client, &app, &page).await;
     assert!(html.contains("家属代理") && html.contains("代收随访问卷"), "{html}");
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let csrf = crate::ui::csrf_of(&html);
     let action = app.url(&format!("/patients/{patient}/proxies"));
     let form = |phone: &'static str| {
         vec![

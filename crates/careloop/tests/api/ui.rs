@@ -2,7 +2,7 @@ use crate::helpers::{PASSWORD, TestApp, id_number};
 use reqwest::StatusCode;
 
 /// The value of the first hidden `csrf` field on a page.
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let start = html.find("name=\"csrf\" value=\"").expect("page has a csrf field") + 19;
     html[start..].split('"').next().unwrap().to_string()
 }

@@ -8,7 +8,7 @@
 //! [partly verified]: the paper's Table 3 was not opened. Score ≥ 25 → an OGTT is advised.
 //! Applicable at ages 20–74; refused outside.
 
-use super::{Contribution, RiskInput, RiskResult, missing, points, refuse};
+use super::{Contribution, Outcome, RiskInput, RiskResult, missing, points, refuse};
 use crate::FieldError;
 use crate::patient::Sex;
 
@@ -99,20 +99,21 @@ pub fn evaluate(i: &RiskInput) -> Result<RiskResult, FieldError> {
         ),
     ];
     let score: f64 = terms.iter().map(|t| t.contribution).sum();
-    let (category, zh) = if score >= 25.0 {
+    Ok(RiskResult::complete(
+        "cdrs",
+        Outcome::Points(score),
+        category(score),
+        terms,
+        CONSTANTS,
+        Vec::new(),
+    ))
+}
+
+/// Score ≥ 25: an OGTT is advised.
+pub fn category(score: f64) -> (&'static str, &'static str) {
+    if score >= 25.0 {
         ("high", "高风险（建议做OGTT）")
     } else {
         ("low", "低风险")
-    };
-    Ok(RiskResult {
-        model: "cdrs",
-        value: None,
-        score: Some(score),
-        category: Some(category),
-        category_zh: Some(zh),
-        contributions: terms,
-        constants: CONSTANTS,
-        missing: Vec::new(),
-        flags: Vec::new(),
-    })
+    }
 }

@@ -12,7 +12,7 @@
 //! evaluated, outside 35–74 flagged, others refused.
 
 use super::input::Region;
-use super::{Contribution, RiskInput, RiskResult, flag, missing, refuse, ten_year_risk, term};
+use super::{Contribution, Outcome, RiskInput, RiskResult, flag, missing, refuse, ten_year_risk, term};
 use crate::FieldError;
 use crate::patient::Sex;
 
@@ -178,22 +178,18 @@ pub fn evaluate(i: &RiskInput) -> Result<RiskResult, FieldError> {
     }
     let sum: f64 = terms.iter().map(|t| t.contribution).sum();
     let risk = ten_year_risk(c.s10, sum, c.mean);
-    let (category, zh) = category(risk);
     let mut flags = Vec::new();
     if !(35.0..=74.0).contains(&age) {
         flags.push("age outside the derivation range 35–74: the risk is extrapolated (模型推导人群为 35–74 岁)".into());
     }
-    Ok(RiskResult {
-        model: "china-par",
-        value: Some(risk),
-        score: None,
-        category: Some(category),
-        category_zh: Some(zh),
-        contributions: terms,
-        constants: CONSTANTS,
-        missing: Vec::new(),
+    Ok(RiskResult::complete(
+        "china-par",
+        Outcome::Percent(risk),
+        category(risk),
+        terms,
+        CONSTANTS,
         flags,
-    })
+    ))
 }
 
 /// 中国心血管病风险评估和管理指南 (2019), Figure 1.

@@ -9,7 +9,7 @@
 //! the score was derived on adults aged 35–64).
 
 use super::input::{Degree, FamilyHistory};
-use super::{Contribution, RiskInput, RiskResult, flag, missing, points, refuse};
+use super::{Contribution, Outcome, RiskInput, RiskResult, flag, missing, points, refuse};
 use crate::FieldError;
 use crate::patient::Sex;
 
@@ -143,18 +143,14 @@ pub fn evaluate(i: &RiskInput) -> Result<RiskResult, FieldError> {
         ),
     ];
     let score: f64 = terms.iter().map(|t| t.contribution).sum();
-    let (category, zh) = category(score);
-    Ok(RiskResult {
-        model: "findrisc",
-        value: None,
-        score: Some(score),
-        category: Some(category),
-        category_zh: Some(zh),
-        contributions: terms,
-        constants: CONSTANTS,
-        missing: Vec::new(),
-        flags: Vec::new(),
-    })
+    Ok(RiskResult::complete(
+        "findrisc",
+        Outcome::Points(score),
+        category(score),
+        terms,
+        CONSTANTS,
+        Vec::new(),
+    ))
 }
 
 pub fn category(score: f64) -> (&'static str, &'static str) {

@@ -60,6 +60,32 @@ pub struct RiskResult {
 }
 
 impl RiskResult {
+    /// A result with its value (risk equations) or score (points tables).
+    fn complete(
+        model: &'static str,
+        outcome: Outcome,
+        (category, zh): (&'static str, &'static str),
+        contributions: Vec<Contribution>,
+        constants: &'static str,
+        flags: Vec<String>,
+    ) -> RiskResult {
+        let (value, score) = match outcome {
+            Outcome::Percent(v) => (Some(v), None),
+            Outcome::Points(p) => (None, Some(p)),
+        };
+        RiskResult {
+            model,
+            value,
+            score,
+            category: Some(category),
+            category_zh: Some(zh),
+            contributions,
+            constants,
+            missing: Vec::new(),
+            flags,
+        }
+    }
+
     fn incomplete(model: &'static str, constants: &'static str, missing: Vec<&'static str>) -> RiskResult {
         RiskResult {
             model,
@@ -73,6 +99,12 @@ impl RiskResult {
             flags: Vec::new(),
         }
     }
+}
+
+/// What a model computes: a 10-year risk in percent, or a points total.
+enum Outcome {
+    Percent(f64),
+    Points(f64),
 }
 
 /// Evaluate `model` on `input`.

@@ -12,7 +12,7 @@
 //! — taken from background knowledge of that guideline, not from CLINICAL.md [unverified].
 
 use super::input::Race;
-use super::{Contribution, RiskInput, RiskResult, flag, missing, refuse, ten_year_risk, term};
+use super::{Contribution, Outcome, RiskInput, RiskResult, flag, missing, refuse, ten_year_risk, term};
 use crate::FieldError;
 use crate::patient::Sex;
 
@@ -193,22 +193,18 @@ pub fn evaluate(i: &RiskInput) -> Result<RiskResult, FieldError> {
     terms.retain(|t| t.coefficient != Some(0.0));
     let sum: f64 = terms.iter().map(|t| t.contribution).sum();
     let risk = ten_year_risk(eq.s10, sum, eq.mean);
-    let (category, zh) = category(risk);
     let mut flags = vec![format!("equation: {}", eq.name)];
     if race == Race::Other {
         flags.push("race other: the white equations are used, as the guideline advises".into());
     }
-    Ok(RiskResult {
-        model: "pce",
-        value: Some(risk),
-        score: None,
-        category: Some(category),
-        category_zh: Some(zh),
-        contributions: terms,
-        constants: CONSTANTS,
-        missing: Vec::new(),
+    Ok(RiskResult::complete(
+        "pce",
+        Outcome::Percent(risk),
+        category(risk),
+        terms,
+        CONSTANTS,
         flags,
-    })
+    ))
 }
 
 pub fn category(risk: f64) -> (&'static str, &'static str) {
