@@ -8,6 +8,7 @@ pub mod bench_risk;
 pub mod bench_trends;
 pub mod bench_worklist;
 pub mod demo;
+pub mod import_cli;
 pub mod settings;
 pub mod text_eval;
 

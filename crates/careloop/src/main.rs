@@ -80,6 +80,8 @@ enum Command {
         #[arg(long)]
         json: String,
     },
+    /// Import results from a hospital system (FHIR Bundles / NDJSON), with a progress bar.
+    Import(careloop::import_cli::ImportArgs),
     /// Run one follow-up scheduler pass as of an instant (catch-up, cron, tests).
     Tick {
         /// The instant to run as of, RFC 3339 (e.g. 2026-12-01T09:00:00+08:00); default now.
@@ -258,6 +260,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&doc)?);
             Ok(())
         }
+        Command::Import(args) => careloop::import_cli::run(&settings, args).await,
         Command::Bench(args) => bench::run(args).await,
         Command::BenchFollowup(args) => careloop::bench_followup::run(args).await,
         Command::BenchQuestionnaire(args) => careloop::bench_questionnaire::run(args).await,

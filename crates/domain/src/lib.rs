@@ -9,6 +9,7 @@ pub mod classify;
 pub mod error;
 pub mod followup;
 pub mod id_number;
+pub mod import;
 pub mod indicator;
 pub mod mask;
 pub mod patient;

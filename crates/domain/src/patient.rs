@@ -77,7 +77,8 @@ pub struct NewPatient {
     pub sex: Sex,
     pub birth_date: Date,
     pub id_number: Option<IdNumber>,
-    pub phone: PhoneNumber,
+    /// A mainland mobile; absent only for patients a hospital system sent without one.
+    pub phone: Option<PhoneNumber>,
     pub address: Option<String>,
     pub emergency_contact_name: Option<String>,
     pub emergency_contact_phone: Option<PhoneNumber>,
@@ -132,6 +133,19 @@ impl NewPatient {
         today: Date,
         default_department: Option<&DepartmentCode>,
     ) -> Result<Self, FieldError> {
+        if non_empty(&input.phone).is_none() {
+            return Err(FieldError::required("phone"));
+        }
+        Self::parse_imported(input, today, default_department)
+    }
+
+    /// As [`NewPatient::parse`], but a patient sent by a hospital system may come without a
+    /// mobile number (staff enrolling by hand must give one).
+    pub fn parse_imported(
+        input: &PatientInput,
+        today: Date,
+        default_department: Option<&DepartmentCode>,
+    ) -> Result<Self, FieldError> {
         let name = optional_text(&input.name, "name", 50)?.ok_or_else(|| FieldError::required("name"))?;
         let id_number = non_empty(&input.id_number).map(IdNumber::parse).transpose()?;
         let sex = match (non_empty(&input.sex), &id_number) {
@@ -178,7 +192,7 @@ impl NewPatient {
                 "出生日期应在1900年至今天之间",
             ));
         }
-        let phone = PhoneNumber::parse(non_empty(&input.phone).ok_or_else(|| FieldError::required("phone"))?)?;
+        let phone = non_empty(&input.phone).map(PhoneNumber::parse).transpose()?;
         let emergency_contact_phone = non_empty(&input.emergency_contact_phone)
             .map(|p| PhoneNumber::parse_field(p, "emergency_contact_phone"))
             .transpose()?;

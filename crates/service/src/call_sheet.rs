@@ -75,7 +75,7 @@ pub struct CallSheet {
     pub name: String,
     pub sex: String,
     pub age: i32,
-    pub phone: String,
+    pub phone: Option<String>,
     pub emergency_contact: Option<String>,
     pub protocol_name: String,
     pub step_name: String,

@@ -198,6 +198,19 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
             } else {
                 None
             };
+            let Some(recipient) = receiver.as_ref().map(|p| p.phone.clone()).or_else(|| r.phone.clone()) else {
+                // No mobile on file (a patient a hospital system sent without one) and no proxy
+                // receiving links: nothing can be sent, so the task fails to the nurse's list.
+                let failed = transition(
+                    careloop_domain::followup::task::TaskState::Due,
+                    TaskEvent::AttemptFailed,
+                )
+                .map_err(|_| ServiceError::Internal("task state machine"))?;
+                log.push(system_transition(r.id, "due", failed.as_str(), "no_mobile", now));
+                plans::set_task_state(&mut tx, r.id, failed.as_str(), None, now).await?;
+                out.failed += 1;
+                continue;
+            };
             let link = if method == Method::Questionnaire {
                 let token = new_token();
                 outbox::insert_link(
@@ -245,7 +258,7 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
                     task_id: Some(r.id),
                     patient_id: r.patient_id,
                     channel: kind.as_str().into(),
-                    recipient: receiver.as_ref().map_or_else(|| r.phone.clone(), |p| p.phone.clone()),
+                    recipient,
                     body,
                     link,
                     status: "queued".into(),

@@ -14,6 +14,7 @@ pub mod figures;
 pub mod followup;
 pub mod free_text;
 pub mod horizon;
+pub mod imports;
 pub mod link_revocation;
 pub mod observations;
 pub mod patient_links;

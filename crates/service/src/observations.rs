@@ -149,6 +149,7 @@ pub(crate) async fn insert_observations(
             flag: o.flag.as_str().into(),
             created_at: careloop_store::stored_time(now),
             created_by: Some(actor.user_id).filter(|id| !id.is_nil()),
+            external_id: None,
         });
     }
     observations::insert_many(tx, &rows).await?;

@@ -50,7 +50,7 @@ pub struct PatientSummary {
     /// Masked, e.g. `110101********1234`.
     pub id_number: Option<String>,
     /// Masked, e.g. `138****5678`.
-    pub phone: String,
+    pub phone: Option<String>,
     pub department: String,
     pub department_name: String,
 }
@@ -68,7 +68,7 @@ pub struct PatientDetail {
     pub birth_date: Date,
     pub age: i32,
     pub id_number: Option<String>,
-    pub phone: String,
+    pub phone: Option<String>,
     pub address: Option<String>,
     pub emergency_contact_name: Option<String>,
     pub emergency_contact_phone: Option<String>,
@@ -90,7 +90,7 @@ fn summary(row: PatientRow, today: Date) -> PatientSummary {
         sex: sex_of(&row),
         age: age_on(row.birth_date, today),
         id_number: row.id_number.as_deref().map(mask::id_number),
-        phone: mask::phone(&row.phone),
+        phone: row.phone.as_deref().map(mask::phone),
         card_number: row.card_number,
         name: row.name,
         birth_date: row.birth_date,
@@ -126,7 +126,7 @@ pub fn as_input(row: &PatientRow) -> PatientInput {
         sex: Some(row.sex.clone()),
         birth_date: Some(format!("{}", row.birth_date)),
         id_number: row.id_number.clone(),
-        phone: Some(row.phone.clone()),
+        phone: row.phone.clone(),
         address: row.address.clone(),
         emergency_contact_name: row.emergency_contact_name.clone(),
         emergency_contact_phone: row.emergency_contact_phone.clone(),
@@ -144,7 +144,13 @@ pub(crate) fn at_index(e: FieldError, i: usize, batch: bool) -> FieldError {
     }
 }
 
-fn write_row(id: Uuid, card_number: String, p: &NewPatient, department_id: Uuid, at: OffsetDateTime) -> PatientWrite {
+pub(crate) fn write_row(
+    id: Uuid,
+    card_number: String,
+    p: &NewPatient,
+    department_id: Uuid,
+    at: OffsetDateTime,
+) -> PatientWrite {
     PatientWrite {
         id,
         card_number,
@@ -154,7 +160,7 @@ fn write_row(id: Uuid, card_number: String, p: &NewPatient, department_id: Uuid,
         sex: p.sex.as_str().into(),
         birth_date: p.birth_date,
         id_number: p.id_number.as_ref().map(|i| i.as_str().to_string()),
-        phone: p.phone.as_str().into(),
+        phone: p.phone.as_ref().map(|p| p.as_str().to_string()),
         address: p.address.clone(),
         emergency_contact_name: p.emergency_contact_name.clone(),
         emergency_contact_phone: p.emergency_contact_phone.as_ref().map(|p| p.as_str().to_string()),
@@ -163,7 +169,7 @@ fn write_row(id: Uuid, card_number: String, p: &NewPatient, department_id: Uuid,
     }
 }
 
-fn department_for(all: &[Department], code: &str) -> Result<Uuid, FieldError> {
+pub(crate) fn department_for(all: &[Department], code: &str) -> Result<Uuid, FieldError> {
     all.iter().find(|d| d.code == code).map(|d| d.id).ok_or_else(|| {
         FieldError::new(
             "department",
@@ -304,7 +310,12 @@ pub async fn update_patient(
     let row = accessible(&mut tx, actor, id).await?;
     let base = as_input(&row);
     let merged = patch.clone().over(base.clone());
-    let p = NewPatient::parse(&merged, local_today(now), None)?;
+    // A patient a hospital system sent without a mobile may be edited without adding one.
+    let p = if row.phone.is_some() {
+        NewPatient::parse(&merged, local_today(now), None)?
+    } else {
+        NewPatient::parse_imported(&merged, local_today(now), None)?
+    };
     let all = departments::list(&mut tx).await?;
     let department_id = department_for(&all, p.department.as_str())?;
     if !actor.may_access_patient(department_id) {

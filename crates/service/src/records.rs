@@ -147,6 +147,7 @@ pub async fn add_diagnosis(
         note: d.note,
         created_at: careloop_store::stored_time(now),
         created_by: Some(actor.user_id).filter(|id| !id.is_nil()),
+        external_id: None,
     };
     let mut tx = db.begin().await?;
     let patient = accessible(&mut tx, actor, patient_id).await?;

@@ -82,7 +82,7 @@ pub struct WorklistItem {
     pub sex: String,
     pub age: i32,
     /// Masked, e.g. `138****5678`.
-    pub phone: String,
+    pub phone: Option<String>,
     pub step: String,
     pub method: String,
     pub due_date: Date,
@@ -227,7 +227,7 @@ pub async fn worklist(db: &Db, actor: &Actor, o: &WorklistOptions, now: OffsetDa
             task_id: r.id,
             patient_id: r.patient_id,
             age: careloop_domain::patient::age_on(r.birth_date, today),
-            phone: careloop_domain::mask::phone(&r.phone),
+            phone: r.phone.as_deref().map(careloop_domain::mask::phone),
             name: r.name,
             sex: r.sex,
             step: r.step_key,

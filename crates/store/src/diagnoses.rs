@@ -15,9 +15,11 @@ pub struct DiagnosisRow {
     pub note: Option<String>,
     pub created_at: OffsetDateTime,
     pub created_by: Option<Uuid>,
+    /// The sender's key for an imported diagnosis (unique), so a re-import finds it.
+    pub external_id: Option<String>,
 }
 
-const COLUMNS: [&str; 8] = [
+const COLUMNS: [&str; 9] = [
     "id",
     "patient_id",
     "icd10_code",
@@ -26,6 +28,7 @@ const COLUMNS: [&str; 8] = [
     "note",
     "created_at",
     "created_by",
+    "external_id",
 ];
 
 pub async fn insert_many(tx: &mut Tx, rows: &[DiagnosisRow]) -> Result<()> {
@@ -41,6 +44,7 @@ pub async fn insert_many(tx: &mut Tx, rows: &[DiagnosisRow]) -> Result<()> {
                 d.note.clone().into(),
                 stored_time(d.created_at).into(),
                 d.created_by.into(),
+                d.external_id.clone().into(),
             ]);
         }
         tx.execute(&stmt).await?;

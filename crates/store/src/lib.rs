@@ -14,6 +14,7 @@ pub mod departments;
 pub mod diagnoses;
 pub mod discharges;
 pub mod health_records;
+pub mod imports;
 pub mod observations;
 pub mod organisations;
 pub mod outbox;

@@ -17,9 +17,11 @@ pub struct ObservationRow {
     pub flag: String,
     pub created_at: OffsetDateTime,
     pub created_by: Option<Uuid>,
+    /// The sender's key for an imported value (unique), so a re-import finds it.
+    pub external_id: Option<String>,
 }
 
-const COLUMNS: [&str; 10] = [
+const COLUMNS: [&str; 11] = [
     "id",
     "patient_id",
     "code",
@@ -30,9 +32,10 @@ const COLUMNS: [&str; 10] = [
     "flag",
     "created_at",
     "created_by",
+    "external_id",
 ];
 
-/// 10 columns × 2000 rows stays under SQLite's 32766-parameter limit.
+/// 11 columns × 2000 rows stays under SQLite's 32766-parameter limit.
 const CHUNK: usize = 2000;
 
 pub async fn insert_many(tx: &mut Tx, rows: &[ObservationRow]) -> Result<()> {
@@ -50,6 +53,7 @@ pub async fn insert_many(tx: &mut Tx, rows: &[ObservationRow]) -> Result<()> {
                 o.flag.clone().into(),
                 stored_time(o.created_at).into(),
                 o.created_by.into(),
+                o.external_id.clone().into(),
             ]);
         }
         tx.execute(&stmt).await?;

@@ -25,7 +25,7 @@ pub struct DueStepRow {
     pub protocol_version: i32,
     pub name: String,
     pub sex: String,
-    pub phone: String,
+    pub phone: Option<String>,
     pub patient_quiet_start: Option<String>,
     pub patient_quiet_end: Option<String>,
     pub org_quiet_start: Option<String>,

@@ -528,7 +528,7 @@ pub struct WorklistRow {
     pub name: String,
     pub sex: String,
     pub birth_date: time::Date,
-    pub phone: String,
+    pub phone: Option<String>,
     pub risk_tier: Option<String>,
 }
 

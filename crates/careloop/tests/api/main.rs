@@ -14,6 +14,7 @@ mod errors;
 mod figures;
 mod followup;
 mod helpers;
+mod imports;
 mod observations;
 mod outbox;
 mod patients;
@@ -45,6 +46,10 @@ fn main() {
         );
     }
     let all: Vec<(String, TestFn)> = tests![
+        imports::the_synthea_bundles_import_cleanly_and_a_second_import_changes_nothing,
+        imports::bulk_ndjson_resolves_references_across_files,
+        imports::bad_resources_are_reported_at_their_location_and_the_rule_is_kept,
+        imports::an_import_cannot_reach_another_departments_patient,
         triggers::a_diagnosis_enrols_the_patient_once_and_a_stopped_plan_stays_stopped,
         triggers::a_discharge_starts_post_discharge_follow_up_from_its_date,
         triggers::a_tag_or_an_abnormal_value_enrols_in_protocols_with_that_trigger,

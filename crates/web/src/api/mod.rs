@@ -4,6 +4,7 @@ mod admin;
 mod auth;
 mod events;
 mod followup;
+mod imports;
 mod links;
 mod observations;
 mod patients;
@@ -67,6 +68,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::list_diagnoses, records::add_diagnosis))
         .routes(routes!(observations::create, observations::list))
         .routes(routes!(observations::trends))
+        .routes(routes!(imports::fhir))
         .routes(routes!(events::record_discharge, events::list_discharges))
         .routes(routes!(events::add_tag, events::list_tags))
         .routes(routes!(events::remove_tag))

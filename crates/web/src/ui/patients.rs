@@ -227,7 +227,7 @@ pub async fn edit_form(State(s): State<AppState>, u: UiUser, Path(id): Path<Uuid
                 sex: Some(p.sex.as_str().into()),
                 birth_date: Some(p.birth_date.to_string()),
                 id_number: p.id_number,
-                phone: Some(p.phone),
+                phone: p.phone,
                 address: p.address,
                 emergency_contact_name: p.emergency_contact_name,
                 emergency_contact_phone: p.emergency_contact_phone,

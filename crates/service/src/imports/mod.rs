@@ -1,0 +1,187 @@
+//! Importing exam and lab results (同步检查报告数据): a batch read from FHIR, HL7 v2 or a
+//! spreadsheet is matched to patients, checked item by item and stored in one transaction.
+//!
+//! **Atomicity rule.** Each item (resource, OBX, row) is checked on its own. By default a bad
+//! item is reported with its location and left out, and every good item is stored together in
+//! one transaction — the batch lands whole (minus its reported rejects) or, on a database
+//! failure, not at all. With `all_or_nothing` any rejected item stops the whole batch and nothing
+//! is stored. Items about a rejected patient are rejected with it.
+//!
+//! **Idempotency.** Every item carries its sender's key, stored with it (`source|key`); an item
+//! whose key is already stored is counted as unchanged, or — for a value whose number or time
+//! changed (a corrected result) — updated. Patients are matched by the sender's key, then by
+//! resident ID number; an existing patient is never changed by an import.
+//!
+//! **Triggers.** New abnormal values measured in the last 30 days and new diagnoses enrol the
+//! patient in matching protocols, as values entered by staff do; older history does not.
+
+mod facts;
+mod patients;
+
+use crate::audit::event;
+use crate::{Result, ServiceError};
+use careloop_domain::FieldError;
+use careloop_domain::access::{Actor, PatientScope};
+use careloop_domain::import::{ImportBatch, Issue, Severity, UnknownCode};
+use careloop_store::imports::{self as store, ImportBatchRow};
+use careloop_store::{Db, audit};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Issues listed in a report; the rest are counted.
+const MAX_LISTED_ISSUES: usize = 1000;
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// `fhir`, `hl7v2` or `csv`.
+    pub format: &'static str,
+    /// The sending system (e.g. `his`, `lis`, `tijian`): its keys are unique only within it.
+    pub source: String,
+    /// Department code for patients the import creates; default the importer's own.
+    pub department: Option<String>,
+    pub all_or_nothing: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
+pub struct Counts {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    pub batch_id: Uuid,
+    pub format: String,
+    pub source: String,
+    /// False when `all_or_nothing` refused the batch: nothing was stored.
+    pub applied: bool,
+    /// Items the input held.
+    pub received: usize,
+    pub patients: Counts,
+    pub observations: Counts,
+    pub diagnoses: Counts,
+    pub reports: Counts,
+    /// Items not imported on purpose, by kind (resource types CareLoop does not take, items
+    /// about a deceased patient).
+    pub skipped: BTreeMap<String, usize>,
+    /// Codes CareLoop does not know, with counts and where each first appeared.
+    pub unknown_codes: Vec<UnknownCode>,
+    pub errors: usize,
+    pub warnings: usize,
+    /// The first 1000 issues, each with its location.
+    pub issues: Vec<Issue>,
+}
+
+/// Keys a sender may use as its name: short, no spaces, no `|` (the key separator).
+fn check_source(source: &str) -> Result<String> {
+    let s = source.trim();
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(FieldError::new(
+            "source",
+            "source_invalid",
+            "source names the sending system: 1–64 letters, digits, '-', '_', '.', ':'",
+            "来源系统名称应为1–64个字母、数字或 - _ . :",
+        )
+        .into())
+    }
+}
+
+/// Match, check and store one batch; see the module documentation for the rules.
+pub async fn import_batch(
+    db: &Db,
+    actor: &Actor,
+    batch: ImportBatch,
+    options: &ImportOptions,
+    now: OffsetDateTime,
+) -> Result<ImportReport> {
+    if actor.patient_scope() == PatientScope::Nobody {
+        return Err(ServiceError::Forbidden);
+    }
+    let source = check_source(&options.source)?;
+    let mut tx = db.begin().await?;
+    let mut work = facts::Work::new(&batch, &source, now);
+    let department = patients::department_for_new(&mut tx, actor, options.department.as_deref()).await?;
+    patients::resolve(&mut tx, actor, &batch, department, &mut work).await?;
+    facts::observations(&mut tx, &batch, &mut work).await?;
+    facts::diagnoses(&mut tx, &batch, &mut work).await?;
+    facts::reports(&mut tx, &batch, &mut work).await?;
+
+    let errors = work.issues.iter().filter(|i| i.severity == Severity::Error).count();
+    let applied = !(options.all_or_nothing && errors > 0);
+    let batch_id = Uuid::now_v7();
+    let mut report = ImportReport {
+        batch_id,
+        format: options.format.into(),
+        source: source.clone(),
+        applied,
+        received: batch.received,
+        patients: work.patients,
+        observations: work.observations,
+        diagnoses: work.diagnoses,
+        reports: work.reports,
+        skipped: work.skipped.clone(),
+        unknown_codes: batch.unknown_codes.values().cloned().collect(),
+        errors,
+        warnings: work.issues.len() - errors,
+        issues: work.issues.iter().take(MAX_LISTED_ISSUES).cloned().collect(),
+    };
+    if !applied {
+        drop(tx); // rolls back: nothing of the batch is stored
+        report.patients.created = 0;
+        report.observations.created = 0;
+        report.observations.updated = 0;
+        report.diagnoses.created = 0;
+        report.reports.created = 0;
+        return Ok(report);
+    }
+    work.write(&mut tx, actor).await?;
+    let mut events: Vec<_> = work
+        .touched()
+        .into_iter()
+        .map(|(patient, detail)| event(actor, "import.write", Some(patient), Some(detail), now))
+        .collect();
+    events.push(event(
+        actor,
+        "import.batch",
+        None,
+        Some(format!("batch={batch_id}")),
+        now,
+    ));
+    audit::insert_many(&mut tx, &events).await?;
+    work.enrol_on_triggers(&mut tx, actor).await?;
+    let total = |c: &Counts| (c.created, c.updated, c.unchanged, c.rejected);
+    let sums = [report.patients, report.observations, report.diagnoses, report.reports]
+        .iter()
+        .map(total)
+        .fold((0, 0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2, a.3 + b.3));
+    let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    store::insert_batch(
+        &mut tx,
+        &ImportBatchRow {
+            id: batch_id,
+            format: options.format.into(),
+            source,
+            received: as_i64(batch.received),
+            created: as_i64(sums.0),
+            updated: as_i64(sums.1),
+            unchanged: as_i64(sums.2),
+            rejected: as_i64(sums.3),
+            report: serde_json::to_value(&report).map_err(|_| ServiceError::Internal("import report"))?,
+            created_at: now,
+            created_by: Some(actor.user_id).filter(|id| !id.is_nil()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(report)
+}
