@@ -16,6 +16,24 @@ use time::OffsetDateTime;
 pub enum Format {
     /// FHIR R4 Bundles (.json) and bulk-export NDJSON (.ndjson).
     Fhir,
+    /// HL7 v2 ORU^R01 messages (.hl7, .txt; CR, LF or CRLF; UTF-8).
+    Hl7v2,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Fhir => "fhir",
+            Format::Hl7v2 => "hl7v2",
+        }
+    }
+
+    fn takes(self, ext: &str) -> bool {
+        match self {
+            Format::Fhir => matches!(ext, "json" | "ndjson"),
+            Format::Hl7v2 => matches!(ext, "hl7" | "txt"),
+        }
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -42,14 +60,14 @@ pub struct ImportArgs {
 }
 
 /// The files to read, patients before what refers to them.
-fn files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+fn files(format: Format, paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
             let mut inner: Vec<PathBuf> = std::fs::read_dir(p)
                 .with_context(|| format!("reading folder {}", p.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.extension().is_some_and(|e| e == "json" || e == "ndjson"))
+                .filter(|f| f.extension().is_some_and(|e| format.takes(&e.to_string_lossy())))
                 .collect();
             inner.sort_by_key(|f| {
                 let name = f
@@ -72,14 +90,19 @@ fn files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// The parts of one file, each read into a batch: a Bundle whole, NDJSON by lines.
-fn parts(path: &Path, bytes: &[u8], part_lines: usize) -> Vec<(ImportBatch, usize)> {
+fn parts(format: Format, path: &Path, bytes: &[u8], part_lines: usize) -> anyhow::Result<Vec<(ImportBatch, usize)>> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
+    if format == Format::Hl7v2 {
+        let text = std::str::from_utf8(bytes)
+            .with_context(|| format!("{} is not UTF-8 (convert GB18030 exports first)", path.display()))?;
+        return Ok(vec![(careloop_hl7::read(text, &name), bytes.len())]);
+    }
     let ndjson = path.extension().is_some_and(|e| e == "ndjson");
     if !ndjson {
-        return vec![(careloop_fhir::read(bytes, &name), bytes.len())];
+        return Ok(vec![(careloop_fhir::read(bytes, &name), bytes.len())]);
     }
     let mut out = Vec::new();
     let mut first_line = 1;
@@ -98,16 +121,16 @@ fn parts(path: &Path, bytes: &[u8], part_lines: usize) -> Vec<(ImportBatch, usiz
         first_line += lines;
         rest = &rest[end..];
     }
-    out
+    Ok(out)
 }
 
 pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
-    let files = files(&args.paths)?;
+    let files = files(args.format, &args.paths)?;
     let total: u64 = files.iter().map(|f| f.metadata().map(|m| m.len()).unwrap_or(0)).sum();
     let db = open_db(settings).await?;
     let actor = cli_actor();
     let options = ImportOptions {
-        format: "fhir",
+        format: args.format.name(),
         source: args.source.clone(),
         department: args.department.clone(),
         all_or_nothing: args.all_or_nothing,
@@ -125,7 +148,7 @@ pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default(),
         );
-        for (batch, size) in parts(f, &bytes, args.part_lines) {
+        for (batch, size) in parts(args.format, f, &bytes, args.part_lines)? {
             let report = import_batch(&db, &actor, batch, &options, OffsetDateTime::now_utc())
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;

@@ -289,7 +289,7 @@ pub static CATALOGUE: &[Indicator] = &[
     Indicator {
         code: "fpg",
         loinc: Some("14771-0"),
-        loinc_aliases: &["1558-6"],
+        loinc_aliases: &["1558-6", "1554-5"],
         name_zh: "空腹血糖",
         name_en: "Fasting plasma glucose",
         unit: "mmol/L",

@@ -290,3 +290,143 @@ pub async fn an_import_cannot_reach_another_departments_patient(app: TestApp) {
     assert_eq!(report["issues"][0]["code"], "patient_forbidden");
     assert_eq!(report["observations"]["created"], 0);
 }
+
+async fn import_hl7(app: &TestApp, token: &str, body: String) -> (StatusCode, Value) {
+    let req = app
+        .http
+        .post(app.url("/api/v1/import/hl7v2?source=lis"))
+        .header("content-type", "x-application/hl7-v2+er7")
+        .body(body);
+    app.send(req, Some(token)).await
+}
+
+/// The HL7 v2 samples import as sent (LF) and again with CR and CRLF separators with nothing
+/// changed; the fasting glucose is converted from mg/dL and flagged; a corrected result (OBX-11
+/// `C`) replaces the value; non-ORU messages are skipped.
+pub async fn hl7_results_import_with_any_separator_and_corrections_replace_values(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let dir = testdata("hl7v2-fhir-converter");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "hl7"))
+        .collect();
+    names.sort();
+    let texts: Vec<String> = names.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
+    let mut created = 0;
+    for (name, text) in names.iter().zip(&texts) {
+        let (status, r) = import_hl7(&app, &nurse, text.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{}: {r}", name.display());
+        assert_eq!(r["errors"], 0, "{}: {r}", name.display());
+        created += r["observations"]["created"].as_u64().unwrap();
+        if name.to_string_lossy().contains("ADT") {
+            assert_eq!(r["received"], 1);
+            assert!(
+                r["skipped"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .any(|k| k.starts_with("HL7 ADT")),
+                "{r}"
+            );
+        }
+    }
+    assert_eq!(
+        created, 1,
+        "one final numeric result the catalogue knows: fasting glucose"
+    );
+    for sep in ["\r", "\r\n"] {
+        for text in &texts {
+            let (status, r) = import_hl7(&app, &nurse, text.replace('\n', sep)).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(r["observations"]["created"], 0, "{r}");
+            assert_eq!(r["patients"]["created"], 0, "{r}");
+        }
+    }
+    let (_, list) = app.get(Some(&nurse), "/api/v1/patients?per_page=50").await;
+    let eve = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "EVE EVERYWOMAN")
+        .expect("the glucose sample's patient")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/patients/{eve}/observations?code=fpg");
+    let (_, fpg) = app.get(Some(&nurse), &path).await;
+    assert_eq!(fpg.as_array().unwrap().len(), 1);
+    assert!((fpg[0]["value"].as_f64().unwrap() - 182.0 / 18.0).abs() < 0.02, "{fpg}");
+    assert_eq!(fpg[0]["flag"], "high");
+
+    let glucose = texts[names
+        .iter()
+        .position(|n| n.to_string_lossy().contains("RMGEAD"))
+        .unwrap()]
+    .clone();
+    let corrected = glucose.replace("||^182|mg/dl|70_105|H|||F", "||^190|mg/dl|70_105|H|||C");
+    assert_ne!(corrected, glucose);
+    let (_, r) = import_hl7(&app, &nurse, corrected).await;
+    assert_eq!(
+        (
+            r["observations"]["updated"].as_u64(),
+            r["observations"]["created"].as_u64()
+        ),
+        (Some(1), Some(0)),
+        "{r}"
+    );
+    let (_, fpg) = app.get(Some(&nurse), &path).await;
+    assert_eq!(fpg.as_array().unwrap().len(), 1, "corrected in place, not added");
+    assert!((fpg[0]["value"].as_f64().unwrap() - 190.0 / 18.0).abs() < 0.02, "{fpg}");
+
+    let (status, e) = import_hl7(
+        &app,
+        &nurse,
+        String::from_utf8_lossy(&[0x4d, 0x53, 0x48]).to_string() + "|garbage",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+}
+
+/// A patient a hospital system sent without a mobile number is enrolled, shown as 无手机号, and
+/// an automated questionnaire for them fails to the nurse's list instead of going nowhere.
+pub async fn a_patient_without_a_mobile_is_kept_and_their_messages_fail_to_the_nurse(app: TestApp) {
+    use careloop_service::delivery::{Delivery, send_due};
+    let (_, nurse) = app.admin_and_nurse().await;
+    let patient = json!({"resourceType": "Patient", "id": "p9", "name": [{"family": "赵", "given": ["大爷"]}],
+        "gender": "male", "birthDate": "1940-02-02"});
+    let (status, r) = import(&app, &nurse, "source=his", bundle(vec![patient])).await;
+    assert_eq!(
+        (status, r["patients"]["created"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{r}"
+    );
+    let (_, list) = app.get(Some(&nurse), "/api/v1/patients").await;
+    assert_eq!(list["items"][0]["phone"], Value::Null);
+    let id = list["items"][0]["id"].as_str().unwrap().to_string();
+    let today = careloop_service::patients::local_today(crate::helpers::now()).to_string();
+    let (status, plan) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{id}/plans"),
+            &json!({"protocol": "post-discharge-surgery", "anchor_date": today}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    let due = time::OffsetDateTime::parse(
+        plan["tasks"][1]["due_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap()
+        + time::Duration::hours(1);
+    careloop_service::followup::tick(&app.db, due).await.unwrap();
+    let out = send_due(&app.db, &Delivery::sandbox(&app.db, "https://f.example.cn/"), due)
+        .await
+        .unwrap();
+    assert_eq!((out.queued, out.sent, out.failed), (0, 0, 1));
+    let task = plan["tasks"][1]["id"].as_str().unwrap();
+    let (_, t) = app.get(Some(&nurse), &format!("/api/v1/tasks/{task}")).await;
+    assert_eq!(t["state"], "failed", "{t}");
+    let (status, page) = app.get(Some(&nurse), &format!("/api/v1/patients/{id}")).await;
+    assert_eq!((status, page["phone"].clone()), (StatusCode::OK, Value::Null));
+}

@@ -52,6 +52,23 @@ fn respond(report: ImportReport) -> (StatusCode, Json<ImportReport>) {
     (status, Json(report))
 }
 
+async fn store(
+    s: &AppState,
+    who: &careloop_service::auth::Authenticated,
+    q: ImportQuery,
+    format: &'static str,
+    batch: careloop_domain::import::ImportBatch,
+) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
+    let options = ImportOptions {
+        format,
+        source: q.source.unwrap_or_default(),
+        department: q.department,
+        all_or_nothing: q.all_or_nothing,
+    };
+    let report = imports::import_batch(&s.db, &who.actor, batch, &options, OffsetDateTime::now_utc()).await?;
+    Ok(respond(report))
+}
+
 /// Import a FHIR R4 Bundle (any type), a single resource, or NDJSON (bulk export, one resource
 /// per line): Patient, Observation (components too), Condition, DiagnosticReport; other types
 /// are counted as skipped. Re-sending the same data changes nothing.
@@ -65,13 +82,32 @@ pub async fn fhir(
     body: Body,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
     let bytes = read_body(body).await?;
-    let batch = careloop_fhir::read(&bytes, "");
-    let options = ImportOptions {
-        format: "fhir",
-        source: q.source.unwrap_or_default(),
-        department: q.department,
-        all_or_nothing: q.all_or_nothing,
-    };
-    let report = imports::import_batch(&s.db, &who.actor, batch, &options, OffsetDateTime::now_utc()).await?;
-    Ok(respond(report))
+    store(&s, &who, q, "fhir", careloop_fhir::read(&bytes, "")).await
+}
+
+/// Import HL7 v2 ORU^R01 result messages (one or many, segments ending in CR, LF or CRLF;
+/// UTF-8): the patient from PID, a report per OBR, a value per numeric OBX with status F or C.
+/// Other message types are counted as skipped. Re-sending the same messages changes nothing; a
+/// corrected result (C) replaces the earlier value.
+#[utoipa::path(post, path = "/api/v1/import/hl7v2", tag = "observations", params(ImportQuery),
+    request_body(content = String, content_type = "x-application/hl7-v2+er7"), security(("bearer" = [])),
+    responses((status = 200, body = ImportReport), (status = 422, body = ImportReport), (status = 413, body = ErrorBody)))]
+pub async fn hl7v2(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Query(q): Query<ImportQuery>,
+    body: Body,
+) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
+    let bytes = read_body(body).await?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "encoding_invalid",
+            format!(
+                "HL7 messages must be UTF-8 (invalid byte at offset {}); convert GB18030 exports first",
+                e.valid_up_to()
+            ),
+        )
+    })?;
+    store(&s, &who, q, "hl7v2", careloop_hl7::read(text, "")).await
 }

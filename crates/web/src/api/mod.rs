@@ -69,6 +69,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(observations::create, observations::list))
         .routes(routes!(observations::trends))
         .routes(routes!(imports::fhir))
+        .routes(routes!(imports::hl7v2))
         .routes(routes!(events::record_discharge, events::list_discharges))
         .routes(routes!(events::add_tag, events::list_tags))
         .routes(routes!(events::remove_tag))
