@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use careloop_domain::import::{ImportBatch, Severity};
 use careloop_service::imports::{Counts, ImportOptions, ImportReport, import_batch};
 use careloop_service::staff::cli_actor;
+use careloop_sheet::Profile;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
@@ -18,6 +19,10 @@ pub enum Format {
     Fhir,
     /// HL7 v2 ORU^R01 messages (.hl7, .txt; CR, LF or CRLF; UTF-8).
     Hl7v2,
+    /// CSV exports (.csv; UTF-8 or GB18030) read through `--profile`.
+    Csv,
+    /// Excel workbooks (.xlsx) read through `--profile`.
+    Xlsx,
 }
 
 impl Format {
@@ -25,6 +30,8 @@ impl Format {
         match self {
             Format::Fhir => "fhir",
             Format::Hl7v2 => "hl7v2",
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
         }
     }
 
@@ -32,6 +39,8 @@ impl Format {
         match self {
             Format::Fhir => matches!(ext, "json" | "ndjson"),
             Format::Hl7v2 => matches!(ext, "hl7" | "txt"),
+            Format::Csv => ext == "csv",
+            Format::Xlsx => ext == "xlsx",
         }
     }
 }
@@ -54,6 +63,9 @@ pub struct ImportArgs {
     /// Lines of NDJSON per transaction.
     #[arg(long, default_value_t = 20_000)]
     pub part_lines: usize,
+    /// For csv / xlsx: a saved profile's id, or the path of a profile JSON file.
+    #[arg(long)]
+    pub profile: Option<String>,
     /// Write every report (all issues, all unknown codes) to this JSON file.
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -90,11 +102,25 @@ fn files(format: Format, paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// The parts of one file, each read into a batch: a Bundle whole, NDJSON by lines.
-fn parts(format: Format, path: &Path, bytes: &[u8], part_lines: usize) -> anyhow::Result<Vec<(ImportBatch, usize)>> {
+fn parts(
+    format: Format,
+    profile: Option<&Profile>,
+    path: &Path,
+    bytes: &[u8],
+    part_lines: usize,
+) -> anyhow::Result<Vec<(ImportBatch, usize)>> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
+    if let (Format::Csv | Format::Xlsx, Some(p)) = (format, profile) {
+        let batch = if format == Format::Csv {
+            careloop_sheet::read_csv(bytes, p, &name)
+        } else {
+            careloop_sheet::read_xlsx(bytes, p, &name)
+        };
+        return Ok(vec![(batch, bytes.len())]);
+    }
     if format == Format::Hl7v2 {
         let text = std::str::from_utf8(bytes)
             .with_context(|| format!("{} is not UTF-8 (convert GB18030 exports first)", path.display()))?;
@@ -129,6 +155,19 @@ pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
     let total: u64 = files.iter().map(|f| f.metadata().map(|m| m.len()).unwrap_or(0)).sum();
     let db = open_db(settings).await?;
     let actor = cli_actor();
+    let profile = match (&args.profile, args.format) {
+        (Some(p), _) if Path::new(p).is_file() => {
+            let json = std::fs::read_to_string(p).with_context(|| format!("reading {p}"))?;
+            Some(Profile::parse(&json).map_err(|e| anyhow::anyhow!("{p}: {}: {}", e.field, e.message))?)
+        }
+        (Some(id), _) => Some(
+            careloop_service::imports::profiles::load_profile(&db, id)
+                .await
+                .map_err(|e| anyhow::anyhow!("profile {id}: {e}"))?,
+        ),
+        (None, Format::Csv | Format::Xlsx) => bail!("csv and xlsx imports need --profile (a saved id or a JSON file)"),
+        (None, _) => None,
+    };
     let options = ImportOptions {
         format: args.format.name(),
         source: args.source.clone(),
@@ -148,7 +187,7 @@ pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default(),
         );
-        for (batch, size) in parts(args.format, f, &bytes, args.part_lines)? {
+        for (batch, size) in parts(args.format, profile.as_ref(), f, &bytes, args.part_lines)? {
             let report = import_batch(&db, &actor, batch, &options, OffsetDateTime::now_utc())
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;

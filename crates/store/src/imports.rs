@@ -259,3 +259,50 @@ pub async fn insert_batch(tx: &mut Tx, b: &ImportBatchRow) -> Result<()> {
     tx.execute(&stmt).await?;
     Ok(())
 }
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ProfileRow {
+    pub id: String,
+    pub document: crate::Json<serde_json::Value>,
+    pub updated_at: OffsetDateTime,
+}
+
+/// Save a column-mapping profile under its id, replacing an earlier one.
+pub async fn save_profile(
+    tx: &mut Tx,
+    id: &str,
+    document: serde_json::Value,
+    by: Option<Uuid>,
+    at: OffsetDateTime,
+) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table("import_profiles")
+        .columns(["id", "document", "updated_at", "updated_by"])
+        .values_panic([id.into(), document.into(), stored_time(at).into(), by.into()])
+        .on_conflict(
+            sea_query::OnConflict::column("id")
+                .update_columns(["document", "updated_at", "updated_by"])
+                .to_owned(),
+        )
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+pub async fn profiles(tx: &mut Tx) -> Result<Vec<ProfileRow>> {
+    let stmt = Query::select()
+        .columns(["id", "document", "updated_at"])
+        .from("import_profiles")
+        .order_by("id", sea_query::Order::Asc)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+pub async fn profile(tx: &mut Tx, id: &str) -> Result<Option<ProfileRow>> {
+    let stmt = Query::select()
+        .columns(["id", "document", "updated_at"])
+        .from("import_profiles")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.fetch_optional(&stmt).await
+}

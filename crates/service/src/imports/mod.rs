@@ -17,6 +17,7 @@
 
 mod facts;
 mod patients;
+pub mod profiles;
 
 use crate::audit::event;
 use crate::{Result, ServiceError};

@@ -38,6 +38,14 @@ CREATE TABLE lab_reports (
 );
 CREATE INDEX lab_reports_patient ON lab_reports (patient_id, effective_at);
 
+-- Column-mapping profiles (导入模板) for CSV / Excel exports, saved by staff, named on import.
+CREATE TABLE import_profiles (
+    id TEXT PRIMARY KEY,
+    document JSONB NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    updated_by UUID
+);
+
 CREATE TABLE import_batches (
     id UUID PRIMARY KEY,
     format TEXT NOT NULL,

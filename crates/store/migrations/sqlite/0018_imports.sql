@@ -85,6 +85,14 @@ CREATE TABLE lab_reports (
 );
 CREATE INDEX lab_reports_patient ON lab_reports (patient_id, effective_at);
 
+-- Column-mapping profiles (导入模板) for CSV / Excel exports, saved by staff, named on import.
+CREATE TABLE import_profiles (
+    id TEXT PRIMARY KEY NOT NULL,
+    document TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by BLOB
+);
+
 CREATE TABLE import_batches (
     id BLOB PRIMARY KEY NOT NULL,
     format TEXT NOT NULL,

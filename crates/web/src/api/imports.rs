@@ -8,7 +8,7 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use careloop_service::imports::{self, ImportOptions, ImportReport};
+use careloop_service::imports::{self, ImportOptions, ImportReport, profiles};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -110,4 +110,85 @@ pub async fn hl7v2(
         )
     })?;
     store(&s, &who, q, "hl7v2", careloop_hl7::read(text, "")).await
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SheetQuery {
+    /// The saved column-mapping profile (导入模板) to read the file with.
+    profile: String,
+    source: Option<String>,
+    department: Option<String>,
+    #[serde(default)]
+    all_or_nothing: bool,
+}
+
+impl SheetQuery {
+    fn split(self) -> (String, ImportQuery) {
+        let q = ImportQuery {
+            source: self.source,
+            department: self.department,
+            all_or_nothing: self.all_or_nothing,
+        };
+        (self.profile, q)
+    }
+}
+
+/// Import a CSV export (UTF-8, or GB18030 as older Chinese systems write; comma or tab) through
+/// a saved profile. Locations read `row 7 column 空腹血糖` (the header is row 1).
+#[utoipa::path(post, path = "/api/v1/import/csv", tag = "observations", params(SheetQuery),
+    request_body(content = String, content_type = "text/csv"), security(("bearer" = [])),
+    responses((status = 200, body = ImportReport), (status = 422, body = ImportReport), (status = 404, body = ErrorBody)))]
+pub async fn csv(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Query(q): Query<SheetQuery>,
+    body: Body,
+) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
+    let bytes = read_body(body).await?;
+    let (id, q) = q.split();
+    let profile = profiles::load_profile(&s.db, &id).await?;
+    store(&s, &who, q, "csv", careloop_sheet::read_csv(&bytes, &profile, "")).await
+}
+
+/// Import an Excel workbook (.xlsx) through a saved profile (its `sheet`, else the first).
+#[utoipa::path(post, path = "/api/v1/import/xlsx", tag = "observations", params(SheetQuery),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    security(("bearer" = [])),
+    responses((status = 200, body = ImportReport), (status = 422, body = ImportReport), (status = 404, body = ErrorBody)))]
+pub async fn xlsx(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Query(q): Query<SheetQuery>,
+    body: Body,
+) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
+    let bytes = read_body(body).await?;
+    let (id, q) = q.split();
+    let profile = profiles::load_profile(&s.db, &id).await?;
+    store(&s, &who, q, "xlsx", careloop_sheet::read_xlsx(&bytes, &profile, "")).await
+}
+
+/// Save a column-mapping profile (admins and health managers): `id`, `name`, `patient` columns
+/// (`key` and/or `id_number`, `name`, `sex`, `birth_date`, `phone`), `taken_at`, and either
+/// `values` (`[{column, code, unit}]`, one column per item) or `long` (`{code, value, unit,
+/// codes}`, one row per result). Checked on save: known codes, fitting units, no column twice.
+#[utoipa::path(post, path = "/api/v1/import/profiles", tag = "observations", request_body = serde_json::Value,
+    security(("bearer" = [])), responses((status = 201, body = serde_json::Value), (status = 422, body = ErrorBody)))]
+pub async fn save_profile(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    body: String,
+) -> Result<(StatusCode, Json<careloop_sheet::Profile>), ApiError> {
+    let p = profiles::save_profile(&s.db, &who.actor, &body, OffsetDateTime::now_utc()).await?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
+/// The saved column-mapping profiles.
+#[utoipa::path(get, path = "/api/v1/import/profiles", tag = "observations", security(("bearer" = [])),
+    responses((status = 200, body = serde_json::Value)))]
+pub async fn list_profiles(
+    State(s): State<AppState>,
+    ApiUser(_who): ApiUser,
+) -> Result<Json<Vec<careloop_sheet::Profile>>, ApiError> {
+    Ok(Json(profiles::list_profiles(&s.db).await?))
 }

@@ -1,0 +1,135 @@
+//! Files → text cells, and the dates Chinese exports write.
+
+use crate::Table;
+use calamine::{Data, Reader, Xlsx};
+use time::macros::offset;
+use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time};
+
+pub fn csv_table(bytes: &[u8]) -> Result<Table, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(_) => {
+            let (decoded, _, bad) = encoding_rs::GB18030.decode(bytes);
+            if bad {
+                return Err("neither UTF-8 nor GB18030 text".into());
+            }
+            decoded
+        }
+    };
+    let first = text.lines().next().unwrap_or_default();
+    let delimiter = if first.contains('\t') && !first.contains(',') {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let mut rows = Vec::new();
+    for (i, r) in reader.records().enumerate() {
+        let r = r.map_err(|e| format!("row {}: {e}", i + 2))?;
+        rows.push((i + 2, r.iter().map(str::to_string).collect()));
+    }
+    Ok(Table { header, rows })
+}
+
+pub fn xlsx_table(bytes: &[u8], sheet: Option<&str>) -> Result<Table, String> {
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let range = match sheet {
+        Some(name) => book.worksheet_range(name).map_err(|e| e.to_string())?,
+        None => book
+            .worksheet_range_at(0)
+            .ok_or_else(|| "the workbook has no sheet".to_string())?
+            .map_err(|e| e.to_string())?,
+    };
+    let first_row = range.start().map_or(0, |(r, _)| r as usize);
+    let mut rows = range
+        .rows()
+        .enumerate()
+        .map(|(i, r)| (first_row + i + 1, r.iter().map(text).collect::<Vec<_>>()));
+    let (_, header) = rows.next().ok_or_else(|| "the sheet is empty".to_string())?;
+    Ok(Table {
+        header: header.into_iter().map(|h| h.trim().to_string()).collect(),
+        rows: rows.collect(),
+    })
+}
+
+/// A cell as text; Excel dates become ISO text so one date reader serves CSV and Excel.
+fn text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Float(f) => format!("{f}"),
+        Data::Int(i) => format!("{i}"),
+        Data::Bool(b) => format!("{b}"),
+        Data::DateTime(dt) => excel_serial(dt.as_f64()).map_or_else(
+            || format!("{}", dt.as_f64()),
+            |t| {
+                if t.time() == Time::MIDNIGHT {
+                    t.date().to_string()
+                } else {
+                    format!("{} {}", t.date(), t.time())
+                }
+            },
+        ),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// Excel's serial day number (1900 date system; day 0 is 1899-12-30) as a local date-time.
+fn excel_serial(days: f64) -> Option<PrimitiveDateTime> {
+    let epoch = Date::from_calendar_date(1899, Month::December, 30).ok()?.midnight();
+    let seconds = (days * 86_400.0).round();
+    (seconds.is_finite() && (0.0..1e11).contains(&seconds)).then(|| epoch + Duration::seconds(seconds as i64))
+}
+
+/// `2024-03-05`, `2024/3/5`, `2024.3.5`, `2024年3月5日`, `20240305`.
+pub fn date(raw: &str) -> Option<Date> {
+    let s = raw.trim().replace(['年', '月', '/', '.'], "-").replace('日', "");
+    let parts: Vec<&str> = if s.contains('-') {
+        s.split('-').collect()
+    } else if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+        vec![&s[0..4], &s[4..6], &s[6..8]]
+    } else {
+        return None;
+    };
+    let [y, m, d] = parts.as_slice() else {
+        return None;
+    };
+    Date::from_calendar_date(
+        y.parse().ok()?,
+        Month::try_from(m.parse::<u8>().ok()?).ok()?,
+        d.parse().ok()?,
+    )
+    .ok()
+}
+
+/// A date with an optional `HH:MM[:SS]` after a space or `T`, in China time.
+pub fn date_time(raw: &str) -> Option<OffsetDateTime> {
+    let raw = raw.trim();
+    let (d, t) = match raw.split_once([' ', 'T']) {
+        Some((d, t)) => (d, Some(t.trim())),
+        None => (raw, None),
+    };
+    let date = date(d)?;
+    let time = match t {
+        None | Some("") => Time::MIDNIGHT,
+        Some(t) => {
+            let mut it = t.split(':').map(|p| p.split('.').next().unwrap_or(p).parse::<u8>());
+            let h = it.next()?.ok()?;
+            let m = it.next().transpose().ok()?.unwrap_or(0);
+            let s = it.next().transpose().ok()?.unwrap_or(0);
+            Time::from_hms(h, m, s).ok()?
+        }
+    };
+    Some(date.with_time(time).assume_offset(offset!(+8)))
+}
