@@ -384,7 +384,7 @@ mod tests {
 /// the cost),
 /// committed every batch: one prepared single-row INSERT executed per row (`rows_per_statement`
 /// 1), and a prepared multi-row INSERT (`rows_per_statement` > 1), the fastest plain way.
-mod raw {
+pub(crate) mod raw {
     use super::{OBSERVATION_BATCH, PATIENT_BATCH, rate};
     use careloop_domain::indicator::ObservationInput;
     use careloop_domain::patient::PatientInput;

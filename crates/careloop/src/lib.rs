@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_followup;
+pub mod bench_import;
 pub mod bench_questionnaire;
 pub mod bench_risk;
 pub mod bench_trends;

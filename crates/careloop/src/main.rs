@@ -62,6 +62,8 @@ enum Command {
     BenchFollowup(careloop::bench_followup::FollowupBenchArgs),
     /// Benchmark questionnaires: checking and scoring, storing responses, the patient's page under load.
     BenchQuestionnaire(careloop::bench_questionnaire::QuestionnaireBenchArgs),
+    /// Benchmark imports: a synthetic FHIR bulk export through `careloop import`'s path, beside raw inserts.
+    BenchImport(careloop::bench_import::ImportBenchArgs),
     /// Benchmark the risk models: evaluations per second on one core beside the bare equation.
     BenchRisk(careloop::bench_risk::RiskBenchArgs),
     /// Benchmark trends: a patient with ten years of values, the trends API and the patient page.
@@ -265,6 +267,7 @@ async fn main() -> anyhow::Result<()> {
         Command::BenchFollowup(args) => careloop::bench_followup::run(args).await,
         Command::BenchQuestionnaire(args) => careloop::bench_questionnaire::run(args).await,
         Command::TextEval(args) => careloop::text_eval::run(args),
+        Command::BenchImport(args) => careloop::bench_import::run(args).await,
         Command::BenchRisk(args) => careloop::bench_risk::run(args),
         Command::BenchTrends(args) => careloop::bench_trends::run(args).await,
         Command::Risk { model, json } => {
