@@ -103,6 +103,12 @@ pub async fn record_observations(
             .ok_or(ServiceError::NotFound("patient"))?;
         crate::triggers::enrol_on(&mut tx, actor, &patient, &events, now).await?;
     }
+    let mut touched: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
+    touched.sort_unstable();
+    touched.dedup();
+    for patient_id in touched {
+        crate::tiering::recompute(&mut tx, actor, patient_id, false, now).await?;
+    }
     tx.commit().await?;
     let mut labels = Labels::new();
     Ok(rows

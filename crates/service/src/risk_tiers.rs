@@ -99,28 +99,49 @@ pub async fn assess(
     let a = Assessment::parse(&input.tier, &input.reason)?;
     let mut tx = db.begin().await?;
     let mut patient = accessible(&mut tx, actor, patient_id).await?;
+    let outcome = apply(&mut tx, actor, &mut patient, a.tier, a.reason, "staff", true, now).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Keep an assessment (a clinician's, or the rules' from `crate::tiering`), make it the
+/// patient's current tier, re-plan tiered plans and — when `enrol` — enrol by the assessment
+/// trigger (检后随访).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn apply(
+    tx: &mut Tx,
+    actor: &Actor,
+    patient: &mut PatientRow,
+    tier: RiskTier,
+    reason: String,
+    source: &str,
+    enrol: bool,
+    now: OffsetDateTime,
+) -> Result<AssessmentOutcome> {
     let row = RiskTierRow {
         id: Uuid::now_v7(),
-        patient_id,
-        tier: a.tier.as_str().into(),
-        reason: a.reason,
-        source: "staff".into(),
+        patient_id: patient.id,
+        tier: tier.as_str().into(),
+        reason,
+        source: source.into(),
         assessed_at: stored_time(now),
-        assessed_by: Some(actor.user_id).filter(|id| !id.is_nil()),
+        assessed_by: Some(actor.user_id).filter(|id| !id.is_nil() && source == "staff"),
     };
-    risk_tiers::insert(&mut tx, &row).await?;
+    risk_tiers::insert(tx, &row).await?;
     patient.risk_tier = Some(row.tier.clone());
-    let replanned = replan(&mut tx, actor, &patient, a.tier, now).await?;
-    let event_of = TriggerEvent::RiskTierAssessed { tier: a.tier };
-    let plans: Vec<PlanView> = enrol_on(&mut tx, actor, &patient, &[event_of], now).await?;
+    let replanned = replan(tx, actor, patient, tier, now).await?;
+    let plans: Vec<PlanView> = if enrol {
+        enrol_on(tx, actor, patient, &[TriggerEvent::RiskTierAssessed { tier }], now).await?
+    } else {
+        Vec::new()
+    };
     // The tier is health information: the audit names the action and its effects only.
-    let detail = format!("replanned={} enrolled={}", replanned.len(), plans.len());
+    let detail = format!("source={source} replanned={} enrolled={}", replanned.len(), plans.len());
     record(
-        &mut tx,
-        event(actor, "risk_tier.assess", Some(patient_id), Some(detail), now),
+        tx,
+        event(actor, "risk_tier.assess", Some(patient.id), Some(detail), now),
     )
     .await?;
-    tx.commit().await?;
     Ok(AssessmentOutcome {
         current: row.into(),
         enrolled_in: plans.into_iter().map(|p| p.protocol).collect(),

@@ -136,13 +136,16 @@ pub async fn every_read_and_write_of_a_patient_is_audited(app: TestApp) {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
+    // New values and diagnoses recompute the risk tier (风险分层), itself audited.
     let expected = [
         "diagnosis.read",
         "diagnosis.create",
+        "risk_tier.assess",
         "plan.create",
         "health_record.read",
         "health_record.update",
         "observation.read",
+        "risk_tier.assess",
         "observation.create",
         "patient.update",
         "patient.read",

@@ -182,6 +182,12 @@ impl Work {
                 crate::triggers::enrol_on(tx, actor, &patient, events, self.now).await?;
             }
         }
+        // New results or diagnoses: the risk tier is recomputed (风险分层).
+        for (patient_id, [values, diagnoses, _]) in &self.per_patient {
+            if values + diagnoses > 0 {
+                crate::tiering::recompute(tx, actor, *patient_id, true, self.now).await?;
+            }
+        }
         Ok(())
     }
 }

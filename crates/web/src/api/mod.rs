@@ -77,6 +77,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(events::add_tag, events::list_tags))
         .routes(routes!(events::remove_tag))
         .routes(routes!(risk::assess, risk::history))
+        .routes(routes!(risk::computed))
+        .routes(routes!(risk::recompute))
         .routes(routes!(questionnaires::import, questionnaires::list))
         .routes(routes!(questionnaires::get))
         .routes(routes!(questionnaires::respond))

@@ -36,3 +36,35 @@ pub async fn history(
         risk_tiers::history(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?,
     ))
 }
+
+/// What the tiering rules make of the patient now: the tier (or none, when nothing is on
+/// record), every reason with its source, and China-PAR / CDRS evaluated over the inputs not on
+/// record (lowest and highest result, and which inputs those are). Nothing is stored.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/risk-tier/computed", tag = "follow-up", security(("bearer" = [])),
+    responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody)))]
+pub async fn computed(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<careloop_domain::tiering::ComputedTier>, ApiError> {
+    Ok(Json(
+        careloop_service::tiering::explain(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?,
+    ))
+}
+
+/// Recompute the tier now and apply it (as after new results): a clinician's assessment is only
+/// ever raised. 200 with the outcome when the tier changed, 204 when it did not.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/risk-tier/recompute", tag = "follow-up", security(("bearer" = [])),
+    responses((status = 200, body = AssessmentOutcome), (status = 204), (status = 404, body = ErrorBody)))]
+pub async fn recompute(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<Uuid>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let out = careloop_service::tiering::recompute_now(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?;
+    Ok(match out {
+        Some(o) => Json(o).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}

@@ -1,0 +1,189 @@
+//! Computed risk tiers (风险分层): recomputed as results arrive, with their reasons; a
+//! clinician's assessment is never lowered by the rules; imported check-up results tier and
+//! enrol patients in post-check-up follow-up.
+
+use crate::helpers::{TestApp, id_number};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn values(app: &TestApp, token: &str, patient: &str, body: Value) {
+    let (status, r) = app
+        .post(Some(token), &format!("/api/v1/patients/{patient}/observations"), &body)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+}
+
+async fn tier(app: &TestApp, token: &str, patient: &str) -> Value {
+    let (status, t) = app
+        .get(Some(token), &format!("/api/v1/patients/{patient}/risk-tier"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    t
+}
+
+pub async fn the_tier_follows_new_results_and_never_lowers_a_clinicians(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let doctor = app.user("dr.li", "doctor", Some("cardio")).await;
+    let patient = app.enrol_simple(&nurse, "刘建华", 1).await;
+
+    let (_, c) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/risk-tier/computed"))
+        .await;
+    assert_eq!(
+        (c["tier"].clone(), c["reasons"].as_array().unwrap().len()),
+        (Value::Null, 0),
+        "no results, no tier"
+    );
+
+    values(
+        &app,
+        &nurse,
+        &patient,
+        json!([{"code": "sbp", "value": 150}, {"code": "dbp", "value": 92}]),
+    )
+    .await;
+    let t = tier(&app, &nurse, &patient).await;
+    assert_eq!(
+        (t["current"]["tier"].as_str(), t["current"]["source"].as_str()),
+        (Some("medium"), Some("model")),
+        "{t}"
+    );
+    assert!(t["current"]["reason"].as_str().unwrap().contains("150/92"), "{t}");
+
+    let (_, c) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/risk-tier/computed"))
+        .await;
+    let reasons: Vec<&str> = c["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["bp_raised"]);
+    assert_eq!(c["reasons"][0]["source"], "中国高血压防治指南 2018");
+
+    let (status, _) = app
+        .post(
+            Some(&doctor),
+            &format!("/api/v1/patients/{patient}/risk-tier"),
+            &json!({"tier": "high", "reason": "家族早发冠心病史，医生判断"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    values(
+        &app,
+        &nurse,
+        &patient,
+        json!([{"code": "sbp", "value": 118}, {"code": "dbp", "value": 76}]),
+    )
+    .await;
+    let t = tier(&app, &nurse, &patient).await;
+    assert_eq!(
+        (t["current"]["tier"].as_str(), t["current"]["source"].as_str()),
+        (Some("high"), Some("staff")),
+        "the rules do not lower a clinician's tier"
+    );
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/risk-tier/recompute"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(t["history"].as_array().unwrap().len(), 2);
+
+    // With the tier set by the rules, normal results bring it down again.
+    let other = app.enrol_simple(&nurse, "陈国强", 2).await;
+    values(&app, &nurse, &other, json!([{"code": "ldl", "value": 5.1}])).await;
+    assert_eq!(tier(&app, &nurse, &other).await["current"]["tier"], "high");
+    values(&app, &nurse, &other, json!([{"code": "ldl", "value": 2.9}])).await;
+    let t = tier(&app, &nurse, &other).await;
+    assert_eq!(t["current"]["tier"], "low", "{t}");
+    assert_eq!(t["history"].as_array().unwrap().len(), 2, "history kept");
+    // Entered values re-tier but do not put anyone on post-check-up follow-up.
+    let (_, plans) = app.get(Some(&nurse), &format!("/api/v1/patients/{other}/plans")).await;
+    assert!(
+        plans
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["protocol"] != "post-checkup"),
+        "{plans}"
+    );
+}
+
+/// Imported check-up results tier the patient and enrol them in 检后随访 at that tier; the
+/// explanation shows China-PAR bounded over the inputs not on record.
+pub async fn imported_checkup_results_tier_and_enrol(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let today = careloop_service::patients::local_today(crate::helpers::now());
+    let taken = (today - time::Duration::days(3)).to_string();
+    let idn = id_number("1962-05-01", true, 31);
+    let bundle = json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "t1", "name": [{"text": "孙志强"}], "gender": "male",
+            "birthDate": "1962-05-01", "identifier": [{"system": "urn:oid:2.16.156.10011.1.3", "value": idn}]}},
+        {"resource": {"resourceType": "Observation", "id": "g1", "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "1558-6"}]}, "subject": {"reference": "Patient/t1"},
+            "effectiveDateTime": taken, "valueQuantity": {"value": 7.6, "unit": "mmol/L"}}},
+        {"resource": {"resourceType": "Observation", "id": "c1", "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "2093-3"}]}, "subject": {"reference": "Patient/t1"},
+            "effectiveDateTime": taken, "valueQuantity": {"value": 5.6, "unit": "mmol/L"}}},
+        {"resource": {"resourceType": "Observation", "id": "h1", "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "2085-9"}]}, "subject": {"reference": "Patient/t1"},
+            "effectiveDateTime": taken, "valueQuantity": {"value": 1.1, "unit": "mmol/L"}}},
+        {"resource": {"resourceType": "Observation", "id": "w1", "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "8280-0"}]}, "subject": {"reference": "Patient/t1"},
+            "effectiveDateTime": taken, "valueQuantity": {"value": 88, "unit": "cm"}}},
+        {"resource": {"resourceType": "Observation", "id": "b1", "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "55284-4"}]}, "subject": {"reference": "Patient/t1"},
+            "effectiveDateTime": taken, "component": [
+                {"code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]}, "valueQuantity": {"value": 136, "unit": "mmHg"}},
+                {"code": {"coding": [{"system": "http://loinc.org", "code": "8462-4"}]}, "valueQuantity": {"value": 84, "unit": "mmHg"}}]}}
+    ]});
+    let req = app
+        .http
+        .post(app.url("/api/v1/import/fhir?source=tijian"))
+        .body(serde_json::to_vec(&bundle).unwrap());
+    let (status, r) = app.send(req, Some(&nurse)).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let (_, list) = app.get(Some(&nurse), "/api/v1/patients").await;
+    let id = list["items"][0]["id"].as_str().unwrap().to_string();
+    let t = tier(&app, &nurse, &id).await;
+    assert_eq!(
+        (t["current"]["tier"].as_str(), t["current"]["source"].as_str()),
+        (Some("high"), Some("model")),
+        "{t}"
+    );
+    assert!(t["current"]["reason"].as_str().unwrap().contains("7.6"), "{t}");
+    let (_, plans) = app.get(Some(&nurse), &format!("/api/v1/patients/{id}/plans")).await;
+    let post = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["protocol"] == "post-checkup")
+        .expect("enrolled in 检后随访");
+    assert_eq!(post["risk_tier"], "high", "{post}");
+
+    let (_, c) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{id}/risk-tier/computed"))
+        .await;
+    let par = c["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["model"] == "china-par")
+        .expect("China-PAR bounded");
+    let unknown: Vec<&str> = par["unknown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap())
+        .collect();
+    assert!(
+        unknown.contains(&"region") && unknown.contains(&"family_history_ascvd"),
+        "{par}"
+    );
+    assert!(par["low"]["value"].as_f64().unwrap() <= par["high"]["value"].as_f64().unwrap());
+    assert_eq!(par["low"]["constants"], par["high"]["constants"]);
+}

@@ -1,0 +1,125 @@
+//! Computed risk tiers (风险分层) from stored data: the facts a patient's record holds, the
+//! domain's rules (`careloop_domain::tiering`), and when the result becomes the current tier.
+//!
+//! **When the computed tier applies.** It is recomputed whenever results or diagnoses arrive
+//! (entered, imported or recorded at a visit). It becomes the current tier, kept as a `model`
+//! assessment with its reasons, when it differs from the current one — except that a
+//! clinician's assessment is never lowered by the rules: after a `staff` assessment the rules
+//! may only raise the tier. The clinician can always assess again.
+//!
+//! **Enrolment.** A tier computed from a check-up centre's imported results enrols the patient
+//! in protocols triggered by an assessment (检后随访, `post-checkup`); a tier recomputed after a
+//! value entered at a visit or by hand only re-plans the patient's running tiered plans — a
+//! hypertensive patient whose blood pressure is recorded is not put on post-check-up follow-up.
+//!
+//! **Facts.** The latest value of each indicator, the diagnoses, smoking from the health record.
+//! Region and urban residence, blood-pressure treatment and family history are not structured
+//! in the record yet, so the models are bounded over them (see the domain module).
+
+use crate::Result;
+use crate::audit::{event, record};
+use crate::patients::{accessible, local_today};
+use crate::risk_tiers::{AssessmentOutcome, apply};
+use careloop_domain::access::Actor;
+use careloop_domain::indicator::Flag;
+use careloop_domain::patient::{Sex, age_on};
+use careloop_domain::risk_tier::RiskTier;
+use careloop_domain::tiering::{ComputedTier, Reading, TierFacts, compute};
+use careloop_store::patients::PatientRow;
+use careloop_store::{Db, Tx, diagnoses, health_records, observations, risk_tiers};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Values read per patient to find the latest of each indicator.
+const VALUES_READ: u64 = 5000;
+
+pub(crate) async fn facts_of(tx: &mut Tx, patient: &PatientRow, now: OffsetDateTime) -> Result<TierFacts> {
+    let mut f = TierFacts {
+        sex: Some(if patient.sex == "male" { Sex::Male } else { Sex::Female }),
+        age: Some(age_on(patient.birth_date, local_today(now))),
+        ..TierFacts::default()
+    };
+    // Newest first: the first value of each code is its latest.
+    for o in observations::list(tx, patient.id, None, VALUES_READ).await? {
+        f.latest.entry(o.code.clone()).or_insert(Reading {
+            value: o.value,
+            flag: Flag::parse(&o.flag),
+            at: o.effective_at,
+        });
+    }
+    f.diagnoses = diagnoses::list(tx, patient.id)
+        .await?
+        .into_iter()
+        .map(|d| d.icd10_code)
+        .collect();
+    if let Some(r) = health_records::find(tx, patient.id).await? {
+        f.smoker = r.smoking.as_deref().map(|s| s == "current");
+    }
+    Ok(f)
+}
+
+fn rank(t: RiskTier) -> u8 {
+    match t {
+        RiskTier::Low => 0,
+        RiskTier::Medium => 1,
+        RiskTier::High => 2,
+    }
+}
+
+/// Recompute a patient's tier inside the caller's transaction and apply it under the rule in
+/// the module documentation. Returns the outcome when the current tier changed.
+pub(crate) async fn recompute(
+    tx: &mut Tx,
+    actor: &Actor,
+    patient_id: Uuid,
+    enrol: bool,
+    now: OffsetDateTime,
+) -> Result<Option<AssessmentOutcome>> {
+    let Some(mut patient) = careloop_store::patients::find(tx, patient_id).await? else {
+        return Ok(None);
+    };
+    let computed = compute(&facts_of(tx, &patient, now).await?, now);
+    let Some(tier) = computed.tier else {
+        return Ok(None);
+    };
+    let latest = risk_tiers::of_patient(tx, patient_id).await?.into_iter().next();
+    let current = patient
+        .risk_tier
+        .as_deref()
+        .and_then(|t| RiskTier::parse(t, "risk_tier").ok());
+    let applies = match (current, latest.as_ref().map(|r| r.source.as_str())) {
+        (None, _) => true,
+        (Some(c), Some("staff")) => rank(tier) > rank(c),
+        (Some(c), _) => tier != c,
+    };
+    if !applies {
+        return Ok(None);
+    }
+    Ok(Some(
+        apply(tx, actor, &mut patient, tier, computed.summary(), "model", enrol, now).await?,
+    ))
+}
+
+/// What the rules make of a patient now, with every reason and model bound; nothing stored.
+pub async fn explain(db: &Db, actor: &Actor, patient_id: Uuid, now: OffsetDateTime) -> Result<ComputedTier> {
+    let mut tx = db.begin().await?;
+    let patient = accessible(&mut tx, actor, patient_id).await?;
+    let computed = compute(&facts_of(&mut tx, &patient, now).await?, now);
+    record(&mut tx, event(actor, "risk_tier.explain", Some(patient_id), None, now)).await?;
+    tx.commit().await?;
+    Ok(computed)
+}
+
+/// Recompute now (after a change the hooks do not see, e.g. an edited health record).
+pub async fn recompute_now(
+    db: &Db,
+    actor: &Actor,
+    patient_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<Option<AssessmentOutcome>> {
+    let mut tx = db.begin().await?;
+    accessible(&mut tx, actor, patient_id).await?;
+    let out = recompute(&mut tx, actor, patient_id, false, now).await?;
+    tx.commit().await?;
+    Ok(out)
+}
