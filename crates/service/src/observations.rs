@@ -103,12 +103,6 @@ pub async fn record_observations(
             .ok_or(ServiceError::NotFound("patient"))?;
         crate::triggers::enrol_on(&mut tx, actor, &patient, &events, now).await?;
     }
-    let mut touched: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
-    touched.sort_unstable();
-    touched.dedup();
-    for patient_id in touched {
-        crate::tiering::recompute(&mut tx, actor, patient_id, false, now).await?;
-    }
     tx.commit().await?;
     let mut labels = Labels::new();
     Ok(rows
@@ -120,8 +114,8 @@ pub async fn record_observations(
         .collect())
 }
 
-/// Validate and insert observations inside the caller's transaction (with their audit events);
-/// returns the stored rows and each patient's sex. Errors name `[i].field` when `batch`.
+/// Validate and insert observations inside the caller's transaction (with their audit events
+/// and the patients' recomputed risk tiers); returns the stored rows and each patient's sex. Errors name `[i].field` when `batch`.
 pub(crate) async fn insert_observations(
     tx: &mut Tx,
     actor: &Actor,
@@ -168,6 +162,10 @@ pub(crate) async fn insert_observations(
         .map(|(p, n)| event(actor, "observation.create", Some(*p), Some(format!("count={n}")), now))
         .collect();
     audit::insert_many(tx, &events).await?;
+    // New values re-tier the patient (风险分层), whichever path brought them.
+    for patient_id in per_patient.keys() {
+        crate::tiering::recompute(tx, actor, *patient_id, false, now).await?;
+    }
     let sexes = briefs.iter().map(|(id, b)| (*id, sex(&b.sex))).collect();
     Ok((rows, sexes))
 }
