@@ -117,6 +117,9 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     careloop_service::questionnaires::seed_builtin_questionnaires(&db, time::OffsetDateTime::now_utc())
         .await
         .context("storing the built-in questionnaires")?;
+    careloop_service::tag_rules::seed_builtin_tag_rules(&db, time::OffsetDateTime::now_utc())
+        .await
+        .context("storing the built-in tag rules")?;
     // Build the segmenter's dictionary now, off the async threads, not on the first reply.
     tokio::task::spawn_blocking(careloop_service::free_text::warm_up);
     Ok(db)

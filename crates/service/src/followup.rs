@@ -458,6 +458,7 @@ pub async fn tick(db: &Db, now: OffsetDateTime) -> Result<TickOutcome> {
             break;
         }
         let mut log = Vec::new();
+        let mut went_overdue: Vec<Uuid> = Vec::new();
         for t in &claimed {
             let mut state = stored_state(&t.state)?;
             let steps = [
@@ -486,7 +487,10 @@ pub async fn tick(db: &Db, now: OffsetDateTime) -> Result<TickOutcome> {
                     match ev {
                         TaskEvent::WindowOpened => outcome.opened += 1,
                         TaskEvent::RetryScheduled => outcome.retried += 1,
-                        _ => outcome.overdue += 1,
+                        _ => {
+                            outcome.overdue += 1;
+                            went_overdue.push(t.patient_id);
+                        }
                     }
                     state = next;
                 }
@@ -494,6 +498,12 @@ pub async fn tick(db: &Db, now: OffsetDateTime) -> Result<TickOutcome> {
             plans::set_task_state(&mut tx, t.id, state.as_str(), None, now).await?;
         }
         plans::insert_transitions(&mut tx, &log).await?;
+        // Overdue work may set a tag (高危未复诊): re-apply the tag rules to those patients.
+        went_overdue.sort_unstable();
+        went_overdue.dedup();
+        for patient_id in went_overdue {
+            crate::tag_rules::apply_to(&mut tx, &crate::staff::cli_actor(), patient_id, now).await?;
+        }
         tx.commit().await?;
         // A batch that changed nothing would be claimed again forever; stop instead.
         if log.is_empty() || (claimed.len() as u64) < TICK_BATCH {

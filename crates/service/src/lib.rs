@@ -30,6 +30,7 @@ pub mod risk_tiers;
 pub mod rules;
 pub mod staff;
 pub mod synth;
+pub mod tag_rules;
 pub mod tiering;
 pub mod trends;
 pub mod triggers;

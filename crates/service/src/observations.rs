@@ -163,9 +163,8 @@ pub(crate) async fn insert_observations(
         .collect();
     audit::insert_many(tx, &events).await?;
     // New values re-tier the patient (风险分层), whichever path brought them.
-    for patient_id in per_patient.keys() {
-        crate::tiering::recompute(tx, actor, *patient_id, false, now).await?;
-    }
+    let touched: Vec<Uuid> = per_patient.keys().copied().collect();
+    crate::tiering::refresh(tx, actor, &touched, false, now).await?;
     let sexes = briefs.iter().map(|(id, b)| (*id, sex(&b.sex))).collect();
     Ok((rows, sexes))
 }

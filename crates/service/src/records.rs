@@ -156,7 +156,7 @@ pub async fn add_diagnosis(
         icd10: row.icd10_code.clone(),
     };
     let plans = crate::triggers::enrol_on(&mut tx, actor, &patient, &[trigger], now).await?;
-    crate::tiering::recompute(&mut tx, actor, patient_id, false, now).await?;
+    crate::tiering::refresh(&mut tx, actor, &[patient_id], false, now).await?;
     record(
         &mut tx,
         event(

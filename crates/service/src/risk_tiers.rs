@@ -100,6 +100,8 @@ pub async fn assess(
     let mut tx = db.begin().await?;
     let mut patient = accessible(&mut tx, actor, patient_id).await?;
     let outcome = apply(&mut tx, actor, &mut patient, a.tier, a.reason, "staff", true, now).await?;
+    // A tier may change what the tag rules say (高危未复诊).
+    crate::tag_rules::apply_to(&mut tx, actor, patient_id, now).await?;
     tx.commit().await?;
     Ok(outcome)
 }

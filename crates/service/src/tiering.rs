@@ -78,11 +78,23 @@ pub(crate) async fn recompute(
     let Some(mut patient) = careloop_store::patients::find(tx, patient_id).await? else {
         return Ok(None);
     };
-    let computed = compute(&facts_of(tx, &patient, now).await?, now);
+    let facts = facts_of(tx, &patient, now).await?;
+    recompute_with(tx, actor, &mut patient, &facts, enrol, now).await
+}
+
+async fn recompute_with(
+    tx: &mut Tx,
+    actor: &Actor,
+    patient: &mut PatientRow,
+    facts: &TierFacts,
+    enrol: bool,
+    now: OffsetDateTime,
+) -> Result<Option<AssessmentOutcome>> {
+    let computed = compute(facts, now);
     let Some(tier) = computed.tier else {
         return Ok(None);
     };
-    let latest = risk_tiers::of_patient(tx, patient_id).await?.into_iter().next();
+    let latest = risk_tiers::of_patient(tx, patient.id).await?.into_iter().next();
     let current = patient
         .risk_tier
         .as_deref()
@@ -96,8 +108,29 @@ pub(crate) async fn recompute(
         return Ok(None);
     }
     Ok(Some(
-        apply(tx, actor, &mut patient, tier, computed.summary(), "model", enrol, now).await?,
+        apply(tx, actor, patient, tier, computed.summary(), "model", enrol, now).await?,
     ))
+}
+
+/// After new results or diagnoses: recompute each patient's tier, then re-apply the tag rules
+/// (which may read the tier). The record is read once per patient and the rules once in all.
+pub(crate) async fn refresh(
+    tx: &mut Tx,
+    actor: &Actor,
+    patient_ids: &[Uuid],
+    enrol: bool,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let rules = crate::tag_rules::stored_rules(tx).await?;
+    for id in patient_ids {
+        let Some(mut patient) = careloop_store::patients::find(tx, *id).await? else {
+            continue;
+        };
+        let facts = facts_of(tx, &patient, now).await?;
+        recompute_with(tx, actor, &mut patient, &facts, enrol, now).await?;
+        crate::tag_rules::apply_with(tx, actor, &rules, &patient, facts, now).await?;
+    }
+    Ok(())
 }
 
 /// What the rules make of a patient now, with every reason and model bound; nothing stored.

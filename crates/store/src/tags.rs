@@ -54,3 +54,84 @@ pub async fn of_patient(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<TagRow>> {
         .to_owned();
     tx.fetch_all(&stmt).await
 }
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TagRuleRow {
+    pub id: String,
+    pub document: crate::Json<serde_json::Value>,
+    pub updated_at: OffsetDateTime,
+}
+
+/// Store a tag rule; `replace` overwrites an existing one, else an existing id is kept.
+pub async fn save_rule(
+    tx: &mut Tx,
+    id: &str,
+    document: serde_json::Value,
+    by: Option<Uuid>,
+    at: OffsetDateTime,
+    replace: bool,
+) -> Result<()> {
+    let conflict = if replace {
+        OnConflict::column("id")
+            .update_columns(["document", "updated_at", "updated_by"])
+            .to_owned()
+    } else {
+        OnConflict::column("id").do_nothing().to_owned()
+    };
+    let stmt = Query::insert()
+        .into_table("tag_rules")
+        .columns(["id", "document", "updated_at", "updated_by"])
+        .values_panic([id.into(), document.into(), stored_time(at).into(), by.into()])
+        .on_conflict(conflict)
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+pub async fn rules(tx: &mut Tx) -> Result<Vec<TagRuleRow>> {
+    let stmt = Query::select()
+        .columns(["id", "document", "updated_at"])
+        .from("tag_rules")
+        .order_by("id", Order::Asc)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+/// Every patient id, in pages (for applying a rule to the whole population).
+pub async fn patient_ids_after(tx: &mut Tx, after: Option<Uuid>, limit: u64) -> Result<Vec<(Uuid, Uuid)>> {
+    let mut stmt = Query::select()
+        .columns(["id", "department_id"])
+        .from("patients")
+        .order_by("id", Order::Asc)
+        .limit(limit)
+        .to_owned();
+    if let Some(a) = after {
+        stmt.and_where(Expr::col("id").gt(a));
+    }
+    tx.fetch_all(&stmt).await
+}
+
+/// A patient's overdue tasks (for 高危未复诊 and the like).
+pub async fn overdue_tasks(tx: &mut Tx, patient_id: Uuid) -> Result<i64> {
+    let stmt = Query::select()
+        .expr(Expr::col("id").count())
+        .from("tasks")
+        .and_where(Expr::col("patient_id").eq(patient_id))
+        .and_where(Expr::col("state").eq("overdue"))
+        .to_owned();
+    let (n,): (i64,) = tx.fetch_one(&stmt).await?;
+    Ok(n)
+}
+
+/// When the patient's latest follow-up record was signed, if any.
+pub async fn last_visit(tx: &mut Tx, patient_id: Uuid) -> Result<Option<OffsetDateTime>> {
+    let stmt = Query::select()
+        .column("signed_at")
+        .from("followup_records")
+        .and_where(Expr::col("patient_id").eq(patient_id))
+        .order_by("signed_at", Order::Desc)
+        .limit(1)
+        .to_owned();
+    let row: Option<(OffsetDateTime,)> = tx.fetch_optional(&stmt).await?;
+    Ok(row.map(|r| r.0))
+}

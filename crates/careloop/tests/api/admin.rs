@@ -136,10 +136,12 @@ pub async fn every_read_and_write_of_a_patient_is_audited(app: TestApp) {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    // New values and diagnoses recompute the risk tier (风险分层), itself audited.
+    // New values and diagnoses recompute the risk tier (风险分层) and re-apply the tag rules
+    // (the I10 diagnosis tags 高血压), each audited.
     let expected = [
         "diagnosis.read",
         "diagnosis.create",
+        "tag.rules",
         "risk_tier.assess",
         "plan.create",
         "health_record.read",

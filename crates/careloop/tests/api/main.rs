@@ -23,6 +23,7 @@ mod questionnaires;
 mod records;
 mod risk_models;
 mod rules;
+mod tag_rules;
 mod tiers;
 mod triggers;
 mod ui;
@@ -54,6 +55,8 @@ fn main() {
         imports::hl7_results_import_with_any_separator_and_corrections_replace_values,
         imports::a_patient_without_a_mobile_is_kept_and_their_messages_fail_to_the_nurse,
         imports::spreadsheets_import_through_a_saved_profile,
+        tag_rules::rule_tags_follow_the_record_and_staff_tags_stay,
+        tag_rules::high_risk_and_overdue_is_tagged_by_the_scheduler,
         tiers::the_tier_follows_new_results_and_never_lowers_a_clinicians,
         tiers::imported_checkup_results_tier_and_enrol,
         triggers::a_diagnosis_enrols_the_patient_once_and_a_stopped_plan_stays_stopped,

@@ -171,7 +171,7 @@ pub fn compile(rules: &[OutcomeRule]) -> Result<Vec<CompiledRule<'_>>, FieldErro
                 format!("规则条件不是有效的 CEL 表达式：{e}"),
             )
         })?;
-        if let Some(unknown) = unknown_variable(&program) {
+        if let Some(unknown) = unknown_variable(&program, &VARIABLES) {
             return Err(rule_error(
                 i,
                 "when",
@@ -199,7 +199,7 @@ pub fn compile(rules: &[OutcomeRule]) -> Result<Vec<CompiledRule<'_>>, FieldErro
 
 /// The first identifier that is neither a rule variable nor bound by a macro such as
 /// `tags.exists(t, …)`.
-fn unknown_variable(program: &Program) -> Option<String> {
+pub(crate) fn unknown_variable(program: &Program, variables: &[&str]) -> Option<String> {
     let mut bound = HashSet::new();
     bound_names(program.expression(), &mut bound);
     let refs = program.references();
@@ -207,7 +207,7 @@ fn unknown_variable(program: &Program) -> Option<String> {
     names.sort_unstable();
     names
         .into_iter()
-        .find(|v| !VARIABLES.contains(v) && !bound.contains(*v))
+        .find(|v| !variables.contains(v) && !bound.contains(*v))
         .map(str::to_string)
 }
 

@@ -183,11 +183,13 @@ impl Work {
             }
         }
         // New results or diagnoses: the risk tier is recomputed (风险分层).
-        for (patient_id, [values, diagnoses, _]) in &self.per_patient {
-            if values + diagnoses > 0 {
-                crate::tiering::recompute(tx, actor, *patient_id, true, self.now).await?;
-            }
-        }
+        let touched: Vec<Uuid> = self
+            .per_patient
+            .iter()
+            .filter(|(_, [values, diagnoses, _])| values + diagnoses > 0)
+            .map(|(p, _)| *p)
+            .collect();
+        crate::tiering::refresh(tx, actor, &touched, true, self.now).await?;
         Ok(())
     }
 }

@@ -46,6 +46,15 @@ CREATE TABLE import_profiles (
     updated_by UUID
 );
 
+-- Tag rules (自动标签规则): a CEL condition per tag; built-ins are stored at start if missing,
+-- so an edited one is never overwritten.
+CREATE TABLE tag_rules (
+    id TEXT PRIMARY KEY,
+    document JSONB NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    updated_by UUID
+);
+
 CREATE TABLE import_batches (
     id UUID PRIMARY KEY,
     format TEXT NOT NULL,

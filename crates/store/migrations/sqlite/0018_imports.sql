@@ -93,6 +93,15 @@ CREATE TABLE import_profiles (
     updated_by BLOB
 );
 
+-- Tag rules (自动标签规则): a CEL condition per tag; built-ins are stored at start if missing,
+-- so an edited one is never overwritten.
+CREATE TABLE tag_rules (
+    id TEXT PRIMARY KEY NOT NULL,
+    document TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by BLOB
+);
+
 CREATE TABLE import_batches (
     id BLOB PRIMARY KEY NOT NULL,
     format TEXT NOT NULL,

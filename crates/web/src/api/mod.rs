@@ -14,6 +14,7 @@ mod questionnaires;
 mod records;
 mod risk;
 mod risk_models;
+mod tag_rules;
 mod text;
 
 pub(crate) use followup::figures_csv;
@@ -76,6 +77,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(events::record_discharge, events::list_discharges))
         .routes(routes!(events::add_tag, events::list_tags))
         .routes(routes!(events::remove_tag))
+        .routes(routes!(tag_rules::list, tag_rules::save))
+        .routes(routes!(tag_rules::dry_run))
         .routes(routes!(risk::assess, risk::history))
         .routes(routes!(risk::computed))
         .routes(routes!(risk::recompute))
