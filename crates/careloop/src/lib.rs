@@ -120,6 +120,9 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     careloop_service::tag_rules::seed_builtin_tag_rules(&db, time::OffsetDateTime::now_utc())
         .await
         .context("storing the built-in tag rules")?;
+    careloop_service::advice::seed_builtin_advice(&db, time::OffsetDateTime::now_utc())
+        .await
+        .context("storing the built-in advice")?;
     // Build the segmenter's dictionary now, off the async threads, not on the first reply.
     tokio::task::spawn_blocking(careloop_service::free_text::warm_up);
     Ok(db)

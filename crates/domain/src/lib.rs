@@ -4,6 +4,7 @@
 //! always valid.
 
 pub mod access;
+pub mod advice;
 pub mod card;
 pub mod classify;
 pub mod error;

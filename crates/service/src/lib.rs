@@ -2,6 +2,7 @@
 //! domain types, checks the actor's role and department, calls the store, appends the audit
 //! events and commits. Handlers in `careloop-web` and the CLI call these and nothing below them.
 
+pub mod advice;
 pub mod amendments;
 pub mod audit;
 pub mod auth;

@@ -128,6 +128,8 @@ pub struct MyHealth {
     pub readings: Vec<(String, String, time::Date, bool)>,
     /// (date, what happens)
     pub upcoming: Vec<(time::Date, String)>,
+    /// Advice for the patient: (title, why it was chosen, Markdown body).
+    pub advice: Vec<(String, String, String)>,
 }
 
 /// The indicators shown to patients, in this order.
@@ -170,7 +172,19 @@ async fn my_health(tx: &mut Tx, patient_id: Uuid, now: OffsetDateTime) -> Result
     }
     upcoming.sort();
     upcoming.truncate(3);
-    Ok(MyHealth { readings, upcoming })
+    let advice = match careloop_store::patients::find(tx, patient_id).await? {
+        Some(p) => crate::advice::matched_in(tx, &p, now)
+            .await?
+            .into_iter()
+            .map(|m| (m.article.title, m.why.join("；"), m.article.body))
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(MyHealth {
+        readings,
+        upcoming,
+        advice,
+    })
 }
 
 fn patient_event(

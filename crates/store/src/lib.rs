@@ -6,6 +6,7 @@
 //! Invariants: timestamps are stored in UTC truncated to whole seconds (SQLite keeps them as
 //! RFC 3339 text, which then sorts correctly); ids are UUID v7, so they sort by creation time.
 
+pub mod advice;
 pub mod amendments;
 pub mod audit;
 pub mod counters;

@@ -245,6 +245,18 @@ struct ResultPage {
     view: View,
 }
 
+impl QuestionnairePage {
+    fn markdown(&self, body: &str) -> String {
+        crate::ui::markdown::to_html(body)
+    }
+}
+
+impl ResultPage {
+    fn markdown(&self, body: &str) -> String {
+        crate::ui::markdown::to_html(body)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "h5_notice.html")]
 struct NoticePage {

@@ -8,6 +8,7 @@
 //! databases) and are reported as ignored, with a note saying so, when it is not set.
 
 mod admin;
+mod advice;
 mod auth;
 mod browser;
 mod errors;
@@ -55,6 +56,7 @@ fn main() {
         imports::hl7_results_import_with_any_separator_and_corrections_replace_values,
         imports::a_patient_without_a_mobile_is_kept_and_their_messages_fail_to_the_nurse,
         imports::spreadsheets_import_through_a_saved_profile,
+        advice::advice_is_matched_with_why_versioned_and_shown_to_staff_and_patient,
         tag_rules::rule_tags_follow_the_record_and_staff_tags_stay,
         tag_rules::high_risk_and_overdue_is_tagged_by_the_scheduler,
         tiers::the_tier_follows_new_results_and_never_lowers_a_clinicians,

@@ -55,6 +55,16 @@ CREATE TABLE tag_rules (
     updated_by UUID
 );
 
+-- Advice articles (健康建议): every edit is a new version; the newest is shown.
+CREATE TABLE advice_articles (
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    document JSONB NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    created_by UUID,
+    PRIMARY KEY (id, version)
+);
+
 CREATE TABLE import_batches (
     id UUID PRIMARY KEY,
     format TEXT NOT NULL,

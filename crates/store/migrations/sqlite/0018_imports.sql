@@ -102,6 +102,16 @@ CREATE TABLE tag_rules (
     updated_by BLOB
 );
 
+-- Advice articles (健康建议): every edit is a new version; the newest is shown.
+CREATE TABLE advice_articles (
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    document TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by BLOB,
+    PRIMARY KEY (id, version)
+);
+
 CREATE TABLE import_batches (
     id BLOB PRIMARY KEY NOT NULL,
     format TEXT NOT NULL,

@@ -1,6 +1,7 @@
 //! REST API v1. Every route but `/healthz` and `/api/v1/auth/token` needs a bearer token.
 
 mod admin;
+mod advice;
 mod auth;
 mod events;
 mod followup;
@@ -79,6 +80,9 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(events::remove_tag))
         .routes(routes!(tag_rules::list, tag_rules::save))
         .routes(routes!(tag_rules::dry_run))
+        .routes(routes!(advice::library, advice::save))
+        .routes(routes!(advice::versions))
+        .routes(routes!(advice::for_patient))
         .routes(routes!(risk::assess, risk::history))
         .routes(routes!(risk::computed))
         .routes(routes!(risk::recompute))

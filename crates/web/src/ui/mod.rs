@@ -11,6 +11,7 @@ mod auth;
 mod chart;
 mod followup;
 pub mod i18n;
+pub(crate) mod markdown;
 mod patients;
 mod protocols;
 mod questionnaires;

@@ -8,6 +8,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use careloop_domain::advice::Matched;
 use careloop_domain::indicator::{CATALOGUE, Indicator, ObservationInput};
 use careloop_domain::patient::PatientInput;
 use careloop_domain::proxy::Relation;
@@ -300,6 +301,9 @@ struct PatientPage {
     proxies: Vec<ProxyView>,
     /// Indicators with two or more values: the trend and its chart (numbers and catalogue words).
     trends: Vec<(IndicatorTrend, String)>,
+    /// Matched advice articles: the article, why, and its body as HTML (Markdown with raw HTML
+    /// escaped, `ui/markdown.rs`).
+    advice: Vec<(Matched, String)>,
     relations: [Relation; 5],
     /// Doctors and health managers see the assessment form.
     may_assess: bool,
@@ -387,6 +391,7 @@ async fn patient_page_with(
         let links = link_revocation::links_of_patient(&s.db, a, id, now).await?;
         let proxies = proxies::list_proxies(&s.db, a, id, now).await?;
         let trends = trends::of_patient(&s.db, a, id, None, now).await?;
+        let advice = careloop_service::advice::for_patient(&s.db, a, id, now).await?;
         Ok::<_, ServiceError>((
             p,
             record,
@@ -395,12 +400,19 @@ async fn patient_page_with(
             responses,
             list,
             observations,
-            (links, proxies, trends),
+            (links, proxies, trends, advice),
         ))
     }
     .await;
     match loaded {
-        Ok((p, record, diagnoses, tiers, responses, list, obs, (links, proxies, trends))) => {
+        Ok((p, record, diagnoses, tiers, responses, list, obs, (links, proxies, trends, advice))) => {
+            let advice = advice
+                .into_iter()
+                .map(|m| {
+                    let html = super::markdown::to_html(&m.article.body);
+                    (m, html)
+                })
+                .collect();
             let trends = trends
                 .into_iter()
                 .filter_map(|t| super::chart::indicator_trend(&t).map(|svg| (t, svg)))
@@ -430,6 +442,7 @@ async fn patient_page_with(
                 links,
                 proxies,
                 trends,
+                advice,
                 relations: Relation::ALL,
                 may_assess: a.may_assess_risk(),
                 tier_options: RiskTier::ALL,
