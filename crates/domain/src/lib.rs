@@ -21,6 +21,7 @@ pub mod record;
 pub mod risk;
 pub mod risk_tier;
 pub mod staff;
+pub mod stage_summary;
 pub mod tag_rules;
 pub mod tiering;
 pub mod trend;

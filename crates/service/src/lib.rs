@@ -25,6 +25,7 @@ pub mod protocols;
 pub mod proxies;
 pub mod questionnaires;
 pub mod records;
+pub mod report;
 pub mod response_rates;
 pub mod risk_models;
 pub mod risk_tiers;

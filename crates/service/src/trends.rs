@@ -60,7 +60,12 @@ pub async fn of_patient(
     .await?;
     tx.commit().await?;
     let sex = if p.sex == "male" { Sex::Male } else { Sex::Female };
-    Ok(CATALOGUE
+    Ok(build(&rows, sex))
+}
+
+/// One trend per catalogue indicator that has values among `rows`.
+pub(crate) fn build(rows: &[careloop_store::observations::ObservationRow], sex: Sex) -> Vec<IndicatorTrend> {
+    CATALOGUE
         .iter()
         .filter_map(|ind| {
             let series: Vec<(OffsetDateTime, f64)> = rows
@@ -82,5 +87,5 @@ pub async fn of_patient(
                 trend: trend(&series, range),
             })
         })
-        .collect())
+        .collect()
 }

@@ -397,3 +397,47 @@ pub async fn a_patient_fills_phq9_on_a_phone_in_chromium(app: TestApp) {
     let (_, alerts) = app.get(Some(&admin), "/api/v1/alerts?status=open").await;
     assert_eq!(alerts, json!([]), "mild, item 9 at 0: no alert");
 }
+
+/// The health report opened in Chromium and printed to PDF through WebDriver: A4, more than one
+/// page (advice starts on a new page), the Chinese text laid out by the browser.
+pub async fn the_health_report_prints_to_a4_in_chromium(app: TestApp) {
+    use base64::Engine;
+    let (_, nurse) = app.admin_and_nurse().await;
+    let patient = crate::report::reported_patient(&app, &nurse).await;
+    let b = Browser::start(1280).await;
+    b.go(&app.url("/login")).await;
+    b.type_into("input[name=username]", "nurse.wang").await;
+    b.type_into("input[name=password]", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.source_with(&["今日工作"]).await;
+    b.go(&app.url(&format!("/patients/{patient}"))).await;
+    b.click("form[action$='/report'] button[type=submit]").await;
+    let page = b.source_with(&["健康阶段总结"]).await;
+    assert!(
+        page.contains("健康阶段总结") && page.contains("收缩压测量"),
+        "the report opened from the patient page"
+    );
+    // Laid out in the browser: the summary box has width and height.
+    let size = b
+        .script("const r = document.querySelector('.summary').getBoundingClientRect(); return [r.width, r.height];")
+        .await;
+    assert!(
+        size[0].as_f64().unwrap() > 300.0 && size[1].as_f64().unwrap() > 20.0,
+        "{size}"
+    );
+    let pdf = b
+        .cmd(
+            reqwest::Method::POST,
+            "/print",
+            Some(json!({"page": {"width": 21.0, "height": 29.7}, "background": true})),
+        )
+        .await;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(pdf.as_str().unwrap())
+        .unwrap();
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+    let text = String::from_utf8_lossy(&bytes);
+    let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
+    assert!(pages >= 2, "summary pages and the advice page: {pages}");
+    b.close().await;
+}

@@ -22,6 +22,7 @@ mod patients;
 mod plans;
 mod questionnaires;
 mod records;
+mod report;
 mod risk_models;
 mod rules;
 mod tag_rules;
@@ -57,6 +58,7 @@ fn main() {
         imports::a_patient_without_a_mobile_is_kept_and_their_messages_fail_to_the_nurse,
         imports::spreadsheets_import_through_a_saved_profile,
         advice::advice_is_matched_with_why_versioned_and_shown_to_staff_and_patient,
+        report::the_report_covers_its_period_from_the_data_only,
         tag_rules::rule_tags_follow_the_record_and_staff_tags_stay,
         tag_rules::high_risk_and_overdue_is_tagged_by_the_scheduler,
         tiers::the_tier_follows_new_results_and_never_lowers_a_clinicians,
@@ -173,6 +175,7 @@ fn main() {
         browser::the_patient_list_fits_a_phone_screen,
         browser::a_nurse_works_through_the_worklist_in_chromium,
         browser::a_patient_fills_phq9_on_a_phone_in_chromium,
+        browser::the_health_report_prints_to_a4_in_chromium,
     ] {
         let t = Trial::test(name.clone(), move || helpers::run(Backend::Sqlite, test));
         trials.push(if chrome.is_some() { t } else { t.with_ignored_flag(true) });

@@ -15,6 +15,7 @@ pub(crate) mod markdown;
 mod patients;
 mod protocols;
 mod questionnaires;
+mod report;
 mod worklist;
 
 use crate::AppState;
@@ -57,6 +58,8 @@ pub fn router() -> Router<AppState> {
             get(protocols::dry_run_form).post(protocols::dry_run_submit),
         )
         .route("/static/app.css", get(stylesheet))
+        .route("/static/report.css", get(report::stylesheet))
+        .route("/patients/{id}/report", get(report::show))
         .route("/lang/{code}", get(auth::switch_language))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))

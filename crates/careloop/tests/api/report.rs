@@ -1,0 +1,102 @@
+//! The health report (健康报告): a period's profile, summary from the data, indicators with
+//! trends, risk and tiers, advice — printable, masked, scoped, audited.
+
+use crate::helpers::{TestApp, id_number, now};
+use crate::ui::{browser, page};
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// A patient with two years of blood pressure and LDL-C, a hypertension diagnosis and a tier.
+pub(crate) async fn reported_patient(app: &TestApp, nurse: &str) -> String {
+    let idn = id_number("1958-04-12", true, 77);
+    let p = app
+        .enrol(
+            nurse,
+            json!({"name": "马国庆", "id_number": idn, "phone": "13911112222"}),
+        )
+        .await;
+    let at = |days: i64| {
+        (now() - time::Duration::days(days))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let values = json!([
+        {"code": "sbp", "value": 158, "effective_at": at(300)}, {"code": "dbp", "value": 96, "effective_at": at(300)},
+        {"code": "sbp", "value": 146, "effective_at": at(150)}, {"code": "dbp", "value": 90, "effective_at": at(150)},
+        {"code": "sbp", "value": 134, "effective_at": at(20)}, {"code": "dbp", "value": 84, "effective_at": at(20)},
+        {"code": "ldl", "value": 3.9, "effective_at": at(20)},
+        {"code": "sbp", "value": 170, "effective_at": at(700)}, {"code": "dbp", "value": 100, "effective_at": at(700)}
+    ]);
+    let (status, r) = app
+        .post(Some(nurse), &format!("/api/v1/patients/{p}/observations"), &values)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let (status, _) = app
+        .post(
+            Some(nurse),
+            &format!("/api/v1/patients/{p}/diagnoses"),
+            &json!({"icd10_code": "I10", "name": "原发性高血压"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    p
+}
+
+pub async fn the_report_covers_its_period_from_the_data_only(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let p = reported_patient(&app, &nurse).await;
+    let client = browser(&app, "nurse.wang").await;
+    let today = careloop_service::patients::local_today(now());
+    let from = today - time::Duration::days(365);
+    let (status, html) = page(&client, &app, &format!("/patients/{p}/report?from={from}&to={today}")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("健康阶段总结") && html.contains("马国庆"));
+    // Three of the four readings fall in the last year: the summary says so, with the change.
+    assert!(html.contains("收缩压测量3次，从158 mmHg"), "{html}");
+    assert!(html.contains("到134 mmHg") && html.contains("下降24 mmHg"), "{html}");
+    assert!(html.contains("低密度脂蛋白胆固醇测量1次，为3.9 mmol/L"));
+    assert!(!html.contains("170"), "a reading before the period is not in it");
+    assert!(html.contains("风险评估与分层") && html.contains("中国高血压防治指南 2018"));
+    assert!(html.contains("<svg"), "trend charts");
+    assert!(html.contains("健康建议") && html.contains("控制血压的饮食"));
+    assert!(
+        html.contains("@page") || html.contains("/static/report.css"),
+        "print stylesheet"
+    );
+    assert!(
+        !html.contains("13911112222") && html.contains("139****2222"),
+        "identifiers masked"
+    );
+    assert!(!html.contains(&id_number("1958-04-12", true, 77)));
+
+    let (status, _) = page(&client, &app, &format!("/patients/{p}/report?from={today}&to={from}")).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a period that ends before it starts"
+    );
+    let (status, css) = page(&client, &app, "/static/report.css").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(css.contains("size: A4") && css.contains("counter(page)") && css.contains("WenQuanYi Micro Hei"));
+
+    app.department("endo").await;
+    app.user("nurse.li", "nurse", Some("endo")).await;
+    let other = browser(&app, "nurse.li").await;
+    let (status, _) = page(&other, &app, &format!("/patients/{p}/report")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "another department's patient");
+    let (admin, _) = (app.user("auditor", "admin", None).await, ());
+    let (_, audit) = app
+        .get(
+            Some(&admin),
+            &format!("/api/v1/audit-events?patient_id={p}&per_page=50"),
+        )
+        .await;
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "report.read"),
+        "{audit}"
+    );
+}
