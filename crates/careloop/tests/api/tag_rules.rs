@@ -56,6 +56,9 @@ pub async fn rule_tags_follow_the_record_and_staff_tags_stay(app: TestApp) {
     let a = app.enrol_simple(&nurse, "周大伟", 1).await;
     value(&app, &nurse, &a, "waist", 92.0).await;
     assert!(has(&tags(&app, &nurse, &a).await, "中心性肥胖", "rule"));
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, html) = crate::ui::page(&client, &app, &format!("/patients/{a}")).await;
+    assert!(html.contains("中心性肥胖 ⚙"), "rule tags marked on the patient page");
     value(&app, &nurse, &a, "fpg", 6.4).await;
     assert!(has(&tags(&app, &nurse, &a).await, "糖尿病前期", "rule"));
     value(&app, &nurse, &a, "waist", 86.0).await;

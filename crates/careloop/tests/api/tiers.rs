@@ -49,6 +49,13 @@ pub async fn the_tier_follows_new_results_and_never_lowers_a_clinicians(app: Tes
         "{t}"
     );
     assert!(t["current"]["reason"].as_str().unwrap().contains("150/92"), "{t}");
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, html) = crate::ui::page(&client, &app, &format!("/patients/{patient}")).await;
+    assert!(
+        html.contains("规则计算的风险分层及依据") && html.contains("150/92"),
+        "reasons on the patient page"
+    );
+    assert!(html.contains("规则计算</td>"), "the assessment's source shown");
 
     let (_, c) = app
         .get(Some(&nurse), &format!("/api/v1/patients/{patient}/risk-tier/computed"))

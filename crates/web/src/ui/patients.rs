@@ -304,6 +304,10 @@ struct PatientPage {
     /// Matched advice articles: the article, why, and its body as HTML (Markdown with raw HTML
     /// escaped, `ui/markdown.rs`).
     advice: Vec<(Matched, String)>,
+    /// Tags with their source (manual / rule).
+    tags: Vec<careloop_service::events::TagView>,
+    /// What the tiering rules make of the patient now, with reasons and model bounds.
+    computed: careloop_domain::tiering::ComputedTier,
     relations: [Relation; 5],
     /// Doctors and health managers see the assessment form.
     may_assess: bool,
@@ -392,6 +396,8 @@ async fn patient_page_with(
         let proxies = proxies::list_proxies(&s.db, a, id, now).await?;
         let trends = trends::of_patient(&s.db, a, id, None, now).await?;
         let advice = careloop_service::advice::for_patient(&s.db, a, id, now).await?;
+        let tags = careloop_service::events::list_tags(&s.db, a, id, now).await?;
+        let computed = careloop_service::tiering::explain(&s.db, a, id, now).await?;
         Ok::<_, ServiceError>((
             p,
             record,
@@ -400,12 +406,12 @@ async fn patient_page_with(
             responses,
             list,
             observations,
-            (links, proxies, trends, advice),
+            (links, proxies, trends, advice, tags, computed),
         ))
     }
     .await;
     match loaded {
-        Ok((p, record, diagnoses, tiers, responses, list, obs, (links, proxies, trends, advice))) => {
+        Ok((p, record, diagnoses, tiers, responses, list, obs, (links, proxies, trends, advice, tags, computed))) => {
             let advice = advice
                 .into_iter()
                 .map(|m| {
@@ -443,6 +449,8 @@ async fn patient_page_with(
                 proxies,
                 trends,
                 advice,
+                tags,
+                computed,
                 relations: Relation::ALL,
                 may_assess: a.may_assess_risk(),
                 tier_options: RiskTier::ALL,
