@@ -8,6 +8,7 @@ use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
 use careloop_domain::advice::{AdviceFacts, Article, Matched, builtins, matching};
 use careloop_domain::staff::Role;
+use careloop_domain::tiering::TierFacts;
 use careloop_store::patients::PatientRow;
 use careloop_store::{Db, Tx, advice, questionnaires, tags};
 use serde::Serialize;
@@ -94,8 +95,12 @@ pub async fn save(db: &Db, actor: &Actor, document: &str, now: OffsetDateTime) -
 
 /// What matching reads of a patient: tags, tier, diagnoses, abnormal recent results, the
 /// latest questionnaire bands, smoking.
-pub(crate) async fn facts_of(tx: &mut Tx, patient: &PatientRow, now: OffsetDateTime) -> Result<AdviceFacts> {
-    let t = crate::tiering::facts_of(tx, patient, now).await?;
+pub(crate) async fn facts_of(
+    tx: &mut Tx,
+    patient: &PatientRow,
+    t: TierFacts,
+    now: OffsetDateTime,
+) -> Result<AdviceFacts> {
     let recent = now - time::Duration::days(365 * careloop_domain::tiering::RECENT_YEARS);
     let mut bands: Vec<(String, String)> = Vec::new();
     for r in questionnaires::responses_of_patient(tx, patient.id).await? {
@@ -127,7 +132,18 @@ pub(crate) async fn facts_of(tx: &mut Tx, patient: &PatientRow, now: OffsetDateT
 
 /// The library's articles matched to a patient inside a transaction (no audit; callers audit).
 pub(crate) async fn matched_in(tx: &mut Tx, patient: &PatientRow, now: OffsetDateTime) -> Result<Vec<Matched>> {
-    let facts = facts_of(tx, patient, now).await?;
+    let t = crate::tiering::facts_of(tx, patient, now).await?;
+    matched_with(tx, patient, t, now).await
+}
+
+/// As [`matched_in`], given what the risk tier already read of the record.
+pub(crate) async fn matched_with(
+    tx: &mut Tx,
+    patient: &PatientRow,
+    t: TierFacts,
+    now: OffsetDateTime,
+) -> Result<Vec<Matched>> {
+    let facts = facts_of(tx, patient, t, now).await?;
     let articles: Vec<Article> = advice::latest(tx)
         .await?
         .into_iter()

@@ -30,22 +30,21 @@ use careloop_store::{Db, Tx, diagnoses, health_records, observations, risk_tiers
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Values read per patient to find the latest of each indicator.
-const VALUES_READ: u64 = 5000;
-
 pub(crate) async fn facts_of(tx: &mut Tx, patient: &PatientRow, now: OffsetDateTime) -> Result<TierFacts> {
     let mut f = TierFacts {
         sex: Some(if patient.sex == "male" { Sex::Male } else { Sex::Female }),
         age: Some(age_on(patient.birth_date, local_today(now))),
         ..TierFacts::default()
     };
-    // Newest first: the first value of each code is its latest.
-    for o in observations::list(tx, patient.id, None, VALUES_READ).await? {
-        f.latest.entry(o.code.clone()).or_insert(Reading {
-            value: o.value,
-            flag: Flag::parse(&o.flag),
-            at: o.effective_at,
-        });
+    for o in observations::latest_per_code(tx, patient.id).await? {
+        f.latest.insert(
+            o.code.clone(),
+            Reading {
+                value: o.value,
+                flag: Flag::parse(&o.flag),
+                at: o.effective_at,
+            },
+        );
     }
     f.diagnoses = diagnoses::list(tx, patient.id)
         .await?
@@ -141,6 +140,30 @@ pub async fn explain(db: &Db, actor: &Actor, patient_id: Uuid, now: OffsetDateTi
     record(&mut tx, event(actor, "risk_tier.explain", Some(patient_id), None, now)).await?;
     tx.commit().await?;
     Ok(computed)
+}
+
+/// The patient page's view of risk and advice from one read of the record: what the rules
+/// make of the patient now and the advice that applies (audited as both).
+pub async fn overview(
+    db: &Db,
+    actor: &Actor,
+    patient_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(ComputedTier, Vec<careloop_domain::advice::Matched>)> {
+    let mut tx = db.begin().await?;
+    let patient = accessible(&mut tx, actor, patient_id).await?;
+    let facts = facts_of(&mut tx, &patient, now).await?;
+    let computed = compute(&facts, now);
+    let advice = crate::advice::matched_with(&mut tx, &patient, facts, now).await?;
+    record(&mut tx, event(actor, "risk_tier.explain", Some(patient_id), None, now)).await?;
+    let detail = format!("articles={}", advice.len());
+    record(
+        &mut tx,
+        event(actor, "advice.read", Some(patient_id), Some(detail), now),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((computed, advice))
 }
 
 /// Recompute now (after a change the hooks do not see, e.g. an edited health record).

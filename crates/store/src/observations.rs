@@ -89,3 +89,29 @@ pub async fn recorded_at(tx: &mut Tx, patient_id: Uuid, at: OffsetDateTime) -> R
         .to_owned();
     tx.fetch_all(&stmt).await
 }
+
+/// The latest value of each indicator a patient has (one row per code): a correlated
+/// `NOT EXISTS` over the (patient, code, effective_at) index, so years of values are probed,
+/// not decoded.
+pub async fn latest_per_code(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<ObservationRow>> {
+    let newer = Query::select()
+        .expr(Expr::val(1))
+        .from_as("observations", "n")
+        .and_where(Expr::col(("n", "patient_id")).equals(("o", "patient_id")))
+        .and_where(Expr::col(("n", "code")).equals(("o", "code")))
+        .and_where(
+            Expr::col(("n", "effective_at"))
+                .gt(Expr::col(("o", "effective_at")))
+                .or(Expr::col(("n", "effective_at"))
+                    .eq(Expr::col(("o", "effective_at")))
+                    .and(Expr::col(("n", "id")).gt(Expr::col(("o", "id"))))),
+        )
+        .to_owned();
+    let stmt = Query::select()
+        .columns(COLUMNS.map(|c| ("o", c)))
+        .from_as("observations", "o")
+        .and_where(Expr::col(("o", "patient_id")).eq(patient_id))
+        .and_where(Expr::exists(newer).not())
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}

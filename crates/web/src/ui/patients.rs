@@ -395,9 +395,8 @@ async fn patient_page_with(
         let links = link_revocation::links_of_patient(&s.db, a, id, now).await?;
         let proxies = proxies::list_proxies(&s.db, a, id, now).await?;
         let trends = trends::of_patient(&s.db, a, id, None, now).await?;
-        let advice = careloop_service::advice::for_patient(&s.db, a, id, now).await?;
+        let (computed, advice) = careloop_service::tiering::overview(&s.db, a, id, now).await?;
         let tags = careloop_service::events::list_tags(&s.db, a, id, now).await?;
-        let computed = careloop_service::tiering::explain(&s.db, a, id, now).await?;
         Ok::<_, ServiceError>((
             p,
             record,
