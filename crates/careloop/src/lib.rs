@@ -85,6 +85,10 @@ pub async fn scheduler_pass(
     delivery: &Delivery,
     now: time::OffsetDateTime,
 ) -> Result<(TickOutcome, SendOutcome), careloop_service::ServiceError> {
+    let refreshed = careloop_service::tiering::drain_refresh_queue(db, now, 200).await?;
+    if refreshed > 0 {
+        tracing::info!(refreshed, "risk tiers and tags recomputed after bulk writes");
+    }
     let t = careloop_service::followup::tick(db, now).await?;
     let s = careloop_service::delivery::send_due(db, delivery, now).await?;
     if t.opened + t.overdue + t.escalated + t.retried + t.extended + s.queued + s.sent + s.failed > 0 {

@@ -111,8 +111,13 @@ async fn recompute_with(
     ))
 }
 
+/// Patients one write refreshes at once; a bulk write queues the rest for the scheduler.
+pub const IMMEDIATE_REFRESH: usize = 50;
+
 /// After new results or diagnoses: recompute each patient's tier, then re-apply the tag rules
-/// (which may read the tier). The record is read once per patient and the rules once in all.
+/// (which may read the tier), in the caller's transaction — or, for a bulk write touching more
+/// than [`IMMEDIATE_REFRESH`] patients, queue them for the scheduler's next pass (so a large
+/// import is not held up patient by patient; the tiers follow within one pass).
 pub(crate) async fn refresh(
     tx: &mut Tx,
     actor: &Actor,
@@ -120,6 +125,16 @@ pub(crate) async fn refresh(
     enrol: bool,
     now: OffsetDateTime,
 ) -> Result<()> {
+    if patient_ids.len() > IMMEDIATE_REFRESH {
+        careloop_store::refresh_queue::push(tx, patient_ids, enrol, now).await?;
+        return Ok(());
+    }
+    refresh_now(tx, actor, patient_ids, enrol, now).await
+}
+
+/// Recompute now, in the caller's transaction. The record is read once per patient and the
+/// rules once in all.
+async fn refresh_now(tx: &mut Tx, actor: &Actor, patient_ids: &[Uuid], enrol: bool, now: OffsetDateTime) -> Result<()> {
     let rules = crate::tag_rules::stored_rules(tx).await?;
     for id in patient_ids {
         let Some(mut patient) = careloop_store::patients::find(tx, *id).await? else {
@@ -140,6 +155,29 @@ pub async fn explain(db: &Db, actor: &Actor, patient_id: Uuid, now: OffsetDateTi
     record(&mut tx, event(actor, "risk_tier.explain", Some(patient_id), None, now)).await?;
     tx.commit().await?;
     Ok(computed)
+}
+
+/// Recompute the queued patients, `batch` per transaction, until the queue is empty; returns
+/// how many were refreshed. Run by the scheduler pass.
+pub async fn drain_refresh_queue(db: &Db, now: OffsetDateTime, batch: u64) -> Result<u64> {
+    let actor = crate::staff::cli_actor();
+    let mut done = 0;
+    loop {
+        let mut tx = db.begin().await?;
+        let taken = careloop_store::refresh_queue::take(&mut tx, batch).await?;
+        if taken.is_empty() {
+            tx.commit().await?;
+            return Ok(done);
+        }
+        for enrol in [true, false] {
+            let ids: Vec<Uuid> = taken.iter().filter(|(_, e)| *e == enrol).map(|(p, _)| *p).collect();
+            if !ids.is_empty() {
+                refresh_now(&mut tx, &actor, &ids, enrol, now).await?;
+            }
+        }
+        tx.commit().await?;
+        done += taken.len() as u64;
+    }
 }
 
 /// The patient page's view of risk and advice from one read of the record: what the rules

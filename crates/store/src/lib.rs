@@ -25,6 +25,7 @@ pub mod protocols;
 pub mod proxies;
 pub mod questionnaires;
 pub mod records;
+pub mod refresh_queue;
 pub mod risk_tiers;
 pub mod sessions;
 pub mod stats;

@@ -194,3 +194,59 @@ pub async fn imported_checkup_results_tier_and_enrol(app: TestApp) {
     assert!(par["low"]["value"].as_f64().unwrap() <= par["high"]["value"].as_f64().unwrap());
     assert_eq!(par["low"]["constants"], par["high"]["constants"]);
 }
+
+/// A bulk import touching more patients than one write refreshes at once queues them; the
+/// scheduler's pass recomputes their tiers (and enrols) afterwards.
+pub async fn a_bulk_import_queues_the_tier_refresh_for_the_scheduler(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let today = careloop_service::patients::local_today(crate::helpers::now());
+    let taken = (today - time::Duration::days(2)).to_string();
+    let n = careloop_service::tiering::IMMEDIATE_REFRESH + 10;
+    let mut lines = Vec::new();
+    for i in 0..n {
+        lines.push(
+            json!({"resourceType": "Patient", "id": format!("b{i}"), "name": [{"text": format!("受检者{i}")}],
+            "gender": "female", "birthDate": "1966-03-03"})
+            .to_string(),
+        );
+    }
+    for i in 0..n {
+        lines.push(json!({"resourceType": "Observation", "id": format!("g{i}"), "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "1558-6"}]}, "subject": {"reference": format!("Patient/b{i}")},
+            "effectiveDateTime": taken, "valueQuantity": {"value": 7.4, "unit": "mmol/L"}}).to_string());
+    }
+    let req = app
+        .http
+        .post(app.url("/api/v1/import/fhir?source=bulk"))
+        .body(lines.join("\n"));
+    let (status, r) = app.send(req, Some(&nurse)).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["observations"]["created"].as_u64(), Some(n as u64));
+    let (_, list) = app.get(Some(&nurse), "/api/v1/patients?per_page=1").await;
+    let first = list["items"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        tier(&app, &nurse, &first).await["current"],
+        Value::Null,
+        "queued, not yet computed"
+    );
+    let done = careloop_service::tiering::drain_refresh_queue(&app.db, crate::helpers::now(), 25)
+        .await
+        .unwrap();
+    assert_eq!(done, n as u64);
+    assert_eq!(tier(&app, &nurse, &first).await["current"]["tier"], "high");
+    let (_, plans) = app.get(Some(&nurse), &format!("/api/v1/patients/{first}/plans")).await;
+    assert!(
+        plans
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["protocol"] == "post-checkup"),
+        "imported results enrol"
+    );
+    assert_eq!(
+        careloop_service::tiering::drain_refresh_queue(&app.db, crate::helpers::now(), 25)
+            .await
+            .unwrap(),
+        0
+    );
+}

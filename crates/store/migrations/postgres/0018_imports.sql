@@ -65,6 +65,15 @@ CREATE TABLE advice_articles (
     PRIMARY KEY (id, version)
 );
 
+-- Patients whose risk tier and rule tags are to be recomputed after a bulk write (more
+-- patients than one request refreshes at once); the scheduler drains it. `enrol`: the data came
+-- from a check-up import, so a new tier may enrol (检后随访).
+CREATE TABLE refresh_queue (
+    patient_id UUID PRIMARY KEY REFERENCES patients (id),
+    enrol BOOLEAN NOT NULL,
+    queued_at TIMESTAMPTZ NOT NULL
+);
+
 CREATE TABLE import_batches (
     id UUID PRIMARY KEY,
     format TEXT NOT NULL,

@@ -112,6 +112,15 @@ CREATE TABLE advice_articles (
     PRIMARY KEY (id, version)
 );
 
+-- Patients whose risk tier and rule tags are to be recomputed after a bulk write (more
+-- patients than one request refreshes at once); the scheduler drains it. `enrol`: the data came
+-- from a check-up import, so a new tier may enrol (检后随访).
+CREATE TABLE refresh_queue (
+    patient_id BLOB PRIMARY KEY NOT NULL REFERENCES patients (id),
+    enrol INTEGER NOT NULL,
+    queued_at TEXT NOT NULL
+);
+
 CREATE TABLE import_batches (
     id BLOB PRIMARY KEY NOT NULL,
     format TEXT NOT NULL,
