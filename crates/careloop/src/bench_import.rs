@@ -145,7 +145,7 @@ async fn backend(
     anyhow::ensure!(created == total, "created {created} of {total}");
     // Bulk writes queue their patients' tier and tag refresh for the scheduler: time it too.
     let start = Instant::now();
-    let refreshed = careloop_service::tiering::drain_refresh_queue(db, OffsetDateTime::now_utc(), 200)
+    let refreshed = careloop_service::tiering::drain_refresh_queue(db, OffsetDateTime::now_utc())
         .await
         .map_err(|e| anyhow::anyhow!("refresh: {e}"))?;
     let refresh = rate(refreshed as usize, start.elapsed());

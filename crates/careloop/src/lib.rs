@@ -85,7 +85,7 @@ pub async fn scheduler_pass(
     delivery: &Delivery,
     now: time::OffsetDateTime,
 ) -> Result<(TickOutcome, SendOutcome), careloop_service::ServiceError> {
-    let refreshed = careloop_service::tiering::drain_refresh_queue(db, now, 200).await?;
+    let refreshed = careloop_service::tiering::drain_refresh_queue(db, now).await?;
     if refreshed > 0 {
         tracing::info!(refreshed, "risk tiers and tags recomputed after bulk writes");
     }

@@ -157,26 +157,22 @@ pub async fn explain(db: &Db, actor: &Actor, patient_id: Uuid, now: OffsetDateTi
     Ok(computed)
 }
 
-/// Recompute the queued patients, `batch` per transaction, until the queue is empty; returns
+/// Recompute the queued patients, one group per transaction, until the queue is empty; returns
 /// how many were refreshed. Run by the scheduler pass.
-pub async fn drain_refresh_queue(db: &Db, now: OffsetDateTime, batch: u64) -> Result<u64> {
+pub async fn drain_refresh_queue(db: &Db, now: OffsetDateTime) -> Result<u64> {
     let actor = crate::staff::cli_actor();
     let mut done = 0;
     loop {
         let mut tx = db.begin().await?;
-        let taken = careloop_store::refresh_queue::take(&mut tx, batch).await?;
-        if taken.is_empty() {
+        let Some((mut ids, enrol)) = careloop_store::refresh_queue::take(&mut tx).await? else {
             tx.commit().await?;
             return Ok(done);
-        }
-        for enrol in [true, false] {
-            let ids: Vec<Uuid> = taken.iter().filter(|(_, e)| *e == enrol).map(|(p, _)| *p).collect();
-            if !ids.is_empty() {
-                refresh_now(&mut tx, &actor, &ids, enrol, now).await?;
-            }
-        }
+        };
+        ids.sort_unstable();
+        ids.dedup();
+        refresh_now(&mut tx, &actor, &ids, enrol, now).await?;
         tx.commit().await?;
-        done += taken.len() as u64;
+        done += ids.len() as u64;
     }
 }
 

@@ -229,7 +229,7 @@ pub async fn a_bulk_import_queues_the_tier_refresh_for_the_scheduler(app: TestAp
         Value::Null,
         "queued, not yet computed"
     );
-    let done = careloop_service::tiering::drain_refresh_queue(&app.db, crate::helpers::now(), 25)
+    let done = careloop_service::tiering::drain_refresh_queue(&app.db, crate::helpers::now())
         .await
         .unwrap();
     assert_eq!(done, n as u64);
@@ -244,7 +244,7 @@ pub async fn a_bulk_import_queues_the_tier_refresh_for_the_scheduler(app: TestAp
         "imported results enrol"
     );
     assert_eq!(
-        careloop_service::tiering::drain_refresh_queue(&app.db, crate::helpers::now(), 25)
+        careloop_service::tiering::drain_refresh_queue(&app.db, crate::helpers::now())
             .await
             .unwrap(),
         0

@@ -113,10 +113,12 @@ CREATE TABLE advice_articles (
 );
 
 -- Patients whose risk tier and rule tags are to be recomputed after a bulk write (more
--- patients than one request refreshes at once); the scheduler drains it. `enrol`: the data came
--- from a check-up import, so a new tier may enrol (检后随访).
+-- patients than one request refreshes at once), in groups of up to 200 (a JSON array of ids, so
+-- queueing a write of thousands costs a few rows); the scheduler drains it. `enrol`: the data
+-- came from a check-up import, so a new tier may enrol (检后随访).
 CREATE TABLE refresh_queue (
-    patient_id BLOB PRIMARY KEY NOT NULL REFERENCES patients (id),
+    id BLOB PRIMARY KEY NOT NULL,
+    patients TEXT NOT NULL,
     enrol INTEGER NOT NULL,
     queued_at TEXT NOT NULL
 );
