@@ -14,7 +14,7 @@
 //! - `tags`: the tags staff set by hand.
 
 use crate::FieldError;
-use crate::followup::rules::unknown_variable;
+use crate::followup::rules::compile_condition;
 use cel::{Context, ExecutionError, Program, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -114,25 +114,7 @@ impl CompiledTagRule {
                 "标签最多20个字，不能换行".into(),
             ));
         }
-        let program = Program::compile(&rule.when).map_err(|e| {
-            invalid(
-                "when",
-                "rule_syntax",
-                format!("not a valid CEL expression: {e}"),
-                format!("规则条件不是有效的 CEL 表达式：{e}"),
-            )
-        })?;
-        if let Some(unknown) = unknown_variable(&program, &VARIABLES) {
-            return Err(invalid(
-                "when",
-                "rule_variable_unknown",
-                format!(
-                    "unknown variable '{unknown}'; tag rules may use {}",
-                    VARIABLES.join(", ")
-                ),
-                format!("规则中的变量“{unknown}”不存在；可用变量：{}", VARIABLES.join("、")),
-            ));
-        }
+        let program = compile_condition(&rule.when, "when", &VARIABLES)?;
         Ok(CompiledTagRule { rule, program })
     }
 

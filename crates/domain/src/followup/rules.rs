@@ -162,24 +162,7 @@ pub fn compile(rules: &[OutcomeRule]) -> Result<Vec<CompiledRule<'_>>, FieldErro
                 "规则编号不能为空且不能重复".into(),
             ));
         }
-        let program = Program::compile(&rule.when).map_err(|e| {
-            rule_error(
-                i,
-                "when",
-                "rule_syntax",
-                format!("not a valid CEL expression: {e}"),
-                format!("规则条件不是有效的 CEL 表达式：{e}"),
-            )
-        })?;
-        if let Some(unknown) = unknown_variable(&program, &VARIABLES) {
-            return Err(rule_error(
-                i,
-                "when",
-                "rule_variable_unknown",
-                format!("unknown variable '{unknown}'; rules may use {}", VARIABLES.join(", ")),
-                format!("规则中的变量“{unknown}”不存在；可用变量：{}", VARIABLES.join("、")),
-            ));
-        }
+        let program = compile_condition(&rule.when, &format!("rules[{i}].when"), &VARIABLES)?;
         if let Some(within) = &rule.then.follow_up_within {
             Offset::parse(within, &format!("rules[{i}].then.follow_up_within"))?;
         }
@@ -197,9 +180,31 @@ pub fn compile(rules: &[OutcomeRule]) -> Result<Vec<CompiledRule<'_>>, FieldErro
     Ok(out)
 }
 
+/// Parse a CEL condition and check it names only `variables` (outcome rules and tag rules
+/// share this); errors are reported on `field`.
+pub(crate) fn compile_condition(when: &str, field: &str, variables: &[&str]) -> Result<Program, FieldError> {
+    let program = Program::compile(when).map_err(|e| {
+        FieldError::new(
+            field,
+            "rule_syntax",
+            format!("not a valid CEL expression: {e}"),
+            format!("规则条件不是有效的 CEL 表达式：{e}"),
+        )
+    })?;
+    if let Some(unknown) = unknown_variable(&program, variables) {
+        return Err(FieldError::new(
+            field,
+            "rule_variable_unknown",
+            format!("unknown variable '{unknown}'; rules may use {}", variables.join(", ")),
+            format!("规则中的变量“{unknown}”不存在；可用变量：{}", variables.join("、")),
+        ));
+    }
+    Ok(program)
+}
+
 /// The first identifier that is neither a rule variable nor bound by a macro such as
 /// `tags.exists(t, …)`.
-pub(crate) fn unknown_variable(program: &Program, variables: &[&str]) -> Option<String> {
+fn unknown_variable(program: &Program, variables: &[&str]) -> Option<String> {
     let mut bound = HashSet::new();
     bound_names(program.expression(), &mut bound);
     let refs = program.references();

@@ -145,10 +145,22 @@ pub async fn csv(
     Query(q): Query<SheetQuery>,
     body: Body,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
+    sheet(&s, &who, q, body, "csv", careloop_sheet::read_csv).await
+}
+
+/// Read a spreadsheet body through the named profile and store it.
+async fn sheet(
+    s: &AppState,
+    who: &careloop_service::auth::Authenticated,
+    q: SheetQuery,
+    body: Body,
+    format: &'static str,
+    read: fn(&[u8], &careloop_sheet::Profile, &str) -> careloop_domain::import::ImportBatch,
+) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
     let bytes = read_body(body).await?;
     let (id, q) = q.split();
     let profile = profiles::load_profile(&s.db, &id).await?;
-    store(&s, &who, q, "csv", careloop_sheet::read_csv(&bytes, &profile, "")).await
+    store(s, who, q, format, read(&bytes, &profile, "")).await
 }
 
 /// Import an Excel workbook (.xlsx) through a saved profile (its `sheet`, else the first).
@@ -162,10 +174,7 @@ pub async fn xlsx(
     Query(q): Query<SheetQuery>,
     body: Body,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
-    let bytes = read_body(body).await?;
-    let (id, q) = q.split();
-    let profile = profiles::load_profile(&s.db, &id).await?;
-    store(&s, &who, q, "xlsx", careloop_sheet::read_xlsx(&bytes, &profile, "")).await
+    sheet(&s, &who, q, body, "xlsx", careloop_sheet::read_xlsx).await
 }
 
 /// Save a column-mapping profile (admins and health managers): `id`, `name`, `patient` columns
