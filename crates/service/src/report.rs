@@ -37,8 +37,33 @@ pub struct Visit {
 pub struct QuestionnaireLine {
     pub date: Date,
     pub questionnaire_id: String,
+    pub version: i32,
+    pub title: String,
     pub score: Option<f64>,
     pub band: Option<String>,
+    pub band_zh: Option<String>,
+}
+
+/// The Chinese label of a band: the instrument's (PHQ-9, GAD-7) or one the questionnaire declares.
+fn band_label(resource: &str, code: &str) -> Option<String> {
+    use careloop_domain::questionnaire::{Questionnaire, bands, instrument::Instrument};
+    let v: serde_json::Value = serde_json::from_str(resource).ok()?;
+    let builtin = Questionnaire::from_value(v.clone())
+        .ok()
+        .and_then(|q| Instrument::of(&q))
+        .and_then(|i| {
+            i.bands()
+                .iter()
+                .find(|b| b.code == code)
+                .map(|b| b.label_zh.to_string())
+        });
+    builtin.or_else(|| {
+        bands::declared(&v)
+            .ok()?
+            .into_iter()
+            .find(|b| b.code == code)
+            .map(|b| b.label)
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -133,12 +158,22 @@ pub async fn health_report(
         .filter(|r| r.status == "completed" && in_period(r.updated_at, from, to))
         .map(|r| QuestionnaireLine {
             date: r.updated_at.to_offset(CHINA).date(),
+            title: r.questionnaire_id.clone(),
             questionnaire_id: r.questionnaire_id,
+            version: r.questionnaire_version,
             score: r.score,
             band: r.band,
+            band_zh: None,
         })
         .collect();
     questionnaire_lines.sort_by_key(|q| q.date);
+    // The questionnaire's title and the band's Chinese label, from the version answered.
+    for line in &mut questionnaire_lines {
+        if let Some(row) = questionnaires::version(&mut tx, &line.questionnaire_id, line.version).await? {
+            line.title = row.title.clone();
+            line.band_zh = line.band.as_deref().and_then(|code| band_label(&row.resource, code));
+        }
+    }
     let advice = crate::advice::matched_in(&mut tx, &p, now).await?;
     record(
         &mut tx,
@@ -189,7 +224,10 @@ pub async fn health_report(
                 Some((t.assessed_at.to_offset(CHINA).date(), tier.label_zh().to_string()))
             })
             .collect(),
-        questionnaires: Vec::new(),
+        questionnaires: questionnaire_lines
+            .iter()
+            .map(|q| (q.date, q.title.clone(), q.band_zh.clone().unwrap_or_default()))
+            .collect(),
         advice_titles: advice.iter().map(|m| m.article.title.clone()).collect(),
     };
     let summary = summarise(&stage);

@@ -45,6 +45,18 @@ pub(crate) async fn reported_patient(app: &TestApp, nurse: &str) -> String {
 pub async fn the_report_covers_its_period_from_the_data_only(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
     let p = reported_patient(&app, &nurse).await;
+    // A PHQ-9 answered in the period: five items "several days" (1 point each) = 5, mild.
+    let items: Vec<serde_json::Value> = [1, 1, 1, 1, 1, 0, 0, 0, 0]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| json!({"linkId": format!("q{}", i + 1), "answer": [{"valueCoding": {"code": c.to_string()}}]}))
+        .collect();
+    let response = json!({"resourceType": "QuestionnaireResponse", "status": "completed",
+        "subject": {"reference": format!("Patient/{p}")}, "item": [{"linkId": "g", "item": items}]});
+    let (status, out) = app
+        .post(Some(&nurse), "/api/v1/questionnaires/phq-9/responses", &response)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
     let client = browser(&app, "nurse.wang").await;
     let today = careloop_service::patients::local_today(now());
     let from = today - time::Duration::days(365);
@@ -57,6 +69,7 @@ pub async fn the_report_covers_its_period_from_the_data_only(app: TestApp) {
     assert!(html.contains("低密度脂蛋白胆固醇测量1次，为3.9 mmol/L"));
     assert!(!html.contains("170"), "a reading before the period is not in it");
     assert!(html.contains("风险评估与分层") && html.contains("中国高血压防治指南 2018"));
+    assert!(html.contains("结果为轻度抑郁"), "its band in Chinese: {html}");
     assert!(html.contains("<svg"), "trend charts");
     assert!(html.contains("健康建议") && html.contains("控制血压的饮食"));
     assert!(
