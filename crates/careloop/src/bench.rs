@@ -318,6 +318,30 @@ pub(crate) async fn admin_sql(url: &str, sql: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Enrol `n` synthetic patients (generator seed `seed`) in department `department` through the
+/// service, as the benchmarks' populations are; returns their ids.
+pub(crate) async fn enrol_synthetic(
+    db: &Db,
+    department: &str,
+    n: usize,
+    seed: u64,
+    now: OffsetDateTime,
+) -> anyhow::Result<Vec<Uuid>> {
+    let mut g = Generator::new(seed, patients::local_today(now), 1);
+    let inputs: Vec<_> = (0..n)
+        .map(|_| {
+            let mut p = g.patient().input;
+            p.department = Some(department.into());
+            p
+        })
+        .collect();
+    Ok(patients::enrol_patients(db, &cli_actor(), &inputs, now)
+        .await?
+        .into_iter()
+        .map(|e| e.id)
+        .collect())
+}
+
 /// Run `bench` on a scratch database of each backend asked for — SQLite in a temporary
 /// directory unless `sqlite` is false, PostgreSQL in a new database on `pg_url` — dropping each
 /// afterwards, whether the run succeeded or not. One result per backend, SQLite first.

@@ -17,8 +17,7 @@ use careloop_domain::questionnaire::builtin;
 use careloop_domain::questionnaire::instrument::Instrument;
 use careloop_domain::questionnaire::response::check;
 use careloop_service::staff::{self, NewUserInput, cli_actor};
-use careloop_service::synth::Generator;
-use careloop_service::{patient_links, patients, questionnaires};
+use careloop_service::{patient_links, questionnaires};
 use careloop_store::Db;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -142,19 +141,7 @@ async fn backend(name: &'static str, db: &Db, args: &QuestionnaireBenchArgs) -> 
         department: Some("gp".into()),
     };
     staff::create_user(db, &cli, &nurse_input, now).await?;
-    let mut g = Generator::new(3, patients::local_today(now), 1);
-    let inputs: Vec<_> = (0..1000)
-        .map(|_| {
-            let mut p = g.patient().input;
-            p.department = Some("gp".into());
-            p
-        })
-        .collect();
-    let ids: Vec<Uuid> = patients::enrol_patients(db, &cli, &inputs, now)
-        .await?
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
+    let ids = crate::bench::enrol_synthetic(db, "gp", 1000, 3, now).await?;
     let docs = documents(args.responses, &ids);
     let t = Instant::now();
     for d in &docs {

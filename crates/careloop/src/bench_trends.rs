@@ -7,9 +7,8 @@ use crate::bench::{on_scratch_databases, percentiles};
 use crate::bench_worklist::read_response;
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::auth::{self, SessionKind};
+use careloop_service::observations;
 use careloop_service::staff::{self, NewUserInput, cli_actor};
-use careloop_service::synth::Generator;
-use careloop_service::{observations, patients};
 use careloop_store::Db;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
@@ -118,19 +117,7 @@ async fn backend(
         department: Some("checkup".into()),
     };
     staff::create_user(db, &cli, &doctor, now).await?;
-    let mut g = Generator::new(5, patients::local_today(now), 1);
-    let inputs: Vec<_> = (0..=args.patients)
-        .map(|_| {
-            let mut p = g.patient().input;
-            p.department = Some("checkup".into());
-            p
-        })
-        .collect();
-    let ids: Vec<Uuid> = patients::enrol_patients(db, &cli, &inputs, now)
-        .await?
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
+    let ids = crate::bench::enrol_synthetic(db, "checkup", args.patients + 1, 5, now).await?;
     for (n, id) in ids.iter().enumerate() {
         observations::record_observations(db, &cli, &history(*id, now, n as u64 + 7), now).await?;
     }

@@ -174,7 +174,7 @@ pub async fn health_report(
             line.band_zh = line.band.as_deref().and_then(|code| band_label(&row.resource, code));
         }
     }
-    let advice = crate::advice::matched_in(&mut tx, &p, now).await?;
+    let advice = crate::advice::matched_with(&mut tx, &p, facts, now).await?;
     record(
         &mut tx,
         event(

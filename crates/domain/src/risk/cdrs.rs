@@ -8,7 +8,7 @@
 //! [partly verified]: the paper's Table 3 was not opened. Score ≥ 25 → an OGTT is advised.
 //! Applicable at ages 20–74; refused outside.
 
-use super::{Contribution, Outcome, RiskInput, RiskResult, missing, points, refuse};
+use super::{Contribution, RiskInput, RiskResult, missing, points, refuse};
 use crate::FieldError;
 use crate::patient::Sex;
 
@@ -98,15 +98,7 @@ pub fn evaluate(i: &RiskInput) -> Result<RiskResult, FieldError> {
             sex_points,
         ),
     ];
-    let score: f64 = terms.iter().map(|t| t.contribution).sum();
-    Ok(RiskResult::complete(
-        "cdrs",
-        Outcome::Points(score),
-        category(score),
-        terms,
-        CONSTANTS,
-        Vec::new(),
-    ))
+    Ok(RiskResult::from_points("cdrs", terms, category, CONSTANTS))
 }
 
 /// Score ≥ 25: an OGTT is advised.

@@ -9,7 +9,7 @@
 //! the score was derived on adults aged 35–64).
 
 use super::input::{Degree, FamilyHistory};
-use super::{Contribution, Outcome, RiskInput, RiskResult, flag, missing, points, refuse};
+use super::{Contribution, RiskInput, RiskResult, flag, missing, points, refuse};
 use crate::FieldError;
 use crate::patient::Sex;
 
@@ -142,15 +142,7 @@ pub fn evaluate(i: &RiskInput) -> Result<RiskResult, FieldError> {
             family_points,
         ),
     ];
-    let score: f64 = terms.iter().map(|t| t.contribution).sum();
-    Ok(RiskResult::complete(
-        "findrisc",
-        Outcome::Points(score),
-        category(score),
-        terms,
-        CONSTANTS,
-        Vec::new(),
-    ))
+    Ok(RiskResult::from_points("findrisc", terms, category, CONSTANTS))
 }
 
 pub fn category(score: f64) -> (&'static str, &'static str) {

@@ -86,6 +86,24 @@ impl RiskResult {
         }
     }
 
+    /// A points model's result: the terms summed, banded by `category`.
+    fn from_points(
+        model: &'static str,
+        terms: Vec<Contribution>,
+        category: fn(f64) -> (&'static str, &'static str),
+        constants: &'static str,
+    ) -> RiskResult {
+        let score: f64 = terms.iter().map(|t| t.contribution).sum();
+        RiskResult::complete(
+            model,
+            Outcome::Points(score),
+            category(score),
+            terms,
+            constants,
+            Vec::new(),
+        )
+    }
+
     fn incomplete(model: &'static str, constants: &'static str, missing: Vec<&'static str>) -> RiskResult {
         RiskResult {
             model,
