@@ -19,7 +19,13 @@ pub async fn is_loaded(db: &Db) -> anyhow::Result<bool> {
 pub async fn load_organisation(db: &Db, now: OffsetDateTime) -> anyhow::Result<()> {
     let cli = cli_actor();
     let (org_code, org_name) = DEMO_ORGANISATION;
-    staff::create_organisation(db, &cli, org_code, org_name, now).await?;
+    let org = staff::create_organisation(db, &cli, org_code, org_name, now).await?;
+    // A city hospital: its patients are urban unless their record says otherwise.
+    let location = careloop_domain::record::Location {
+        region: Some("north".into()),
+        residence: Some("urban".into()),
+    };
+    staff::set_organisation_location(db, &cli, org.id, &location, now).await?;
     for (code, name) in DEPARTMENTS {
         staff::create_department(db, &cli, code, name, Some(org_code), now).await?;
     }

@@ -149,6 +149,18 @@ enum OrganisationCommand {
         #[arg(long)]
         name: String,
     },
+    /// Set where an organisation is: the default region and residence of its patients'
+    /// records (China-PAR inputs). Left out: not set.
+    Location {
+        #[arg(long, default_value = staff::DEFAULT_ORGANISATION)]
+        code: String,
+        /// north / south (of the Yangtze).
+        #[arg(long)]
+        region: Option<String>,
+        /// urban / rural.
+        #[arg(long)]
+        residence: Option<String>,
+    },
 }
 
 /// Bulk imports allocate and free large buffers (statement text, bound values) per batch;
@@ -219,6 +231,31 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .map_err(explain)?;
             println!("Created organisation {} ({}).", o.code, o.name);
+            Ok(())
+        }
+        Command::Organisation {
+            command:
+                OrganisationCommand::Location {
+                    code,
+                    region,
+                    residence,
+                },
+        } => {
+            let db = open_db(&settings).await?;
+            let found = staff::list_organisations(&db).await.map_err(explain)?;
+            let Some(o) = found.into_iter().find(|o| o.code == code) else {
+                anyhow::bail!("no organisation with code {code}");
+            };
+            let l = careloop_domain::record::Location { region, residence };
+            let o = staff::set_organisation_location(&db, &cli_actor(), o.id, &l, now)
+                .await
+                .map_err(explain)?;
+            println!(
+                "Organisation {}: region {}, residence {}; its patients' tiers are refreshed.",
+                o.code,
+                o.location.region.as_deref().unwrap_or("-"),
+                o.location.residence.as_deref().unwrap_or("-")
+            );
             Ok(())
         }
         Command::Department {

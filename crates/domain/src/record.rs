@@ -10,9 +10,23 @@ pub const SMOKING: &[&str] = &["never", "former", "current"];
 pub const ALCOHOL: &[&str] = &["never", "occasional", "regular", "heavy"];
 pub const EXERCISE: &[&str] = &["none", "occasional", "regular", "daily"];
 
+/// Risk-model inputs kept as codes (so a form's select and the API share one shape).
+/// `region`: north or south of the Yangtze River, as China-PAR divides the country (Yang 2016,
+/// "northern and southern China divided by the Yangtze River"); `residence`: urban or rural.
+pub const REGION: &[&str] = &["north", "south"];
+pub const RESIDENCE: &[&str] = &["urban", "rural"];
+pub const YES_NO: &[&str] = &["yes", "no"];
+/// Diabetes in the family, graded as FINDRISC asks: first-degree (parent, sibling, child),
+/// second-degree only (grandparent, aunt, uncle, first cousin), or no.
+pub const FAMILY_DIABETES: &[&str] = &["first_degree", "second_degree", "no"];
+
 /// The health record as stored and as accepted from a form or the API. Lifestyle codes:
 /// `smoking` never/former/current, `alcohol` never/occasional/regular/heavy, `exercise`
-/// none/occasional/regular/daily.
+/// none/occasional/regular/daily. Risk-model inputs (read by China-PAR and the diabetes
+/// score; left out, the models are bounded over them, never guessed): `region` north/south,
+/// `residence` urban/rural (both default to the organisation's location when left out),
+/// `bp_treated` yes/no (taking blood-pressure medication), `family_history_ascvd` yes/no
+/// (a parent or sibling with ASCVD), `family_history_diabetes` first_degree/second_degree/no.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HealthRecord {
     pub past_history: Option<String>,
@@ -24,6 +38,11 @@ pub struct HealthRecord {
     pub exercise: Option<String>,
     pub diet: Option<String>,
     pub sleep: Option<String>,
+    pub region: Option<String>,
+    pub residence: Option<String>,
+    pub bp_treated: Option<String>,
+    pub family_history_ascvd: Option<String>,
+    pub family_history_diabetes: Option<String>,
 }
 
 fn coded(v: &Option<String>, field: &str, allowed: &[&str]) -> Result<Option<String>, FieldError> {
@@ -52,6 +71,35 @@ impl HealthRecord {
             exercise: coded(&self.exercise, "exercise", EXERCISE)?,
             diet: optional_text(&self.diet, "diet", 1000)?,
             sleep: optional_text(&self.sleep, "sleep", 1000)?,
+            region: coded(&self.region, "region", REGION)?,
+            residence: coded(&self.residence, "residence", RESIDENCE)?,
+            bp_treated: coded(&self.bp_treated, "bp_treated", YES_NO)?,
+            family_history_ascvd: coded(&self.family_history_ascvd, "family_history_ascvd", YES_NO)?,
+            family_history_diabetes: coded(
+                &self.family_history_diabetes,
+                "family_history_diabetes",
+                FAMILY_DIABETES,
+            )?,
+        })
+    }
+}
+
+/// Where an organisation is (its catchment area): the default `region` and `residence` of
+/// its patients' records, since a community health centre's patients share them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    /// north / south; null: not set.
+    pub region: Option<String>,
+    /// urban / rural; null: not set.
+    pub residence: Option<String>,
+}
+
+impl Location {
+    pub fn validated(&self) -> Result<Location, FieldError> {
+        Ok(Location {
+            region: coded(&self.region, "region", REGION)?,
+            residence: coded(&self.residence, "residence", RESIDENCE)?,
         })
     }
 }
@@ -159,5 +207,41 @@ mod tests {
         let v = r.validated().unwrap();
         assert_eq!(v.smoking.as_deref(), Some("current"));
         assert_eq!(v.diet, None);
+    }
+
+    #[test]
+    fn risk_inputs_are_checked_codes() {
+        for (field, bad) in [
+            ("region", "east"),
+            ("residence", "city"),
+            ("bp_treated", "true"),
+            ("family_history_ascvd", "1"),
+            ("family_history_diabetes", "yes"),
+        ] {
+            let mut r = HealthRecord::default();
+            let slot = match field {
+                "region" => &mut r.region,
+                "residence" => &mut r.residence,
+                "bp_treated" => &mut r.bp_treated,
+                "family_history_ascvd" => &mut r.family_history_ascvd,
+                _ => &mut r.family_history_diabetes,
+            };
+            *slot = Some(bad.into());
+            assert_eq!(r.validated().unwrap_err().field, field, "{field}={bad}");
+        }
+        let r = HealthRecord {
+            region: Some("south".into()),
+            residence: Some("rural".into()),
+            bp_treated: Some("yes".into()),
+            family_history_ascvd: Some("no".into()),
+            family_history_diabetes: Some("second_degree".into()),
+            ..Default::default()
+        };
+        assert_eq!(r.validated().unwrap(), r);
+        let bad = Location {
+            region: Some("northern".into()),
+            residence: None,
+        };
+        assert_eq!(bad.validated().unwrap_err().field, "region");
     }
 }

@@ -29,6 +29,7 @@ use crate::classify;
 use crate::followup::protocol::TriggerEvent;
 use crate::indicator::{Flag, lookup};
 use crate::patient::Sex;
+use crate::record::{HealthRecord, Location};
 use crate::risk::input::{FamilyHistory, LabValue, LipidUnit, Region};
 use crate::risk::{RiskInput, RiskResult, evaluate};
 use crate::risk_tier::RiskTier;
@@ -59,9 +60,59 @@ pub struct TierFacts {
     pub smoker: Option<bool>,
     pub bp_treated: Option<bool>,
     pub family_history_ascvd: Option<bool>,
+    /// Diabetes in a first-degree relative (parent, sibling, child) — what the diabetes
+    /// score counts.
     pub family_history_diabetes: Option<bool>,
     pub region: Option<Region>,
     pub urban: Option<bool>,
+    /// Inputs taken from the organisation's location because the record leaves them out.
+    pub from_organisation: Vec<&'static str>,
+}
+
+impl TierFacts {
+    /// Read the risk-model inputs of a health record; where it leaves region or residence
+    /// out, the organisation's location stands in (and is named as the source).
+    pub fn with_record(mut self, r: &HealthRecord, org: &Location) -> TierFacts {
+        let yes = |v: &Option<String>| v.as_deref().map(|c| c == "yes");
+        self.smoker = r.smoking.as_deref().map(|s| s == "current");
+        self.bp_treated = yes(&r.bp_treated);
+        self.family_history_ascvd = yes(&r.family_history_ascvd);
+        self.family_history_diabetes = r.family_history_diabetes.as_deref().map(|c| c == "first_degree");
+        let region = |c: &str| if c == "north" { Region::North } else { Region::South };
+        self.region = r.region.as_deref().map(region);
+        if self.region.is_none() && org.region.is_some() {
+            self.region = org.region.as_deref().map(region);
+            self.from_organisation.push("region");
+        }
+        self.urban = r.residence.as_deref().map(|c| c == "urban");
+        if self.urban.is_none() && org.residence.is_some() {
+            self.urban = org.residence.as_deref().map(|c| c == "urban");
+            self.from_organisation.push("urban");
+        }
+        self
+    }
+}
+
+/// The Chinese name of a model input, for reasons staff read (the input's own name when it
+/// has none here).
+pub fn input_zh(input: &str) -> &str {
+    match input {
+        "region" => "居住地区（南/北方）",
+        "urban" => "城乡",
+        "smoker" => "吸烟",
+        "bp_treated" => "是否服降压药",
+        "family_history_ascvd" => "心血管病家族史",
+        "family_history_diabetes" => "糖尿病家族史",
+        "sex" => "性别",
+        "age" => "年龄",
+        "sbp" => "收缩压",
+        "total_cholesterol" => "总胆固醇",
+        "hdl_cholesterol" => "高密度脂蛋白胆固醇",
+        "waist_cm" => "腰围",
+        "bmi" => "BMI",
+        "diabetes" => "糖尿病",
+        other => other,
+    }
 }
 
 /// Why a patient is in a tier: a rule, the tier it gives and what it read.
@@ -83,6 +134,21 @@ pub struct ModelBounds {
     pub high: RiskResult,
     /// Inputs not on record, over whose values the bounds were taken.
     pub unknown: Vec<&'static str>,
+    /// Inputs taken from the organisation's location.
+    pub from_organisation: Vec<&'static str>,
+}
+
+impl ModelBounds {
+    /// "6.2%", "1.3%–11.3%" or "29–35 分": the result, or its bounds when inputs are unknown.
+    pub fn range(&self) -> String {
+        match (self.low.value, self.high.value, self.low.score, self.high.score) {
+            (Some(lo), Some(hi), _, _) if (hi - lo).abs() < 0.05 => format!("{lo:.1}%"),
+            (Some(lo), Some(hi), _, _) => format!("{lo:.1}%–{hi:.1}%"),
+            (_, _, Some(lo), Some(hi)) if lo == hi => format!("{lo} 分"),
+            (_, _, Some(lo), Some(hi)) => format!("{lo}–{hi} 分"),
+            _ => String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -454,6 +520,11 @@ fn model_bounds(f: &TierFacts, recent: &BTreeMap<&str, Reading>) -> (Vec<ModelBo
                 low,
                 high,
                 unknown: unknowns.iter().map(|(n, _)| *n).collect(),
+                from_organisation: if model == "china-par" {
+                    f.from_organisation.clone()
+                } else {
+                    Vec::new()
+                },
             });
         } else {
             unavailable.push(Unavailable {
@@ -467,19 +538,18 @@ fn model_bounds(f: &TierFacts, recent: &BTreeMap<&str, Reading>) -> (Vec<ModelBo
 }
 
 fn model_reasons(m: &ModelBounds, out: &mut Vec<TierReason>) {
-    let unknown = if m.unknown.is_empty() {
-        String::new()
-    } else {
-        format!("（未记录：{}）", m.unknown.join("、"))
-    };
+    let names = |inputs: &[&str]| inputs.iter().map(|i| input_zh(i)).collect::<Vec<_>>().join("、");
+    let mut unknown = String::new();
+    if !m.unknown.is_empty() {
+        unknown.push_str(&format!("（未记录：{}）", names(&m.unknown)));
+    }
+    if !m.from_organisation.is_empty() {
+        unknown.push_str(&format!("（{}取自机构所在地）", names(&m.from_organisation)));
+    }
+    let range = m.range();
     match m.model {
         "china-par" => {
             let (lo, hi) = (m.low.value.unwrap_or(0.0), m.high.value.unwrap_or(0.0));
-            let range = if (hi - lo).abs() < 0.05 {
-                format!("{lo:.1}%")
-            } else {
-                format!("{lo:.1}%–{hi:.1}%")
-            };
             let src = "China-PAR (Yang 2016); 中国心血管病风险评估和管理指南 2019";
             if lo >= 10.0 {
                 out.push(reason(
@@ -511,18 +581,16 @@ fn model_reasons(m: &ModelBounds, out: &mut Vec<TierReason>) {
             }
         }
         _ => {
-            let (lo, hi) = (m.low.score.unwrap_or(0.0), m.high.score.unwrap_or(0.0));
+            let hi = m.high.score.unwrap_or(0.0);
             if hi >= 25.0 {
-                let range = if lo == hi {
-                    format!("{lo}")
-                } else {
-                    format!("{lo}–{hi}")
-                };
                 out.push(reason(
                     "cdrs_high",
                     RiskTier::Medium,
-                    format!("中国糖尿病风险评分 {range} 分（≥25 建议做OGTT）{unknown}"),
-                    format!("Chinese Diabetes Risk Score {range} (≥25: OGTT advised)"),
+                    format!("中国糖尿病风险评分 {range}（≥25 建议做OGTT）{unknown}"),
+                    format!(
+                        "Chinese Diabetes Risk Score {} (≥25: OGTT advised)",
+                        range.replace(" 分", " points")
+                    ),
                     "CDRS (Zhou 2013)",
                 ));
             }

@@ -22,20 +22,31 @@ pub struct HealthRecordView {
     pub updated_at: Option<OffsetDateTime>,
 }
 
+/// The stored record in the domain's shape.
+pub(crate) fn record_of(r: HealthRecordRow) -> HealthRecord {
+    HealthRecord {
+        past_history: r.past_history,
+        family_history: r.family_history,
+        allergies: r.allergies,
+        medications: r.medications,
+        smoking: r.smoking,
+        alcohol: r.alcohol,
+        exercise: r.exercise,
+        diet: r.diet,
+        sleep: r.sleep,
+        region: r.region,
+        residence: r.residence,
+        bp_treated: r.bp_treated,
+        family_history_ascvd: r.family_history_ascvd,
+        family_history_diabetes: r.family_history_diabetes,
+    }
+}
+
 fn view(r: HealthRecordRow) -> HealthRecordView {
+    let updated_at = r.updated_at;
     HealthRecordView {
-        record: HealthRecord {
-            past_history: r.past_history,
-            family_history: r.family_history,
-            allergies: r.allergies,
-            medications: r.medications,
-            smoking: r.smoking,
-            alcohol: r.alcohol,
-            exercise: r.exercise,
-            diet: r.diet,
-            sleep: r.sleep,
-        },
-        updated_at: r.updated_at,
+        record: record_of(r),
+        updated_at,
     }
 }
 
@@ -72,11 +83,19 @@ pub async fn save_health_record(
         exercise: r.exercise,
         diet: r.diet,
         sleep: r.sleep,
+        region: r.region,
+        residence: r.residence,
+        bp_treated: r.bp_treated,
+        family_history_ascvd: r.family_history_ascvd,
+        family_history_diabetes: r.family_history_diabetes,
         updated_at: Some(careloop_store::stored_time(now)),
     };
     let mut tx = db.begin().await?;
     accessible(&mut tx, actor, patient_id).await?;
     health_records::upsert(&mut tx, patient_id, &row, actor.user_id, now).await?;
+    // Smoking, treatment, family history and location are model inputs: the tier and the
+    // tags follow the record.
+    crate::tiering::refresh(&mut tx, actor, &[patient_id], false, now).await?;
     record(
         &mut tx,
         event(actor, "health_record.update", Some(patient_id), None, now),

@@ -4,6 +4,7 @@ use crate::audit::{event, record};
 use crate::auth::hash_password;
 use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
+use careloop_domain::record::Location;
 use careloop_domain::staff::{DepartmentCode, Role, check_password_policy, parse_department_name, parse_username};
 use careloop_domain::{FieldError, patient::optional_text};
 use careloop_store::departments::{self, Department};
@@ -41,6 +42,9 @@ pub struct OrganisationView {
     pub id: Uuid,
     pub code: String,
     pub name: String,
+    /// The default region and residence of its patients' records (China-PAR inputs).
+    #[schema(inline)]
+    pub location: Location,
 }
 
 impl From<Organisation> for OrganisationView {
@@ -49,6 +53,10 @@ impl From<Organisation> for OrganisationView {
             id: o.id,
             code: o.code,
             name: o.name,
+            location: Location {
+                region: o.region,
+                residence: o.residence,
+            },
         }
     }
 }
@@ -68,6 +76,8 @@ pub async fn create_organisation(
         code: code.as_str().into(),
         name: parse_department_name(name)?,
         created_at: now,
+        region: None,
+        residence: None,
     };
     let mut tx = db.begin().await?;
     organisations::insert(&mut tx, &o).await?;
@@ -76,6 +86,42 @@ pub async fn create_organisation(
         event(actor, "organisation.create", None, Some(o.id.to_string()), now),
     )
     .await?;
+    tx.commit().await?;
+    Ok(o.into())
+}
+
+/// Set where an organisation is. Its patients' tiers and tags are refreshed (queued for the
+/// scheduler when there are many), since region and residence are China-PAR inputs.
+pub async fn set_organisation_location(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    input: &Location,
+    now: OffsetDateTime,
+) -> Result<OrganisationView> {
+    require_admin(actor)?;
+    let l = input.validated()?;
+    let row = organisations::LocationRow {
+        region: l.region,
+        residence: l.residence,
+    };
+    let mut tx = db.begin().await?;
+    if !organisations::set_location(&mut tx, id, &row).await? {
+        return Err(ServiceError::NotFound("organisation"));
+    }
+    let patients = organisations::patients_of(&mut tx, id).await?;
+    crate::tiering::refresh(&mut tx, actor, &patients, false, now).await?;
+    let detail = format!(
+        "organisation={id} region={} residence={}",
+        row.region.as_deref().unwrap_or("-"),
+        row.residence.as_deref().unwrap_or("-")
+    );
+    record(&mut tx, event(actor, "organisation.location", None, Some(detail), now)).await?;
+    let o = organisations::list(&mut tx)
+        .await?
+        .into_iter()
+        .find(|o| o.id == id)
+        .ok_or(ServiceError::NotFound("organisation"))?;
     tx.commit().await?;
     Ok(o.into())
 }

@@ -12,9 +12,10 @@
 //! value entered at a visit or by hand only re-plans the patient's running tiered plans — a
 //! hypertensive patient whose blood pressure is recorded is not put on post-check-up follow-up.
 //!
-//! **Facts.** The latest value of each indicator, the diagnoses, smoking from the health record.
-//! Region and urban residence, blood-pressure treatment and family history are not structured
-//! in the record yet, so the models are bounded over them (see the domain module).
+//! **Facts.** The latest value of each indicator, the diagnoses, and from the health record
+//! smoking, blood-pressure treatment, family history, region and residence — the last two
+//! falling back to the organisation's location. What neither holds is unknown, and the models
+//! are bounded over it (see the domain module).
 
 use crate::Result;
 use crate::audit::{event, record};
@@ -23,10 +24,11 @@ use crate::risk_tiers::{AssessmentOutcome, apply};
 use careloop_domain::access::Actor;
 use careloop_domain::indicator::Flag;
 use careloop_domain::patient::{Sex, age_on};
+use careloop_domain::record::Location;
 use careloop_domain::risk_tier::RiskTier;
 use careloop_domain::tiering::{ComputedTier, Reading, TierFacts, compute};
 use careloop_store::patients::PatientRow;
-use careloop_store::{Db, Tx, diagnoses, health_records, observations, risk_tiers};
+use careloop_store::{Db, Tx, diagnoses, health_records, observations, organisations, risk_tiers};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -51,10 +53,16 @@ pub(crate) async fn facts_of(tx: &mut Tx, patient: &PatientRow, now: OffsetDateT
         .into_iter()
         .map(|d| d.icd10_code)
         .collect();
-    if let Some(r) = health_records::find(tx, patient.id).await? {
-        f.smoker = r.smoking.as_deref().map(|s| s == "current");
-    }
-    Ok(f)
+    let record = health_records::find(tx, patient.id)
+        .await?
+        .map(crate::records::record_of)
+        .unwrap_or_default();
+    let org = organisations::location_of_department(tx, patient.department_id).await?;
+    let org = Location {
+        region: org.region,
+        residence: org.residence,
+    };
+    Ok(f.with_record(&record, &org))
 }
 
 fn rank(t: RiskTier) -> u8 {

@@ -13,7 +13,7 @@ use crate::Result;
 use crate::followup::{PlanView, create_plan, stop_plan};
 use crate::patients::local_today;
 use careloop_domain::access::Actor;
-use careloop_domain::followup::protocol::{Anchor, TriggerEvent};
+use careloop_domain::followup::protocol::{Anchor, Protocol, TriggerEvent};
 use careloop_store::patients::PatientRow;
 use careloop_store::{Tx, plans, protocols};
 use time::OffsetDateTime;
@@ -28,45 +28,79 @@ pub(crate) async fn enrol_on(
     if events.is_empty() {
         return Ok(Vec::new());
     }
-    let existing = plans::plans_of_patient(tx, patient.id).await?;
-    if existing.iter().any(|p| p.status_reason.as_deref() == Some("deceased")) {
-        return Ok(Vec::new());
+    let published = Published::load(tx).await?;
+    published.enrol(tx, actor, patient, events, now).await
+}
+
+/// The published protocols (newest version of each), read and parsed once for a batch of
+/// patients: a bulk write that enrols many patients does not re-read them per patient.
+pub(crate) struct Published(Vec<(i32, Protocol)>);
+
+impl Published {
+    pub(crate) async fn load(tx: &mut Tx) -> Result<Published> {
+        let mut out = Vec::new();
+        for row in protocols::list_latest(tx).await? {
+            out.push((row.version, crate::protocols::read_stored(row.document.0)?));
+        }
+        Ok(Published(out))
     }
-    let mut created = Vec::new();
-    for row in protocols::list_latest(tx).await? {
-        let protocol = crate::protocols::read_stored(row.document.0)?;
-        let Some(event) = events.iter().find(|e| protocol.trigger.fires_on(e)) else {
-            continue;
-        };
-        let mine = existing.iter().filter(|p| p.protocol_id == protocol.id);
-        let anchor_date = match event {
-            TriggerEvent::Discharge { on } => {
-                let mut log = Vec::new();
-                for running in mine.filter(|p| matches!(p.status.as_str(), "active" | "paused")) {
-                    stop_plan(tx, running, "superseded_by_new_discharge", actor, now, &mut log).await?;
-                }
-                plans::insert_transitions(tx, &log).await?;
-                if protocol.anchor == Anchor::Discharge {
-                    *on
-                } else {
-                    local_today(now)
-                }
-            }
-            _ if mine.count() > 0 => continue,
-            _ => local_today(now),
-        };
-        let plan = create_plan(
-            tx,
-            actor,
-            patient,
-            &protocol,
-            row.version,
-            anchor_date,
-            Some(event.describe()),
-            now,
-        )
-        .await?;
-        created.push(plan);
+
+    /// Whether any protocol's trigger fires on any of the events (no need to look further
+    /// at the patient otherwise).
+    pub(crate) fn fires(&self, events: &[TriggerEvent]) -> bool {
+        self.0.iter().any(|(_, p)| events.iter().any(|e| p.trigger.fires_on(e)))
     }
-    Ok(created)
+
+    pub(crate) async fn enrol(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        patient: &PatientRow,
+        events: &[TriggerEvent],
+        now: OffsetDateTime,
+    ) -> Result<Vec<PlanView>> {
+        if !self.fires(events) {
+            return Ok(Vec::new());
+        }
+        let existing = plans::plans_of_patient(tx, patient.id).await?;
+        if existing.iter().any(|p| p.status_reason.as_deref() == Some("deceased")) {
+            return Ok(Vec::new());
+        }
+        let mut created = Vec::new();
+        for (version, protocol) in &self.0 {
+            let Some(event) = events.iter().find(|e| protocol.trigger.fires_on(e)) else {
+                continue;
+            };
+            let mine = existing.iter().filter(|p| p.protocol_id == protocol.id);
+            let anchor_date = match event {
+                TriggerEvent::Discharge { on } => {
+                    let mut log = Vec::new();
+                    for running in mine.filter(|p| matches!(p.status.as_str(), "active" | "paused")) {
+                        stop_plan(tx, running, "superseded_by_new_discharge", actor, now, &mut log).await?;
+                    }
+                    plans::insert_transitions(tx, &log).await?;
+                    if protocol.anchor == Anchor::Discharge {
+                        *on
+                    } else {
+                        local_today(now)
+                    }
+                }
+                _ if mine.count() > 0 => continue,
+                _ => local_today(now),
+            };
+            let plan = create_plan(
+                tx,
+                actor,
+                patient,
+                protocol,
+                *version,
+                anchor_date,
+                Some(event.describe()),
+                now,
+            )
+            .await?;
+            created.push(plan);
+        }
+        Ok(created)
+    }
 }

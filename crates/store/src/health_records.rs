@@ -16,10 +16,15 @@ pub struct HealthRecordRow {
     pub exercise: Option<String>,
     pub diet: Option<String>,
     pub sleep: Option<String>,
+    pub region: Option<String>,
+    pub residence: Option<String>,
+    pub bp_treated: Option<String>,
+    pub family_history_ascvd: Option<String>,
+    pub family_history_diabetes: Option<String>,
     pub updated_at: Option<OffsetDateTime>,
 }
 
-const FIELDS: [&str; 9] = [
+const FIELDS: [&str; 14] = [
     "past_history",
     "family_history",
     "allergies",
@@ -29,6 +34,11 @@ const FIELDS: [&str; 9] = [
     "exercise",
     "diet",
     "sleep",
+    "region",
+    "residence",
+    "bp_treated",
+    "family_history_ascvd",
+    "family_history_diabetes",
 ];
 
 pub async fn find(tx: &mut Tx, patient_id: Uuid) -> Result<Option<HealthRecordRow>> {
@@ -52,6 +62,11 @@ pub async fn upsert(tx: &mut Tx, patient_id: Uuid, r: &HealthRecordRow, by: Uuid
         &r.exercise,
         &r.diet,
         &r.sleep,
+        &r.region,
+        &r.residence,
+        &r.bp_treated,
+        &r.family_history_ascvd,
+        &r.family_history_diabetes,
     ];
     let mut row = vec![patient_id.into()];
     row.extend(values.iter().map(|v| (*v).clone().into()));

@@ -14,9 +14,11 @@ pub struct Organisation {
     pub code: String,
     pub name: String,
     pub created_at: OffsetDateTime,
+    pub region: Option<String>,
+    pub residence: Option<String>,
 }
 
-const COLUMNS: [&str; 4] = ["id", "code", "name", "created_at"];
+const COLUMNS: [&str; 6] = ["id", "code", "name", "created_at", "region", "residence"];
 
 pub async fn insert(tx: &mut Tx, o: &Organisation) -> Result<()> {
     let stmt = Query::insert()
@@ -27,6 +29,8 @@ pub async fn insert(tx: &mut Tx, o: &Organisation) -> Result<()> {
             o.code.clone().into(),
             o.name.clone().into(),
             stored_time(o.created_at).into(),
+            o.region.clone().into(),
+            o.residence.clone().into(),
         ])
         .to_owned();
     tx.execute(&stmt).await?;
@@ -68,4 +72,61 @@ pub async fn of_department(tx: &mut Tx, department_id: Uuid) -> Result<String> {
 #[derive(sqlx::FromRow)]
 struct NameRow {
     name: String,
+}
+
+/// An organisation's location: the default region and residence of its patients' records.
+#[derive(Debug, Clone, Default, PartialEq, sqlx::FromRow)]
+pub struct LocationRow {
+    pub region: Option<String>,
+    pub residence: Option<String>,
+}
+
+/// Set an organisation's location; false when there is no such organisation.
+pub async fn set_location(tx: &mut Tx, id: Uuid, l: &LocationRow) -> Result<bool> {
+    let stmt = Query::update()
+        .table("organisations")
+        .value("region", l.region.clone())
+        .value("residence", l.residence.clone())
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
+/// The location of the organisation a department belongs to.
+pub async fn location_of_department(tx: &mut Tx, department_id: Uuid) -> Result<LocationRow> {
+    let stmt = Query::select()
+        .column(("organisations", "region"))
+        .column(("organisations", "residence"))
+        .from("organisations")
+        .inner_join(
+            "departments",
+            Expr::col(("departments", "organisation_id")).equals(("organisations", "id")),
+        )
+        .and_where(Expr::col(("departments", "id")).eq(department_id))
+        .to_owned();
+    Ok(tx.fetch_optional(&stmt).await?.unwrap_or_default())
+}
+
+/// The patients of an organisation's departments.
+pub async fn patients_of(tx: &mut Tx, id: Uuid) -> Result<Vec<Uuid>> {
+    let stmt = Query::select()
+        .column(("patients", "id"))
+        .from("patients")
+        .inner_join(
+            "departments",
+            Expr::col(("departments", "id")).equals(("patients", "department_id")),
+        )
+        .and_where(Expr::col(("departments", "organisation_id")).eq(id))
+        .to_owned();
+    Ok(tx
+        .fetch_all::<IdRow, _>(&stmt)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct IdRow {
+    id: Uuid,
 }

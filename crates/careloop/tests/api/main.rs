@@ -64,6 +64,7 @@ fn main() {
         tiers::the_tier_follows_new_results_and_never_lowers_a_clinicians,
         tiers::imported_checkup_results_tier_and_enrol,
         tiers::a_bulk_import_queues_the_tier_refresh_for_the_scheduler,
+        tiers::the_record_and_the_organisation_location_collapse_the_model_bounds,
         triggers::a_diagnosis_enrols_the_patient_once_and_a_stopped_plan_stays_stopped,
         triggers::a_discharge_starts_post_discharge_follow_up_from_its_date,
         triggers::a_tag_or_an_abnormal_value_enrols_in_protocols_with_that_trigger,

@@ -250,3 +250,132 @@ pub async fn a_bulk_import_queues_the_tier_refresh_for_the_scheduler(app: TestAp
         0
     );
 }
+
+fn china_par(c: &Value) -> Value {
+    c["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["model"] == "china-par")
+        .cloned()
+        .unwrap_or_else(|| panic!("china-par bounds: {c}"))
+}
+
+/// The health record's structured risk inputs and the organisation's location make the
+/// bounds one value — the same value the risk API gives for the same inputs, so the tier's
+/// figure is traceable to them.
+pub async fn the_record_and_the_organisation_location_collapse_the_model_bounds(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "赵志明", 3).await;
+    values(
+        &app,
+        &nurse,
+        &patient,
+        json!([{"code": "sbp", "value": 146}, {"code": "dbp", "value": 88},
+               {"code": "tc", "value": 5.6}, {"code": "hdl", "value": 1.1},
+               {"code": "waist", "value": 92}, {"code": "bmi", "value": 26.3}]),
+    )
+    .await;
+    let computed = format!("/api/v1/patients/{patient}/risk-tier/computed");
+    let (_, c) = app.get(Some(&nurse), &computed).await;
+    let m = china_par(&c);
+    assert_eq!(
+        m["unknown"],
+        json!(["region", "urban", "smoker", "bp_treated", "family_history_ascvd"]),
+        "{m}"
+    );
+    assert!(m["low"]["value"].as_f64() < m["high"]["value"].as_f64(), "{m}");
+
+    let record = format!("/api/v1/patients/{patient}/health-record");
+    let (status, err) = app.put(Some(&nurse), &record, &json!({"bp_treated": "true"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["field"], "bp_treated", "{err}");
+    let (status, r) = app
+        .put(
+            Some(&nurse),
+            &record,
+            &json!({"smoking": "never", "region": "south", "bp_treated": "no",
+                    "family_history_ascvd": "no", "family_history_diabetes": "first_degree"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["region"], "south");
+    let (_, c) = app.get(Some(&nurse), &computed).await;
+    let m = china_par(&c);
+    assert_eq!(m["unknown"], json!(["urban"]), "only residence is left: {m}");
+    let cdrs = c["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["model"] == "cdrs")
+        .unwrap();
+    assert_eq!(cdrs["unknown"], json!([]));
+    assert_eq!(cdrs["low"]["score"], cdrs["high"]["score"]);
+
+    // The organisation's location fills residence; only admins set it.
+    let (_, orgs) = app.get(Some(&admin), "/api/v1/organisations").await;
+    let org = orgs[0]["id"].as_str().unwrap().to_string();
+    let location = format!("/api/v1/organisations/{org}/location");
+    let (status, _) = app.put(Some(&nurse), &location, &json!({"residence": "rural"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, err) = app.put(Some(&admin), &location, &json!({"region": "east"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["field"], "region", "{err}");
+    let (status, o) = app
+        .put(
+            Some(&admin),
+            &location,
+            &json!({"region": "north", "residence": "rural"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{o}");
+    assert_eq!(o["location"], json!({"region": "north", "residence": "rural"}));
+    let (_, c) = app.get(Some(&nurse), &computed).await;
+    let m = china_par(&c);
+    assert_eq!(m["unknown"], json!([]), "{m}");
+    assert_eq!(m["from_organisation"], json!(["urban"]), "the record's own region wins");
+    assert_eq!(m["low"]["value"], m["high"]["value"], "one value: {m}");
+
+    // The same inputs through the risk API give the same figure.
+    let direct = json!({"sex": "male", "age": 66, "sbp": 146, "bp_treated": false,
+        "total_cholesterol": {"value": 5.6, "unit": "mmol/L"}, "hdl_cholesterol": {"value": 1.1, "unit": "mmol/L"},
+        "waist_cm": 92, "smoker": false, "diabetes": false, "region": "south", "urban": false,
+        "family_history_ascvd": false});
+    let (status, r) = app.post(Some(&nurse), "/api/v1/risk/china-par", &direct).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(m["low"]["value"], r["value"], "{m} vs {r}");
+    let zh: Vec<&str> = c["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["zh"].as_str())
+        .filter(|z| z.contains("China-PAR"))
+        .collect();
+    if r["value"].as_f64().unwrap() >= 5.0 {
+        assert!(zh[0].contains("城乡取自机构所在地"), "{zh:?}");
+    }
+
+    // The staff pages show the record's inputs and where a model input came from.
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, html) = crate::ui::page(&client, &app, &format!("/patients/{patient}")).await;
+    assert!(
+        html.contains("南方（长江以南）") && html.contains("一级亲属"),
+        "record shown"
+    );
+    assert!(html.contains("取自机构所在地：城乡"), "source of residence shown");
+    let (_, form) = crate::ui::page(&client, &app, &format!("/patients/{patient}/record")).await;
+    assert!(
+        form.contains(r#"<option value="south" selected>"#),
+        "form keeps the value"
+    );
+
+    let (_, events) = app.get(Some(&admin), "/api/v1/audit-events?per_page=200").await;
+    assert!(
+        events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "organisation.location"),
+        "audited"
+    );
+}

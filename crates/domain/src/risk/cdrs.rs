@@ -7,6 +7,10 @@
 //! independent implementation and summing to the published maximum of 51, but
 //! [partly verified]: the paper's Table 3 was not opened. Score ≥ 25 → an OGTT is advised.
 //! Applicable at ages 20–74; refused outside.
+//!
+//! Family history counts diabetes in a parent, sibling or child only (the score table in the
+//! 中国2型糖尿病防治指南 2020: 糖尿病家族史（父母、同胞、子女）); given FINDRISC's graded
+//! answer, `second_degree` scores 0 here.
 
 use super::{Contribution, RiskInput, RiskResult, missing, points, refuse};
 use crate::FieldError;
@@ -73,7 +77,7 @@ pub fn evaluate(i: &RiskInput) -> Result<RiskResult, FieldError> {
         Sex::Female => [(70.0, 0.0), (75.0, 3.0), (80.0, 5.0), (85.0, 7.0), (90.0, 8.0)],
     };
     let waist_points = band(waist, &waist_bands, 10.0);
-    let family_points = if family.any() { 6.0 } else { 0.0 };
+    let family_points = if family.first_degree() { 6.0 } else { 0.0 };
     let sex_points = if sex == Sex::Male { 2.0 } else { 0.0 };
     let terms: Vec<Contribution> = vec![
         points("age", format!("age {years}"), age, age_points),
@@ -88,7 +92,7 @@ pub fn evaluate(i: &RiskInput) -> Result<RiskResult, FieldError> {
         points(
             "family_history_diabetes",
             "family history of diabetes".into(),
-            f64::from(u8::from(family.any())),
+            f64::from(u8::from(family.first_degree())),
             family_points,
         ),
         points(

@@ -73,6 +73,15 @@ impl FamilyHistory {
     pub fn any(self) -> bool {
         !matches!(self, FamilyHistory::Any(false) | FamilyHistory::Degree(Degree::None))
     }
+
+    /// Whether a parent, sibling or child has it (the diabetes score's definition: a
+    /// second-degree relative alone does not count).
+    pub fn first_degree(self) -> bool {
+        matches!(
+            self,
+            FamilyHistory::Any(true) | FamilyHistory::Degree(Degree::FirstDegree)
+        )
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -248,6 +248,28 @@ fn cdrs_points_at_every_band_edge_and_its_range_0_to_51() {
     );
 }
 
+/// CDS 2020's score table counts diabetes in a parent, sibling or child (父母、同胞、子女):
+/// a graded answer scores 6 for first-degree and 0 for second-degree only.
+#[test]
+fn cdrs_family_history_counts_first_degree_relatives_only() {
+    let with = |f| {
+        let i = RiskInput {
+            sex: Some(Sex::Female),
+            age: Some(20.0),
+            sbp: Some(100.0),
+            bmi: Some(20.0),
+            waist_cm: Some(60.0),
+            family_history_diabetes: Some(f),
+            ..RiskInput::default()
+        };
+        evaluate("cdrs", &i).unwrap().score.unwrap()
+    };
+    assert_eq!(with(FamilyHistory::Degree(Degree::FirstDegree)), 6.0);
+    assert_eq!(with(FamilyHistory::Degree(Degree::SecondDegree)), 0.0);
+    assert_eq!(with(FamilyHistory::Degree(Degree::None)), 0.0);
+    assert_eq!(with(FamilyHistory::Any(true)), 6.0);
+}
+
 #[test]
 fn cdrs_advises_an_ogtt_from_25_and_applies_at_20_to_74() {
     // 52-year-old man, SBP 135, BMI 25, waist 88, family history: 13 + 6 + 3 + 7 + 6 + 2 = 37.

@@ -210,6 +210,68 @@ fn unknown_inputs_give_bounds_and_the_tier_rests_on_them() {
     }
 }
 
+/// The health record's structured inputs collapse the bounds; region and residence fall back
+/// to the organisation's location, which the reason names as their source.
+#[test]
+fn the_record_and_the_organisation_location_supply_the_model_inputs() {
+    let base = || {
+        let mut f = facts(&[
+            ("sbp", 138.0),
+            ("dbp", 82.0),
+            ("tc", 5.6),
+            ("hdl", 1.1),
+            ("waist", 88.0),
+            ("bmi", 25.0),
+        ]);
+        f.age = Some(62);
+        f
+    };
+    let record = HealthRecord {
+        smoking: Some("former".into()),
+        bp_treated: Some("no".into()),
+        family_history_ascvd: Some("no".into()),
+        family_history_diabetes: Some("second_degree".into()),
+        ..HealthRecord::default()
+    };
+    let org = Location {
+        region: Some("north".into()),
+        residence: Some("urban".into()),
+    };
+    let f = base().with_record(&record, &org);
+    assert_eq!(
+        (
+            f.smoker,
+            f.bp_treated,
+            f.family_history_ascvd,
+            f.family_history_diabetes
+        ),
+        (Some(false), Some(false), Some(false), Some(false))
+    );
+    assert_eq!((f.region, f.urban), (Some(Region::North), Some(true)));
+    assert_eq!(f.from_organisation, ["region", "urban"]);
+    let t = compute(&f, NOW);
+    let m = t.models.iter().find(|m| m.model == "china-par").unwrap();
+    assert!(m.unknown.is_empty());
+    assert_eq!(m.low.value, m.high.value, "one value once everything is known");
+    assert_eq!(m.from_organisation, ["region", "urban"]);
+    let cdrs = t.models.iter().find(|m| m.model == "cdrs").unwrap();
+    assert!(cdrs.unknown.is_empty());
+    assert_eq!(cdrs.low.score, cdrs.high.score);
+
+    // The record's own values win over the organisation's.
+    let own = HealthRecord {
+        region: Some("south".into()),
+        residence: Some("rural".into()),
+        ..record
+    };
+    let f = base().with_record(&own, &org);
+    assert_eq!((f.region, f.urban), (Some(Region::South), Some(false)));
+    assert!(f.from_organisation.is_empty());
+    // Nothing on record and no location: unknown, not defaulted.
+    let f = base().with_record(&HealthRecord::default(), &Location::default());
+    assert_eq!((f.region, f.urban, f.smoker, f.bp_treated), (None, None, None, None));
+}
+
 #[test]
 fn a_model_without_its_results_says_what_is_missing() {
     let t = compute(&facts(&[("sbp", 120.0), ("dbp", 78.0)]), NOW);

@@ -177,9 +177,10 @@ impl Work {
     }
 
     pub async fn enrol_on_triggers(&self, tx: &mut Tx, actor: &Actor) -> Result<()> {
-        for (patient_id, events) in &self.triggers {
+        let published = crate::triggers::Published::load(tx).await?;
+        for (patient_id, events) in self.triggers.iter().filter(|(_, e)| published.fires(e)) {
             if let Some(patient) = patients::find(tx, *patient_id).await? {
-                crate::triggers::enrol_on(tx, actor, &patient, events, self.now).await?;
+                published.enrol(tx, actor, &patient, events, self.now).await?;
             }
         }
         // New results or diagnoses: the risk tier is recomputed (风险分层).

@@ -6,6 +6,7 @@ use crate::extract::{ApiJson, ApiUser};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use careloop_domain::record::Location;
 use careloop_service::audit::{self, AuditEventView};
 use careloop_service::staff::{self, DepartmentView, NewUserInput, OrganisationView, UserPatch, UserView};
 use careloop_service::{Page, ServiceError};
@@ -134,4 +135,20 @@ pub async fn create_organisation(
 ) -> Result<(StatusCode, Json<OrganisationView>), ApiError> {
     let o = staff::create_organisation(&s.db, &who.actor, &o.code, &o.name, OffsetDateTime::now_utc()).await?;
     Ok((StatusCode::CREATED, Json(o)))
+}
+
+/// Set where an organisation is: the default `region` (north/south of the Yangtze) and
+/// `residence` (urban/rural) of its patients' records, read by China-PAR where a record leaves
+/// them out. Null clears. Its patients' tiers and tags are refreshed.
+#[utoipa::path(put, path = "/api/v1/organisations/{id}/location", tag = "admin", request_body = Location, security(("bearer" = [])),
+    responses((status = 200, body = OrganisationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_organisation_location(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<Location>,
+) -> Result<Json<OrganisationView>, ApiError> {
+    Ok(Json(
+        staff::set_organisation_location(&s.db, &who.actor, id, &body, OffsetDateTime::now_utc()).await?,
+    ))
 }

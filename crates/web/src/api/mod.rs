@@ -99,6 +99,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(risk_models::evaluate))
         .routes(routes!(risk_models::classify))
         .routes(routes!(admin::list_organisations, admin::create_organisation))
+        .routes(routes!(admin::put_organisation_location))
         .routes(routes!(admin::list_departments, admin::create_department))
         .routes(routes!(admin::list_users, admin::create_user))
         .routes(routes!(admin::update_user))

@@ -7,6 +7,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use careloop_domain::record::Location;
 use careloop_domain::staff::Role;
 use careloop_service::audit::{self, AuditEventView};
 use careloop_service::patients::CHINA;
@@ -112,6 +113,36 @@ pub async fn create_department(State(s): State<AppState>, u: UiUser, Form(f): Fo
     )
     .await
     {
+        Ok(_) => Redirect::to("/admin/departments").into_response(),
+        Err(e) => match errors_of(e, &u) {
+            Ok(errors) => departments_page(&s, &u, errors).await,
+            Err(r) => r,
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LocationForm {
+    csrf: String,
+    region: Option<String>,
+    residence: Option<String>,
+}
+
+/// Set an organisation's location (default region and residence of its patients' records).
+pub async fn organisation_location(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<LocationForm>,
+) -> Response {
+    if let Err(r) = admin_only(&u).and_then(|()| u.check_csrf(&f.csrf)) {
+        return r;
+    }
+    let l = Location {
+        region: f.region.filter(|v| !v.is_empty()),
+        residence: f.residence.filter(|v| !v.is_empty()),
+    };
+    match staff::set_organisation_location(&s.db, &u.who.actor, id, &l, OffsetDateTime::now_utc()).await {
         Ok(_) => Redirect::to("/admin/departments").into_response(),
         Err(e) => match errors_of(e, &u) {
             Ok(errors) => departments_page(&s, &u, errors).await,

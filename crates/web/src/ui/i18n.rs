@@ -46,6 +46,7 @@ pub struct Tr {
     pub tag_by_staff: &'static str,
     pub tier_computed: &'static str,
     pub tier_unknown_inputs: &'static str,
+    pub tier_from_organisation: &'static str,
     pub tier_model_missing: &'static str,
     pub tier_source: &'static str,
     pub tier_by_staff: &'static str,
@@ -102,6 +103,15 @@ pub struct Tr {
     pub diet: &'static str,
     pub sleep: &'static str,
     pub not_recorded: &'static str,
+    pub risk_inputs: &'static str,
+    pub region: &'static str,
+    pub residence: &'static str,
+    pub bp_treated: &'static str,
+    pub family_history_ascvd: &'static str,
+    pub family_history_diabetes: &'static str,
+    pub organisations: &'static str,
+    pub location: &'static str,
+    pub location_hint: &'static str,
     pub edit_record: &'static str,
     pub admin: &'static str,
     pub departments: &'static str,
@@ -276,6 +286,15 @@ impl Tr {
         }
     }
 
+    /// The name of a risk-model input (as a computed tier lists those not on record).
+    pub fn risk_input(&self, input: &str) -> String {
+        if std::ptr::eq(self, &ZH) {
+            careloop_domain::tiering::input_zh(input).to_string()
+        } else {
+            input.replace('_', " ")
+        }
+    }
+
     /// The label of a stored code (sex, flag, role, lifestyle answers).
     pub fn label(&self, code: &str) -> &'static str {
         let zh = std::ptr::eq(self, &ZH);
@@ -298,6 +317,22 @@ impl Tr {
             ("heavy", "大量", "heavy"),
             ("none", "不锻炼", "none"),
             ("daily", "每天", "daily"),
+            ("north", "北方（长江以北）", "north (of the Yangtze)"),
+            ("south", "南方（长江以南）", "south (of the Yangtze)"),
+            ("urban", "城市", "urban"),
+            ("rural", "农村", "rural"),
+            ("yes", "是", "yes"),
+            ("no", "否", "no"),
+            (
+                "first_degree",
+                "有，一级亲属（父母、兄弟姐妹、子女）",
+                "yes, first-degree (parent, sibling, child)",
+            ),
+            (
+                "second_degree",
+                "仅二级亲属（祖父母、叔伯姑舅姨等）",
+                "second-degree only (grandparent, aunt, uncle)",
+            ),
             ("phone_call", "电话随访", "phone call"),
             ("voice_robot", "智能语音", "voice robot"),
             ("sms", "短信", "SMS"),
@@ -391,6 +426,7 @@ pub static ZH: Tr = Tr {
     tag_by_staff: "由工作人员设置",
     tier_computed: "规则计算的风险分层及依据",
     tier_unknown_inputs: "健康档案未记录：",
+    tier_from_organisation: "取自机构所在地：",
     tier_model_missing: "缺少检测结果：",
     tier_source: "方式",
     tier_by_staff: "医生评估",
@@ -447,6 +483,15 @@ pub static ZH: Tr = Tr {
     diet: "饮食",
     sleep: "睡眠",
     not_recorded: "未填写",
+    risk_inputs: "风险评估信息",
+    region: "居住地区",
+    residence: "城乡",
+    bp_treated: "正在服用降压药",
+    family_history_ascvd: "父母或兄弟姐妹有心脑血管病",
+    family_history_diabetes: "糖尿病家族史",
+    organisations: "机构",
+    location: "所在地（患者档案的默认值）",
+    location_hint: "机构所在地用于China-PAR风险评估：患者健康档案未填写居住地区或城乡时取此值。",
     edit_record: "编辑健康档案",
     admin: "系统管理",
     departments: "科室管理",
@@ -633,6 +678,7 @@ pub static EN: Tr = Tr {
     tag_by_staff: "set by staff",
     tier_computed: "Tier computed by the rules, with reasons",
     tier_unknown_inputs: "not on record: ",
+    tier_from_organisation: "from the organisation's location: ",
     tier_model_missing: "results missing: ",
     tier_source: "By",
     tier_by_staff: "clinician",
@@ -689,6 +735,15 @@ pub static EN: Tr = Tr {
     diet: "Diet",
     sleep: "Sleep",
     not_recorded: "not recorded",
+    risk_inputs: "Risk assessment inputs",
+    region: "Region",
+    residence: "Urban or rural",
+    bp_treated: "Taking blood-pressure medication",
+    family_history_ascvd: "Parent or sibling with cardiovascular disease",
+    family_history_diabetes: "Family history of diabetes",
+    organisations: "Organisations",
+    location: "Location (default for patients' records)",
+    location_hint: "Used by China-PAR: where a patient's record leaves region or residence out, the organisation's applies.",
     edit_record: "Edit health record",
     admin: "Administration",
     departments: "Departments",

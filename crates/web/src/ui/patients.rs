@@ -790,6 +790,11 @@ impl RecordForm {
             "exercise" => &r.exercise,
             "diet" => &r.diet,
             "sleep" => &r.sleep,
+            "region" => &r.region,
+            "residence" => &r.residence,
+            "bp_treated" => &r.bp_treated,
+            "family_history_ascvd" => &r.family_history_ascvd,
+            "family_history_diabetes" => &r.family_history_diabetes,
             _ => &None,
         };
         slot.as_deref().unwrap_or("")
