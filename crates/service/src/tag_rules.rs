@@ -23,6 +23,7 @@ use careloop_store::patients::PatientRow;
 use careloop_store::tags::{self, TagRow};
 use careloop_store::{Db, Tx, questionnaires, stored_time};
 use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -59,46 +60,79 @@ pub async fn list_rules(db: &Db) -> Result<Vec<TagRule>> {
     Ok(rules.into_iter().map(|r| r.rule).collect())
 }
 
-/// What a rule sees of one patient, given what the risk tier read of the same record.
-async fn facts_of(tx: &mut Tx, patient: &PatientRow, tier_facts: TierFacts, now: OffsetDateTime) -> Result<TagFacts> {
-    let recent = now - time::Duration::days(365 * careloop_domain::tiering::RECENT_YEARS);
-    let mut f = TagFacts {
-        patient: PatientFacts {
-            age: i64::from(age_on(patient.birth_date, local_today(now))),
-            sex: patient.sex.clone(),
-        },
-        risk: RiskFacts {
-            tier: patient.risk_tier.clone().unwrap_or_default(),
-        },
-        diagnoses: tier_facts.diagnoses,
-        ..TagFacts::default()
-    };
-    for (code, r) in tier_facts.latest.iter().filter(|(_, r)| r.at > recent) {
-        f.latest.insert(code.clone(), r.value);
-        f.flags.insert(code.clone(), r.flag.as_str().into());
-    }
-    for r in questionnaires::responses_of_patient(tx, patient.id).await? {
+/// What a rule sees of one patient — given what the risk tier read of the same record — and
+/// the patient's tags as they stand.
+pub(crate) struct Seen {
+    pub facts: TagFacts,
+    pub tags: Vec<TagRow>,
+}
+
+/// [`Seen`] for many patients, in their order, in a fixed number of statements. Each
+/// patient's `risk.tier` is the one on the row passed in.
+pub(crate) async fn seen_many(
+    tx: &mut Tx,
+    patients: &[PatientRow],
+    tier_facts: Vec<TierFacts>,
+    now: OffsetDateTime,
+) -> Result<Vec<Seen>> {
+    let ids: Vec<Uuid> = patients.iter().map(|p| p.id).collect();
+    let mut answers: HashMap<Uuid, BTreeMap<String, AnswerFacts>> = HashMap::new();
+    for r in questionnaires::responses_of_patients(tx, &ids).await? {
         if r.status == "completed"
             && let Some(total) = r.score
         {
-            f.answers.entry(r.questionnaire_id.clone()).or_insert(AnswerFacts {
-                total,
-                band: r.band.clone().unwrap_or_default(),
-            });
+            // Newest first: the first completed response of each questionnaire counts.
+            answers
+                .entry(r.patient_id)
+                .or_default()
+                .entry(r.questionnaire_id.clone())
+                .or_insert(AnswerFacts {
+                    total,
+                    band: r.band.clone().unwrap_or_default(),
+                });
         }
     }
-    let last = tags::last_visit(tx, patient.id).await?;
-    f.history = HistoryFacts {
-        overdue_tasks: tags::overdue_tasks(tx, patient.id).await?,
-        days_since_last_visit: last.map_or(-1, |t| (now - t).whole_days()),
-    };
-    f.tags = tags::of_patient(tx, patient.id)
-        .await?
-        .into_iter()
-        .filter(|t| t.source == "manual")
-        .map(|t| t.tag)
-        .collect();
-    Ok(f)
+    let last: HashMap<Uuid, OffsetDateTime> = tags::last_visits(tx, &ids).await?.into_iter().collect();
+    let overdue: HashMap<Uuid, i64> = tags::overdue_counts(tx, &ids).await?.into_iter().collect();
+    let mut tags_of: HashMap<Uuid, Vec<TagRow>> = HashMap::new();
+    for t in tags::of_patients(tx, &ids).await? {
+        tags_of.entry(t.patient_id).or_default().push(t);
+    }
+    let recent = now - time::Duration::days(365 * careloop_domain::tiering::RECENT_YEARS);
+    let today = local_today(now);
+    Ok(patients
+        .iter()
+        .zip(tier_facts)
+        .map(|(patient, t)| {
+            let tags = tags_of.remove(&patient.id).unwrap_or_default();
+            let mut f = TagFacts {
+                patient: PatientFacts {
+                    age: i64::from(age_on(patient.birth_date, today)),
+                    sex: patient.sex.clone(),
+                },
+                risk: RiskFacts {
+                    tier: patient.risk_tier.clone().unwrap_or_default(),
+                },
+                diagnoses: t.diagnoses,
+                answers: answers.remove(&patient.id).unwrap_or_default(),
+                history: HistoryFacts {
+                    overdue_tasks: overdue.get(&patient.id).copied().unwrap_or(0),
+                    days_since_last_visit: last.get(&patient.id).map_or(-1, |v| (now - *v).whole_days()),
+                },
+                tags: tags
+                    .iter()
+                    .filter(|t| t.source == "manual")
+                    .map(|t| t.tag.clone())
+                    .collect(),
+                ..TagFacts::default()
+            };
+            for (code, r) in t.latest.iter().filter(|(_, r)| r.at > recent) {
+                f.latest.insert(code.clone(), r.value);
+                f.flags.insert(code.clone(), r.flag.as_str().into());
+            }
+            Seen { facts: f, tags }
+        })
+        .collect())
 }
 
 /// Apply every rule to one patient inside the caller's transaction: add the rules' tags that
@@ -114,7 +148,11 @@ pub(crate) async fn apply_to(
         return Ok((Vec::new(), Vec::new()));
     };
     let tier_facts = crate::tiering::facts_of(tx, &patient, now).await?;
-    apply_with(tx, actor, &rules, &patient, tier_facts, now).await
+    let seen = seen_many(tx, std::slice::from_ref(&patient), vec![tier_facts], now)
+        .await?
+        .pop()
+        .ok_or(ServiceError::Internal("tag facts"))?;
+    apply_with(tx, actor, &rules, &patient, seen, now).await
 }
 
 pub(crate) async fn apply_with(
@@ -122,12 +160,11 @@ pub(crate) async fn apply_with(
     actor: &Actor,
     rules: &[CompiledTagRule],
     patient: &PatientRow,
-    tier_facts: TierFacts,
+    seen: Seen,
     now: OffsetDateTime,
 ) -> Result<(Vec<String>, Vec<String>)> {
     let patient_id = patient.id;
-    let facts = facts_of(tx, patient, tier_facts, now).await?;
-    let existing = tags::of_patient(tx, patient_id).await?;
+    let Seen { facts, tags: existing } = seen;
     let (mut added, mut removed): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for r in rules {
         let tag = r.rule.tag.trim();
@@ -190,6 +227,14 @@ pub struct TagDryRun {
     pub first_error: Option<String>,
 }
 
+/// The patients of a page of ids, in the page's order.
+async fn page_of_patients(tx: &mut Tx, page: &[(Uuid, Uuid)]) -> Result<Vec<PatientRow>> {
+    let ids: Vec<Uuid> = page.iter().map(|(id, _)| *id).collect();
+    let mut rows = careloop_store::patients::find_many(tx, &ids).await?;
+    rows.sort_by_key(|p| p.id);
+    Ok(rows)
+}
+
 fn admin_only(actor: &Actor) -> Result<()> {
     if actor.is_admin() {
         Ok(())
@@ -211,15 +256,12 @@ pub async fn dry_run(db: &Db, actor: &Actor, rule: TagRule, now: OffsetDateTime)
     loop {
         let mut tx = db.begin_read().await?;
         let page = tags::patient_ids_after(&mut tx, after, PAGE).await?;
-        for (id, _) in &page {
-            let Some(p) = careloop_store::patients::find(&mut tx, *id).await? else {
-                continue;
-            };
-            let tier_facts = crate::tiering::facts_of(&mut tx, &p, now).await?;
-            let facts = facts_of(&mut tx, &p, tier_facts, now).await?;
-            let has = tags::of_patient(&mut tx, *id).await?.into_iter().find(|t| t.tag == tag);
+        let patients = page_of_patients(&mut tx, &page).await?;
+        let tier_facts = crate::tiering::facts_of_many(&mut tx, &patients, now).await?;
+        for seen in seen_many(&mut tx, &patients, tier_facts, now).await? {
+            let has = seen.tags.iter().find(|t| t.tag == tag);
             out.evaluated += 1;
-            match compiled.matches(&facts) {
+            match compiled.matches(&seen.facts) {
                 Ok(true) => {
                     out.matching += 1;
                     out.would_gain += usize::from(has.is_none());
@@ -288,12 +330,11 @@ pub async fn save_rule(db: &Db, actor: &Actor, rule: TagRule, now: OffsetDateTim
         let mut tx = db.begin().await?;
         let rules = stored_rules(&mut tx).await?;
         let page = tags::patient_ids_after(&mut tx, after, PAGE).await?;
-        for (id, _) in &page {
-            let Some(p) = careloop_store::patients::find(&mut tx, *id).await? else {
-                continue;
-            };
-            let tier_facts = crate::tiering::facts_of(&mut tx, &p, now).await?;
-            let (a, r) = apply_with(&mut tx, actor, &rules, &p, tier_facts, now).await?;
+        let patients = page_of_patients(&mut tx, &page).await?;
+        let tier_facts = crate::tiering::facts_of_many(&mut tx, &patients, now).await?;
+        let seen = seen_many(&mut tx, &patients, tier_facts, now).await?;
+        for (p, seen) in patients.iter().zip(seen) {
+            let (a, r) = apply_with(&mut tx, actor, &rules, p, seen, now).await?;
             gained += usize::from(a.contains(&tag));
             lost += usize::from(r.contains(&tag));
         }

@@ -24,45 +24,73 @@ use crate::risk_tiers::{AssessmentOutcome, apply};
 use careloop_domain::access::Actor;
 use careloop_domain::indicator::Flag;
 use careloop_domain::patient::{Sex, age_on};
-use careloop_domain::record::Location;
+use careloop_domain::record::{HealthRecord, Location};
 use careloop_domain::risk_tier::RiskTier;
 use careloop_domain::tiering::{ComputedTier, Reading, TierFacts, compute};
 use careloop_store::patients::PatientRow;
 use careloop_store::{Db, Tx, diagnoses, health_records, observations, organisations, risk_tiers};
+use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub(crate) async fn facts_of(tx: &mut Tx, patient: &PatientRow, now: OffsetDateTime) -> Result<TierFacts> {
-    let mut f = TierFacts {
-        sex: Some(if patient.sex == "male" { Sex::Male } else { Sex::Female }),
-        age: Some(age_on(patient.birth_date, local_today(now))),
-        ..TierFacts::default()
-    };
-    for o in observations::latest_per_code(tx, patient.id).await? {
-        f.latest.insert(
-            o.code.clone(),
-            Reading {
-                value: o.value,
-                flag: Flag::parse(&o.flag),
-                at: o.effective_at,
-            },
-        );
+    Ok(facts_of_many(tx, std::slice::from_ref(patient), now)
+        .await?
+        .pop()
+        .unwrap_or_default())
+}
+
+/// What the rules read of many patients, in the patients' order, in a fixed number of
+/// statements (so refreshing or dry-running a page of patients is not query-per-patient).
+pub(crate) async fn facts_of_many(tx: &mut Tx, patients: &[PatientRow], now: OffsetDateTime) -> Result<Vec<TierFacts>> {
+    let ids: Vec<Uuid> = patients.iter().map(|p| p.id).collect();
+    let mut latest: HashMap<Uuid, Vec<observations::ObservationRow>> = HashMap::new();
+    for o in observations::latest_per_code_of(tx, &ids).await? {
+        latest.entry(o.patient_id).or_default().push(o);
     }
-    f.diagnoses = diagnoses::list(tx, patient.id)
+    let mut diagnosed: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for d in diagnoses::of_patients(tx, &ids).await? {
+        diagnosed.entry(d.patient_id).or_default().push(d.icd10_code);
+    }
+    let mut records: HashMap<Uuid, HealthRecord> = health_records::of_patients(tx, &ids)
         .await?
         .into_iter()
-        .map(|d| d.icd10_code)
+        .map(|r| (r.patient_id, crate::records::record_of(r.record)))
         .collect();
-    let record = health_records::find(tx, patient.id)
+    let locations: HashMap<Uuid, Location> = organisations::locations_by_department(tx)
         .await?
-        .map(crate::records::record_of)
-        .unwrap_or_default();
-    let org = organisations::location_of_department(tx, patient.department_id).await?;
-    let org = Location {
-        region: org.region,
-        residence: org.residence,
-    };
-    Ok(f.with_record(&record, &org))
+        .into_iter()
+        .map(|d| {
+            let l = Location {
+                region: d.location.region,
+                residence: d.location.residence,
+            };
+            (d.department_id, l)
+        })
+        .collect();
+    let today = local_today(now);
+    Ok(patients
+        .iter()
+        .map(|patient| {
+            let mut f = TierFacts {
+                sex: Some(if patient.sex == "male" { Sex::Male } else { Sex::Female }),
+                age: Some(age_on(patient.birth_date, today)),
+                diagnoses: diagnosed.remove(&patient.id).unwrap_or_default(),
+                ..TierFacts::default()
+            };
+            for o in latest.remove(&patient.id).unwrap_or_default() {
+                let reading = Reading {
+                    value: o.value,
+                    flag: Flag::parse(&o.flag),
+                    at: o.effective_at,
+                };
+                f.latest.insert(o.code, reading);
+            }
+            let record = records.remove(&patient.id).unwrap_or_default();
+            let org = locations.get(&patient.department_id).cloned().unwrap_or_default();
+            f.with_record(&record, &org)
+        })
+        .collect())
 }
 
 fn rank(t: RiskTier) -> u8 {
@@ -101,11 +129,14 @@ async fn recompute_with(
     let Some(tier) = computed.tier else {
         return Ok(None);
     };
-    let latest = risk_tiers::of_patient(tx, patient.id).await?.into_iter().next();
     let current = patient
         .risk_tier
         .as_deref()
         .and_then(|t| RiskTier::parse(t, "risk_tier").ok());
+    if current == Some(tier) {
+        return Ok(None);
+    }
+    let latest = risk_tiers::of_patient(tx, patient.id).await?.into_iter().next();
     let applies = match (current, latest.as_ref().map(|r| r.source.as_str())) {
         (None, _) => true,
         (Some(c), Some("staff")) => rank(tier) > rank(c),
@@ -140,17 +171,19 @@ pub(crate) async fn refresh(
     refresh_now(tx, actor, patient_ids, enrol, now).await
 }
 
-/// Recompute now, in the caller's transaction. The record is read once per patient and the
-/// rules once in all.
+/// Recompute now, in the caller's transaction: the records of all the patients are read in a
+/// fixed number of statements and the rules once; only changes are written per patient.
 async fn refresh_now(tx: &mut Tx, actor: &Actor, patient_ids: &[Uuid], enrol: bool, now: OffsetDateTime) -> Result<()> {
     let rules = crate::tag_rules::stored_rules(tx).await?;
-    for id in patient_ids {
-        let Some(mut patient) = careloop_store::patients::find(tx, *id).await? else {
-            continue;
-        };
-        let facts = facts_of(tx, &patient, now).await?;
-        recompute_with(tx, actor, &mut patient, &facts, enrol, now).await?;
-        crate::tag_rules::apply_with(tx, actor, &rules, &patient, facts, now).await?;
+    let mut patients = careloop_store::patients::find_many(tx, patient_ids).await?;
+    let facts = facts_of_many(tx, &patients, now).await?;
+    for (patient, facts) in patients.iter_mut().zip(&facts) {
+        recompute_with(tx, actor, patient, facts, enrol, now).await?;
+    }
+    // The tag rules read the tier just computed.
+    let seen = crate::tag_rules::seen_many(tx, &patients, facts, now).await?;
+    for (patient, seen) in patients.iter().zip(seen) {
+        crate::tag_rules::apply_with(tx, actor, &rules, patient, seen, now).await?;
     }
     Ok(())
 }

@@ -52,6 +52,18 @@ pub async fn insert_many(tx: &mut Tx, rows: &[DiagnosisRow]) -> Result<()> {
     Ok(())
 }
 
+/// The diagnoses of many patients, by patient then in order of entry.
+pub async fn of_patients(tx: &mut Tx, patient_ids: &[Uuid]) -> Result<Vec<DiagnosisRow>> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("diagnoses")
+        .and_where(Expr::col("patient_id").is_in(patient_ids.iter().copied()))
+        .order_by("patient_id", Order::Asc)
+        .order_by("id", Order::Asc)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
 pub async fn list(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<DiagnosisRow>> {
     let stmt = Query::select()
         .columns(COLUMNS)

@@ -51,6 +51,26 @@ pub async fn find(tx: &mut Tx, patient_id: Uuid) -> Result<Option<HealthRecordRo
     tx.fetch_optional(&stmt).await
 }
 
+/// A stored record with the patient it belongs to.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct HealthRecordOf {
+    pub patient_id: Uuid,
+    #[sqlx(flatten)]
+    pub record: HealthRecordRow,
+}
+
+/// The records of many patients (those who have one).
+pub async fn of_patients(tx: &mut Tx, patient_ids: &[Uuid]) -> Result<Vec<HealthRecordOf>> {
+    let stmt = Query::select()
+        .column("patient_id")
+        .columns(FIELDS)
+        .column("updated_at")
+        .from("health_records")
+        .and_where(Expr::col("patient_id").is_in(patient_ids.iter().copied()))
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
 pub async fn upsert(tx: &mut Tx, patient_id: Uuid, r: &HealthRecordRow, by: Uuid, at: OffsetDateTime) -> Result<()> {
     let values = [
         &r.past_history,

@@ -94,6 +94,11 @@ pub async fn recorded_at(tx: &mut Tx, patient_id: Uuid, at: OffsetDateTime) -> R
 /// `NOT EXISTS` over the (patient, code, effective_at) index, so years of values are probed,
 /// not decoded.
 pub async fn latest_per_code(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<ObservationRow>> {
+    latest_per_code_of(tx, &[patient_id]).await
+}
+
+/// [`latest_per_code`] for many patients in one statement (rows in no particular order).
+pub async fn latest_per_code_of(tx: &mut Tx, patient_ids: &[Uuid]) -> Result<Vec<ObservationRow>> {
     let newer = Query::select()
         .expr(Expr::val(1))
         .from_as("observations", "n")
@@ -110,7 +115,7 @@ pub async fn latest_per_code(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<Observ
     let stmt = Query::select()
         .columns(COLUMNS.map(|c| ("o", c)))
         .from_as("observations", "o")
-        .and_where(Expr::col(("o", "patient_id")).eq(patient_id))
+        .and_where(Expr::col(("o", "patient_id")).is_in(patient_ids.iter().copied()))
         .and_where(Expr::exists(newer).not())
         .to_owned();
     tx.fetch_all(&stmt).await

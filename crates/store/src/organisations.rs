@@ -130,3 +130,25 @@ pub async fn patients_of(tx: &mut Tx, id: Uuid) -> Result<Vec<Uuid>> {
 struct IdRow {
     id: Uuid,
 }
+
+/// The location of every department's organisation, by department.
+pub async fn locations_by_department(tx: &mut Tx) -> Result<Vec<DepartmentLocation>> {
+    let stmt = Query::select()
+        .expr_as(Expr::col(("departments", "id")), "department_id")
+        .column(("organisations", "region"))
+        .column(("organisations", "residence"))
+        .from("organisations")
+        .inner_join(
+            "departments",
+            Expr::col(("departments", "organisation_id")).equals(("organisations", "id")),
+        )
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct DepartmentLocation {
+    pub department_id: Uuid,
+    #[sqlx(flatten)]
+    pub location: LocationRow,
+}

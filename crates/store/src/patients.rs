@@ -149,6 +149,14 @@ fn select_rows() -> SelectStatement {
         .to_owned()
 }
 
+/// Many patients by id (those that exist, in no particular order).
+pub async fn find_many(tx: &mut Tx, ids: &[Uuid]) -> Result<Vec<PatientRow>> {
+    let stmt = select_rows()
+        .and_where(Expr::col(("patients", "id")).is_in(ids.iter().copied()))
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
 pub async fn find(tx: &mut Tx, id: Uuid) -> Result<Option<PatientRow>> {
     let stmt = select_rows().and_where(Expr::col(("patients", "id")).eq(id)).to_owned();
     tx.fetch_optional(&stmt).await

@@ -163,6 +163,19 @@ pub async fn find_response(tx: &mut Tx, id: Uuid) -> Result<Option<ResponseRow>>
     tx.fetch_optional(&stmt).await
 }
 
+/// The responses of many patients, each patient's newest first.
+pub async fn responses_of_patients(tx: &mut Tx, patient_ids: &[Uuid]) -> Result<Vec<ResponseRow>> {
+    let stmt = Query::select()
+        .columns(RESPONSE_COLUMNS)
+        .from("questionnaire_responses")
+        .and_where(Expr::col("patient_id").is_in(patient_ids.iter().copied()))
+        .order_by("patient_id", Order::Asc)
+        .order_by("created_at", Order::Desc)
+        .order_by("id", Order::Desc)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
 /// A patient's responses, newest first.
 pub async fn responses_of_patient(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<ResponseRow>> {
     let stmt = Query::select()

@@ -44,6 +44,19 @@ pub async fn remove(tx: &mut Tx, patient_id: Uuid, tag: &str) -> Result<bool> {
     Ok(tx.execute(&stmt).await? == 1)
 }
 
+/// The tags of many patients, by patient then in order of tagging.
+pub async fn of_patients(tx: &mut Tx, patient_ids: &[Uuid]) -> Result<Vec<TagRow>> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("patient_tags")
+        .and_where(Expr::col("patient_id").is_in(patient_ids.iter().copied()))
+        .order_by("patient_id", Order::Asc)
+        .order_by("created_at", Order::Asc)
+        .order_by("tag", Order::Asc)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
 pub async fn of_patient(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<TagRow>> {
     let stmt = Query::select()
         .columns(COLUMNS)
@@ -134,4 +147,29 @@ pub async fn last_visit(tx: &mut Tx, patient_id: Uuid) -> Result<Option<OffsetDa
         .to_owned();
     let row: Option<(OffsetDateTime,)> = tx.fetch_optional(&stmt).await?;
     Ok(row.map(|r| r.0))
+}
+
+/// Overdue tasks per patient, for many patients (patients with none are left out).
+pub async fn overdue_counts(tx: &mut Tx, patient_ids: &[Uuid]) -> Result<Vec<(Uuid, i64)>> {
+    let stmt = Query::select()
+        .column("patient_id")
+        .expr(Expr::col("id").count())
+        .from("tasks")
+        .and_where(Expr::col("patient_id").is_in(patient_ids.iter().copied()))
+        .and_where(Expr::col("state").eq("overdue"))
+        .group_by_col("patient_id")
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+/// When each patient's latest follow-up record was signed (patients never visited left out).
+pub async fn last_visits(tx: &mut Tx, patient_ids: &[Uuid]) -> Result<Vec<(Uuid, OffsetDateTime)>> {
+    let stmt = Query::select()
+        .column("patient_id")
+        .expr(Expr::col("signed_at").max())
+        .from("followup_records")
+        .and_where(Expr::col("patient_id").is_in(patient_ids.iter().copied()))
+        .group_by_col("patient_id")
+        .to_owned();
+    tx.fetch_all(&stmt).await
 }
