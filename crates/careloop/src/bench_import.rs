@@ -107,6 +107,7 @@ struct Row {
     backend: &'static str,
     first: f64,
     refresh: f64,
+    dry_run: f64,
     again: f64,
     raw: f64,
 }
@@ -150,6 +151,21 @@ async fn backend(
         .map_err(|e| anyhow::anyhow!("refresh: {e}"))?;
     let refresh = rate(refreshed as usize, start.elapsed());
     println!("{name}: tier and tag refresh of {refreshed} patients: {refresh:.0} patients/s");
+    // An admin's dry run of a tag rule over the whole imported population.
+    let rule = careloop_domain::tag_rules::builtins()
+        .into_iter()
+        .next()
+        .context("a built-in tag rule")?;
+    let start = Instant::now();
+    let dry = careloop_service::tag_rules::dry_run(db, &cli_actor(), rule, OffsetDateTime::now_utc())
+        .await
+        .map_err(|e| anyhow::anyhow!("dry run: {e}"))?;
+    let dry_run = rate(dry.evaluated, start.elapsed());
+    anyhow::ensure!(dry.evaluated == args.patients, "dry run saw {} patients", dry.evaluated);
+    println!(
+        "{name}: tag-rule dry run ({}) over {} patients: {dry_run:.0} patients/s, {} matching",
+        dry.tag, dry.evaluated, dry.matching
+    );
     let (again, _, unchanged) = run().await?;
     anyhow::ensure!(unchanged == total, "re-import recognised {unchanged} of {total}");
     println!("{name}: first import {first:.0} resources/s, again (all unchanged) {again:.0} resources/s");
@@ -177,6 +193,7 @@ async fn backend(
         backend: name,
         first,
         refresh,
+        dry_run,
         again,
         raw,
     })
@@ -203,15 +220,16 @@ pub async fn run(args: ImportBenchArgs) -> anyhow::Result<()> {
     })
     .await?;
     println!(
-        "\n| backend | import (resources/s) | then tier and tag refresh (patients/s) | re-import, nothing changes (resources/s) | raw multi-row INSERT (rows/s) | import ÷ raw |"
+        "\n| backend | import (resources/s) | then tier and tag refresh (patients/s) | tag-rule dry run (patients/s) | re-import, nothing changes (resources/s) | raw multi-row INSERT (rows/s) | import ÷ raw |"
     );
-    println!("| --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
     for r in rows {
         println!(
-            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} |",
+            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} |",
             r.backend,
             r.first,
             r.refresh,
+            r.dry_run,
             r.again,
             r.raw,
             r.first / r.raw
