@@ -122,9 +122,8 @@ fn parts(
         return Ok(vec![(batch, bytes.len())]);
     }
     if format == Format::Hl7v2 {
-        let text = std::str::from_utf8(bytes)
-            .with_context(|| format!("{} is not UTF-8 (convert GB18030 exports first)", path.display()))?;
-        return Ok(vec![(careloop_hl7::read(text, &name), bytes.len())]);
+        let batch = careloop_hl7::read_bytes(bytes, &name).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        return Ok(vec![(batch, bytes.len())]);
     }
     let ndjson = path.extension().is_some_and(|e| e == "ndjson");
     if !ndjson {

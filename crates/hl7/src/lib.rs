@@ -21,6 +21,48 @@ use time::OffsetDateTime;
 
 const LOINC: &str = "http://loinc.org";
 
+/// Read a file as received. UTF-8 is read as is; other bytes are decoded by the character set
+/// MSH-18 declares (HL7 table 0211: `GB 18030-2000`, as Chinese LIS send, or `8859/1`), and
+/// text that is not UTF-8 and declares nothing is taken as GB18030 (GBK is a subset), which is
+/// what older Chinese systems write. Bytes that do not decode are refused, never guessed into
+/// replacement characters.
+pub fn read_bytes(bytes: &[u8], origin: &str) -> Result<ImportBatch, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(read(text, origin));
+    }
+    let declared = declared_charset(bytes);
+    let encoding = match declared.as_deref() {
+        None | Some("GB 18030-2000" | "GB18030" | "GBK" | "GB 2312") => encoding_rs::GB18030,
+        Some("8859/1") => encoding_rs::WINDOWS_1252,
+        Some(other) => {
+            return Err(format!(
+                "the text is not UTF-8 and MSH-18 declares {other}; send UTF-8, GB 18030-2000 or 8859/1"
+            ));
+        }
+    };
+    let (text, _, bad) = encoding.decode(bytes);
+    if bad {
+        return Err(format!(
+            "the text is neither UTF-8 nor {} (MSH-18: {})",
+            encoding.name(),
+            declared.as_deref().unwrap_or("not set")
+        ));
+    }
+    Ok(read(&text, origin))
+}
+
+/// MSH-18 of the first message, read from the bytes before decoding (the MSH segment's
+/// fields up to there are ASCII). `None` when absent or empty.
+fn declared_charset(bytes: &[u8]) -> Option<String> {
+    let start = bytes.windows(4).position(|w| w == b"MSH|")?;
+    let line = bytes[start..].split(|b| matches!(b, b'\r' | b'\n')).next()?;
+    // MSH-1 is the separator itself, so MSH-n is the n-th piece counting "MSH" as the first.
+    let field = line.split(|b| *b == b'|').nth(17)?;
+    let value = std::str::from_utf8(field).ok()?.split('~').next()?.trim();
+    (!value.is_empty()).then(|| value.to_string())
+}
+
 /// Split a file into messages (each starts at an `MSH` segment) and read each.
 pub fn read(text: &str, origin: &str) -> ImportBatch {
     let text = text.trim_start_matches('\u{feff}');

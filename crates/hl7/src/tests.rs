@@ -108,3 +108,37 @@ fn a_known_code_sent_as_a_picture_reference_is_not_a_value() {
     );
     assert_eq!(b.patients[0].key, "PID/IA PHIMS Stage/14");
 }
+
+/// A Chinese LIS message in GB18030: the name and the unit come out right whether MSH-18
+/// declares the character set or not; bytes that decode as neither are refused.
+#[test]
+fn gb18030_messages_are_decoded_by_msh18_or_by_default() {
+    let message = |charset: &str| {
+        format!(
+            "MSH|^~\\&|LIS|检验科|CARELOOP|随访中心|20261120083000+0800||ORU^R01|M1|P|2.5|||||CHN|{charset}\r\
+             PID|||A1001^^^LIS||张^三||19600501|M\r\
+             OBR|1||R1|GLU^空腹血糖|||20261120073000+0800\r\
+             OBX|1|NM|1558-6^空腹血糖||7.2|mmol/L|3.9-6.1|H|||F\r"
+        )
+    };
+    for charset in ["GB 18030-2000", ""] {
+        let text = message(charset);
+        let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
+        assert!(std::str::from_utf8(&bytes).is_err(), "really not UTF-8");
+        let b = read_bytes(&bytes, "lis.hl7").expect("decoded");
+        assert_eq!(b.patients[0].input.name.as_deref(), Some("张三"), "MSH-18 '{charset}'");
+        assert_eq!(b.observations[0].value, 7.2);
+    }
+    // The same message in UTF-8 reads as is.
+    let utf8 = read_bytes(message("UNICODE UTF-8").as_bytes(), "").unwrap();
+    assert_eq!(utf8.patients[0].input.name.as_deref(), Some("张三"));
+    // Not UTF-8 and declared as something else: refused with the declared set named.
+    let text = message("ISO IR87");
+    let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
+    let err = read_bytes(&bytes, "").unwrap_err();
+    assert!(err.contains("ISO IR87"), "{err}");
+    // Bytes that are not GB18030 either.
+    let mut broken = message("GB 18030-2000").into_bytes();
+    broken.extend([0x81, 0x20]);
+    assert!(read_bytes(&broken, "").unwrap_err().contains("gb18030"));
+}

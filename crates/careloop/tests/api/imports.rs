@@ -520,3 +520,44 @@ pub async fn spreadsheets_import_through_a_saved_profile(app: TestApp) {
     let (status, _) = import_sheet(&app, &nurse, "csv", "profile=nope&source=tijian", sheet("tijian.csv")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// A Chinese LIS sends GB18030 (MSH-18 `GB 18030-2000`): the patient's Chinese name and the
+/// value arrive intact; bytes that are neither UTF-8 nor GB18030 are refused with 422.
+pub async fn hl7_in_gb18030_from_a_chinese_lis_is_decoded(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let text = "MSH|^~\\&|LIS|检验科|CARELOOP|随访中心|20261120083000+0800||ORU^R01|GB1|P|2.5|||||CHN|GB 18030-2000\r\
+        PID|||A1001^^^LIS||王^秀英||19580312|F\r\
+        OBR|1||R1|GLU^空腹血糖|||20261120073000+0800\r\
+        OBX|1|NM|1558-6^空腹血糖||7.2|mmol/L|3.9-6.1|H|||F\r";
+    let (bytes, _, _) = encoding_rs::GB18030.encode(text);
+    let send = |body: Vec<u8>| {
+        app.http
+            .post(app.url("/api/v1/import/hl7v2?source=lis"))
+            .header("content-type", "x-application/hl7-v2+er7")
+            .body(body)
+    };
+    let (status, r) = app.send(send(bytes.into_owned()), Some(&nurse)).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(
+        (r["patients"]["created"].as_u64(), r["observations"]["created"].as_u64()),
+        (Some(1), Some(1)),
+        "{r}"
+    );
+    let (_, list) = app.get(Some(&nurse), "/api/v1/patients?q=王秀英").await;
+    assert_eq!(list["total"], 1, "the name decoded: {list}");
+    let id = list["items"][0]["id"].as_str().unwrap();
+    let (_, values) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{id}/observations"))
+        .await;
+    assert_eq!(
+        (values[0]["code"].as_str(), values[0]["value"].as_f64()),
+        (Some("fpg"), Some(7.2)),
+        "{values}"
+    );
+
+    let mut broken = text.as_bytes().to_vec();
+    broken.extend([0xFF, 0xFE, 0x81]);
+    let (status, err) = app.send(send(broken), Some(&nurse)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["code"], "encoding_invalid", "{err}");
+}

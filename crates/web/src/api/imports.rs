@@ -99,17 +99,9 @@ pub async fn hl7v2(
     body: Body,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
     let bytes = read_body(body).await?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "encoding_invalid",
-            format!(
-                "HL7 messages must be UTF-8 (invalid byte at offset {}); convert GB18030 exports first",
-                e.valid_up_to()
-            ),
-        )
-    })?;
-    store(&s, &who, q, "hl7v2", careloop_hl7::read(text, "")).await
+    let batch = careloop_hl7::read_bytes(&bytes, "")
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "encoding_invalid", e))?;
+    store(&s, &who, q, "hl7v2", batch).await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
