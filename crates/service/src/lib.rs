@@ -16,6 +16,7 @@ pub mod followup;
 pub mod free_text;
 pub mod horizon;
 pub mod imports;
+pub mod lab_reports;
 pub mod link_revocation;
 pub mod observations;
 pub mod patient_links;

@@ -65,6 +65,14 @@ fn view(o: ObservationRow, sex: Sex, labels: &mut Labels) -> ObservationView {
     }
 }
 
+/// Views of one patient's stored values.
+pub(crate) fn views_of(rows: Vec<ObservationRow>, patient_sex: &str) -> Vec<ObservationView> {
+    let mut labels = Labels::new();
+    rows.into_iter()
+        .map(|r| view(r, sex(patient_sex), &mut labels))
+        .collect()
+}
+
 fn sex(s: &str) -> Sex {
     if s == "male" { Sex::Male } else { Sex::Female }
 }

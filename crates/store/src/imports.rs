@@ -163,9 +163,11 @@ pub struct LabReportRow {
     pub effective_at: Option<OffsetDateTime>,
     pub results: i32,
     pub created_at: OffsetDateTime,
+    /// The sender keys of its results (JSON array of `observations.external_id`).
+    pub result_keys: Option<String>,
 }
 
-const REPORT_COLUMNS: [&str; 8] = [
+const REPORT_COLUMNS: [&str; 9] = [
     "id",
     "patient_id",
     "external_id",
@@ -174,6 +176,7 @@ const REPORT_COLUMNS: [&str; 8] = [
     "effective_at",
     "results",
     "created_at",
+    "result_keys",
 ];
 
 pub async fn insert_reports(tx: &mut Tx, rows: &[LabReportRow]) -> Result<()> {
@@ -192,6 +195,7 @@ pub async fn insert_reports(tx: &mut Tx, rows: &[LabReportRow]) -> Result<()> {
                 r.effective_at.map(stored_time).into(),
                 r.results.into(),
                 stored_time(r.created_at).into(),
+                r.result_keys.clone().into(),
             ]);
         }
         tx.execute(&stmt).await?;

@@ -120,3 +120,17 @@ pub async fn latest_per_code_of(tx: &mut Tx, patient_ids: &[Uuid]) -> Result<Vec
         .to_owned();
     tx.fetch_all(&stmt).await
 }
+
+/// The stored values with these sender keys (`external_id`), in no particular order.
+pub async fn by_external_ids(tx: &mut Tx, keys: &[String]) -> Result<Vec<ObservationRow>> {
+    let mut out = Vec::new();
+    for chunk in keys.chunks(1000) {
+        let stmt = Query::select()
+            .columns(COLUMNS)
+            .from("observations")
+            .and_where(Expr::col("external_id").is_in(chunk.iter().cloned()))
+            .to_owned();
+        out.extend(tx.fetch_all::<ObservationRow, _>(&stmt).await?);
+    }
+    Ok(out)
+}

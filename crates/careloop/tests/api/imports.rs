@@ -105,6 +105,23 @@ pub async fn the_synthea_bundles_import_cleanly_and_a_second_import_changes_noth
         3,
         "three blood-pressure panels, one systolic each"
     );
+    // Synthea's DiagnosticReports (lipid panels) hold their converted values.
+    let mut linked = 0;
+    for p in list["items"].as_array().unwrap() {
+        let (_, reports) = app
+            .get(
+                Some(&nurse),
+                &format!("/api/v1/patients/{}/lab-reports", p["id"].as_str().unwrap()),
+            )
+            .await;
+        for r in reports.as_array().unwrap() {
+            let values = r["values"].as_array().unwrap();
+            assert!(values.len() as i64 <= r["results"].as_i64().unwrap(), "{r}");
+            assert!(values.iter().all(|v| v["patient_id"] == p["id"]), "{r}");
+            linked += values.len();
+        }
+    }
+    assert!(linked > 0, "report results resolve to stored values");
 
     let mut second = Vec::new();
     for f in bundles() {
@@ -378,6 +395,32 @@ pub async fn hl7_results_import_with_any_separator_and_corrections_replace_value
     let (_, fpg) = app.get(Some(&nurse), &path).await;
     assert_eq!(fpg.as_array().unwrap().len(), 1, "corrected in place, not added");
     assert!((fpg[0]["value"].as_f64().unwrap() - 190.0 / 18.0).abs() < 0.02, "{fpg}");
+
+    // The OBR order is kept as a report (检查报告) holding its value, corrected in place.
+    let (status, reports) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{eve}/lab-reports"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{reports}");
+    assert_eq!(reports.as_array().unwrap().len(), 1, "{reports}");
+    let report = &reports[0];
+    assert_eq!(
+        (
+            report["title"].as_str(),
+            report["code"].as_str(),
+            report["results"].as_i64()
+        ),
+        (Some("GLUCOSE"), Some("15545"), Some(1))
+    );
+    assert_eq!(report["values"][0]["code"], "fpg");
+    assert_eq!(report["values"][0]["value"], fpg[0]["value"], "the corrected value");
+    assert_eq!(report["abnormal"], 1);
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, html) = crate::ui::page(&client, &app, &format!("/patients/{eve}")).await;
+    assert!(
+        html.contains("检查报告") && html.contains("<strong>GLUCOSE</strong>"),
+        "on the patient page"
+    );
+    assert!(html.contains("已入库数值 1 / 1"), "values stored of results sent");
 
     let (status, e) = import_hl7(
         &app,

@@ -331,6 +331,7 @@ pub(super) async fn reports(tx: &mut Tx, batch: &ImportBatch, work: &mut Work) -
             effective_at: r.effective_at.map(stored_time),
             results: i32::try_from(r.results.len()).unwrap_or(i32::MAX),
             created_at: stored_time(work.now),
+            result_keys: serde_json::to_string(&r.results.iter().map(|k| work.external(k)).collect::<Vec<_>>()).ok(),
         });
         work.reports.created += 1;
         work.count(patient, 2);

@@ -6,11 +6,13 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiUser;
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use careloop_service::imports::{self, ImportOptions, ImportReport, profiles};
+use careloop_service::lab_reports::LabReportView;
 use serde::Deserialize;
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 /// Largest import one request may carry; bigger exports go through `careloop import`.
 pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
@@ -192,4 +194,18 @@ pub async fn list_profiles(
     ApiUser(_who): ApiUser,
 ) -> Result<Json<Vec<careloop_sheet::Profile>>, ApiError> {
     Ok(Json(profiles::list_profiles(&s.db).await?))
+}
+
+/// A patient's lab and check-up reports (检查报告) as the sender grouped them, newest first,
+/// each with the values stored from it.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/lab-reports", tag = "observations", security(("bearer" = [])),
+    responses((status = 200, body = Vec<LabReportView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn lab_reports(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Vec<LabReportView>>, ApiError> {
+    Ok(Json(
+        careloop_service::lab_reports::of_patient(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?,
+    ))
 }

@@ -74,6 +74,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(imports::hl7v2))
         .routes(routes!(imports::csv))
         .routes(routes!(imports::xlsx))
+        .routes(routes!(imports::lab_reports))
         .routes(routes!(imports::save_profile, imports::list_profiles))
         .routes(routes!(events::record_discharge, events::list_discharges))
         .routes(routes!(events::add_tag, events::list_tags))

@@ -271,6 +271,9 @@ pub struct Tr {
     pub revoke_consent: &'static str,
     pub add_proxy: &'static str,
     pub trends: &'static str,
+    pub lab_reports: &'static str,
+    pub lab_report_values: &'static str,
+    pub abnormal_values: &'static str,
 }
 
 impl Tr {
@@ -651,6 +654,9 @@ pub static ZH: Tr = Tr {
     revoke_consent: "撤销授权",
     add_proxy: "添加家属",
     trends: "历年指标趋势",
+    lab_reports: "检查报告",
+    lab_report_values: "已入库数值",
+    abnormal_values: "异常",
 };
 
 pub static EN: Tr = Tr {
@@ -903,4 +909,7 @@ pub static EN: Tr = Tr {
     revoke_consent: "Withdraw consent",
     add_proxy: "Add family member",
     trends: "Trends over the years",
+    lab_reports: "Lab and check-up reports",
+    lab_report_values: "values stored",
+    abnormal_values: "abnormal",
 };

@@ -308,6 +308,8 @@ struct PatientPage {
     tags: Vec<careloop_service::events::TagView>,
     /// What the tiering rules make of the patient now, with reasons and model bounds.
     computed: careloop_domain::tiering::ComputedTier,
+    /// Imported reports (检查报告) with their values.
+    lab_reports: Vec<careloop_service::lab_reports::LabReportView>,
     relations: [Relation; 5],
     /// Doctors and health managers see the assessment form.
     may_assess: bool,
@@ -397,6 +399,7 @@ async fn patient_page_with(
         let trends = trends::of_patient(&s.db, a, id, None, now).await?;
         let (computed, advice) = careloop_service::tiering::overview(&s.db, a, id, now).await?;
         let tags = careloop_service::events::list_tags(&s.db, a, id, now).await?;
+        let lab_reports = careloop_service::lab_reports::of_patient(&s.db, a, id, now).await?;
         Ok::<_, ServiceError>((
             p,
             record,
@@ -405,12 +408,21 @@ async fn patient_page_with(
             responses,
             list,
             observations,
-            (links, proxies, trends, advice, tags, computed),
+            (links, proxies, trends, advice, tags, computed, lab_reports),
         ))
     }
     .await;
     match loaded {
-        Ok((p, record, diagnoses, tiers, responses, list, obs, (links, proxies, trends, advice, tags, computed))) => {
+        Ok((
+            p,
+            record,
+            diagnoses,
+            tiers,
+            responses,
+            list,
+            obs,
+            (links, proxies, trends, advice, tags, computed, lab_reports),
+        )) => {
             let advice = advice
                 .into_iter()
                 .map(|m| {
@@ -450,6 +462,7 @@ async fn patient_page_with(
                 advice,
                 tags,
                 computed,
+                lab_reports,
                 relations: Relation::ALL,
                 may_assess: a.may_assess_risk(),
                 tier_options: RiskTier::ALL,
