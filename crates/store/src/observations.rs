@@ -90,14 +90,9 @@ pub async fn recorded_at(tx: &mut Tx, patient_id: Uuid, at: OffsetDateTime) -> R
     tx.fetch_all(&stmt).await
 }
 
-/// The latest value of each indicator a patient has (one row per code): a correlated
-/// `NOT EXISTS` over the (patient, code, effective_at) index, so years of values are probed,
-/// not decoded.
-pub async fn latest_per_code(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<ObservationRow>> {
-    latest_per_code_of(tx, &[patient_id]).await
-}
-
-/// [`latest_per_code`] for many patients in one statement (rows in no particular order).
+/// The latest value of each indicator each of these patients has (one row per patient and
+/// code, in no particular order): a correlated `NOT EXISTS` over the (patient, code,
+/// effective_at) index, so years of values are probed, not decoded.
 pub async fn latest_per_code_of(tx: &mut Tx, patient_ids: &[Uuid]) -> Result<Vec<ObservationRow>> {
     let newer = Query::select()
         .expr(Expr::val(1))

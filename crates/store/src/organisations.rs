@@ -92,21 +92,6 @@ pub async fn set_location(tx: &mut Tx, id: Uuid, l: &LocationRow) -> Result<bool
     Ok(tx.execute(&stmt).await? == 1)
 }
 
-/// The location of the organisation a department belongs to.
-pub async fn location_of_department(tx: &mut Tx, department_id: Uuid) -> Result<LocationRow> {
-    let stmt = Query::select()
-        .column(("organisations", "region"))
-        .column(("organisations", "residence"))
-        .from("organisations")
-        .inner_join(
-            "departments",
-            Expr::col(("departments", "organisation_id")).equals(("organisations", "id")),
-        )
-        .and_where(Expr::col(("departments", "id")).eq(department_id))
-        .to_owned();
-    Ok(tx.fetch_optional(&stmt).await?.unwrap_or_default())
-}
-
 /// The patients of an organisation's departments.
 pub async fn patients_of(tx: &mut Tx, id: Uuid) -> Result<Vec<Uuid>> {
     let stmt = Query::select()

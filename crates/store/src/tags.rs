@@ -124,31 +124,6 @@ pub async fn patient_ids_after(tx: &mut Tx, after: Option<Uuid>, limit: u64) -> 
     tx.fetch_all(&stmt).await
 }
 
-/// A patient's overdue tasks (for 高危未复诊 and the like).
-pub async fn overdue_tasks(tx: &mut Tx, patient_id: Uuid) -> Result<i64> {
-    let stmt = Query::select()
-        .expr(Expr::col("id").count())
-        .from("tasks")
-        .and_where(Expr::col("patient_id").eq(patient_id))
-        .and_where(Expr::col("state").eq("overdue"))
-        .to_owned();
-    let (n,): (i64,) = tx.fetch_one(&stmt).await?;
-    Ok(n)
-}
-
-/// When the patient's latest follow-up record was signed, if any.
-pub async fn last_visit(tx: &mut Tx, patient_id: Uuid) -> Result<Option<OffsetDateTime>> {
-    let stmt = Query::select()
-        .column("signed_at")
-        .from("followup_records")
-        .and_where(Expr::col("patient_id").eq(patient_id))
-        .order_by("signed_at", Order::Desc)
-        .limit(1)
-        .to_owned();
-    let row: Option<(OffsetDateTime,)> = tx.fetch_optional(&stmt).await?;
-    Ok(row.map(|r| r.0))
-}
-
 /// Overdue tasks per patient, for many patients (patients with none are left out).
 pub async fn overdue_counts(tx: &mut Tx, patient_ids: &[Uuid]) -> Result<Vec<(Uuid, i64)>> {
     let stmt = Query::select()
