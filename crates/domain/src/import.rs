@@ -126,6 +126,18 @@ pub struct ImportBatch {
     pub unknown_codes: BTreeMap<String, UnknownCode>,
     /// Patients left out on purpose (deceased): items about them are skipped, not errors.
     pub excluded_patients: BTreeSet<String>,
+    /// Deaths the sender reported: a patient already enrolled is recorded as deceased and
+    /// their follow-up stopped.
+    pub deaths: Vec<Death>,
+}
+
+/// A patient the sender reports as dead, as it identifies them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Death {
+    pub key: String,
+    pub id_number: Option<String>,
+    /// When, if the sender said.
+    pub at: Option<OffsetDateTime>,
 }
 
 impl ImportBatch {

@@ -3,7 +3,7 @@
 use crate::resources::{CodeableConcept, Condition, DiagnosticReport, Head, Observation, Patient, Quantity, Reference};
 use crate::time_of;
 use careloop_domain::import::{
-    ImportBatch, ImportedCondition, ImportedObservation, ImportedPatient, ImportedReport, Issue, PatientRef,
+    Death, ImportBatch, ImportedCondition, ImportedObservation, ImportedPatient, ImportedReport, Issue, PatientRef,
     mainland_mobile, snomed_to_icd10,
 };
 use careloop_domain::indicator::lookup;
@@ -119,13 +119,19 @@ impl Reader {
 
     fn patient(&mut self, batch: &mut ImportBatch, p: Patient, key: String, location: &str) {
         if p.deceased_boolean == Some(true) || p.deceased_date_time.is_some() {
-            // A follow-up system must never message a patient who has died.
+            // A follow-up system must never message a patient who has died: not enrolled, and
+            // one already enrolled is recorded as deceased (the service stops their plans).
+            batch.deaths.push(Death {
+                key: key.clone(),
+                id_number: id_number_of(&p),
+                at: p.deceased_date_time.as_deref().and_then(time_of::date_time),
+            });
             batch.excluded_patients.insert(key);
             batch.issues.push(Issue::warning(
                 location,
                 "patient_deceased",
-                "patient has died: not enrolled, and their data are not imported",
-                "患者已故：不建档，其数据不导入",
+                "patient has died: not enrolled, their data are not imported, and an enrolled patient's follow-up is stopped",
+                "患者已故：不建档，其数据不导入；已建档者停止随访",
             ));
             return;
         }
@@ -146,11 +152,7 @@ impl Reader {
                     }
                 })
             });
-        let id_number = p
-            .identifier
-            .iter()
-            .find(|i| i.system.as_deref() == Some(CN_ID_CARD) || i.kind.as_ref().is_some_and(|t| t.has_code("NNCHN")))
-            .and_then(|i| i.value.clone());
+        let id_number = id_number_of(&p);
         let phones: Vec<&str> = p
             .telecom
             .iter()
@@ -373,4 +375,12 @@ fn typed<T: DeserializeOwned>(batch: &mut ImportBatch, bytes: &[u8], location: &
             None
         }
     }
+}
+
+/// The resident ID number (居民身份证号) among a patient's identifiers.
+fn id_number_of(p: &Patient) -> Option<String> {
+    p.identifier
+        .iter()
+        .find(|i| i.system.as_deref() == Some(CN_ID_CARD) || i.kind.as_ref().is_some_and(|t| t.has_code("NNCHN")))
+        .and_then(|i| i.value.clone())
 }

@@ -11,7 +11,7 @@
 mod time_of;
 
 use careloop_domain::import::{
-    ImportBatch, ImportedObservation, ImportedPatient, ImportedReport, Issue, PatientRef, mainland_mobile,
+    Death, ImportBatch, ImportedObservation, ImportedPatient, ImportedReport, Issue, PatientRef, mainland_mobile,
 };
 use careloop_domain::indicator::lookup;
 use careloop_domain::patient::PatientInput;
@@ -240,6 +240,24 @@ fn patient(batch: &mut ImportBatch, pid: &Segment, seps: &Separators, location: 
         .iter()
         .find(|(_, _, kind)| kind == "NNCHN")
         .map(|(id, _, _)| id.clone());
+    // PID-30 death indicator `Y`, or a PID-29 death time: never enrolled, and an enrolled
+    // patient is recorded as deceased (the service stops their follow-up).
+    let death_time = field(29).map(|f| comp(f, 1, seps)).filter(|s| !s.is_empty());
+    if field(30).is_some_and(|f| comp(f, 1, seps) == "Y") || death_time.is_some() {
+        batch.deaths.push(Death {
+            key: key.clone(),
+            id_number,
+            at: death_time.as_deref().and_then(time_of::timestamp),
+        });
+        batch.excluded_patients.insert(key.clone());
+        batch.issues.push(Issue::warning(
+            location,
+            "patient_deceased",
+            "PID-30: the patient has died: not enrolled, their results are not imported, and an enrolled patient's follow-up is stopped",
+            "患者已故：不建档，其结果不导入；已建档者停止随访",
+        ));
+        return Some(PatientRef::Key(key));
+    }
     let name = field(5).map(|f| {
         let (family, given) = (comp(f, 1, seps), comp(f, 2, seps));
         if family.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {

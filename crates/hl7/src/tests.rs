@@ -142,3 +142,20 @@ fn gb18030_messages_are_decoded_by_msh18_or_by_default() {
     broken.extend([0x81, 0x20]);
     assert!(read_bytes(&broken, "").unwrap_err().contains("gb18030"));
 }
+
+/// PID-30 `Y` (with the PID-29 time): the patient is reported dead, not enrolled, and the
+/// message's results are about an excluded patient.
+#[test]
+fn a_death_indicator_reports_the_patient_as_dead() {
+    let text = "MSH|^~\\&|HIS|H|CARELOOP|C|20261120083000+0800||ORU^R01|D1|P|2.5\r\
+        PID|||A1001^^^HIS||张^三||19400501|M|||||||||||||||||||||20261119223000+0800|Y\r\
+        OBR|1||R1|GLU^空腹血糖|||20261118073000+0800\r\
+        OBX|1|NM|1558-6^空腹血糖||7.2|mmol/L|3.9-6.1|H|||F\r";
+    let b = read(text, "");
+    assert!(b.patients.is_empty(), "not enrolled");
+    assert_eq!(b.deaths.len(), 1);
+    assert_eq!(b.deaths[0].key, "PID/HIS/A1001");
+    assert_eq!(b.deaths[0].at, Some(datetime!(2026-11-19 22:30 +8)));
+    assert!(b.excluded_patients.contains("PID/HIS/A1001"));
+    assert!(b.issues.iter().any(|i| i.code == "patient_deceased"));
+}

@@ -122,7 +122,9 @@ pub async fn enrol_many(
     let (mut enrolled, mut skipped) = (Vec::new(), Vec::new());
     for patient in &patients {
         let existing = plans::plans_of_patient(&mut tx, patient.id).await?;
-        let reason = if existing.iter().any(|p| p.status_reason.as_deref() == Some("deceased")) {
+        let reason = if patient.deceased_at.is_some()
+            || existing.iter().any(|p| p.status_reason.as_deref() == Some("deceased"))
+        {
             Some("deceased")
         } else if existing
             .iter()

@@ -244,6 +244,13 @@ pub(crate) async fn create_plan(
     now: OffsetDateTime,
 ) -> Result<PlanView> {
     let patient_id = patient.id;
+    if patient.deceased_at.is_some() {
+        return Err(ServiceError::Conflict {
+            field: "patient".into(),
+            message: "the patient is recorded as deceased: no follow-up plan can start".into(),
+            message_zh: "患者已故，不能开始随访计划".into(),
+        });
+    }
     let anchor = at_nine(anchor_date);
     let tier = plan_tier(protocol, patient)?;
     let schedule = protocol.schedule(anchor, anchor + HORIZON, tier)?;

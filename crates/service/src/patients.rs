@@ -78,6 +78,9 @@ pub struct PatientDetail {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// When the patient died, if recorded (no follow-up is started or sent after it).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub deceased_at: Option<OffsetDateTime>,
 }
 
 fn sex_of(row: &PatientRow) -> Sex {
@@ -116,6 +119,7 @@ fn detail(row: PatientRow, today: Date) -> PatientDetail {
         department_name: row.department_name,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        deceased_at: row.deceased_at,
     }
 }
 
@@ -288,6 +292,31 @@ pub(crate) async fn accessible(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<P
     } else {
         Err(ServiceError::Forbidden)
     }
+}
+
+/// Record that a patient died (at a visit, or as a hospital system reported): the patient is
+/// marked deceased and every running plan stopped with reason `deceased`, cancelling its open
+/// tasks so nothing more is sent. A deceased patient is never enrolled again. Returns false
+/// when the death was already recorded.
+pub(crate) async fn record_death(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: Uuid,
+    at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    if !patients::mark_deceased(tx, id, at).await? {
+        return Ok(false);
+    }
+    let mut log = Vec::new();
+    for plan in careloop_store::plans::plans_of_patient(tx, id).await? {
+        if matches!(plan.status.as_str(), "active" | "paused") {
+            crate::followup::stop_plan(tx, &plan, "deceased", actor, now, &mut log).await?;
+        }
+    }
+    careloop_store::plans::insert_transitions(tx, &log).await?;
+    crate::audit::record(tx, event(actor, "patient.deceased", Some(id), None, now)).await?;
+    Ok(true)
 }
 
 pub async fn get_patient(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime) -> Result<PatientDetail> {

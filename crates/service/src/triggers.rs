@@ -59,7 +59,7 @@ impl Published {
         events: &[TriggerEvent],
         now: OffsetDateTime,
     ) -> Result<Vec<PlanView>> {
-        if !self.fires(events) {
+        if !self.fires(events) || patient.deceased_at.is_some() {
             return Ok(Vec::new());
         }
         let existing = plans::plans_of_patient(tx, patient.id).await?;

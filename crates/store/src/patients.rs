@@ -22,6 +22,8 @@ pub struct PatientRow {
     pub department_id: Uuid,
     /// The current risk tier (风险分层), if one was assessed.
     pub risk_tier: Option<String>,
+    /// When the patient died, if known to have (then never enrolled or contacted again).
+    pub deceased_at: Option<OffsetDateTime>,
     pub department_code: String,
     pub department_name: String,
     pub created_at: OffsetDateTime,
@@ -134,6 +136,7 @@ fn select_rows() -> SelectStatement {
                 "emergency_contact_phone",
                 "department_id",
                 "risk_tier",
+                "deceased_at",
                 "created_at",
                 "updated_at",
             ]
@@ -289,6 +292,17 @@ pub async fn count(tx: &mut Tx, scope: PatientScope, term: Option<&SearchTerm>) 
         .to_owned();
     let stmt = filtered(base, tx.backend(), scope, term);
     Ok(tx.fetch_one::<Count, _>(&stmt).await?.n)
+}
+
+/// Record a patient as deceased (the first report stands); false when already recorded.
+pub async fn mark_deceased(tx: &mut Tx, id: Uuid, at: OffsetDateTime) -> Result<bool> {
+    let stmt = Query::update()
+        .table("patients")
+        .value("deceased_at", stored_time(at))
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("deceased_at").is_null())
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
 }
 
 #[cfg(test)]

@@ -604,3 +604,76 @@ pub async fn hl7_in_gb18030_from_a_chinese_lis_is_decoded(app: TestApp) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert_eq!(err["error"]["code"], "encoding_invalid", "{err}");
 }
+
+/// A hospital system reports the death of a patient CareLoop already follows: the patient is
+/// recorded as deceased, every running plan stops with its open tasks cancelled (so nothing is
+/// sent), no plan can start again, and the patient page says so. Reporting it again changes
+/// nothing.
+pub async fn a_reported_death_stops_an_enrolled_patients_follow_up(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let alive = json!({"resourceType": "Patient", "id": "p7", "name": [{"family": "钱", "given": ["学森"]}],
+        "gender": "male", "birthDate": "1941-12-11",
+        "telecom": [{"system": "phone", "value": "13911112222"}]});
+    let (status, r) = import(&app, &nurse, "source=his", bundle(vec![alive.clone()])).await;
+    assert_eq!(
+        (status, r["patients"]["created"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{r}"
+    );
+    let (_, list) = app.get(Some(&nurse), "/api/v1/patients?q=钱学森").await;
+    let id = list["items"][0]["id"].as_str().unwrap().to_string();
+    let today = careloop_service::patients::local_today(crate::helpers::now()).to_string();
+    let plans = format!("/api/v1/patients/{id}/plans");
+    let body = json!({"protocol": "post-discharge-surgery", "anchor_date": today});
+    let (status, plan) = app.post(Some(&nurse), &plans, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+
+    let mut dead = alive.clone();
+    dead["deceasedDateTime"] = json!("2026-11-20T10:00:00+08:00");
+    let (status, r) = import(&app, &nurse, "source=his", bundle(vec![dead.clone()])).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["deceased"], 1, "{r}");
+    assert_eq!(r["issues"][0]["code"], "patient_deceased");
+    let (_, p) = app.get(Some(&nurse), &format!("/api/v1/patients/{id}")).await;
+    assert_eq!(p["deceased_at"], "2026-11-20T02:00:00Z", "{p}");
+    let (_, now_plans) = app.get(Some(&nurse), &plans).await;
+    let stopped = &now_plans[0];
+    assert_eq!(
+        (stopped["status"].as_str(), stopped["status_reason"].as_str()),
+        (Some("stopped"), Some("deceased")),
+        "{stopped}"
+    );
+    assert!(
+        stopped["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| matches!(t["state"].as_str(), Some("cancelled" | "done" | "failed"))),
+        "no open task is left: {stopped}"
+    );
+    let (status, err) = app.post(Some(&nurse), &plans, &body).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+
+    let (_, again) = import(&app, &nurse, "source=his", bundle(vec![dead])).await;
+    assert_eq!(again["deceased"], 0, "recorded once: {again}");
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, html) = crate::ui::page(&client, &app, &format!("/patients/{id}")).await;
+    assert!(
+        html.contains(r#"id="deceased""#) && html.contains("2026-11-20"),
+        "shown on the page"
+    );
+    let (_, events) = app
+        .get(
+            Some(&admin),
+            &format!("/api/v1/audit-events?patient_id={id}&per_page=100"),
+        )
+        .await;
+    assert!(
+        events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "patient.deceased"),
+        "audited"
+    );
+}

@@ -56,6 +56,7 @@ fn main() {
         imports::an_import_cannot_reach_another_departments_patient,
         imports::hl7_results_import_with_any_separator_and_corrections_replace_values,
         imports::hl7_in_gb18030_from_a_chinese_lis_is_decoded,
+        imports::a_reported_death_stops_an_enrolled_patients_follow_up,
         imports::a_patient_without_a_mobile_is_kept_and_their_messages_fail_to_the_nurse,
         imports::spreadsheets_import_through_a_saved_profile,
         advice::advice_is_matched_with_why_versioned_and_shown_to_staff_and_patient,

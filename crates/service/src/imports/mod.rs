@@ -75,6 +75,9 @@ pub struct ImportReport {
     pub warnings: usize,
     /// The first 1000 issues, each with its location.
     pub issues: Vec<Issue>,
+    /// Enrolled patients the sender reported as dead, now recorded as deceased with their
+    /// follow-up stopped.
+    pub deceased: usize,
 }
 
 /// Keys a sender may use as its name: short, no spaces, no `|` (the key separator).
@@ -135,6 +138,7 @@ pub async fn import_batch(
         errors,
         warnings: work.issues.len() - errors,
         issues: work.issues.iter().take(MAX_LISTED_ISSUES).cloned().collect(),
+        deceased: 0,
     };
     if !applied {
         drop(tx); // rolls back: nothing of the batch is stored
@@ -160,6 +164,7 @@ pub async fn import_batch(
     ));
     audit::insert_many(&mut tx, &events).await?;
     work.enrol_on_triggers(&mut tx, actor).await?;
+    report.deceased = patients::record_deaths(&mut tx, actor, &batch, &work, now).await?;
     let total = |c: &Counts| (c.created, c.updated, c.unchanged, c.rejected);
     let sums = [report.patients, report.observations, report.diagnoses, report.reports]
         .iter()

@@ -52,6 +52,11 @@ pub(super) async fn resolve(
 ) -> Result<()> {
     let mut keys: BTreeSet<String> = batch.patients.iter().map(|p| p.key.clone()).collect();
     let mut numbers: BTreeSet<String> = BTreeSet::new();
+    // Reported deaths are looked up too: an enrolled patient among them is recorded as dead.
+    for d in &batch.deaths {
+        keys.insert(d.key.clone());
+        numbers.extend(d.id_number.as_deref().and_then(id_number_of));
+    }
     let refs = batch
         .observations
         .iter()
@@ -159,4 +164,31 @@ pub(super) async fn resolve(
         }
     }
     Ok(())
+}
+
+/// Enrolled patients the sender reports as dead (found by its key or their ID number): each is
+/// recorded as deceased and their running plans stopped, which cancels their open tasks so
+/// nothing more is sent. Returns how many were newly recorded.
+pub(super) async fn record_deaths(
+    tx: &mut Tx,
+    actor: &Actor,
+    batch: &ImportBatch,
+    work: &Work,
+    now: time::OffsetDateTime,
+) -> Result<usize> {
+    let mut recorded = 0;
+    for d in &batch.deaths {
+        let found = work.by_key.get(&d.key).copied().or_else(|| {
+            d.id_number
+                .as_deref()
+                .and_then(id_number_of)
+                .and_then(|n| work.by_id_number.get(&n).copied())
+        });
+        let Some(id) = found.filter(|id| !work.forbidden.contains(id)) else {
+            continue;
+        };
+        let at = d.at.map_or(now, |t| t.min(now));
+        recorded += usize::from(crate::patients::record_death(tx, actor, id, at, now).await?);
+    }
+    Ok(recorded)
 }

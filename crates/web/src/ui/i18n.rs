@@ -272,6 +272,8 @@ pub struct Tr {
     pub add_proxy: &'static str,
     pub trends: &'static str,
     pub lab_reports: &'static str,
+    pub deceased_on: &'static str,
+    pub deceased_note: &'static str,
     pub lab_report_values: &'static str,
     pub abnormal_values: &'static str,
 }
@@ -655,6 +657,8 @@ pub static ZH: Tr = Tr {
     add_proxy: "添加家属",
     trends: "历年指标趋势",
     lab_reports: "检查报告",
+    deceased_on: "已故",
+    deceased_note: "随访计划已停止，不再发送任何消息",
     lab_report_values: "已入库数值",
     abnormal_values: "异常",
 };
@@ -910,6 +914,8 @@ pub static EN: Tr = Tr {
     add_proxy: "Add family member",
     trends: "Trends over the years",
     lab_reports: "Lab and check-up reports",
+    deceased_on: "Deceased",
+    deceased_note: "follow-up plans are stopped and no message is sent",
     lab_report_values: "values stored",
     abnormal_values: "abnormal",
 };
