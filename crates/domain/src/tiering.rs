@@ -464,7 +464,27 @@ fn model_bounds(f: &TierFacts, recent: &BTreeMap<&str, Reading>) -> (Vec<ModelBo
     };
     let mut out = Vec::new();
     let mut unavailable = Vec::new();
+    // Screening and primary-prevention models do not apply to patients who already have the
+    // disease: China-PAR was derived in people free of ASCVD, CDRS screens for undiagnosed
+    // diabetes (an OGTT advice to a diagnosed diabetic would be wrong).
+    let ascvd = has_diagnosis(f, &["I20", "I21", "I22", "I23", "I24", "I25", "I63", "I64"]);
+    let diabetic = base.diabetes == Some(true);
     for model in ["china-par", "cdrs"] {
+        let not_for = match model {
+            "china-par" => ascvd
+                .as_ref()
+                .map(|d| format!("已确诊ASCVD（{d}），不用一级预防模型评估")),
+            _ if diabetic => Some("已确诊糖尿病，不用糖尿病筛查评分".to_string()),
+            _ => None,
+        };
+        if let Some(why) = not_for {
+            unavailable.push(Unavailable {
+                model: if model == "china-par" { "china-par" } else { "cdrs" },
+                missing: Vec::new(),
+                refused: Some(why),
+            });
+            continue;
+        }
         // The binary inputs that may be unknown, and how to set each.
         type Set = fn(&mut RiskInput, bool);
         let unknowns: Vec<(&'static str, Set)> = match model {
@@ -546,7 +566,13 @@ fn model_reasons(m: &ModelBounds, out: &mut Vec<TierReason>) {
     if !m.from_organisation.is_empty() {
         unknown.push_str(&format!("（{}取自机构所在地）", names(&m.from_organisation)));
     }
+    // The source's own warnings (e.g. an age outside the derivation range) travel with the
+    // figure, so no one reads an extrapolation as a derived risk.
+    if !m.low.flags.is_empty() {
+        unknown.push_str("（超出模型推导人群，结果为外推，仅供参考）");
+    }
     let range = m.range();
+    let before = out.len();
     match m.model {
         "china-par" => {
             let (lo, hi) = (m.low.value.unwrap_or(0.0), m.high.value.unwrap_or(0.0));
@@ -594,6 +620,11 @@ fn model_reasons(m: &ModelBounds, out: &mut Vec<TierReason>) {
                     "CDRS (Zhou 2013)",
                 ));
             }
+        }
+    }
+    if !m.low.flags.is_empty() {
+        for r in &mut out[before..] {
+            r.en.push_str(" (extrapolated: outside the derivation population)");
         }
     }
 }

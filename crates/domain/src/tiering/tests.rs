@@ -282,3 +282,62 @@ fn a_model_without_its_results_says_what_is_missing() {
         par.missing
     );
 }
+
+/// China-PAR was derived at ages 35–74: at 79 the figure still counts, but its reason says it
+/// is extrapolated.
+#[test]
+fn an_extrapolated_china_par_says_so() {
+    let mut f = facts(&[
+        ("sbp", 150.0),
+        ("dbp", 80.0),
+        ("tc", 5.6),
+        ("hdl", 1.1),
+        ("waist", 90.0),
+        ("bmi", 25.0),
+    ]);
+    f.age = Some(79);
+    let t = compute(&f, NOW);
+    let m = t.models.iter().find(|m| m.model == "china-par").unwrap();
+    assert!(!m.low.flags.is_empty(), "the model flags the age");
+    let r = t
+        .reasons
+        .iter()
+        .find(|r| r.code.starts_with("china_par"))
+        .expect("a China-PAR reason");
+    assert!(r.zh.contains("外推"), "{}", r.zh);
+    f.age = Some(62);
+    let t = compute(&f, NOW);
+    assert!(t.reasons.iter().all(|r| !r.zh.contains("外推")), "not at 62");
+}
+
+/// The models do not apply to patients who have the disease they predict: no China-PAR for
+/// established ASCVD, no CDRS (with its OGTT advice) for a diagnosed diabetic.
+#[test]
+fn models_are_not_applied_to_patients_with_the_disease() {
+    let values = [
+        ("sbp", 150.0),
+        ("dbp", 80.0),
+        ("tc", 5.6),
+        ("hdl", 1.1),
+        ("waist", 98.0),
+        ("bmi", 29.0),
+    ];
+    let mut f = facts(&values);
+    f.family_history_diabetes = Some(true);
+    let t = compute(&f, NOW);
+    assert!(t.models.iter().any(|m| m.model == "cdrs"), "CDRS for the undiagnosed");
+    f.diagnoses = vec!["E11.900".into(), "I25.1".into()];
+    let t = compute(&f, NOW);
+    assert!(t.models.is_empty(), "{:?}", t.models);
+    let refused: Vec<&str> = t.unavailable.iter().filter_map(|u| u.refused.as_deref()).collect();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(
+        !t.reasons
+            .iter()
+            .any(|r| r.code == "cdrs_high" || r.code.starts_with("china_par"))
+    );
+    assert!(
+        t.reasons.iter().any(|r| r.code == "ascvd"),
+        "the diagnosis itself still tiers"
+    );
+}
