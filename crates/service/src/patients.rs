@@ -319,6 +319,61 @@ pub(crate) async fn record_death(
     Ok(true)
 }
 
+/// Staff record a death they learned of (a family's call, a death certificate) on the day it
+/// happened, not in the future; as [`record_death`]. Conflict when already recorded.
+pub async fn report_death(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    died_on: &str,
+    now: OffsetDateTime,
+) -> Result<PatientDetail> {
+    let day = careloop_domain::patient::parse_date(died_on, "died_on")?;
+    if day > local_today(now) {
+        return Err(FieldError::new(
+            "died_on",
+            "date_in_future",
+            "died_on cannot be in the future",
+            "死亡日期不能晚于今天",
+        )
+        .into());
+    }
+    let mut tx = db.begin().await?;
+    accessible(&mut tx, actor, id).await?;
+    // Noon, China time: the day is what was reported, not an hour.
+    let at = OffsetDateTime::new_in_offset(
+        day,
+        time::Time::from_hms(12, 0, 0).unwrap_or(time::Time::MIDNIGHT),
+        CHINA,
+    );
+    if !record_death(&mut tx, actor, id, at.min(now), now).await? {
+        return Err(ServiceError::Conflict {
+            field: "died_on".into(),
+            message: "a death is already recorded for this patient".into(),
+            message_zh: "该患者已登记死亡".into(),
+        });
+    }
+    let row = accessible(&mut tx, actor, id).await?;
+    tx.commit().await?;
+    Ok(detail(row, local_today(now)))
+}
+
+/// Admins undo a death recorded in error (a wrong match, a mistaken report). The plans it
+/// stopped stay stopped: follow-up restarts only when staff enrol the patient again, so no
+/// automatic message reaches a family by surprise.
+pub async fn clear_death(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime) -> Result<PatientDetail> {
+    crate::staff::require_admin(actor)?;
+    let mut tx = db.begin().await?;
+    accessible(&mut tx, actor, id).await?;
+    if !patients::clear_deceased(&mut tx, id).await? {
+        return Err(ServiceError::NotFound("recorded death"));
+    }
+    crate::audit::record(&mut tx, event(actor, "patient.death_cleared", Some(id), None, now)).await?;
+    let row = accessible(&mut tx, actor, id).await?;
+    tx.commit().await?;
+    Ok(detail(row, local_today(now)))
+}
+
 pub async fn get_patient(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime) -> Result<PatientDetail> {
     let mut tx = db.begin().await?;
     let row = accessible(&mut tx, actor, id).await?;

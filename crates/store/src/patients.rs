@@ -305,6 +305,17 @@ pub async fn mark_deceased(tx: &mut Tx, id: Uuid, at: OffsetDateTime) -> Result<
     Ok(tx.execute(&stmt).await? == 1)
 }
 
+/// Clear a death recorded in error; false when none was recorded.
+pub async fn clear_deceased(tx: &mut Tx, id: Uuid) -> Result<bool> {
+    let stmt = Query::update()
+        .table("patients")
+        .value("deceased_at", Expr::cust("NULL"))
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("deceased_at").is_not_null())
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::SearchTerm;

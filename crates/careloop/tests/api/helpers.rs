@@ -208,6 +208,10 @@ impl TestApp {
         self.send(self.http.put(self.url(path)).json(body), token).await
     }
 
+    pub async fn delete(&self, token: Option<&str>, path: &str) -> (StatusCode, Value) {
+        self.send(self.http.delete(self.url(path)), token).await
+    }
+
     pub async fn patch(&self, token: Option<&str>, path: &str, body: &Value) -> (StatusCode, Value) {
         self.send(self.http.patch(self.url(path)).json(body), token).await
     }

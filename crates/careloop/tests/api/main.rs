@@ -114,6 +114,7 @@ fn main() {
         outbox::three_schedulers_send_every_step_once_when_one_is_killed,
         patients::enrolment_returns_id_and_card_number_and_derives_from_the_id_number,
         patients::a_wrong_id_check_digit_is_rejected,
+        patients::staff_record_a_death_and_an_admin_can_undo_a_mistaken_one,
         patients::a_birth_date_contradicting_the_id_number_is_rejected,
         patients::a_duplicate_id_number_is_a_conflict_and_writes_nothing,
         patients::a_batch_with_one_bad_patient_enrols_nobody,

@@ -228,3 +228,65 @@ pub async fn edits_are_validated_as_a_whole(app: TestApp) {
     let (_, p) = app.get(Some(&nurse), &path).await;
     assert_eq!(p["sex"], "female", "a rejected edit changes nothing");
 }
+
+/// Staff record a death they learned of (登记死亡): the patient's plans stop and none can
+/// start; a future date or a second report is refused; only an admin can undo a mistaken one,
+/// after which staff may enrol the patient again by hand. The page carries both forms.
+pub async fn staff_record_a_death_and_an_admin_can_undo_a_mistaken_one(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let id = app.enrol_simple(&nurse, "孙建国", 4).await;
+    let today = careloop_service::patients::local_today(crate::helpers::now());
+    let plans = format!("/api/v1/patients/{id}/plans");
+    let plan = json!({"protocol": "post-discharge-surgery", "anchor_date": today.to_string()});
+    let (status, _) = app.post(Some(&nurse), &plans, &plan).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let death = format!("/api/v1/patients/{id}/death");
+    let tomorrow = (today + time::Duration::days(1)).to_string();
+    let (status, err) = app.post(Some(&nurse), &death, &json!({"died_on": tomorrow})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["field"], "died_on");
+
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let path = format!("/patients/{id}");
+    let (_, html) = crate::ui::page(&client, &app, &path).await;
+    assert!(
+        html.contains(&format!("action=\"/patients/{id}/death\"")),
+        "the form is offered"
+    );
+    let csrf = crate::ui::csrf_of(&html);
+    let form = [("csrf", csrf), ("died_on", today.to_string())];
+    let res = client
+        .post(app.url(&format!("{path}/death")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, p) = app
+        .get(Some(&nurse), &path.replace("/patients", "/api/v1/patients"))
+        .await;
+    assert!(p["deceased_at"].is_string(), "{p}");
+    let (_, now_plans) = app.get(Some(&nurse), &plans).await;
+    assert_eq!(now_plans[0]["status_reason"], "deceased", "{now_plans}");
+    let (status, _) = app
+        .post(Some(&nurse), &death, &json!({"died_on": today.to_string()}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "recorded once");
+    let (status, _) = app.post(Some(&nurse), &plans, &plan).await;
+    assert_eq!(status, StatusCode::CONFLICT, "no plan starts");
+    let (_, html) = crate::ui::page(&client, &app, &path).await;
+    assert!(html.contains("id=\"deceased\""), "shown");
+    assert!(!html.contains("/death/clear"), "nurses cannot undo it");
+
+    let (status, _) = app.delete(Some(&nurse), &death).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, p) = app.delete(Some(&admin), &death).await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert!(p["deceased_at"].is_null(), "{p}");
+    let (_, still) = app.get(Some(&nurse), &plans).await;
+    assert_eq!(still[0]["status"], "stopped", "stopped plans stay stopped");
+    let (status, _) = app.post(Some(&nurse), &plans, &plan).await;
+    assert_eq!(status, StatusCode::CREATED, "staff may enrol again by hand");
+    let (status, _) = app.delete(Some(&admin), &death).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing to undo");
+}

@@ -66,6 +66,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(patients::create, patients::list))
         .routes(routes!(patients::create_batch))
         .routes(routes!(patients::get, patients::update))
+        .routes(routes!(patients::report_death, patients::clear_death))
         .routes(routes!(records::get_record, records::put_record))
         .routes(routes!(records::list_diagnoses, records::add_diagnosis))
         .routes(routes!(observations::create, observations::list))

@@ -99,3 +99,38 @@ pub async fn update(
         patients::update_patient(&s.db, &who.actor, id, patch, OffsetDateTime::now_utc()).await?,
     ))
 }
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeathInput {
+    /// The day the patient died, YYYY-MM-DD (not in the future).
+    died_on: String,
+}
+
+/// Record a patient's death (a family's call, a death certificate): every running plan stops
+/// and no follow-up starts again. 409 when already recorded.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/death", tag = "patients", request_body = DeathInput, security(("bearer" = [])),
+    responses((status = 200, body = PatientDetail), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn report_death(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<DeathInput>,
+) -> Result<Json<PatientDetail>, ApiError> {
+    Ok(Json(
+        patients::report_death(&s.db, &who.actor, id, &body.died_on, OffsetDateTime::now_utc()).await?,
+    ))
+}
+
+/// Admins: undo a death recorded in error. Stopped plans stay stopped (enrol again by hand).
+#[utoipa::path(delete, path = "/api/v1/patients/{id}/death", tag = "patients", security(("bearer" = [])),
+    responses((status = 200, body = PatientDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn clear_death(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<PatientDetail>, ApiError> {
+    Ok(Json(
+        patients::clear_death(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?,
+    ))
+}
