@@ -105,15 +105,7 @@ pub async fn record_observations(
             events.push(e);
         }
     }
-    if !abnormal.is_empty() {
-        let published = crate::triggers::Published::load(&mut tx).await?;
-        for (patient_id, events) in abnormal.iter().filter(|(_, e)| published.fires(e)) {
-            let patient = patients::find(&mut tx, *patient_id)
-                .await?
-                .ok_or(ServiceError::NotFound("patient"))?;
-            published.enrol(&mut tx, actor, &patient, events, now).await?;
-        }
-    }
+    crate::triggers::enrol_each(&mut tx, actor, &abnormal, now).await?;
     tx.commit().await?;
     let mut labels = Labels::new();
     Ok(rows

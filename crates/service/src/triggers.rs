@@ -16,7 +16,9 @@ use careloop_domain::access::Actor;
 use careloop_domain::followup::protocol::{Anchor, Protocol, TriggerEvent};
 use careloop_store::patients::PatientRow;
 use careloop_store::{Tx, plans, protocols};
+use std::collections::BTreeMap;
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 pub(crate) async fn enrol_on(
     tx: &mut Tx,
@@ -30,6 +32,26 @@ pub(crate) async fn enrol_on(
     }
     let published = Published::load(tx).await?;
     published.enrol(tx, actor, patient, events, now).await
+}
+
+/// Enrol many patients, each on their own events, reading the published protocols once; a
+/// patient is read only when some protocol fires on their events.
+pub(crate) async fn enrol_each(
+    tx: &mut Tx,
+    actor: &Actor,
+    events_of: &BTreeMap<Uuid, Vec<TriggerEvent>>,
+    now: OffsetDateTime,
+) -> Result<()> {
+    if events_of.is_empty() {
+        return Ok(());
+    }
+    let published = Published::load(tx).await?;
+    for (patient_id, events) in events_of.iter().filter(|(_, e)| published.fires(e)) {
+        if let Some(patient) = careloop_store::patients::find(tx, *patient_id).await? {
+            published.enrol(tx, actor, &patient, events, now).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The published protocols (newest version of each), read and parsed once for a batch of

@@ -24,6 +24,13 @@ fn facts(values: &[(&str, f64)]) -> TierFacts {
     f
 }
 
+/// The values give this tier, with this rule among the reasons.
+fn tiered(values: &[(&str, f64)], tier: RiskTier, code: &str) {
+    let t = compute(&facts(values), NOW);
+    assert_eq!(t.tier, Some(tier), "{values:?}: {:?}", codes(&t));
+    assert!(codes(&t).contains(&code), "{code}: {:?}", codes(&t));
+}
+
 fn codes(t: &ComputedTier) -> Vec<&str> {
     t.reasons.iter().map(|r| r.code.as_str()).collect()
 }
@@ -57,11 +64,7 @@ fn old_results_do_not_decide_the_current_tier() {
 
 #[test]
 fn each_high_risk_rule_at_its_edge() {
-    let high = |values: &[(&str, f64)], code: &str| {
-        let t = compute(&facts(values), NOW);
-        assert_eq!(t.tier, Some(RiskTier::High), "{values:?}: {:?}", codes(&t));
-        assert!(codes(&t).contains(&code), "{code}: {:?}", codes(&t));
-    };
+    let high = |values: &[(&str, f64)], code: &str| tiered(values, RiskTier::High, code);
     high(&[("sbp", 180.0), ("dbp", 85.0)], "bp_grade_3");
     high(&[("sbp", 130.0), ("dbp", 110.0)], "bp_grade_3");
     high(&[("fpg", 7.0)], "glucose_diabetic_range");
@@ -83,11 +86,7 @@ fn each_high_risk_rule_at_its_edge() {
 
 #[test]
 fn just_below_the_high_edges_is_medium() {
-    let medium = |values: &[(&str, f64)], code: &str| {
-        let t = compute(&facts(values), NOW);
-        assert_eq!(t.tier, Some(RiskTier::Medium), "{values:?}: {:?}", codes(&t));
-        assert!(codes(&t).contains(&code), "{code}: {:?}", codes(&t));
-    };
+    let medium = |values: &[(&str, f64)], code: &str| tiered(values, RiskTier::Medium, code);
     medium(&[("sbp", 179.0), ("dbp", 109.0)], "bp_raised");
     medium(&[("sbp", 140.0), ("dbp", 80.0)], "bp_raised");
     medium(&[("fpg", 6.9)], "ifg");

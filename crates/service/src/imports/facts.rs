@@ -177,12 +177,7 @@ impl Work {
     }
 
     pub async fn enrol_on_triggers(&self, tx: &mut Tx, actor: &Actor) -> Result<()> {
-        let published = crate::triggers::Published::load(tx).await?;
-        for (patient_id, events) in self.triggers.iter().filter(|(_, e)| published.fires(e)) {
-            if let Some(patient) = patients::find(tx, *patient_id).await? {
-                published.enrol(tx, actor, &patient, events, self.now).await?;
-            }
-        }
+        crate::triggers::enrol_each(tx, actor, &self.triggers, self.now).await?;
         // New results or diagnoses: the risk tier is recomputed (风险分层).
         let touched: Vec<Uuid> = self
             .per_patient
