@@ -12,6 +12,7 @@ use crate::{Result, ServiceError, rules};
 use careloop_domain::FieldError;
 use careloop_domain::access::{Actor, PatientScope};
 use careloop_domain::followup::classification::{Action, History, Outcome, VisitClass, VisitFindings, classify};
+use careloop_domain::followup::contact::ContactResult;
 use careloop_domain::followup::contact::{is_lost, next_attempt, trailing_failures};
 use careloop_domain::followup::rules::{HistoryFacts, RuleResult, Severity};
 use careloop_domain::followup::schedule::Offset;
@@ -25,19 +26,8 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-/// The result codes of a contact attempt (UX.md §5).
-/// `powered_off` (关机/停机) is tried again like an unanswered call; `not_patient` (非本人) means
-/// the number reaches someone else and, like a wrong number, needs correcting before a retry.
-pub const CONTACT_RESULTS: [&str; 8] = [
-    "reached",
-    "no_answer",
-    "busy",
-    "powered_off",
-    "wrong_number",
-    "not_patient",
-    "refused",
-    "deceased",
-];
+/// The result codes of a contact attempt, in the order the call sheet offers them.
+pub const CONTACT_RESULTS: [ContactResult; 8] = ContactResult::ALL;
 
 /// A follow-up record as submitted.
 #[derive(Debug, Clone, Default)]
@@ -242,16 +232,7 @@ pub async fn record_follow_up(
     input: RecordInput,
     now: OffsetDateTime,
 ) -> Result<RecordOutcome> {
-    let result = input.contact_result.trim().to_string();
-    if !CONTACT_RESULTS.contains(&result.as_str()) {
-        return Err(FieldError::new(
-            "contact_result",
-            "contact_result_invalid",
-            format!("contact_result must be one of {}", CONTACT_RESULTS.join(", ")),
-            "联系结果无效",
-        )
-        .into());
-    }
+    let result = ContactResult::parse(input.contact_result.trim())?.as_str().to_string();
     let note = optional_text(&input.note, "note", 2000)?;
     let reached = result == "reached";
     if !reached && !input.observations.is_empty() {

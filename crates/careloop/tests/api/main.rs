@@ -61,6 +61,7 @@ fn main() {
         imports::spreadsheets_import_through_a_saved_profile,
         advice::advice_is_matched_with_why_versioned_and_shown_to_staff_and_patient,
         report::the_report_covers_its_period_from_the_data_only,
+        report::the_report_names_each_tier_in_words,
         tag_rules::rule_tags_follow_the_record_and_staff_tags_stay,
         tag_rules::high_risk_and_overdue_is_tagged_by_the_scheduler,
         tiers::the_tier_follows_new_results_and_never_lowers_a_clinicians,
@@ -165,6 +166,7 @@ fn main() {
         ui::a_doctor_assesses_a_risk_tier_and_the_worklist_filters_by_it,
         ui::patients_ticked_on_the_list_are_enrolled_in_a_batch,
         ui::the_questionnaire_library_previews_as_the_patient_sees_it,
+        ui::the_call_sheet_names_an_unanswered_call_in_its_own_words,
     ];
     let chrome = browser::chromedriver();
     if chrome.is_none() {

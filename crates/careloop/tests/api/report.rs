@@ -113,3 +113,26 @@ pub async fn the_report_covers_its_period_from_the_data_only(app: TestApp) {
         "{audit}"
     );
 }
+
+/// The printed report names the current tier and each assessment as the worklist does
+/// (高危 / 中危), not with a lab value's flag (偏高) or an empty cell.
+pub async fn the_report_names_each_tier_in_words(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let doctor = app.user("dr.li", "doctor", Some("cardio")).await;
+    let p = reported_patient(&app, &nurse).await;
+    let path = format!("/api/v1/patients/{p}/risk-tier");
+    for tier in ["medium", "high"] {
+        let body = json!({"tier": tier, "reason": "颈动脉斑块"});
+        let (status, out) = app.post(Some(&doctor), &path, &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{out}");
+    }
+    let client = browser(&app, "nurse.wang").await;
+    let (status, html) = page(&client, &app, &format!("/patients/{p}/report")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("当前风险分层：<strong>高危</strong>"), "{html}");
+    assert!(!html.contains("<strong>偏高</strong>"));
+    assert!(
+        html.contains("<td>中危</td><td>医生评估</td>"),
+        "the earlier assessment is named too: {html}"
+    );
+}

@@ -723,3 +723,35 @@ pub async fn the_questionnaire_library_previews_as_the_patient_sees_it(app: Test
         .unwrap();
     assert_ne!(res.status(), StatusCode::OK, "staff only");
 }
+
+/// An unanswered call reads 无人接听 as the contact result and 未接通 as the task's state: the
+/// two kinds of code share `no_answer` and each keeps its own word.
+pub async fn the_call_sheet_names_an_unanswered_call_in_its_own_words(app: TestApp) {
+    let (_, nurse_token) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse_token, "李未接", 31).await;
+    let (_, plan) = app
+        .post(
+            Some(&nurse_token),
+            &format!("/api/v1/patients/{patient}/plans"),
+            &serde_json::json!({"protocol": "htn-basic-ph"}),
+        )
+        .await;
+    let task = plan["tasks"][0]["id"].as_str().unwrap().to_string();
+    let client = browser(&app, "nurse.wang").await;
+    let (_, html) = page(&client, &app, &format!("/tasks/{task}")).await;
+    assert!(
+        html.contains("value=\"no_answer\" required> 无人接听"),
+        "the choice offered: {html}"
+    );
+    let form = [("csrf", csrf_of(&html)), ("contact_result", "no_answer".to_string())];
+    let res = client
+        .post(app.url(&format!("/tasks/{task}/record")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&client, &app, &format!("/tasks/{task}")).await;
+    assert!(html.contains("<td>无人接听</td>"), "the signed record: {html}");
+    assert!(html.contains("<dd>未接通"), "the task's state: {html}");
+}

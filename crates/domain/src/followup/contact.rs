@@ -8,6 +8,64 @@ use super::task::TaskState;
 use crate::FieldError;
 use time::{OffsetDateTime, Time};
 
+/// What came of one attempt to reach the patient (联系结果, UX.md §5). `PoweredOff` (关机/停机)
+/// is tried again like an unanswered call; `NotPatient` (非本人) means the number reaches
+/// someone else and, like a wrong number, needs correcting before a retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ContactResult {
+    Reached,
+    NoAnswer,
+    Busy,
+    PoweredOff,
+    WrongNumber,
+    NotPatient,
+    Refused,
+    Deceased,
+}
+
+impl ContactResult {
+    pub const ALL: [ContactResult; 8] = [
+        ContactResult::Reached,
+        ContactResult::NoAnswer,
+        ContactResult::Busy,
+        ContactResult::PoweredOff,
+        ContactResult::WrongNumber,
+        ContactResult::NotPatient,
+        ContactResult::Refused,
+        ContactResult::Deceased,
+    ];
+
+    /// The stored code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactResult::Reached => "reached",
+            ContactResult::NoAnswer => "no_answer",
+            ContactResult::Busy => "busy",
+            ContactResult::PoweredOff => "powered_off",
+            ContactResult::WrongNumber => "wrong_number",
+            ContactResult::NotPatient => "not_patient",
+            ContactResult::Refused => "refused",
+            ContactResult::Deceased => "deceased",
+        }
+    }
+
+    /// Read a submitted or stored code.
+    pub fn parse(raw: &str) -> Result<ContactResult, FieldError> {
+        ContactResult::ALL
+            .into_iter()
+            .find(|r| r.as_str() == raw)
+            .ok_or_else(|| {
+                let codes: Vec<&str> = ContactResult::ALL.iter().map(|r| r.as_str()).collect();
+                FieldError::new(
+                    "contact_result",
+                    "contact_result_invalid",
+                    format!("contact_result must be one of {}", codes.join(", ")),
+                    "联系结果不在可选范围内",
+                )
+            })
+    }
+}
+
 /// When to try an unanswered task again, or `None` when its attempts are used up and it fails.
 pub fn next_attempt(policy: &RetryPolicy, attempts_made: u32, now: OffsetDateTime) -> Option<OffsetDateTime> {
     if attempts_made >= policy.max_attempts {

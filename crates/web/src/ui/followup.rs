@@ -90,7 +90,7 @@ async fn sheet_page(s: &AppState, u: &UiUser, id: Uuid, error: Option<String>) -
                 open: !matches!(state, "done" | "cancelled"),
                 s: sheet,
                 fields,
-                results: CONTACT_RESULTS,
+                results: CONTACT_RESULTS.map(|r| r.as_str()),
                 error,
             })
         }
@@ -202,12 +202,8 @@ impl FiguresPage {
     }
 
     /// A channel in words: links staff made, or the message channel.
-    fn channel(&self, key: &str) -> &'static str {
-        if key == "staff" {
-            self.c.t.link_by_staff
-        } else {
-            self.c.t.label(key)
-        }
+    fn channel<'a>(&self, key: &'a str) -> &'a str {
+        self.c.t.channel_label(key)
     }
 
     fn pct(&self, f: &Figure) -> String {

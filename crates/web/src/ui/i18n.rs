@@ -1,5 +1,12 @@
-//! UI strings in Chinese (default) and English. A struct rather than a lookup table, so a
-//! template that names a missing string fails to compile.
+//! UI strings in Chinese (default) and English. Each string is declared once, with both
+//! languages on the same line, by [`strings!`], which generates the [`Tr`] struct and its two
+//! instances: a template that names a missing string fails to compile, and a string cannot be
+//! translated in one language and forgotten in the other.
+//!
+//! Stored codes (a task state, a contact result, a tier) are shown through one label table per
+//! kind of code, declared by [`labels!`]: two kinds may use the same code (`no_answer` is both a
+//! task state and a contact result) without one hiding the other, a code repeated inside one kind
+//! is a compile error, and a code no table knows is shown as itself, never as an empty string.
 
 /// The UI language, chosen with the `careloop_lang` cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,272 +28,465 @@ impl Lang {
     }
 }
 
-pub struct Tr {
-    pub html_lang: &'static str,
-    pub other_lang_code: &'static str,
-    pub other_lang_name: &'static str,
-    pub app_name: &'static str,
-    pub patients: &'static str,
-    pub new_patient: &'static str,
-    pub search: &'static str,
-    pub search_hint: &'static str,
-    pub name: &'static str,
-    pub sex: &'static str,
-    pub male: &'static str,
-    pub female: &'static str,
-    pub age: &'static str,
-    pub birth_date: &'static str,
-    pub birth_date_hint: &'static str,
-    pub id_number: &'static str,
-    pub phone: &'static str,
-    pub no_phone: &'static str,
-    pub advice: &'static str,
-    pub tags: &'static str,
-    pub tag_by_rule: &'static str,
-    pub tag_by_staff: &'static str,
-    pub tier_computed: &'static str,
-    pub tier_unknown_inputs: &'static str,
-    pub tier_from_organisation: &'static str,
-    pub tier_model_missing: &'static str,
-    pub tier_source: &'static str,
-    pub tier_by_staff: &'static str,
-    pub tier_by_rules: &'static str,
-    pub health_report: &'static str,
-    pub report_period: &'static str,
-    pub advice_why: &'static str,
-    pub advice_source: &'static str,
-    pub address: &'static str,
-    pub emergency_contact: &'static str,
-    pub emergency_phone: &'static str,
-    pub department: &'static str,
-    pub card_number: &'static str,
-    pub view: &'static str,
-    pub edit: &'static str,
-    pub save: &'static str,
-    pub cancel: &'static str,
-    pub logout: &'static str,
-    pub login: &'static str,
-    pub username: &'static str,
-    pub password: &'static str,
-    pub prev: &'static str,
-    pub next: &'static str,
-    pub total: &'static str,
-    pub page: &'static str,
-    pub no_results: &'static str,
-    pub profile: &'static str,
-    pub health_record: &'static str,
-    pub diagnoses: &'static str,
-    pub observations: &'static str,
-    pub add_observation: &'static str,
-    pub indicator: &'static str,
-    pub value: &'static str,
-    pub unit: &'static str,
-    pub unit_hint: &'static str,
-    pub effective_at: &'static str,
-    pub reference_range: &'static str,
-    pub result: &'static str,
-    pub flag_high: &'static str,
-    pub flag_low: &'static str,
-    pub flag_normal: &'static str,
-    pub source: &'static str,
-    pub icd10: &'static str,
-    pub diagnosis_name: &'static str,
-    pub diagnosed_on: &'static str,
-    pub add_diagnosis: &'static str,
-    pub past_history: &'static str,
-    pub family_history: &'static str,
-    pub allergies: &'static str,
-    pub medications: &'static str,
-    pub smoking: &'static str,
-    pub alcohol: &'static str,
-    pub exercise: &'static str,
-    pub diet: &'static str,
-    pub sleep: &'static str,
-    pub not_recorded: &'static str,
-    pub risk_inputs: &'static str,
-    pub region: &'static str,
-    pub residence: &'static str,
-    pub bp_treated: &'static str,
-    pub family_history_ascvd: &'static str,
-    pub family_history_diabetes: &'static str,
-    pub organisations: &'static str,
-    pub location: &'static str,
-    pub location_hint: &'static str,
-    pub edit_record: &'static str,
-    pub admin: &'static str,
-    pub departments: &'static str,
-    pub organisation: &'static str,
-    pub users: &'static str,
-    pub audit: &'static str,
-    pub code: &'static str,
-    pub role: &'static str,
-    pub status: &'static str,
-    pub active: &'static str,
-    pub inactive: &'static str,
-    pub locked: &'static str,
-    pub unlock: &'static str,
-    pub activate: &'static str,
-    pub deactivate: &'static str,
-    pub create: &'static str,
-    pub action: &'static str,
-    pub time: &'static str,
-    pub actor: &'static str,
-    pub ip: &'static str,
-    pub detail: &'static str,
-    pub form_has_errors: &'static str,
-    pub forbidden: &'static str,
-    pub not_found: &'static str,
-    pub error_title: &'static str,
-    pub back: &'static str,
-    pub new_password: &'static str,
-    pub optional: &'static str,
-    pub display_name: &'static str,
-    pub choose: &'static str,
-    pub logged_in_as: &'static str,
-    pub demo_hint: &'static str,
-    pub worklist: &'static str,
-    pub tab_due: &'static str,
-    pub tab_overdue: &'static str,
-    pub tab_upcoming: &'static str,
-    pub tab_done: &'static str,
-    pub risk_tier: &'static str,
-    pub tier_high: &'static str,
-    pub tier_medium: &'static str,
-    pub tier_low: &'static str,
-    pub tier_reason: &'static str,
-    pub tier_assess: &'static str,
-    pub tier_history: &'static str,
-    pub tier_none: &'static str,
-    pub questionnaires: &'static str,
-    pub response_rates: &'static str,
-    pub by_channel: &'static str,
-    pub by_hour: &'static str,
-    pub by_age_band: &'static str,
-    pub links_sent: &'static str,
-    pub links_answered: &'static str,
-    pub link_by_staff: &'static str,
-    pub question_count: &'static str,
-    pub preview: &'static str,
-    pub make_link: &'static str,
-    pub patient_link: &'static str,
-    pub link_valid: &'static str,
-    pub score: &'static str,
-    pub band: &'static str,
-    pub answered_by: &'static str,
-    pub batch_enrol: &'static str,
-    pub batch_hint: &'static str,
-    pub anchor_date: &'static str,
-    pub select: &'static str,
-    pub enrolled_n: &'static str,
-    pub skipped_n: &'static str,
-    pub back_to_patients: &'static str,
-    pub tier_assessed_on: &'static str,
-    pub nothing_here: &'static str,
-    pub due_date: &'static str,
-    pub step: &'static str,
-    pub method: &'static str,
-    pub overdue_prefix: &'static str,
-    pub days: &'static str,
-    pub attempts: &'static str,
-    pub call_sheet: &'static str,
-    pub call_script: &'static str,
-    pub recent_readings: &'static str,
-    pub contact_result: &'static str,
-    pub record_note: &'static str,
-    pub sign_record: &'static str,
-    pub task_records: &'static str,
-    pub classification: &'static str,
-    pub referral: &'static str,
-    pub emergency_symptom: &'static str,
-    pub start_call: &'static str,
-    pub figures: &'static str,
-    pub period_from: &'static str,
-    pub period_to: &'static str,
-    pub show: &'static str,
-    pub download_csv: &'static str,
-    pub numerator: &'static str,
-    pub denominator: &'static str,
-    pub percent: &'static str,
-    pub managed_htn: &'static str,
-    pub managed_dm: &'static str,
-    pub breakdown_by: &'static str,
-    pub by_none: &'static str,
-    pub by_department: &'static str,
-    pub by_protocol: &'static str,
-    pub by_staff: &'static str,
-    pub by_month: &'static str,
-    pub unassigned: &'static str,
-    pub fig_completion: &'static str,
-    pub fig_on_time: &'static str,
-    pub fig_contact: &'static str,
-    pub fig_lost: &'static str,
-    pub outbox: &'static str,
-    pub sandbox_note: &'static str,
-    pub sent_at: &'static str,
-    pub recipient: &'static str,
-    pub message: &'static str,
-    pub emergency_contact_short: &'static str,
-    pub history: &'static str,
-    pub protocols: &'static str,
-    pub version: &'static str,
-    pub trigger: &'static str,
-    pub steps: &'static str,
-    pub outcome_rules: &'static str,
-    pub export_json: &'static str,
-    pub dry_run: &'static str,
-    pub first_due: &'static str,
-    pub repeats: &'static str,
-    pub window: &'static str,
-    pub assignee: &'static str,
-    pub retry_policy: &'static str,
-    pub lost_after: &'static str,
-    pub alert: &'static str,
-    pub follow_up_within: &'static str,
-    pub dry_run_hint: &'static str,
-    pub protocol_document: &'static str,
-    pub dry_run_result: &'static str,
-    pub visits: &'static str,
-    pub severe: &'static str,
-    pub matched: &'static str,
-    pub rule_failed: &'static str,
-    pub examples: &'static str,
-    pub signed_at: &'static str,
-    pub none_yet: &'static str,
-    pub scope: &'static str,
-    pub scope_mine: &'static str,
-    pub scope_department: &'static str,
-    pub all: &'static str,
-    pub sort_by: &'static str,
-    pub deadline: &'static str,
-    pub text_findings: &'static str,
-    pub link_made: &'static str,
-    pub expires: &'static str,
-    pub withdraw_reason: &'static str,
-    pub withdraw_link: &'static str,
-    pub proxies: &'static str,
-    pub relation: &'static str,
-    pub consent: &'static str,
-    pub consent_hint: &'static str,
-    pub receives_links: &'static str,
-    pub revoke_consent: &'static str,
-    pub add_proxy: &'static str,
-    pub trends: &'static str,
-    pub lab_reports: &'static str,
-    pub deceased_on: &'static str,
-    pub report_death: &'static str,
-    pub report_death_confirm: &'static str,
-    pub report_death_hint: &'static str,
-    pub died_on: &'static str,
-    pub clear_death: &'static str,
-    pub deceased_note: &'static str,
-    pub lab_report_values: &'static str,
-    pub abnormal_values: &'static str,
+/// Declares every UI string once: `name: "中文", "English";`.
+macro_rules! strings {
+    ($($field:ident: $zh:literal, $en:literal;)*) => {
+        /// The UI strings of one language.
+        pub struct Tr {
+            /// Which language these are, for the few texts built from parts.
+            pub lang: Lang,
+            $(pub $field: &'static str,)*
+        }
+
+        pub static ZH: Tr = Tr { lang: Lang::Zh, $($field: $zh,)* };
+        pub static EN: Tr = Tr { lang: Lang::En, $($field: $en,)* };
+
+        /// Every string with both languages, for the tests.
+        #[cfg(test)]
+        pub(crate) const STRINGS: &[(&str, &str, &str)] = &[$((stringify!($field), $zh, $en)),*];
+    };
+}
+
+/// Declares one label table per kind of stored code: `kind { "code" => "中文", "English"; }`
+/// becomes `Tr::kind(code)`. A code repeated within a kind is an unreachable pattern, which the
+/// lint policy turns into an error.
+macro_rules! labels {
+    ($($(#[$doc:meta])* $kind:ident { $($code:literal => $zh:literal, $en:literal;)* })*) => {
+        impl Tr {
+            $(
+                $(#[$doc])*
+                #[deny(unreachable_patterns)]
+                pub fn $kind<'a>(&self, code: &'a str) -> &'a str {
+                    let (zh, en) = match code {
+                        $($code => ($zh, $en),)*
+                        _ => return code,
+                    };
+                    if self.lang == Lang::Zh { zh } else { en }
+                }
+            )*
+        }
+
+        /// Every label table with its codes, for the tests that check each stored code has one.
+        #[cfg(test)]
+        pub(crate) const LABEL_TABLES: &[(&str, &[&str])] = &[$((stringify!($kind), &[$($code),*])),*];
+    };
+}
+
+strings! {
+    html_lang: "zh-CN", "en";
+    other_lang_code: "en", "zh";
+    other_lang_name: "English", "中文";
+    app_name: "CareLoop 智能随访", "CareLoop";
+    patients: "患者管理", "Patients";
+    new_patient: "新建档案（开卡）", "Enrol patient";
+    search: "查询", "Search";
+    search_hint: "姓名、拼音首字母（如 zsf）、手机号、身份证号或卡号", "Name, pinyin initials (e.g. zsf), phone, ID or card number";
+    name: "姓名", "Name";
+    sex: "性别", "Sex";
+    male: "男", "Male";
+    female: "女", "Female";
+    age: "年龄", "Age";
+    birth_date: "出生日期", "Date of birth";
+    birth_date_hint: "填写身份证号后可不填", "may be left empty when the ID number is given";
+    id_number: "身份证号", "ID number";
+    phone: "手机号", "Mobile";
+    no_phone: "无手机号", "no mobile";
+    advice: "健康建议", "Health advice";
+    tags: "标签", "Tags";
+    tag_by_rule: "由自动标签规则设置", "set by a tag rule";
+    tag_by_staff: "由工作人员设置", "set by staff";
+    tier_computed: "规则计算的风险分层及依据", "Tier computed by the rules, with reasons";
+    tier_unknown_inputs: "健康档案未记录：", "not on record: ";
+    tier_from_organisation: "取自机构所在地：", "from the organisation's location: ";
+    tier_model_missing: "缺少检测结果：", "results missing: ";
+    tier_source: "方式", "By";
+    tier_by_staff: "医生评估", "clinician";
+    tier_by_rules: "规则计算", "rules";
+    health_report: "生成健康报告", "Health report";
+    report_period: "报告期间（默认近一年）", "Period (default: last 12 months)";
+    advice_why: "推荐理由：", "Why: ";
+    advice_source: "来源：", "Source: ";
+    address: "住址", "Address";
+    emergency_contact: "紧急联系人", "Emergency contact";
+    emergency_phone: "紧急联系人电话", "Emergency contact phone";
+    department: "科室", "Department";
+    card_number: "卡号", "Card no.";
+    view: "查看", "View";
+    edit: "编辑", "Edit";
+    save: "保存", "Save";
+    cancel: "取消", "Cancel";
+    logout: "退出登录", "Log out";
+    login: "登录", "Log in";
+    username: "用户名", "Username";
+    password: "密码", "Password";
+    prev: "上一页", "Previous";
+    next: "下一页", "Next";
+    total: "共", "Total";
+    page: "页", "page";
+    no_results: "没有找到符合条件的患者", "No patients match";
+    profile: "基本信息", "Profile";
+    health_record: "健康档案", "Health record";
+    diagnoses: "诊断", "Diagnoses";
+    observations: "检测指标", "Indicators";
+    add_observation: "录入指标", "Record values";
+    indicator: "指标", "Indicator";
+    value: "数值", "Value";
+    unit: "单位", "Unit";
+    unit_hint: "留空为标准单位", "empty = canonical unit";
+    effective_at: "检测日期", "Date measured";
+    reference_range: "参考范围", "Reference";
+    result: "结果", "Result";
+    flag_high: "偏高", "High";
+    flag_low: "偏低", "Low";
+    flag_normal: "正常", "Normal";
+    source: "来源", "Source";
+    icd10: "ICD-10 编码", "ICD-10 code";
+    diagnosis_name: "诊断名称", "Diagnosis";
+    diagnosed_on: "诊断日期", "Diagnosed on";
+    add_diagnosis: "添加诊断", "Add diagnosis";
+    past_history: "既往史", "Past history";
+    family_history: "家族史", "Family history";
+    allergies: "过敏史", "Allergies";
+    medications: "当前用药", "Current medication";
+    smoking: "吸烟", "Smoking";
+    alcohol: "饮酒", "Alcohol";
+    exercise: "运动", "Exercise";
+    diet: "饮食", "Diet";
+    sleep: "睡眠", "Sleep";
+    not_recorded: "未填写", "not recorded";
+    risk_inputs: "风险评估信息", "Risk assessment inputs";
+    region: "居住地区", "Region";
+    residence: "城乡", "Urban or rural";
+    bp_treated: "正在服用降压药", "Taking blood-pressure medication";
+    family_history_ascvd: "父母或兄弟姐妹有心脑血管病", "Parent or sibling with cardiovascular disease";
+    family_history_diabetes: "糖尿病家族史", "Family history of diabetes";
+    organisations: "机构", "Organisations";
+    location: "所在地（患者档案的默认值）", "Location (default for patients' records)";
+    location_hint:
+        "机构所在地用于China-PAR风险评估：患者健康档案未填写居住地区或城乡时取此值。",
+        "Used by China-PAR: where a patient's record leaves region or residence out, the organisation's applies.";
+    edit_record: "编辑健康档案", "Edit health record";
+    admin: "系统管理", "Administration";
+    departments: "科室管理", "Departments";
+    organisation: "所属机构", "Organisation";
+    users: "用户管理", "Users";
+    audit: "审计日志", "Audit trail";
+    code: "代码", "Code";
+    role: "角色", "Role";
+    status: "状态", "Status";
+    active: "启用", "Active";
+    inactive: "停用", "Inactive";
+    locked: "已锁定", "Locked";
+    unlock: "解锁", "Unlock";
+    activate: "启用", "Activate";
+    deactivate: "停用", "Deactivate";
+    create: "新建", "Create";
+    action: "操作", "Action";
+    time: "时间", "Time";
+    actor: "操作人", "By";
+    ip: "来源地址", "Address";
+    detail: "详情", "Detail";
+    form_has_errors: "请修改标红的项目后重新提交", "Please correct the fields marked in red";
+    forbidden: "您没有权限执行此操作", "You are not allowed to do this";
+    not_found: "未找到该记录", "Not found";
+    error_title: "出错了", "Something went wrong";
+    back: "返回", "Back";
+    new_password: "新密码", "New password";
+    optional: "选填", "optional";
+    display_name: "姓名", "Full name";
+    choose: "请选择", "Choose";
+    logged_in_as: "当前用户", "Signed in";
+    demo_hint: "演示账号密码见启动输出", "Demo logins are printed at start-up";
+    worklist: "今日工作", "Today's work";
+    tab_due: "应访", "Due";
+    tab_overdue: "超期/漏访", "Overdue / missed";
+    tab_upcoming: "近7天", "Next 7 days";
+    tab_done: "已访（近30天）", "Done (30 days)";
+    risk_tier: "风险分层", "Risk tier";
+    tier_reason: "分层依据", "Reason";
+    tier_assess: "评定风险分层", "Assess risk tier";
+    tier_history: "分层记录", "Assessments";
+    tier_none: "未评定", "Not assessed";
+    questionnaires: "问卷", "Questionnaires";
+    response_rates: "问卷回收率", "Questionnaire response rates";
+    by_channel: "按渠道", "By channel";
+    by_hour: "按发送时段", "By hour sent";
+    by_age_band: "按年龄段", "By age band";
+    links_sent: "发出", "Sent";
+    links_answered: "回收", "Answered";
+    question_count: "题数", "Questions";
+    preview: "预览（患者所见）", "Preview (as the patient sees it)";
+    make_link: "生成问卷链接", "Make a questionnaire link";
+    patient_link: "患者链接", "Patient link";
+    link_valid: "7天内有效，仅限本人使用，提交后失效", "valid 7 days, this patient only, used up on submission";
+    score: "得分", "Score";
+    band: "分级", "Band";
+    answered_by: "填写人", "Answered by";
+    batch_enrol: "批量入组", "Enrol selected";
+    batch_hint:
+        "勾选患者后选择随访方案，一次入组（已在方案中的患者自动跳过）",
+        "Tick patients, choose a protocol and enrol them at once (patients already on it are skipped)";
+    anchor_date: "起始日期", "Anchor date";
+    select: "选择", "Select";
+    enrolled_n: "已入组", "Enrolled";
+    skipped_n: "已跳过", "Skipped";
+    back_to_patients: "返回患者列表", "Back to patients";
+    tier_assessed_on: "评定日期", "Assessed on";
+    nothing_here: "暂无任务", "Nothing here";
+    due_date: "应访日期", "Due";
+    step: "随访节点", "Step";
+    method: "方式", "Method";
+    overdue_prefix: "超期", "overdue";
+    days: "天", "days";
+    attempts: "已拨打", "attempts";
+    call_sheet: "随访登记", "Follow-up call";
+    call_script: "随访话术", "Call script";
+    recent_readings: "近期测量", "Recent readings";
+    contact_result: "联系结果", "Contact result";
+    record_note: "随访备注", "Note";
+    sign_record: "提交随访记录", "Sign the record";
+    task_records: "本任务的随访记录", "Records on this task";
+    classification: "随访分类", "Classification";
+    referral: "需转诊", "Referral";
+    emergency_symptom: "有急症症状（需立即转诊）", "Emergency symptom (urgent referral)";
+    start_call: "登记", "Record";
+    figures: "随访统计", "Figures";
+    period_from: "开始日期", "From";
+    period_to: "结束日期", "To";
+    show: "查看", "Show";
+    download_csv: "导出 Excel（CSV）", "Export to Excel (CSV)";
+    numerator: "分子", "Numerator";
+    denominator: "分母", "Denominator";
+    percent: "百分比", "Percent";
+    managed_htn: "已管理高血压患者", "Managed hypertensive patients";
+    managed_dm: "已管理糖尿病患者", "Managed diabetic patients";
+    breakdown_by: "分组", "Break down";
+    by_none: "不分组", "no breakdown";
+    by_department: "按科室", "by department";
+    by_protocol: "按随访方案", "by protocol";
+    by_staff: "按人员", "by staff";
+    by_month: "按月份", "by month";
+    unassigned: "未分配", "unassigned";
+    fig_completion: "完成率", "Completion";
+    fig_on_time: "及时率", "On time";
+    fig_contact: "联系成功率", "Contact success";
+    fig_lost: "失访率", "Lost to follow-up";
+    outbox: "消息发件箱", "Outbox";
+    sandbox_note:
+        "沙箱通道：以下是患者手机上收到的内容（未真正发出）。",
+        "Sandbox channel: exactly what the patient's phone receives; nothing leaves this server.";
+    sent_at: "发送时间", "Sent";
+    recipient: "接收号码", "Recipient";
+    message: "内容", "Message";
+    emergency_contact_short: "紧急联系人", "Emergency contact";
+    history: "任务记录", "History";
+    protocols: "随访方案", "Protocols";
+    version: "版本", "Version";
+    trigger: "入组条件", "Trigger";
+    steps: "随访步骤", "Steps";
+    outcome_rules: "结局规则", "Outcome rules";
+    export_json: "导出 JSON", "Export JSON";
+    dry_run: "规则试运行", "Dry run";
+    first_due: "首次时间（自锚定日）", "First due (from anchor)";
+    repeats: "重复间隔", "Repeats";
+    window: "时间窗", "Window";
+    assignee: "负责人", "Assignee";
+    retry_policy: "未接通重试", "Retries";
+    lost_after: "连续失败判定失访次数", "Lost to follow-up after";
+    alert: "预警", "Alert";
+    follow_up_within: "限期复访", "Follow up within";
+    dry_run_hint:
+        "用已签名的随访记录试运行规则，查看每条规则会命中多少次、会产生哪些预警和转诊；不会保存任何内容。确认无误后再导入新版本。",
+        "Replays the rules over signed follow-up records to show how often each would fire and what it would do. Nothing is saved; import the new version when satisfied.";
+    protocol_document: "方案文档（JSON）", "Protocol document (JSON)";
+    dry_run_result: "试运行结果", "Dry-run result";
+    visits: "随访记录", "Visits";
+    severe: "严重", "severe";
+    matched: "命中", "Matched";
+    rule_failed: "无法计算", "Could not evaluate";
+    examples: "命中的随访记录", "Visits where rules fired";
+    signed_at: "签名时间", "Signed at";
+    none_yet: "暂无", "None";
+    scope: "范围", "Scope";
+    scope_mine: "我的任务", "My tasks";
+    scope_department: "本科室全部", "Whole department";
+    all: "全部", "All";
+    sort_by: "排序", "Sort by";
+    deadline: "截止日期", "Deadline";
+    text_findings: "自由文本发现", "Found in free text";
+    link_made: "链接生成日期", "Link made";
+    expires: "有效期至", "Valid until";
+    withdraw_reason: "收回原因", "Reason";
+    withdraw_link: "收回", "Withdraw";
+    proxies: "家属代理", "Family proxies";
+    relation: "关系", "Relation";
+    consent: "患者授权方式", "Patient's consent";
+    consent_hint: "如：患者门诊当面口头同意，护士见证", "e.g. verbal consent in clinic, witnessed by a nurse";
+    receives_links: "代收随访问卷", "Receives questionnaire links";
+    revoke_consent: "撤销授权", "Withdraw consent";
+    add_proxy: "添加家属", "Add family member";
+    trends: "历年指标趋势", "Trends over the years";
+    lab_reports: "检查报告", "Lab and check-up reports";
+    deceased_on: "已故", "Deceased";
+    report_death: "登记死亡", "Record death";
+    report_death_confirm: "确认登记死亡", "Confirm: record death";
+    report_death_hint:
+        "登记后该患者所有随访计划停止，不再发送任何消息，也不会再自动入组。",
+        "All of this patient's follow-up plans stop, no message is sent and no automatic enrolment happens again.";
+    died_on: "死亡日期", "Date of death";
+    clear_death: "撤销死亡登记（误登记时）", "Undo recorded death (entered in error)";
+    deceased_note: "随访计划已停止，不再发送任何消息", "follow-up plans are stopped and no message is sent";
+    lab_report_values: "已入库数值", "values stored";
+    abnormal_values: "异常", "abnormal";
+}
+
+labels! {
+    /// Sex as stored (男 / 女).
+    sex_label {
+        "male" => "男", "male";
+        "female" => "女", "female";
+    }
+    /// A value's flag against its reference range.
+    flag_label {
+        "high" => "偏高", "high";
+        "low" => "偏低", "low";
+        "normal" => "正常", "normal";
+    }
+    /// A risk tier (风险分层).
+    tier_label {
+        "high" => "高危", "High risk";
+        "medium" => "中危", "Medium risk";
+        "low" => "低危", "Low risk";
+    }
+    /// A staff role.
+    role_label {
+        "admin" => "管理员", "administrator";
+        "doctor" => "医生", "doctor";
+        "nurse" => "护士", "nurse";
+        "health_manager" => "健康管理师", "health manager";
+        "psychologist" => "心理咨询师", "psychologist";
+    }
+    /// A coded answer in the health record and the organisation's location.
+    record_label {
+        "never" => "从不", "never";
+        "former" => "已戒", "former";
+        "current" => "目前有", "current";
+        "occasional" => "偶尔", "occasional";
+        "regular" => "经常", "regular";
+        "heavy" => "大量", "heavy";
+        "none" => "不锻炼", "none";
+        "daily" => "每天", "daily";
+        "north" => "北方（长江以北）", "north (of the Yangtze)";
+        "south" => "南方（长江以南）", "south (of the Yangtze)";
+        "urban" => "城市", "urban";
+        "rural" => "农村", "rural";
+        "yes" => "是", "yes";
+        "no" => "否", "no";
+        "first_degree" => "有，一级亲属（父母、兄弟姐妹、子女）", "yes, first-degree (parent, sibling, child)";
+        "second_degree" => "仅二级亲属（祖父母、叔伯姑舅姨等）", "second-degree only (grandparent, aunt, uncle)";
+    }
+    /// How a protocol step reaches the patient.
+    method_label {
+        "phone_call" => "电话随访", "phone call";
+        "voice_robot" => "智能语音", "voice robot";
+        "sms" => "短信", "SMS";
+        "wechat" => "微信", "WeChat";
+        "questionnaire" => "问卷", "questionnaire";
+        "in_person" => "门诊随访", "in person";
+    }
+    /// The channel a message or a questionnaire link went out by.
+    channel_label {
+        "sms" => "短信", "SMS";
+        "wechat" => "微信", "WeChat";
+        "voice" => "智能语音", "voice";
+        "staff" => "医护人员发送", "sent by staff";
+    }
+    /// A message in the outbox.
+    outbox_status_label {
+        "queued" => "待发送", "queued";
+        "sent" => "已发送", "sent";
+        "failed" => "发送失败", "failed";
+    }
+    /// A follow-up task's state.
+    task_state_label {
+        "pending" => "待开始", "pending";
+        "due" => "应访", "due";
+        "in_progress" => "进行中", "in progress";
+        "done" => "已访", "done";
+        "no_answer" => "未接通", "no answer";
+        "failed" => "失败", "failed";
+        "overdue" => "超期", "overdue";
+        "cancelled" => "已取消", "cancelled";
+    }
+    /// What came of trying to reach the patient (联系结果).
+    contact_result_label {
+        "reached" => "接通", "reached";
+        "no_answer" => "无人接听", "no answer";
+        "busy" => "占线", "busy";
+        "powered_off" => "关机/停机", "phone off";
+        "wrong_number" => "空号/号码错误", "wrong number";
+        "not_patient" => "非本人", "not the patient";
+        "refused" => "拒访", "refused";
+        "deceased" => "死亡", "deceased";
+    }
+    /// The national classification of a follow-up visit.
+    classification_label {
+        "controlled" => "控制满意", "controlled";
+        "uncontrolled" => "控制不满意", "uncontrolled";
+        "adverse_reaction" => "药物不良反应", "adverse drug reaction";
+        "complication" => "并发症", "complication";
+        "emergency" => "紧急转诊", "emergency";
+    }
+    /// A question on the call sheet.
+    call_question_label {
+        "medication_adherence" => "服药依从性（规律/间断/不服药）", "medication adherence";
+        "adverse_drug_reaction" => "药物不良反应", "adverse drug reaction";
+        "new_complication" => "新发并发症", "new complication";
+        "symptoms" => "症状", "symptoms";
+        "wound" => "伤口情况", "wound";
+        "pain" => "疼痛评分（0–10）", "pain (0–10)";
+        "temperature" => "体温（℃）", "temperature (°C)";
+    }
+    /// Why a patient was left out of a batch enrolment.
+    skip_reason_label {
+        "already_enrolled" => "已在此方案中", "already on this protocol";
+        "risk_tier_missing" => "未评定风险分层", "no risk tier assessed";
+        "deceased" => "已故", "deceased";
+    }
+    /// A questionnaire score's band.
+    band_label {
+        "none_minimal" => "无或极轻微", "none–minimal";
+        "minimal" => "无或极轻微", "minimal";
+        "mild" => "轻度", "mild";
+        "moderate" => "中度", "moderate";
+        "moderately_severe" => "中重度", "moderately severe";
+        "severe" => "重度", "severe";
+    }
+    /// Who answered a questionnaire.
+    answered_by_label {
+        "patient" => "患者本人", "the patient";
+        "staff" => "医护录入", "staff";
+        "proxy" => "家属代填", "family proxy";
+    }
+    /// A questionnaire response's status.
+    response_status_label {
+        "in-progress" => "未完成", "in progress";
+        "completed" => "已完成", "completed";
+    }
+    /// A patient link's state.
+    link_state_label {
+        "open" => "待填写", "open";
+        "answered" => "已提交", "answered";
+        "withdrawn" => "已收回", "withdrawn";
+        "consent_revoked" => "已撤销授权", "consent withdrawn";
+        "expired" => "已过期", "expired";
+    }
 }
 
 impl Tr {
     /// A free-text finding as staff read it: 头晕（轻度） / dizziness (mild).
     pub fn finding_name(&self, f: &careloop_service::free_text::FindingView) -> String {
-        let zh = std::ptr::eq(self, &ZH);
+        let zh = self.lang == Lang::Zh;
         match (zh, f.severity.as_str()) {
             (true, "mild") => format!("{}（轻度）", f.zh),
             (true, "severe") => format!("{}（重度）", f.zh),
@@ -298,639 +498,123 @@ impl Tr {
 
     /// The name of a risk-model input (as a computed tier lists those not on record).
     pub fn risk_input(&self, input: &str) -> String {
-        if std::ptr::eq(self, &ZH) {
+        if self.lang == Lang::Zh {
             careloop_domain::tiering::input_zh(input).to_string()
         } else {
             input.replace('_', " ")
         }
     }
-
-    /// The label of a stored code (sex, flag, role, lifestyle answers).
-    pub fn label(&self, code: &str) -> &'static str {
-        let zh = std::ptr::eq(self, &ZH);
-        let pairs: &[(&str, &str, &str)] = &[
-            ("male", "男", "male"),
-            ("female", "女", "female"),
-            ("high", "偏高", "high"),
-            ("low", "偏低", "low"),
-            ("normal", "正常", "normal"),
-            ("admin", "管理员", "administrator"),
-            ("doctor", "医生", "doctor"),
-            ("nurse", "护士", "nurse"),
-            ("health_manager", "健康管理师", "health manager"),
-            ("psychologist", "心理咨询师", "psychologist"),
-            ("never", "从不", "never"),
-            ("former", "已戒", "former"),
-            ("current", "目前有", "current"),
-            ("occasional", "偶尔", "occasional"),
-            ("regular", "经常", "regular"),
-            ("heavy", "大量", "heavy"),
-            ("none", "不锻炼", "none"),
-            ("daily", "每天", "daily"),
-            ("north", "北方（长江以北）", "north (of the Yangtze)"),
-            ("south", "南方（长江以南）", "south (of the Yangtze)"),
-            ("urban", "城市", "urban"),
-            ("rural", "农村", "rural"),
-            ("yes", "是", "yes"),
-            ("no", "否", "no"),
-            (
-                "first_degree",
-                "有，一级亲属（父母、兄弟姐妹、子女）",
-                "yes, first-degree (parent, sibling, child)",
-            ),
-            (
-                "second_degree",
-                "仅二级亲属（祖父母、叔伯姑舅姨等）",
-                "second-degree only (grandparent, aunt, uncle)",
-            ),
-            ("phone_call", "电话随访", "phone call"),
-            ("voice_robot", "智能语音", "voice robot"),
-            ("sms", "短信", "SMS"),
-            ("wechat", "微信", "WeChat"),
-            ("questionnaire", "问卷", "questionnaire"),
-            ("in_person", "门诊随访", "in person"),
-            ("pending", "待开始", "pending"),
-            ("due", "应访", "due"),
-            ("in_progress", "进行中", "in progress"),
-            ("done", "已访", "done"),
-            ("no_answer", "未接通", "no answer"),
-            ("failed", "失败", "failed"),
-            ("overdue", "超期", "overdue"),
-            ("cancelled", "已取消", "cancelled"),
-            ("reached", "接通", "reached"),
-            ("no_answer", "无人接听", "no answer"),
-            ("busy", "占线", "busy"),
-            ("powered_off", "关机/停机", "phone off"),
-            ("wrong_number", "空号/号码错误", "wrong number"),
-            ("not_patient", "非本人", "not the patient"),
-            ("refused", "拒访", "refused"),
-            ("deceased", "死亡", "deceased"),
-            ("already_enrolled", "已在此方案中", "already on this protocol"),
-            ("none_minimal", "无或极轻微", "none–minimal"),
-            ("minimal", "无或极轻微", "minimal"),
-            ("mild", "轻度", "mild"),
-            ("moderate", "中度", "moderate"),
-            ("moderately_severe", "中重度", "moderately severe"),
-            ("severe", "重度", "severe"),
-            ("patient", "患者本人", "the patient"),
-            ("staff", "医护录入", "staff"),
-            ("proxy", "家属代填", "family proxy"),
-            ("in-progress", "未完成", "in progress"),
-            ("completed", "已完成", "completed"),
-            ("open", "待填写", "open"),
-            ("answered", "已提交", "answered"),
-            ("withdrawn", "已收回", "withdrawn"),
-            ("consent_revoked", "已撤销授权", "consent withdrawn"),
-            ("expired", "已过期", "expired"),
-            ("message", "消息", "message"),
-            ("risk_tier_missing", "未评定风险分层", "no risk tier assessed"),
-            ("controlled", "控制满意", "controlled"),
-            ("uncontrolled", "控制不满意", "uncontrolled"),
-            ("adverse_reaction", "药物不良反应", "adverse drug reaction"),
-            ("complication", "并发症", "complication"),
-            ("emergency", "紧急转诊", "emergency"),
-            (
-                "medication_adherence",
-                "服药依从性（规律/间断/不服药）",
-                "medication adherence",
-            ),
-            ("adverse_drug_reaction", "药物不良反应", "adverse drug reaction"),
-            ("new_complication", "新发并发症", "new complication"),
-            ("symptoms", "症状", "symptoms"),
-            ("wound", "伤口情况", "wound"),
-            ("pain", "疼痛评分（0–10）", "pain (0–10)"),
-            ("temperature", "体温（℃）", "temperature (°C)"),
-            ("queued", "待发送", "queued"),
-            ("sent", "已发送", "sent"),
-            ("voice", "智能语音", "voice"),
-        ];
-        pairs
-            .iter()
-            .find(|(c, _, _)| *c == code)
-            .map_or("", |(_, z, e)| if zh { z } else { e })
-    }
 }
 
-pub static ZH: Tr = Tr {
-    html_lang: "zh-CN",
-    other_lang_code: "en",
-    other_lang_name: "English",
-    app_name: "CareLoop 智能随访",
-    patients: "患者管理",
-    new_patient: "新建档案（开卡）",
-    search: "查询",
-    search_hint: "姓名、拼音首字母（如 zsf）、手机号、身份证号或卡号",
-    name: "姓名",
-    sex: "性别",
-    male: "男",
-    female: "女",
-    age: "年龄",
-    birth_date: "出生日期",
-    birth_date_hint: "填写身份证号后可不填",
-    id_number: "身份证号",
-    phone: "手机号",
-    no_phone: "无手机号",
-    advice: "健康建议",
-    tags: "标签",
-    tag_by_rule: "由自动标签规则设置",
-    tag_by_staff: "由工作人员设置",
-    tier_computed: "规则计算的风险分层及依据",
-    tier_unknown_inputs: "健康档案未记录：",
-    tier_from_organisation: "取自机构所在地：",
-    tier_model_missing: "缺少检测结果：",
-    tier_source: "方式",
-    tier_by_staff: "医生评估",
-    tier_by_rules: "规则计算",
-    health_report: "生成健康报告",
-    report_period: "报告期间（默认近一年）",
-    advice_why: "推荐理由：",
-    advice_source: "来源：",
-    address: "住址",
-    emergency_contact: "紧急联系人",
-    emergency_phone: "紧急联系人电话",
-    department: "科室",
-    card_number: "卡号",
-    view: "查看",
-    edit: "编辑",
-    save: "保存",
-    cancel: "取消",
-    logout: "退出登录",
-    login: "登录",
-    username: "用户名",
-    password: "密码",
-    prev: "上一页",
-    next: "下一页",
-    total: "共",
-    page: "页",
-    no_results: "没有找到符合条件的患者",
-    profile: "基本信息",
-    health_record: "健康档案",
-    diagnoses: "诊断",
-    observations: "检测指标",
-    add_observation: "录入指标",
-    indicator: "指标",
-    value: "数值",
-    unit: "单位",
-    unit_hint: "留空为标准单位",
-    effective_at: "检测日期",
-    reference_range: "参考范围",
-    result: "结果",
-    flag_high: "偏高",
-    flag_low: "偏低",
-    flag_normal: "正常",
-    source: "来源",
-    icd10: "ICD-10 编码",
-    diagnosis_name: "诊断名称",
-    diagnosed_on: "诊断日期",
-    add_diagnosis: "添加诊断",
-    past_history: "既往史",
-    family_history: "家族史",
-    allergies: "过敏史",
-    medications: "当前用药",
-    smoking: "吸烟",
-    alcohol: "饮酒",
-    exercise: "运动",
-    diet: "饮食",
-    sleep: "睡眠",
-    not_recorded: "未填写",
-    risk_inputs: "风险评估信息",
-    region: "居住地区",
-    residence: "城乡",
-    bp_treated: "正在服用降压药",
-    family_history_ascvd: "父母或兄弟姐妹有心脑血管病",
-    family_history_diabetes: "糖尿病家族史",
-    organisations: "机构",
-    location: "所在地（患者档案的默认值）",
-    location_hint: "机构所在地用于China-PAR风险评估：患者健康档案未填写居住地区或城乡时取此值。",
-    edit_record: "编辑健康档案",
-    admin: "系统管理",
-    departments: "科室管理",
-    organisation: "所属机构",
-    users: "用户管理",
-    audit: "审计日志",
-    code: "代码",
-    role: "角色",
-    status: "状态",
-    active: "启用",
-    inactive: "停用",
-    locked: "已锁定",
-    unlock: "解锁",
-    activate: "启用",
-    deactivate: "停用",
-    create: "新建",
-    action: "操作",
-    time: "时间",
-    actor: "操作人",
-    ip: "来源地址",
-    detail: "详情",
-    form_has_errors: "请修改标红的项目后重新提交",
-    forbidden: "您没有权限执行此操作",
-    not_found: "未找到该记录",
-    error_title: "出错了",
-    back: "返回",
-    new_password: "新密码",
-    optional: "选填",
-    display_name: "姓名",
-    choose: "请选择",
-    logged_in_as: "当前用户",
-    demo_hint: "演示账号密码见启动输出",
-    worklist: "今日工作",
-    tab_due: "应访",
-    tab_overdue: "超期/漏访",
-    tab_upcoming: "近7天",
-    tab_done: "已访（近30天）",
-    risk_tier: "风险分层",
-    tier_high: "高危",
-    tier_medium: "中危",
-    tier_low: "低危",
-    tier_reason: "分层依据",
-    tier_assess: "评定风险分层",
-    tier_history: "分层记录",
-    tier_none: "未评定",
-    questionnaires: "问卷",
-    response_rates: "问卷回收率",
-    by_channel: "按渠道",
-    by_hour: "按发送时段",
-    by_age_band: "按年龄段",
-    links_sent: "发出",
-    links_answered: "回收",
-    link_by_staff: "医护人员发送",
-    question_count: "题数",
-    preview: "预览（患者所见）",
-    make_link: "生成问卷链接",
-    patient_link: "患者链接",
-    link_valid: "7天内有效，仅限本人使用，提交后失效",
-    score: "得分",
-    band: "分级",
-    answered_by: "填写人",
-    batch_enrol: "批量入组",
-    batch_hint: "勾选患者后选择随访方案，一次入组（已在方案中的患者自动跳过）",
-    anchor_date: "起始日期",
-    select: "选择",
-    enrolled_n: "已入组",
-    skipped_n: "已跳过",
-    back_to_patients: "返回患者列表",
-    tier_assessed_on: "评定日期",
-    nothing_here: "暂无任务",
-    due_date: "应访日期",
-    step: "随访节点",
-    method: "方式",
-    overdue_prefix: "超期",
-    days: "天",
-    attempts: "已拨打",
-    call_sheet: "随访登记",
-    call_script: "随访话术",
-    recent_readings: "近期测量",
-    contact_result: "联系结果",
-    record_note: "随访备注",
-    sign_record: "提交随访记录",
-    task_records: "本任务的随访记录",
-    classification: "随访分类",
-    referral: "需转诊",
-    emergency_symptom: "有急症症状（需立即转诊）",
-    start_call: "登记",
-    figures: "随访统计",
-    period_from: "开始日期",
-    period_to: "结束日期",
-    show: "查看",
-    download_csv: "导出 Excel（CSV）",
-    numerator: "分子",
-    denominator: "分母",
-    percent: "百分比",
-    managed_htn: "已管理高血压患者",
-    managed_dm: "已管理糖尿病患者",
-    breakdown_by: "分组",
-    by_none: "不分组",
-    by_department: "按科室",
-    by_protocol: "按随访方案",
-    by_staff: "按人员",
-    by_month: "按月份",
-    unassigned: "未分配",
-    fig_completion: "完成率",
-    fig_on_time: "及时率",
-    fig_contact: "联系成功率",
-    fig_lost: "失访率",
-    outbox: "消息发件箱",
-    sandbox_note: "沙箱通道：以下是患者手机上收到的内容（未真正发出）。",
-    sent_at: "发送时间",
-    recipient: "接收号码",
-    message: "内容",
-    emergency_contact_short: "紧急联系人",
-    history: "任务记录",
-    protocols: "随访方案",
-    version: "版本",
-    trigger: "入组条件",
-    steps: "随访步骤",
-    outcome_rules: "结局规则",
-    export_json: "导出 JSON",
-    dry_run: "规则试运行",
-    first_due: "首次时间（自锚定日）",
-    repeats: "重复间隔",
-    window: "时间窗",
-    assignee: "负责人",
-    retry_policy: "未接通重试",
-    lost_after: "连续失败判定失访次数",
-    alert: "预警",
-    follow_up_within: "限期复访",
-    dry_run_hint: "用已签名的随访记录试运行规则，查看每条规则会命中多少次、会产生哪些预警和转诊；不会保存任何内容。确认无误后再导入新版本。",
-    protocol_document: "方案文档（JSON）",
-    dry_run_result: "试运行结果",
-    visits: "随访记录",
-    severe: "严重",
-    matched: "命中",
-    rule_failed: "无法计算",
-    examples: "命中的随访记录",
-    signed_at: "签名时间",
-    none_yet: "暂无",
-    scope: "范围",
-    scope_mine: "我的任务",
-    scope_department: "本科室全部",
-    all: "全部",
-    sort_by: "排序",
-    deadline: "截止日期",
-    text_findings: "自由文本发现",
-    link_made: "链接生成日期",
-    expires: "有效期至",
-    withdraw_reason: "收回原因",
-    withdraw_link: "收回",
-    proxies: "家属代理",
-    relation: "关系",
-    consent: "患者授权方式",
-    consent_hint: "如：患者门诊当面口头同意，护士见证",
-    receives_links: "代收随访问卷",
-    revoke_consent: "撤销授权",
-    add_proxy: "添加家属",
-    trends: "历年指标趋势",
-    lab_reports: "检查报告",
-    deceased_on: "已故",
-    report_death: "登记死亡",
-    report_death_confirm: "确认登记死亡",
-    report_death_hint: "登记后该患者所有随访计划停止，不再发送任何消息，也不会再自动入组。",
-    died_on: "死亡日期",
-    clear_death: "撤销死亡登记（误登记时）",
-    deceased_note: "随访计划已停止，不再发送任何消息",
-    lab_report_values: "已入库数值",
-    abnormal_values: "异常",
-};
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use careloop_domain::followup::classification::VisitClass;
+    use careloop_domain::followup::contact::ContactResult;
+    use careloop_domain::followup::message::ChannelKind;
+    use careloop_domain::followup::protocol::Method;
+    use careloop_domain::followup::task::TaskState;
+    use careloop_domain::indicator::Flag;
+    use careloop_domain::patient::Sex;
+    use careloop_domain::risk_tier::RiskTier;
+    use careloop_domain::staff::Role;
 
-pub static EN: Tr = Tr {
-    html_lang: "en",
-    other_lang_code: "zh",
-    other_lang_name: "中文",
-    app_name: "CareLoop",
-    patients: "Patients",
-    new_patient: "Enrol patient",
-    search: "Search",
-    search_hint: "Name, pinyin initials (e.g. zsf), phone, ID or card number",
-    name: "Name",
-    sex: "Sex",
-    male: "Male",
-    female: "Female",
-    age: "Age",
-    birth_date: "Date of birth",
-    birth_date_hint: "may be left empty when the ID number is given",
-    id_number: "ID number",
-    phone: "Mobile",
-    no_phone: "no mobile",
-    advice: "Health advice",
-    tags: "Tags",
-    tag_by_rule: "set by a tag rule",
-    tag_by_staff: "set by staff",
-    tier_computed: "Tier computed by the rules, with reasons",
-    tier_unknown_inputs: "not on record: ",
-    tier_from_organisation: "from the organisation's location: ",
-    tier_model_missing: "results missing: ",
-    tier_source: "By",
-    tier_by_staff: "clinician",
-    tier_by_rules: "rules",
-    health_report: "Health report",
-    report_period: "Period (default: last 12 months)",
-    advice_why: "Why: ",
-    advice_source: "Source: ",
-    address: "Address",
-    emergency_contact: "Emergency contact",
-    emergency_phone: "Emergency contact phone",
-    department: "Department",
-    card_number: "Card no.",
-    view: "View",
-    edit: "Edit",
-    save: "Save",
-    cancel: "Cancel",
-    logout: "Log out",
-    login: "Log in",
-    username: "Username",
-    password: "Password",
-    prev: "Previous",
-    next: "Next",
-    total: "Total",
-    page: "page",
-    no_results: "No patients match",
-    profile: "Profile",
-    health_record: "Health record",
-    diagnoses: "Diagnoses",
-    observations: "Indicators",
-    add_observation: "Record values",
-    indicator: "Indicator",
-    value: "Value",
-    unit: "Unit",
-    unit_hint: "empty = canonical unit",
-    effective_at: "Date measured",
-    reference_range: "Reference",
-    result: "Result",
-    flag_high: "High",
-    flag_low: "Low",
-    flag_normal: "Normal",
-    source: "Source",
-    icd10: "ICD-10 code",
-    diagnosis_name: "Diagnosis",
-    diagnosed_on: "Diagnosed on",
-    add_diagnosis: "Add diagnosis",
-    past_history: "Past history",
-    family_history: "Family history",
-    allergies: "Allergies",
-    medications: "Current medication",
-    smoking: "Smoking",
-    alcohol: "Alcohol",
-    exercise: "Exercise",
-    diet: "Diet",
-    sleep: "Sleep",
-    not_recorded: "not recorded",
-    risk_inputs: "Risk assessment inputs",
-    region: "Region",
-    residence: "Urban or rural",
-    bp_treated: "Taking blood-pressure medication",
-    family_history_ascvd: "Parent or sibling with cardiovascular disease",
-    family_history_diabetes: "Family history of diabetes",
-    organisations: "Organisations",
-    location: "Location (default for patients' records)",
-    location_hint: "Used by China-PAR: where a patient's record leaves region or residence out, the organisation's applies.",
-    edit_record: "Edit health record",
-    admin: "Administration",
-    departments: "Departments",
-    organisation: "Organisation",
-    users: "Users",
-    audit: "Audit trail",
-    code: "Code",
-    role: "Role",
-    status: "Status",
-    active: "Active",
-    inactive: "Inactive",
-    locked: "Locked",
-    unlock: "Unlock",
-    activate: "Activate",
-    deactivate: "Deactivate",
-    create: "Create",
-    action: "Action",
-    time: "Time",
-    actor: "By",
-    ip: "Address",
-    detail: "Detail",
-    form_has_errors: "Please correct the fields marked in red",
-    forbidden: "You are not allowed to do this",
-    not_found: "Not found",
-    error_title: "Something went wrong",
-    back: "Back",
-    new_password: "New password",
-    optional: "optional",
-    display_name: "Full name",
-    choose: "Choose",
-    logged_in_as: "Signed in",
-    demo_hint: "Demo logins are printed at start-up",
-    worklist: "Today's work",
-    tab_due: "Due",
-    tab_overdue: "Overdue / missed",
-    tab_upcoming: "Next 7 days",
-    tab_done: "Done (30 days)",
-    risk_tier: "Risk tier",
-    tier_high: "High risk",
-    tier_medium: "Medium risk",
-    tier_low: "Low risk",
-    tier_reason: "Reason",
-    tier_assess: "Assess risk tier",
-    tier_history: "Assessments",
-    tier_none: "Not assessed",
-    questionnaires: "Questionnaires",
-    response_rates: "Questionnaire response rates",
-    by_channel: "By channel",
-    by_hour: "By hour sent",
-    by_age_band: "By age band",
-    links_sent: "Sent",
-    links_answered: "Answered",
-    link_by_staff: "sent by staff",
-    question_count: "Questions",
-    preview: "Preview (as the patient sees it)",
-    make_link: "Make a questionnaire link",
-    patient_link: "Patient link",
-    link_valid: "valid 7 days, this patient only, used up on submission",
-    score: "Score",
-    band: "Band",
-    answered_by: "Answered by",
-    batch_enrol: "Enrol selected",
-    batch_hint: "Tick patients, choose a protocol and enrol them at once (patients already on it are skipped)",
-    anchor_date: "Anchor date",
-    select: "Select",
-    enrolled_n: "Enrolled",
-    skipped_n: "Skipped",
-    back_to_patients: "Back to patients",
-    tier_assessed_on: "Assessed on",
-    nothing_here: "Nothing here",
-    due_date: "Due",
-    step: "Step",
-    method: "Method",
-    overdue_prefix: "overdue",
-    days: "days",
-    attempts: "attempts",
-    call_sheet: "Follow-up call",
-    call_script: "Call script",
-    recent_readings: "Recent readings",
-    contact_result: "Contact result",
-    record_note: "Note",
-    sign_record: "Sign the record",
-    task_records: "Records on this task",
-    classification: "Classification",
-    referral: "Referral",
-    emergency_symptom: "Emergency symptom (urgent referral)",
-    start_call: "Record",
-    figures: "Figures",
-    period_from: "From",
-    period_to: "To",
-    show: "Show",
-    download_csv: "Export to Excel (CSV)",
-    numerator: "Numerator",
-    denominator: "Denominator",
-    percent: "Percent",
-    managed_htn: "Managed hypertensive patients",
-    managed_dm: "Managed diabetic patients",
-    breakdown_by: "Break down",
-    by_none: "no breakdown",
-    by_department: "by department",
-    by_protocol: "by protocol",
-    by_staff: "by staff",
-    by_month: "by month",
-    unassigned: "unassigned",
-    fig_completion: "Completion",
-    fig_on_time: "On time",
-    fig_contact: "Contact success",
-    fig_lost: "Lost to follow-up",
-    outbox: "Outbox",
-    sandbox_note: "Sandbox channel: exactly what the patient's phone receives; nothing leaves this server.",
-    sent_at: "Sent",
-    recipient: "Recipient",
-    message: "Message",
-    emergency_contact_short: "Emergency contact",
-    history: "History",
-    protocols: "Protocols",
-    version: "Version",
-    trigger: "Trigger",
-    steps: "Steps",
-    outcome_rules: "Outcome rules",
-    export_json: "Export JSON",
-    dry_run: "Dry run",
-    first_due: "First due (from anchor)",
-    repeats: "Repeats",
-    window: "Window",
-    assignee: "Assignee",
-    retry_policy: "Retries",
-    lost_after: "Lost to follow-up after",
-    alert: "Alert",
-    follow_up_within: "Follow up within",
-    dry_run_hint: "Replays the rules over signed follow-up records to show how often each would fire and what it would do. Nothing is saved; import the new version when satisfied.",
-    protocol_document: "Protocol document (JSON)",
-    dry_run_result: "Dry-run result",
-    visits: "Visits",
-    severe: "severe",
-    matched: "Matched",
-    rule_failed: "Could not evaluate",
-    examples: "Visits where rules fired",
-    signed_at: "Signed at",
-    none_yet: "None",
-    scope: "Scope",
-    scope_mine: "My tasks",
-    scope_department: "Whole department",
-    all: "All",
-    sort_by: "Sort by",
-    deadline: "Deadline",
-    text_findings: "Found in free text",
-    link_made: "Link made",
-    expires: "Valid until",
-    withdraw_reason: "Reason",
-    withdraw_link: "Withdraw",
-    proxies: "Family proxies",
-    relation: "Relation",
-    consent: "Patient's consent",
-    consent_hint: "e.g. verbal consent in clinic, witnessed by a nurse",
-    receives_links: "Receives questionnaire links",
-    revoke_consent: "Withdraw consent",
-    add_proxy: "Add family member",
-    trends: "Trends over the years",
-    lab_reports: "Lab and check-up reports",
-    deceased_on: "Deceased",
-    report_death: "Record death",
-    report_death_confirm: "Confirm: record death",
-    report_death_hint: "All of this patient's follow-up plans stop, no message is sent and no automatic enrolment happens again.",
-    died_on: "Date of death",
-    clear_death: "Undo recorded death (entered in error)",
-    deceased_note: "follow-up plans are stopped and no message is sent",
-    lab_report_values: "values stored",
-    abnormal_values: "abnormal",
-};
+    /// Every code of a domain enum has a label of its own in both languages: known to its
+    /// table (not shown as the bare code), non-empty, and Chinese on the Chinese page.
+    fn labelled(kind: &str, label: impl Fn(&Tr, &str) -> String, codes: &[&str]) {
+        for code in codes {
+            let (zh, en) = (label(&ZH, code), label(&EN, code));
+            assert!(!zh.is_empty() && !en.is_empty(), "{kind} {code} renders blank");
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{kind} {code} has no Chinese label: {zh}"
+            );
+            let table = LABEL_TABLES.iter().find(|(k, _)| *k == kind).map(|(_, c)| *c);
+            assert!(
+                table.is_some_and(|t| t.contains(code)),
+                "{kind} has no label for {code}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_domain_code_has_its_own_label_in_both_languages() {
+        labelled(
+            "task_state_label",
+            |t, c| t.task_state_label(c).into(),
+            &TaskState::ALL.map(TaskState::as_str),
+        );
+        labelled(
+            "contact_result_label",
+            |t, c| t.contact_result_label(c).into(),
+            &ContactResult::ALL.map(ContactResult::as_str),
+        );
+        labelled(
+            "role_label",
+            |t, c| t.role_label(c).into(),
+            &Role::ALL.map(Role::as_str),
+        );
+        labelled(
+            "tier_label",
+            |t, c| t.tier_label(c).into(),
+            &RiskTier::ALL.map(RiskTier::as_str),
+        );
+        labelled(
+            "classification_label",
+            |t, c| t.classification_label(c).into(),
+            &VisitClass::ALL.map(VisitClass::as_str),
+        );
+        labelled(
+            "sex_label",
+            |t, c| t.sex_label(c).into(),
+            &[Sex::Male.as_str(), Sex::Female.as_str()],
+        );
+        labelled(
+            "flag_label",
+            |t, c| t.flag_label(c).into(),
+            &[Flag::Low, Flag::Normal, Flag::High].map(Flag::as_str),
+        );
+        let methods = [
+            Method::PhoneCall,
+            Method::VoiceRobot,
+            Method::Sms,
+            Method::Wechat,
+            Method::Questionnaire,
+            Method::InPerson,
+        ];
+        labelled(
+            "method_label",
+            |t, c| t.method_label(c).into(),
+            &methods.map(Method::as_str),
+        );
+        let channels = [ChannelKind::Sms, ChannelKind::Wechat, ChannelKind::Voice];
+        labelled(
+            "channel_label",
+            |t, c| t.channel_label(c).into(),
+            &channels.map(ChannelKind::as_str),
+        );
+    }
+
+    #[test]
+    fn a_code_two_kinds_share_reads_as_each_kind_means_it() {
+        assert_eq!(ZH.task_state_label("no_answer"), "未接通");
+        assert_eq!(ZH.contact_result_label("no_answer"), "无人接听");
+        assert_eq!(ZH.tier_label("high"), "高危");
+        assert_eq!(ZH.flag_label("high"), "偏高");
+        assert_eq!(ZH.tier_label("medium"), "中危");
+    }
+
+    #[test]
+    fn an_unknown_code_shows_as_itself_never_blank() {
+        assert_eq!(ZH.task_state_label("paused_by_fax"), "paused_by_fax");
+        assert_eq!(EN.tier_label(""), "");
+    }
+
+    #[test]
+    fn every_string_has_both_languages() {
+        for (name, zh, en) in STRINGS {
+            assert!(!en.is_empty(), "{name} has no English");
+            assert!(!zh.is_empty(), "{name} has no Chinese");
+        }
+    }
+}

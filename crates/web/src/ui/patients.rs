@@ -327,14 +327,14 @@ impl PatientPage {
     }
 
     /// A stored tier (`high` ...) in words.
-    fn tier_text(&self, stored: &str) -> &'static str {
-        RiskTier::parse(stored, "tier").map_or("", |t| super::worklist::tier_label(self.c.t, t))
+    fn tier_text<'a>(&self, stored: &'a str) -> &'a str {
+        self.c.t.tier_label(stored)
     }
 
     /// A trend's one-line summary: slope, direction, abnormal values, worsening runs.
     fn trend_summary(&self, t: &IndicatorTrend) -> String {
         use careloop_domain::trend::Direction;
-        let zh = std::ptr::eq(self.c.t, &super::i18n::ZH);
+        let zh = self.c.t.lang == super::i18n::Lang::Zh;
         let tr = &t.trend;
         let direction = match (zh, tr.direction) {
             (true, Some(Direction::Rising)) => "上升",
@@ -365,9 +365,9 @@ impl PatientPage {
     }
 
     /// A coded lifestyle answer in words, or "not recorded".
-    fn coded(&self, v: &Option<String>) -> &'static str {
-        match v.as_deref().map(|c| self.c.t.label(c)).filter(|l| !l.is_empty()) {
-            Some(l) => l,
+    fn coded<'a>(&self, v: &'a Option<String>) -> &'a str {
+        match v.as_deref() {
+            Some(code) => self.c.t.record_label(code),
             None => self.c.t.not_recorded,
         }
     }

@@ -27,11 +27,7 @@ pub struct WorklistQuery {
 
 /// How a risk tier reads on a page.
 pub(crate) fn tier_label(t: &super::i18n::Tr, tier: RiskTier) -> &'static str {
-    match tier {
-        RiskTier::High => t.tier_high,
-        RiskTier::Medium => t.tier_medium,
-        RiskTier::Low => t.tier_low,
-    }
+    t.tier_label(tier.as_str())
 }
 
 #[derive(Template)]
