@@ -243,7 +243,7 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let db = open_db(&settings).await?;
             let found = staff::list_organisations(&db).await.map_err(explain)?;
-            let Some(o) = found.into_iter().find(|o| o.code == code) else {
+            let Some(o) = found.into_iter().find(|o| o.code.eq_ignore_ascii_case(code.trim())) else {
                 anyhow::bail!("no organisation with code {code}");
             };
             let l = careloop_domain::record::Location { region, residence };

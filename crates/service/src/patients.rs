@@ -4,6 +4,7 @@ use crate::audit::event;
 use crate::{Page, Result, ServiceError, page_bounds};
 use careloop_domain::access::{Actor, PatientScope};
 use careloop_domain::patient::{NewPatient, PatientInput, Sex, age_on};
+use careloop_domain::staff::DepartmentCode;
 use careloop_domain::{FieldError, mask};
 use careloop_store::departments::{self, Department};
 use careloop_store::patients::{self, PatientRow, PatientWrite, SearchTerm};
@@ -173,15 +174,19 @@ pub(crate) fn write_row(
     }
 }
 
-pub(crate) fn department_for(all: &[Department], code: &str) -> Result<Uuid, FieldError> {
-    all.iter().find(|d| d.code == code).map(|d| d.id).ok_or_else(|| {
-        FieldError::new(
-            "department",
-            "department_unknown",
-            "no department has this code",
-            "科室不存在",
-        )
-    })
+/// The department a (parsed, so lower-cased) code names: codes are case-insensitive.
+pub(crate) fn department_for(all: &[Department], code: &DepartmentCode) -> Result<Uuid, FieldError> {
+    all.iter()
+        .find(|d| d.code.eq_ignore_ascii_case(code.as_str()))
+        .map(|d| d.id)
+        .ok_or_else(|| {
+            FieldError::new(
+                "department",
+                "department_unknown",
+                "no department has this code",
+                "科室不存在",
+            )
+        })
 }
 
 /// Enrol one or more patients in one transaction: all are stored or none.
@@ -216,7 +221,7 @@ pub async fn enrol_patients(
     let mut seen_ids = HashSet::new();
     for (i, input) in inputs.iter().enumerate() {
         let p = NewPatient::parse(input, today, own.as_ref()).map_err(|e| at_index(e, i, batch))?;
-        let department_id = department_for(&all, p.department.as_str()).map_err(|e| at_index(e, i, batch))?;
+        let department_id = department_for(&all, &p.department).map_err(|e| at_index(e, i, batch))?;
         if !actor.may_access_patient(department_id) {
             return Err(ServiceError::Forbidden);
         }
@@ -401,7 +406,7 @@ pub async fn update_patient(
         NewPatient::parse_imported(&merged, local_today(now), None)?
     };
     let all = departments::list(&mut tx).await?;
-    let department_id = department_for(&all, p.department.as_str())?;
+    let department_id = department_for(&all, &p.department)?;
     if !actor.may_access_patient(department_id) {
         return Err(ServiceError::Forbidden);
     }

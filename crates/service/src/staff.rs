@@ -158,15 +158,18 @@ pub async fn create_department(
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .unwrap_or(DEFAULT_ORGANISATION);
+    let org_code = DepartmentCode::parse(org_code).map_err(|e| e.at("organisation"))?;
     let mut tx = db.begin().await?;
-    let org = organisations::find_by_code(&mut tx, org_code).await?.ok_or_else(|| {
-        ServiceError::Invalid(FieldError::new(
-            "organisation",
-            "organisation_unknown",
-            "no organisation has this code",
-            "机构不存在",
-        ))
-    })?;
+    let org = organisations::find_by_code(&mut tx, org_code.as_str())
+        .await?
+        .ok_or_else(|| {
+            ServiceError::Invalid(FieldError::new(
+                "organisation",
+                "organisation_unknown",
+                "no organisation has this code",
+                "机构不存在",
+            ))
+        })?;
     let d = Department {
         id: Uuid::now_v7(),
         code: code.as_str().into(),

@@ -252,3 +252,51 @@ pub async fn departments_must_belong_to_an_existing_organisation(app: TestApp) {
         "an organisation in use cannot be deleted"
     );
 }
+
+/// Department and organisation codes are stored lower-cased and found whatever their case:
+/// `department add --code IMP` then `import --department IMP` is the same department, and so
+/// are `CARDIO` in an enrolment and `DEFAULT` as a new department's organisation.
+pub async fn department_codes_are_case_insensitive_everywhere(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let careloop = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_careloop"))
+            .args(args)
+            .env("CARELOOP_DATABASE_URL", &app.db_url)
+            .env("CARELOOP_LOG", "warn")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (ok, out) = careloop(&["department", "add", "--code", "IMP", "--name", "导入科"]);
+    assert!(ok, "{out}");
+    let bundle =
+        crate::imports::testdata("synthea-r4-bundles").join("Buster_Hoeger_ad2e3fc5-2b5d-4cb9-8d03-9ea0f4ac8423.json");
+    let bundle = bundle.to_str().unwrap();
+    let (ok, out) = careloop(&["import", "fhir", bundle, "--source", "synthea", "--department", "IMP"]);
+    assert!(ok, "the department is found by its code in capitals: {out}");
+    let (ok, out) = careloop(&["organisation", "location", "--code", "DEFAULT", "--region", "north"]);
+    assert!(ok, "{out}");
+
+    let (status, d) = app
+        .post(
+            Some(&admin),
+            "/api/v1/departments",
+            &json!({"code": "Endo", "name": "内分泌科", "organisation": "DEFAULT"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    assert_eq!(d["code"], "endo");
+    let (status, p) = app
+        .post(
+            Some(&nurse),
+            "/api/v1/patients",
+            &json!({"name": "钱大写", "id_number": crate::helpers::id_number("1962-03-04", true, 41), "phone": "13900002222", "department": "CARDIO"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{p}");
+}

@@ -79,6 +79,7 @@ fn main() {
         admin::every_read_and_write_of_a_patient_is_audited,
         admin::the_audit_trail_cannot_be_changed,
         admin::departments_must_belong_to_an_existing_organisation,
+        admin::department_codes_are_case_insensitive_everywhere,
         admin::the_openapi_document_describes_the_api,
         admin::the_demo_population_loads_and_is_searchable,
         auth::login_gives_a_token_that_authenticates,

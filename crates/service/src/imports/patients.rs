@@ -31,11 +31,12 @@ pub(super) async fn department_for_new(
             .map(|d| d.code.clone())
             .ok_or_else(|| FieldError::required("department"))?,
     };
+    let code = DepartmentCode::parse(&code)?;
     let id = department_for(&all, &code)?;
     if !actor.may_access_patient(id) {
         return Err(ServiceError::Forbidden);
     }
-    Ok((id, DepartmentCode::parse(&code)?))
+    Ok((id, code))
 }
 
 fn id_number_of(raw: &str) -> Option<String> {
