@@ -28,6 +28,7 @@ pub const FAMILY_DIABETES: &[&str] = &["first_degree", "second_degree", "no"];
 /// `bp_treated` yes/no (taking blood-pressure medication), `family_history_ascvd` yes/no
 /// (a parent or sibling with ASCVD), `family_history_diabetes` first_degree/second_degree/no.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HealthRecord {
     pub past_history: Option<String>,
     pub family_history: Option<String>,

@@ -428,6 +428,7 @@ pub async fn list_outbox(
 
 /// Quiet hours as set through the API: both times, or neither (back to the default).
 #[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct QuietHoursInput {
     /// Local time `HH:MM` (China time) when messages stop, e.g. `21:00`.
     pub start: Option<String>,

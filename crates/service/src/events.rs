@@ -18,6 +18,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DischargeInput {
     /// YYYY-MM-DD; today or earlier.
     pub discharged_on: Option<String>,

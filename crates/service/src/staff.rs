@@ -225,6 +225,7 @@ pub(crate) async fn department_by_code(tx: &mut Tx, code: &DepartmentCode) -> Re
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewUserInput {
     pub username: String,
     pub password: String,
@@ -315,6 +316,7 @@ pub async fn list_users(db: &Db, actor: &Actor, now: OffsetDateTime) -> Result<V
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UserPatch {
     pub display_name: Option<String>,
     pub role: Option<String>,

@@ -60,6 +60,29 @@ impl<S: Send + Sync> FromRequest<S> for JsonText {
     }
 }
 
+/// A query string. A parameter of the wrong type or one the route does not know is a 422
+/// naming it, in the same error body as a JSON field.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
+            let path = e.path().to_string();
+            let mut err = ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                e.into_inner().to_string(),
+            );
+            err.field = Some(if path == "." { "query".into() } else { path });
+            err
+        })
+    }
+}
+
 /// Deserialize with the path of the failing field in the error.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);

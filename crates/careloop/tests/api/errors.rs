@@ -40,6 +40,63 @@ pub async fn unknown_fields_are_422(app: TestApp) {
     assert!(res["error"]["message"].as_str().unwrap().contains("nmae"));
 }
 
+/// Every JSON body the API documents as an object refuses a field it does not know, rather
+/// than storing the rest and dropping it (a discharge with `attending_doctor` answered 201).
+/// Walks the OpenAPI document, so a new route is covered without being listed here.
+pub async fn every_route_refuses_an_unknown_body_field(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "未知字段", 3).await;
+    let (_, doc) = app.get(None, "/api/openapi.json").await;
+    let schemas = &doc["components"]["schemas"];
+    let mut checked = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+            let schema = match schema["$ref"].as_str() {
+                Some(r) => &schemas[r.trim_start_matches("#/components/schemas/")],
+                None => schema,
+            };
+            if schema["type"] != "object" || schema["properties"].as_object().is_none_or(|p| p.is_empty()) {
+                continue;
+            }
+            let url = path
+                .split('/')
+                .map(|seg| if seg.starts_with('{') { patient.as_str() } else { seg })
+                .collect::<Vec<_>>()
+                .join("/");
+            let req = match method.as_str() {
+                "post" => app.http.post(app.url(&url)),
+                "put" => app.http.put(app.url(&url)),
+                "patch" => app.http.patch(app.url(&url)),
+                _ => continue,
+            };
+            let body = json!({"attending_doctor": "李主任"});
+            let (status, res) = app.send(req.json(&body), Some(&admin)).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{method} {path}: {res}");
+            assert!(
+                res["error"]["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("attending_doctor"),
+                "{method} {path} names the unknown field: {res}"
+            );
+            checked.push(format!("{method} {path}"));
+        }
+    }
+    assert!(
+        checked.iter().any(|r| r == "post /api/v1/patients/{id}/discharges") && checked.len() > 20,
+        "{checked:?}"
+    );
+    for query in [
+        "/api/v1/patients?pgae=2",
+        "/api/v1/tasks?stat=due",
+        "/api/v1/audit-events?patient=1",
+    ] {
+        let (status, res) = app.get(Some(&admin), query).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {res}");
+    }
+}
+
 pub async fn oversized_bodies_are_413(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
     let big = Value::String("x".repeat(careloop_web::BODY_LIMIT + 10));

@@ -89,6 +89,7 @@ fn main() {
         errors::malformed_json_is_400,
         errors::wrong_field_types_are_422_naming_the_field,
         errors::unknown_fields_are_422,
+        errors::every_route_refuses_an_unknown_body_field,
         errors::oversized_bodies_are_413,
         errors::non_json_bodies_are_415,
         errors::unknown_ids_are_404,

@@ -2,9 +2,9 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiUser};
+use crate::extract::{ApiJson, ApiQuery, ApiUser};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use careloop_domain::record::Location;
 use careloop_service::audit::{self, AuditEventView};
@@ -23,6 +23,7 @@ pub async fn list_departments(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewDepartment {
     code: String,
     name: String,
@@ -82,6 +83,7 @@ pub async fn update_user(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     patient_id: Option<Uuid>,
     page: Option<u64>,
@@ -94,7 +96,7 @@ pub struct AuditQuery {
 pub async fn audit_events(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<Page<AuditEventView>>, ApiError> {
     if !who.actor.is_admin() {
         return Err(ServiceError::Forbidden.into());
@@ -121,6 +123,7 @@ pub async fn list_organisations(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewOrganisation {
     code: String,
     name: String,

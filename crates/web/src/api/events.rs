@@ -39,6 +39,7 @@ pub async fn list_discharges(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TagInput {
     /// 1–20 characters, e.g. 高危 or 糖尿病前期.
     tag: String,

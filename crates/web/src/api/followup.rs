@@ -2,9 +2,9 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiUser};
+use crate::extract::{ApiJson, ApiQuery, ApiUser};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use careloop_service::Page;
 use careloop_service::delivery::{self, OutboxView, QuietHoursInput};
@@ -57,6 +57,7 @@ pub async fn create_plan(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct TasksQuery {
     /// `me` for the caller's own tasks.
     assignee: Option<String>,
@@ -78,7 +79,7 @@ pub struct TasksQuery {
 pub async fn list_tasks(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
-    Query(q): Query<TasksQuery>,
+    ApiQuery(q): ApiQuery<TasksQuery>,
 ) -> Result<Json<Page<TaskView>>, ApiError> {
     let query = TaskQuery {
         mine: q.assignee.as_deref() == Some("me"),
@@ -146,6 +147,7 @@ pub async fn create_record(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct AlertsQuery {
     /// open (default), acknowledged or closed
     status: Option<String>,
@@ -157,7 +159,7 @@ pub struct AlertsQuery {
 pub async fn list_alerts(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
-    Query(q): Query<AlertsQuery>,
+    ApiQuery(q): ApiQuery<AlertsQuery>,
 ) -> Result<Json<Vec<AlertView>>, ApiError> {
     Ok(Json(
         visits::list_alerts(&s.db, &who.actor, q.status.as_deref(), OffsetDateTime::now_utc()).await?,
@@ -199,6 +201,7 @@ pub async fn close_alert(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct OutboxQuery {
     /// One patient's messages; without it, your department's (admins: all).
     patient_id: Option<Uuid>,
@@ -210,7 +213,7 @@ pub struct OutboxQuery {
 pub async fn list_outbox(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
-    Query(q): Query<OutboxQuery>,
+    ApiQuery(q): ApiQuery<OutboxQuery>,
 ) -> Result<Json<Vec<OutboxView>>, ApiError> {
     Ok(Json(
         delivery::list_outbox(&s.db, &who.actor, q.patient_id, OffsetDateTime::now_utc()).await?,
@@ -244,6 +247,7 @@ pub async fn put_patient_quiet_hours(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct FiguresQuery {
     /// First day, YYYY-MM-DD (default 1 January this year).
     from: Option<String>,
@@ -264,7 +268,7 @@ pub struct FiguresQuery {
 pub async fn follow_up_figures(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
-    Query(q): Query<FiguresQuery>,
+    ApiQuery(q): ApiQuery<FiguresQuery>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let query = FigureQuery {
@@ -317,6 +321,7 @@ pub async fn import_protocol(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct DryRunQuery {
     /// First day of signed visits to replay, YYYY-MM-DD (default: the first).
     from: Option<String>,
@@ -332,7 +337,7 @@ pub struct DryRunQuery {
 pub async fn dry_run_protocol(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
-    Query(q): Query<DryRunQuery>,
+    ApiQuery(q): ApiQuery<DryRunQuery>,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Json<DryRun>, ApiError> {
     Ok(Json(
@@ -349,6 +354,7 @@ pub async fn dry_run_protocol(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct ProtocolQuery {
     /// A stored version; the newest when left out.
     version: Option<i32>,
@@ -361,7 +367,7 @@ pub async fn get_protocol(
     State(s): State<AppState>,
     ApiUser(_who): ApiUser,
     Path(id): Path<String>,
-    Query(q): Query<ProtocolQuery>,
+    ApiQuery(q): ApiQuery<ProtocolQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     Ok(Json(
         careloop_service::protocols::export_protocol(&s.db, &id, q.version).await?,

@@ -3,10 +3,10 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiUser;
+use crate::extract::{ApiQuery, ApiUser};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use careloop_service::imports::{self, ImportOptions, ImportReport, profiles};
 use careloop_service::lab_reports::LabReportView;
@@ -80,7 +80,7 @@ async fn store(
 pub async fn fhir(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
-    Query(q): Query<ImportQuery>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
     body: Body,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
     let bytes = read_body(body).await?;
@@ -97,7 +97,7 @@ pub async fn fhir(
 pub async fn hl7v2(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
-    Query(q): Query<ImportQuery>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
     body: Body,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
     let bytes = read_body(body).await?;
@@ -136,7 +136,7 @@ impl SheetQuery {
 pub async fn csv(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
-    Query(q): Query<SheetQuery>,
+    ApiQuery(q): ApiQuery<SheetQuery>,
     body: Body,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
     sheet(&s, &who, q, body, "csv", careloop_sheet::read_csv).await
@@ -165,7 +165,7 @@ async fn sheet(
 pub async fn xlsx(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
-    Query(q): Query<SheetQuery>,
+    ApiQuery(q): ApiQuery<SheetQuery>,
     body: Body,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
     sheet(&s, &who, q, body, "xlsx", careloop_sheet::read_xlsx).await

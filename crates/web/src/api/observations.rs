@@ -2,9 +2,9 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiUser, parse_json};
+use crate::extract::{ApiJson, ApiQuery, ApiUser, parse_json};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use careloop_domain::FieldError;
 use careloop_domain::indicator::ObservationInput;
@@ -95,6 +95,7 @@ pub async fn create(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Short or LOINC code of one indicator.
     code: Option<String>,
@@ -108,7 +109,7 @@ pub async fn list(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
     Path(id): Path<Uuid>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<ObservationView>>, ApiError> {
     Ok(Json(
         observations::list_observations(
@@ -124,6 +125,7 @@ pub async fn list(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct TrendQuery {
     /// One indicator (short or LOINC code); every indicator with values when left out.
     code: Option<String>,
@@ -138,7 +140,7 @@ pub async fn trends(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
     Path(id): Path<Uuid>,
-    Query(q): Query<TrendQuery>,
+    ApiQuery(q): ApiQuery<TrendQuery>,
 ) -> Result<Json<Vec<IndicatorTrend>>, ApiError> {
     Ok(Json(
         trends::of_patient(&s.db, &who.actor, id, q.code.as_deref(), OffsetDateTime::now_utc()).await?,

@@ -2,9 +2,9 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiUser};
+use crate::extract::{ApiJson, ApiQuery, ApiUser};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use careloop_domain::patient::PatientInput;
 use careloop_service::Page;
@@ -46,6 +46,7 @@ pub async fn create_batch(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Name prefix, pinyin initials (`zsf`) or full pinyin, or a prefix of the phone, ID or card number.
     q: Option<String>,
@@ -59,7 +60,7 @@ pub struct ListQuery {
 pub async fn list(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<PatientSummary>>, ApiError> {
     let page = patients::search_patients(
         &s.db,

@@ -2,9 +2,9 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiUser, JsonText};
+use crate::extract::{ApiJson, ApiQuery, ApiUser, JsonText};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use careloop_service::figures::FigureQuery;
@@ -44,6 +44,7 @@ pub async fn list(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct VersionQuery {
     /// A stored version; the newest when left out.
     version: Option<i32>,
@@ -56,7 +57,7 @@ pub async fn get(
     State(s): State<AppState>,
     ApiUser(_who): ApiUser,
     Path(id): Path<String>,
-    Query(q): Query<VersionQuery>,
+    ApiQuery(q): ApiQuery<VersionQuery>,
 ) -> Result<Response, ApiError> {
     let row = questionnaires::get(&s.db, &id, q.version).await?;
     Ok((
@@ -128,6 +129,7 @@ pub async fn create_link(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct RatesQuery {
     /// First day, YYYY-MM-DD (default 1 January this year).
     from: Option<String>,
@@ -144,7 +146,7 @@ pub struct RatesQuery {
 pub async fn response_rates(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
-    Query(q): Query<RatesQuery>,
+    ApiQuery(q): ApiQuery<RatesQuery>,
 ) -> Result<Json<ResponseRates>, ApiError> {
     let query = FigureQuery {
         from: q.from,
