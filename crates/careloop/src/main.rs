@@ -171,10 +171,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let settings = Settings::load(cli.config.as_deref())?;
+    let loaded = Settings::load(cli.config.as_deref())?;
+    let settings = loaded.settings;
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|_| "info".into()))
         .init();
+    for name in &loaded.unknown_env {
+        tracing::warn!(variable = %name, "an environment variable names no setting; it is ignored");
+    }
     let now = OffsetDateTime::now_utc();
     match cli.command {
         Command::Serve => serve(settings).await,

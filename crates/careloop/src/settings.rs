@@ -1,12 +1,43 @@
-//! Configuration, loaded once: safe defaults, then `careloop.toml`, then `CARELOOP_*`
-//! environment variables. Unknown keys in the file are reported, not silently ignored.
+//! Configuration, loaded once and layered with figment: safe defaults, then `careloop.toml`,
+//! then `CARELOOP_*` environment variables. A value that does not parse as its setting's type
+//! (`CARELOOP_SECURE_COOKIES=ture`) stops the start with a message naming it; an unknown key in
+//! the file is an error, an unknown `CARELOOP_*` variable is reported.
 
-use anyhow::{Context, bail};
-use serde::Deserialize;
+use anyhow::{Context, anyhow, bail};
+use figment::Figment;
+use figment::providers::Serialized;
+use figment::value::{Dict, Value};
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::Path;
 
-#[derive(Clone, Deserialize)]
+/// The prefix of the environment variables that set a setting: `CARELOOP_` + the key upper-cased.
+pub const ENV_PREFIX: &str = "CARELOOP_";
+
+/// Every setting's key, and whether its value is typed (a number or a boolean) rather than text.
+/// Text settings take the variable as it is, so `CARELOOP_LOG=1` stays the string "1".
+const KEYS: [(&str, bool); 8] = [
+    ("database_url", false),
+    ("addr", false),
+    ("max_connections", true),
+    ("secure_cookies", true),
+    ("log", false),
+    ("scheduler_interval_secs", true),
+    ("scheduler_lease_secs", true),
+    ("public_url", false),
+];
+
+/// Variables that start with the prefix but belong to the test suite, not to a setting.
+const NOT_SETTINGS: [&str; 2] = ["CARELOOP_TEST_PG_URL", "CARELOOP_CHROMEDRIVER"];
+
+/// Settings as loaded, with the `CARELOOP_*` variables that name no setting (probably misspelt).
+#[derive(Debug)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub unknown_env: Vec<String>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// `sqlite://path?mode=rwc` (default, under `./careloop-data/`) or `postgres://...`.
@@ -75,48 +106,66 @@ pub fn redact(url: &str) -> String {
 }
 
 impl Settings {
-    /// Defaults, overlaid by `file` (if it exists), overlaid by the environment.
-    pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
+    /// Defaults, overlaid by `file` (or `careloop.toml` if it exists), overlaid by the
+    /// environment; validated.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Loaded> {
         let path = file.unwrap_or(Path::new("careloop.toml"));
-        let mut s = if path.exists() {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            toml::from_str::<Settings>(&text).with_context(|| format!("invalid configuration in {}", path.display()))?
+        let text = if path.exists() {
+            Some(std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?)
         } else if file.is_some() {
             bail!("configuration file {} does not exist", path.display());
         } else {
-            Settings::default()
+            None
         };
-        s.apply_env(|k| std::env::var(k).ok())?;
-        s.validate()?;
-        Ok(s)
+        let loaded = Settings::layered(text.as_deref().map(|t| (path, t)), std::env::vars())?;
+        loaded.settings.validate()?;
+        Ok(loaded)
     }
 
-    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
-        if let Some(v) = get("CARELOOP_DATABASE_URL") {
-            self.database_url = v;
+    /// Layer the defaults, a configuration file's text and environment variables.
+    pub fn layered(
+        file: Option<(&Path, &str)>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Loaded> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some((path, text)) = file {
+            let table: toml::Table =
+                toml::from_str(text).with_context(|| format!("invalid configuration in {}", path.display()))?;
+            let unknown: Vec<&String> = table.keys().filter(|k| !KEYS.iter().any(|(key, _)| key == k)).collect();
+            if let Some(k) = unknown.first() {
+                bail!("invalid configuration in {}: unknown setting '{k}'", path.display());
+            }
+            figment = figment.merge(Serialized::defaults(table));
         }
-        if let Some(v) = get("CARELOOP_ADDR") {
-            self.addr = v;
+        let (mut from_env, mut unknown_env) = (Dict::new(), Vec::new());
+        for (name, raw) in env {
+            let Some(key) = name.strip_prefix(ENV_PREFIX).map(str::to_ascii_lowercase) else {
+                continue;
+            };
+            match KEYS.iter().find(|(k, _)| *k == key) {
+                Some((_, true)) => {
+                    from_env.insert(key, raw.parse::<Value>().unwrap_or_else(|_| Value::from(raw)));
+                }
+                Some((_, false)) => {
+                    from_env.insert(key, Value::from(raw));
+                }
+                None if NOT_SETTINGS.contains(&name.as_str()) => {}
+                None => unknown_env.push(name),
+            }
         }
-        if let Some(v) = get("CARELOOP_MAX_CONNECTIONS") {
-            self.max_connections = v.parse().context("CARELOOP_MAX_CONNECTIONS must be a number")?;
-        }
-        if let Some(v) = get("CARELOOP_SECURE_COOKIES") {
-            self.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
-        }
-        if let Some(v) = get("CARELOOP_LOG") {
-            self.log = v;
-        }
-        if let Some(v) = get("CARELOOP_SCHEDULER_INTERVAL_SECS") {
-            self.scheduler_interval_secs = v.parse().context("CARELOOP_SCHEDULER_INTERVAL_SECS must be a number")?;
-        }
-        if let Some(v) = get("CARELOOP_SCHEDULER_LEASE_SECS") {
-            self.scheduler_lease_secs = v.parse().context("CARELOOP_SCHEDULER_LEASE_SECS must be a number")?;
-        }
-        if let Some(v) = get("CARELOOP_PUBLIC_URL") {
-            self.public_url = v;
-        }
-        Ok(())
+        let env_keys: Vec<String> = from_env.keys().cloned().collect();
+        figment = figment.merge(Serialized::defaults(from_env));
+        let settings = figment.extract::<Settings>().map_err(|e| {
+            let key = e.path.join(".");
+            let source = if env_keys.contains(&key) {
+                format!("{ENV_PREFIX}{}", key.to_ascii_uppercase())
+            } else {
+                key
+            };
+            anyhow!("setting {source}: {}", e.kind)
+        })?;
+        unknown_env.sort();
+        Ok(Loaded { settings, unknown_env })
     }
 
     /// How automated steps are sent. Only the sandbox channel exists yet; real SMS, WeChat
@@ -159,14 +208,52 @@ impl Settings {
 mod tests {
     use super::*;
 
+    fn env(vars: &[(&str, &str)]) -> Vec<(String, String)> {
+        vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
     #[test]
     fn env_overrides_file_and_defaults() {
-        let mut s: Settings = toml::from_str("addr = \"127.0.0.1:9000\"").unwrap();
-        assert_eq!(s.addr, "127.0.0.1:9000");
+        let file = Some((
+            Path::new("careloop.toml"),
+            "addr = \"127.0.0.1:9000\"\nmax_connections = 3",
+        ));
+        let s = Settings::layered(file, env(&[])).unwrap().settings;
+        assert_eq!((s.addr.as_str(), s.max_connections), ("127.0.0.1:9000", 3));
         assert!(s.database_url.starts_with("sqlite://"));
-        s.apply_env(|k| (k == "CARELOOP_ADDR").then(|| "127.0.0.1:9100".to_string()))
-            .unwrap();
-        assert_eq!(s.addr, "127.0.0.1:9100");
+        let vars = env(&[
+            ("CARELOOP_ADDR", "127.0.0.1:9100"),
+            ("CARELOOP_SECURE_COOKIES", "true"),
+            ("CARELOOP_LOG", "1"),
+        ]);
+        let s = Settings::layered(file, vars).unwrap().settings;
+        assert_eq!((s.addr.as_str(), s.max_connections), ("127.0.0.1:9100", 3));
+        assert!(s.secure_cookies);
+        assert_eq!(s.log, "1", "a text setting keeps the variable as it is");
+    }
+
+    #[test]
+    fn a_value_that_does_not_parse_stops_the_start_naming_its_variable() {
+        let err = Settings::layered(None, env(&[("CARELOOP_SECURE_COOKIES", "ture")])).unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("CARELOOP_SECURE_COOKIES") && msg.contains("ture"), "{msg}");
+        let err = Settings::layered(None, env(&[("CARELOOP_MAX_CONNECTIONS", "eight")])).unwrap_err();
+        assert!(format!("{err:#}").contains("CARELOOP_MAX_CONNECTIONS"));
+        let file = Some((Path::new("c.toml"), "secure_cookies = \"yes\""));
+        let err = Settings::layered(file, env(&[])).unwrap_err();
+        assert!(format!("{err:#}").contains("secure_cookies"), "{err:#}");
+    }
+
+    #[test]
+    fn unknown_careloop_variables_are_reported() {
+        let vars = env(&[
+            ("CARELOOP_SECURE_COOKIE", "true"),
+            ("CARELOOP_TEST_PG_URL", "postgres://x"),
+            ("PATH", "/usr/bin"),
+        ]);
+        let loaded = Settings::layered(None, vars).unwrap();
+        assert_eq!(loaded.unknown_env, ["CARELOOP_SECURE_COOKIE"]);
+        assert!(!loaded.settings.secure_cookies);
     }
 
     #[test]
@@ -178,7 +265,8 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_rejected() {
-        assert!(toml::from_str::<Settings>("adr = \"x\"").is_err());
+        let err = Settings::layered(Some((Path::new("c.toml"), "adr = \"x\"")), env(&[])).unwrap_err();
+        assert!(format!("{err:#}").contains("adr"), "{err:#}");
     }
 
     #[test]
