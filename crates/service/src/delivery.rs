@@ -102,7 +102,14 @@ pub struct Delivery {
     pub lease: Duration,
     /// Days a questionnaire link stays valid.
     pub link_days: u32,
+    /// How long one provider call may take before it counts as a temporary failure, so a
+    /// provider that hangs cannot stall the scheduler pass (the message is tried again later
+    /// under the same idempotency key).
+    pub send_timeout: std::time::Duration,
 }
+
+/// A provider call that takes longer than this has failed for now.
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Delivery {
     /// The sandbox channel with defaults (demo, tests, `careloop tick`).
@@ -112,6 +119,7 @@ impl Delivery {
             public_url: public_url.trim_end_matches('/').to_string(),
             lease: Duration::minutes(2),
             link_days: 7,
+            send_timeout: SEND_TIMEOUT,
         }
     }
 }
@@ -307,7 +315,14 @@ async fn deliver_queued(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut Se
                 recipient: &m.recipient,
                 body: &m.body,
             };
-            let result = d.channel.send(&msg).await;
+            let result = tokio::time::timeout(d.send_timeout, d.channel.send(&msg))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(SendError::Temporary(format!(
+                        "the provider did not answer within {} ms",
+                        d.send_timeout.as_millis()
+                    )))
+                });
             let mut tx = db.begin().await?;
             match result {
                 Ok(receipt) => {

@@ -114,6 +114,7 @@ fn main() {
         outbox::nothing_is_sent_in_quiet_hours,
         outbox::a_message_claimed_by_a_process_that_died_is_sent_once_after_its_lease,
         outbox::quiet_hours_are_set_per_organisation_and_per_patient,
+        outbox::a_provider_that_hangs_cannot_stall_the_scheduler,
         outbox::three_schedulers_send_every_step_once_when_one_is_killed,
         patients::enrolment_returns_id_and_card_number_and_derives_from_the_id_number,
         patients::a_wrong_id_check_digit_is_rejected,

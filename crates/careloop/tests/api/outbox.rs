@@ -196,6 +196,49 @@ impl careloop_service::delivery::Channel for Dies {
     }
 }
 
+/// A provider that never answers: each call gives up after the send timeout and the message
+/// stays queued for a later pass, so the pass ends instead of hanging on it.
+struct Hangs;
+
+impl careloop_service::delivery::Channel for Hangs {
+    fn send<'a>(
+        &'a self,
+        _msg: &'a careloop_service::delivery::Outgoing<'a>,
+    ) -> careloop_service::delivery::SendFuture<'a> {
+        Box::pin(std::future::pending())
+    }
+}
+
+pub async fn a_provider_that_hangs_cannot_stall_the_scheduler(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (_, plan) = discharged(&app, &nurse).await;
+    let when = at(&plan["tasks"][1]["due_at"]) + Duration::hours(1);
+    tick(&app.db, when).await.unwrap();
+    let hanging = Delivery {
+        channel: std::sync::Arc::new(Hangs),
+        send_timeout: std::time::Duration::from_millis(200),
+        ..Delivery::sandbox(&app.db, "http://127.0.0.1:8080")
+    };
+    let started = std::time::Instant::now();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(20), send_due(&app.db, &hanging, when))
+        .await
+        .expect("the pass ends although the provider never answers")
+        .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!((out.queued, out.sent, out.failed), (1, 0, 0), "{out:?}");
+    let mut tx = app.db.begin().await.unwrap();
+    let m = outbox::list(&mut tx, None, None, 10).await.unwrap().remove(0);
+    tx.commit().await.unwrap();
+    assert_eq!(m.status, "queued", "tried again after the lease");
+    let later = when + hanging.lease + Duration::seconds(1);
+    let d = Delivery::sandbox(&app.db, "http://127.0.0.1:8080");
+    assert_eq!(
+        send_due(&app.db, &d, later).await.unwrap().sent,
+        1,
+        "a working provider sends it"
+    );
+}
+
 pub async fn quiet_hours_are_set_per_organisation_and_per_patient(app: TestApp) {
     let (admin, nurse) = app.admin_and_nurse().await;
     let (_, orgs) = app.get(Some(&admin), "/api/v1/organisations").await;
