@@ -82,7 +82,7 @@ struct Population {
 
 impl Population {
     fn generate(args: &BenchArgs) -> Population {
-        let today = patients::local_today(OffsetDateTime::now_utc());
+        let today = careloop_domain::clock::local_today(OffsetDateTime::now_utc());
         let mut g = Generator::new(args.seed, today, 1);
         let per_patient = args.observations.div_ceil(args.patients.max(1));
         let mut patients = Vec::with_capacity(args.patients);
@@ -327,7 +327,7 @@ pub(crate) async fn enrol_synthetic(
     seed: u64,
     now: OffsetDateTime,
 ) -> anyhow::Result<Vec<Uuid>> {
-    let mut g = Generator::new(seed, patients::local_today(now), 1);
+    let mut g = Generator::new(seed, careloop_domain::clock::local_today(now), 1);
     let inputs: Vec<_> = (0..n)
         .map(|_| {
             let mut p = g.patient().input;

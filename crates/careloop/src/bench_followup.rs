@@ -165,7 +165,7 @@ async fn run_backend(backend: &'static str, db: &Db, args: &FollowupBenchArgs) -
     };
     delivery::set_organisation_quiet_hours(db, &cli, org, &open, now).await?;
 
-    let mut g = Generator::new(7, patients::local_today(now), 1);
+    let mut g = Generator::new(7, careloop_domain::clock::local_today(now), 1);
     let mut ids = Vec::with_capacity(args.plans);
     let inputs: Vec<_> = (0..args.plans)
         .map(|i| {
@@ -183,7 +183,7 @@ async fn run_backend(backend: &'static str, db: &Db, args: &FollowupBenchArgs) -
         );
     }
     // Discharged 31 days ago: D3 and D7 overdue, the D30 reminder due now.
-    let anchor = (patients::local_today(now) - time::Duration::days(31)).to_string();
+    let anchor = (careloop_domain::clock::local_today(now) - time::Duration::days(31)).to_string();
     // Half one plan per transaction (a nurse enrolling a patient), half through batch
     // enrolment (批量入组), 500 patients per transaction.
     let (one_by_one, batched) = ids.split_at(ids.len() / 2);

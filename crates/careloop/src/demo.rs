@@ -45,7 +45,7 @@ pub async fn load_organisation(db: &Db, now: OffsetDateTime) -> anyhow::Result<(
 /// Enrol `n` synthetic patients with their records, diagnoses and check-ups.
 pub async fn load_patients(db: &Db, n: usize, seed: u64, now: OffsetDateTime) -> anyhow::Result<()> {
     let cli = cli_actor();
-    let mut generator = Generator::new(seed, patients::local_today(now), 5);
+    let mut generator = Generator::new(seed, careloop_domain::clock::local_today(now), 5);
     let mut left = n;
     while left > 0 {
         let size = left.min(500);
@@ -60,7 +60,8 @@ pub async fn load_patients(db: &Db, n: usize, seed: u64, now: OffsetDateTime) ->
             // Chronic patients joined their national-standard protocol when diagnosed, at
             // some point in the last four months (so worklists show calls due today, soon and
             // overdue); the diagnoses recorded next find them enrolled already.
-            let anchor = (patients::local_today(now) - time::Duration::days((i % 120) as i64)).to_string();
+            let anchor =
+                (careloop_domain::clock::local_today(now) - time::Duration::days((i % 120) as i64)).to_string();
             for (has, protocol) in [(p.hypertension, "htn-basic-ph"), (p.diabetes, "t2dm-basic-ph")] {
                 if has {
                     followup::enrol_in_protocol(db, &cli, e.id, protocol, Some(&anchor), now).await?;
@@ -73,7 +74,8 @@ pub async fn load_patients(db: &Db, n: usize, seed: u64, now: OffsetDateTime) ->
             // discharge starts post-discharge follow-up, so the scheduler has questionnaire
             // links and reminders to send.
             if i % 20 == 7 {
-                let discharged = (patients::local_today(now) - time::Duration::days((i % 35) as i64)).to_string();
+                let discharged =
+                    (careloop_domain::clock::local_today(now) - time::Duration::days((i % 35) as i64)).to_string();
                 let discharge = events::DischargeInput {
                     discharged_on: Some(discharged),
                     ward: Some("普外科".into()),

@@ -3,7 +3,7 @@
 //! women, and a check digit computed with ISO 7064:1983 MOD 11-2.
 
 use crate::FieldError;
-use crate::patient::Sex;
+use crate::sex::Sex;
 use time::{Date, Month};
 
 /// A valid 18-character resident ID number (the final `x` is normalised to `X`).

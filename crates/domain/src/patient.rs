@@ -4,39 +4,11 @@
 use crate::FieldError;
 use crate::id_number::IdNumber;
 use crate::phone::PhoneNumber;
+pub use crate::sex::Sex;
 use crate::staff::DepartmentCode;
 use serde::{Deserialize, Serialize};
 use time::Date;
 use time::macros::format_description;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Sex {
-    Male,
-    Female,
-}
-
-impl Sex {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sex::Male => "male",
-            Sex::Female => "female",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        match raw.trim() {
-            "male" | "男" | "M" | "m" => Ok(Sex::Male),
-            "female" | "女" | "F" | "f" => Ok(Sex::Female),
-            _ => Err(FieldError::new(
-                "sex",
-                "sex_invalid",
-                "sex must be male or female",
-                "性别应为男或女",
-            )),
-        }
-    }
-}
 
 /// Patient fields as they arrive from a form or the API: every field optional and unparsed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

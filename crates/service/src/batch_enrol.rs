@@ -9,10 +9,11 @@
 
 use crate::audit::{event, record};
 use crate::followup::create_plan;
-use crate::patients::{accessible, local_today};
+use crate::patients::accessible;
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
+use careloop_domain::clock::local_today;
 use careloop_domain::patient::parse_date;
 use careloop_store::{Db, plans, protocols};
 use serde::{Deserialize, Serialize};

@@ -5,10 +5,11 @@
 
 use crate::amendments::{self, FollowUpRecordView};
 use crate::audit::{event, record};
-use crate::patients::{accessible, local_today};
+use crate::patients::accessible;
 use crate::plans::{TaskDetail, get_task_in};
 use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
+use careloop_domain::clock::local_today;
 use careloop_domain::followup::message::salutation;
 use careloop_domain::indicator::lookup;
 use careloop_domain::patient::{Sex, age_on};
@@ -134,10 +135,7 @@ pub async fn call_sheet(db: &Db, actor: &Actor, task_id: Uuid, now: OffsetDateTi
                 value: o.value,
                 unit: o.unit,
                 flag: o.flag,
-                date: o
-                    .effective_at
-                    .to_offset(careloop_domain::followup::schedule::CHINA)
-                    .date(),
+                date: o.effective_at.to_offset(careloop_domain::clock::CHINA).date(),
             });
         }
     }

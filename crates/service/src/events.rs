@@ -2,11 +2,13 @@
 //! written with the automatic enrolment it causes, in one transaction, and audited.
 
 use crate::audit::{event, record};
-use crate::patients::{accessible, iso_date, local_today};
+use crate::patients::accessible;
 use crate::triggers::enrol_on;
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
+use careloop_domain::clock::iso_date;
+use careloop_domain::clock::local_today;
 use careloop_domain::followup::protocol::TriggerEvent;
 use careloop_domain::patient::{optional_text, parse_date};
 use careloop_domain::record::parse_icd10;

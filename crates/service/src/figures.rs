@@ -4,12 +4,13 @@
 //! README; counts come from `store::stats`.
 
 use crate::audit::{event, record};
-use crate::patients::{iso_date, local_today};
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::{Actor, PatientScope};
+use careloop_domain::clock::CHINA;
+use careloop_domain::clock::iso_date;
+use careloop_domain::clock::local_today;
 use careloop_domain::followup::figures::{Rate, VisitFact, standard_figures};
-use careloop_domain::followup::schedule::CHINA;
 use careloop_domain::patient::parse_date;
 use careloop_store::stats::{self, Dimension, Pair};
 use careloop_store::{Db, Tx};

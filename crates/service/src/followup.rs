@@ -2,12 +2,14 @@
 //! plan and its tasks through the task state machine) and the task lists behind worklists.
 
 use crate::audit::{event, record};
-use crate::patients::{accessible, iso_date, local_today};
+use crate::patients::accessible;
 use crate::{Page, Result, ServiceError, page_bounds};
 use careloop_domain::FieldError;
 use careloop_domain::access::{Actor, PatientScope};
+use careloop_domain::clock::CHINA;
+use careloop_domain::clock::iso_date;
+use careloop_domain::clock::local_today;
 use careloop_domain::followup::protocol::{AssigneeRule, Protocol, builtin};
-use careloop_domain::followup::schedule::CHINA;
 use careloop_domain::followup::task::{TaskEvent, TaskState, transition};
 use careloop_domain::patient::parse_date;
 use careloop_domain::risk_tier::RiskTier;

@@ -136,7 +136,7 @@ pub struct MyHealth {
 const MY_INDICATORS: [&str; 6] = ["sbp", "dbp", "fpg", "hba1c", "weight", "ldl"];
 
 async fn my_health(tx: &mut Tx, patient_id: Uuid, now: OffsetDateTime) -> Result<MyHealth> {
-    use careloop_domain::followup::schedule::CHINA;
+    use careloop_domain::clock::CHINA;
     let mut readings = Vec::new();
     for code in MY_INDICATORS {
         if let Some(o) = careloop_store::observations::list(tx, patient_id, Some(code), 1)

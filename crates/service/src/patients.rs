@@ -12,23 +12,13 @@ use careloop_store::{Db, Tx, audit, counters};
 use careloop_text::{pinyin_full, pinyin_initials};
 use serde::Serialize;
 use std::collections::HashSet;
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
-
-/// China Standard Time; "today" for age and date checks is the local calendar day.
-pub const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
-    Ok(o) => o,
-    Err(_) => UtcOffset::UTC,
-};
-
-pub fn local_today(now: OffsetDateTime) -> Date {
-    now.to_offset(CHINA).date()
-}
 
 /// Most patients one enrolment call may carry.
 pub const MAX_BATCH: usize = 5000;
 
-time::serde::format_description!(pub iso_date, Date, "[year]-[month]-[day]");
+use careloop_domain::clock::{CHINA, iso_date, local_today};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Enrolled {

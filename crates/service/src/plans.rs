@@ -4,13 +4,14 @@
 
 use crate::audit::{event, record};
 use crate::followup::{PlanView, Staffing, at_nine, stop_plan, stored_state};
-use crate::patients::{accessible, local_today};
+use crate::patients::accessible;
 use crate::visits::step;
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
+use careloop_domain::clock::CHINA;
+use careloop_domain::clock::local_today;
 use careloop_domain::followup::protocol::AssigneeRule;
-use careloop_domain::followup::schedule::CHINA;
 use careloop_domain::followup::task::{TaskEvent, TaskState};
 use careloop_domain::patient::{optional_text, parse_date};
 use careloop_store::plans::{self, PlanRow, TaskRow, TransitionRow};

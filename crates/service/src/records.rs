@@ -2,8 +2,10 @@
 
 use crate::Result;
 use crate::audit::{event, record};
-use crate::patients::{accessible, iso_date, local_today};
+use crate::patients::accessible;
 use careloop_domain::access::Actor;
+use careloop_domain::clock::iso_date;
+use careloop_domain::clock::local_today;
 use careloop_domain::followup::protocol::TriggerEvent;
 use careloop_domain::record::{DiagnosisInput, HealthRecord, NewDiagnosis};
 use careloop_store::Db;

@@ -5,14 +5,15 @@
 
 use crate::Result;
 use crate::audit::{event, record};
-use crate::patients::{accessible, local_today};
+use crate::patients::accessible;
 use crate::risk_tiers::RiskTierView;
 use crate::trends::{IndicatorTrend, build};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
 use careloop_domain::advice::Matched;
+use careloop_domain::clock::CHINA;
+use careloop_domain::clock::local_today;
 use careloop_domain::followup::message::salutation;
-use careloop_domain::followup::schedule::CHINA;
 use careloop_domain::mask;
 use careloop_domain::patient::{Sex, age_on};
 use careloop_domain::risk_tier::RiskTier;

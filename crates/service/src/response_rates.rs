@@ -6,9 +6,9 @@
 use crate::Result;
 use crate::audit::{event, record};
 use crate::figures::{FigureQuery, resolve, start_of};
-use crate::patients::local_today;
 use careloop_domain::access::Actor;
-use careloop_domain::followup::schedule::CHINA;
+use careloop_domain::clock::CHINA;
+use careloop_domain::clock::local_today;
 use careloop_domain::patient::age_on;
 use careloop_store::{Db, outbox};
 use serde::Serialize;
@@ -28,10 +28,10 @@ pub struct RateRow {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ResponseRates {
-    #[serde(with = "crate::patients::iso_date")]
+    #[serde(with = "careloop_domain::clock::iso_date")]
     #[schema(value_type = String, format = Date)]
     pub from: Date,
-    #[serde(with = "crate::patients::iso_date")]
+    #[serde(with = "careloop_domain::clock::iso_date")]
     #[schema(value_type = String, format = Date)]
     pub to: Date,
     pub overall: RateRow,

@@ -197,7 +197,7 @@ pub async fn dry_run(
     };
     let mut patient_cache: BTreeMap<Uuid, PatientRow> = BTreeMap::new();
     let in_period = |at: OffsetDateTime| {
-        let day = crate::patients::local_today(at);
+        let day = careloop_domain::clock::local_today(at);
         from.is_none_or(|f| day >= f) && to.is_none_or(|t| day <= t)
     };
     for (i, r) in stored.iter().enumerate() {
@@ -243,7 +243,7 @@ pub async fn dry_run(
             adverse_drug_reaction: rec.adverse_drug_reaction,
             new_complication: rec.new_complication,
             patient,
-            on: crate::patients::local_today(rec.signed_at),
+            on: careloop_domain::clock::local_today(rec.signed_at),
             history,
             tags: tag_names,
         });

@@ -328,7 +328,7 @@ impl Generator {
             let at = OffsetDateTime::new_in_offset(
                 day,
                 Time::from_hms(8, 30, 0).unwrap_or(Time::MIDNIGHT),
-                crate::patients::CHINA,
+                careloop_domain::clock::CHINA,
             );
             let age_then = f64::from(age - k);
             let bmi = (bmi0 - f64::from(k) * 0.15 + normal(&mut self.rng, 0.0, 0.4)).clamp(15.0, 45.0);

@@ -9,10 +9,10 @@
 //! gain and lose the tag.
 
 use crate::audit::{event, record};
-use crate::patients::local_today;
 use crate::triggers::enrol_on;
 use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
+use careloop_domain::clock::local_today;
 use careloop_domain::followup::protocol::TriggerEvent;
 use careloop_domain::patient::age_on;
 use careloop_domain::tag_rules::{

@@ -19,9 +19,10 @@
 
 use crate::Result;
 use crate::audit::{event, record};
-use crate::patients::{accessible, local_today};
+use crate::patients::accessible;
 use crate::risk_tiers::{AssessmentOutcome, apply};
 use careloop_domain::access::Actor;
+use careloop_domain::clock::local_today;
 use careloop_domain::indicator::Flag;
 use careloop_domain::patient::{Sex, age_on};
 use careloop_domain::record::{HealthRecord, Location};

@@ -11,8 +11,8 @@
 
 use crate::Result;
 use crate::followup::{PlanView, create_plan, stop_plan};
-use crate::patients::local_today;
 use careloop_domain::access::Actor;
+use careloop_domain::clock::local_today;
 use careloop_domain::followup::protocol::{Anchor, Protocol, TriggerEvent};
 use careloop_store::patients::PatientRow;
 use careloop_store::{Tx, plans, protocols};

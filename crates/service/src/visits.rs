@@ -6,11 +6,12 @@
 use crate::audit::{event, record};
 use crate::followup::{TaskView, at_nine, stop_plan, stored_state};
 use crate::observations::insert_observations;
-use crate::patients::{accessible, local_today};
+use crate::patients::accessible;
 use crate::protocols::read_stored;
 use crate::{Result, ServiceError, rules};
 use careloop_domain::FieldError;
 use careloop_domain::access::{Actor, PatientScope};
+use careloop_domain::clock::local_today;
 use careloop_domain::followup::classification::{Action, History, Outcome, VisitClass, VisitFindings, classify};
 use careloop_domain::followup::contact::ContactResult;
 use careloop_domain::followup::contact::{is_lost, next_attempt, trailing_failures};

@@ -3,10 +3,10 @@
 //! department for admins), sorted by due date or deadline, paginated, with counts per tab.
 
 use crate::audit::{event, record};
-use crate::patients::local_today;
 use crate::{Page, Result, ServiceError, page_bounds};
 use careloop_domain::access::{Actor, PatientScope};
-use careloop_domain::followup::schedule::CHINA;
+use careloop_domain::clock::CHINA;
+use careloop_domain::clock::local_today;
 use careloop_domain::risk_tier::RiskTier;
 use careloop_store::Db;
 use careloop_store::plans::{self, TaskFilter, TaskOrder};

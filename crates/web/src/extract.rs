@@ -131,9 +131,12 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
+/// The cookie that carries a web UI session's token.
+pub const SESSION_COOKIE: &str = "careloop_session";
+
 /// The session token from the web UI's cookie, if any.
 pub fn session_cookie(parts: &Parts) -> Option<String> {
-    cookie_value(parts, crate::ui::SESSION_COOKIE)
+    cookie_value(parts, SESSION_COOKIE)
 }
 
 pub fn cookie_value(parts: &Parts, name: &str) -> Option<String> {

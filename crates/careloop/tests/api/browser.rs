@@ -265,7 +265,7 @@ pub async fn the_patient_list_fits_a_phone_screen(app: TestApp) {
 /// unanswered, and the worklist moves them to 已访 and out of 应访.
 pub async fn a_nurse_works_through_the_worklist_in_chromium(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
-    let today = careloop_service::patients::local_today(crate::helpers::now());
+    let today = careloop_domain::clock::local_today(crate::helpers::now());
     // Enrolled three months and two days ago: the first quarterly call is due now.
     let d = today - time::Duration::days(2);
     let (year, month) = match d.month() as u8 {

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use time::Duration;
 
 fn days_ago(n: i64) -> String {
-    (careloop_service::patients::local_today(now()) - Duration::days(n)).to_string()
+    (careloop_domain::clock::local_today(now()) - Duration::days(n)).to_string()
 }
 
 async fn patient(app: &TestApp, nurse: &str, seq: u32, hypertensive: bool) -> String {

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use time::Duration;
 
 fn today() -> time::Date {
-    careloop_service::patients::local_today(now())
+    careloop_domain::clock::local_today(now())
 }
 
 async fn user_id(app: &TestApp, admin: &str, username: &str) -> String {
@@ -78,7 +78,7 @@ pub async fn a_hypertension_plan_schedules_quarterly_calls_for_the_department_nu
         &time::format_description::well_known::Rfc3339,
     )
     .unwrap();
-    let gap = first_due.to_offset(careloop_domain::followup::schedule::CHINA).date() - today();
+    let gap = first_due.to_offset(careloop_domain::clock::CHINA).date() - today();
     assert!(
         (Duration::days(89)..=Duration::days(92)).contains(&gap),
         "first call about three months out: {gap}"

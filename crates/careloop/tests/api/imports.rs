@@ -447,7 +447,7 @@ pub async fn a_patient_without_a_mobile_is_kept_and_their_messages_fail_to_the_n
     let (_, list) = app.get(Some(&nurse), "/api/v1/patients").await;
     assert_eq!(list["items"][0]["phone"], Value::Null);
     let id = list["items"][0]["id"].as_str().unwrap().to_string();
-    let today = careloop_service::patients::local_today(crate::helpers::now()).to_string();
+    let today = careloop_domain::clock::local_today(crate::helpers::now()).to_string();
     let (status, plan) = app
         .post(
             Some(&nurse),
@@ -622,7 +622,7 @@ pub async fn a_reported_death_stops_an_enrolled_patients_follow_up(app: TestApp)
     );
     let (_, list) = app.get(Some(&nurse), "/api/v1/patients?q=钱学森").await;
     let id = list["items"][0]["id"].as_str().unwrap().to_string();
-    let today = careloop_service::patients::local_today(crate::helpers::now()).to_string();
+    let today = careloop_domain::clock::local_today(crate::helpers::now()).to_string();
     let plans = format!("/api/v1/patients/{id}/plans");
     let body = json!({"protocol": "post-discharge-surgery", "anchor_date": today});
     let (status, plan) = app.post(Some(&nurse), &plans, &body).await;

@@ -26,7 +26,7 @@ async fn discharged(app: &TestApp, nurse: &str) -> (String, Value) {
         .post(
             Some(nurse),
             &format!("/api/v1/patients/{patient}/plans"),
-            &json!({"protocol": "post-discharge-surgery", "anchor_date": careloop_service::patients::local_today(now()).to_string()}),
+            &json!({"protocol": "post-discharge-surgery", "anchor_date": careloop_domain::clock::local_today(now()).to_string()}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{plan}");
@@ -302,7 +302,7 @@ pub async fn three_schedulers_send_every_step_once_when_one_is_killed(app: TestA
     let (status, enrolled) = app.post(Some(&nurse), "/api/v1/patients/batch", &json!(batch)).await;
     assert_eq!(status, StatusCode::CREATED, "{enrolled}");
     // Discharged 31 days ago: each patient's D30 reminder SMS is due now.
-    let anchor = (careloop_service::patients::local_today(now()) - Duration::days(31)).to_string();
+    let anchor = (careloop_domain::clock::local_today(now()) - Duration::days(31)).to_string();
     for p in enrolled.as_array().unwrap() {
         let (status, plan) = app
             .post(
@@ -566,7 +566,7 @@ pub async fn plan_links_go_to_the_proxy_who_receives_them(app: TestApp) {
         .post(
             Some(&nurse),
             &format!("/api/v1/patients/{patient}/plans"),
-            &json!({"protocol": "post-discharge-surgery", "anchor_date": careloop_service::patients::local_today(now()).to_string()}),
+            &json!({"protocol": "post-discharge-surgery", "anchor_date": careloop_domain::clock::local_today(now()).to_string()}),
         )
         .await;
     let when = at(&again["tasks"][1]["due_at"]) + Duration::hours(2);

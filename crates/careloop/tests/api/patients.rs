@@ -235,7 +235,7 @@ pub async fn edits_are_validated_as_a_whole(app: TestApp) {
 pub async fn staff_record_a_death_and_an_admin_can_undo_a_mistaken_one(app: TestApp) {
     let (admin, nurse) = app.admin_and_nurse().await;
     let id = app.enrol_simple(&nurse, "孙建国", 4).await;
-    let today = careloop_service::patients::local_today(crate::helpers::now());
+    let today = careloop_domain::clock::local_today(crate::helpers::now());
     let plans = format!("/api/v1/patients/{id}/plans");
     let plan = json!({"protocol": "post-discharge-surgery", "anchor_date": today.to_string()});
     let (status, _) = app.post(Some(&nurse), &plans, &plan).await;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use time::Duration;
 
 fn today() -> time::Date {
-    careloop_service::patients::local_today(now())
+    careloop_domain::clock::local_today(now())
 }
 
 /// Enrol a new patient in `protocol` anchored `months_ago` months back; returns (patient, plan).

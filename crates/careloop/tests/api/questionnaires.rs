@@ -700,7 +700,7 @@ pub async fn response_rates_count_links_and_answers_by_channel_hour_and_age(app:
     }
     // The scheduler's SMS with a questionnaire link, on a post-discharge plan.
     let discharged = app.enrol_simple(&nurse, "鲍十八", 84).await;
-    let today = careloop_service::patients::local_today(crate::helpers::now());
+    let today = careloop_domain::clock::local_today(crate::helpers::now());
     let (_, plan) = app
         .post(
             Some(&nurse),

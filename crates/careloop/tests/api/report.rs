@@ -58,7 +58,7 @@ pub async fn the_report_covers_its_period_from_the_data_only(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{out}");
     let client = browser(&app, "nurse.wang").await;
-    let today = careloop_service::patients::local_today(now());
+    let today = careloop_domain::clock::local_today(now());
     let from = today - time::Duration::days(365);
     let (status, html) = page(&client, &app, &format!("/patients/{p}/report?from={from}&to={today}")).await;
     assert_eq!(status, StatusCode::OK, "{html}");

@@ -124,7 +124,7 @@ pub async fn the_tier_follows_new_results_and_never_lowers_a_clinicians(app: Tes
 /// explanation shows China-PAR bounded over the inputs not on record.
 pub async fn imported_checkup_results_tier_and_enrol(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
-    let today = careloop_service::patients::local_today(crate::helpers::now());
+    let today = careloop_domain::clock::local_today(crate::helpers::now());
     let taken = (today - time::Duration::days(3)).to_string();
     let idn = id_number("1962-05-01", true, 31);
     let bundle = json!({"resourceType": "Bundle", "type": "collection", "entry": [
@@ -199,7 +199,7 @@ pub async fn imported_checkup_results_tier_and_enrol(app: TestApp) {
 /// scheduler's pass recomputes their tiers (and enrols) afterwards.
 pub async fn a_bulk_import_queues_the_tier_refresh_for_the_scheduler(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
-    let today = careloop_service::patients::local_today(crate::helpers::now());
+    let today = careloop_domain::clock::local_today(crate::helpers::now());
     let taken = (today - time::Duration::days(2)).to_string();
     let n = careloop_service::tiering::IMMEDIATE_REFRESH + 10;
     let mut lines = Vec::new();

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use time::Duration;
 
 fn days_ago(n: i64) -> String {
-    (careloop_service::patients::local_today(now()) - Duration::days(n)).to_string()
+    (careloop_domain::clock::local_today(now()) - Duration::days(n)).to_string()
 }
 
 async fn plans(app: &TestApp, token: &str, patient: &str) -> Vec<Value> {

@@ -265,7 +265,7 @@ pub async fn the_worklist_shows_overdue_calls_with_red_day_tags(app: TestApp) {
             serde_json::json!({"name": "张三丰", "id_number": "11010519491231002X", "phone": "13812345678"}),
         )
         .await;
-    let anchor = careloop_service::patients::local_today(crate::helpers::now()) - time::Duration::days(20);
+    let anchor = careloop_domain::clock::local_today(crate::helpers::now()) - time::Duration::days(20);
     let body = serde_json::json!({"protocol": "post-discharge-surgery", "anchor_date": anchor.to_string()});
     let (status, _) = app
         .post(Some(&nurse), &format!("/api/v1/patients/{patient}/plans"), &body)
@@ -297,7 +297,7 @@ pub async fn the_worklist_shows_overdue_calls_with_red_day_tags(app: TestApp) {
         html[start..].split('<').next().unwrap().parse::<usize>().unwrap()
     };
     let other = app.enrol_simple(&nurse, "李四", 7).await;
-    let anchor = careloop_service::patients::local_today(crate::helpers::now()) - time::Duration::days(60);
+    let anchor = careloop_domain::clock::local_today(crate::helpers::now()) - time::Duration::days(60);
     let body = serde_json::json!({"protocol": "post-discharge-surgery", "anchor_date": anchor.to_string()});
     let (_, plan) = app
         .post(Some(&nurse), &format!("/api/v1/patients/{other}/plans"), &body)
@@ -490,7 +490,7 @@ pub async fn protocols_are_viewable_exportable_and_dry_run_from_the_ui(app: Test
 pub async fn the_worklist_filters_by_protocol_and_scope_and_sorts_by_name(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
     app.user("nurse.zhao", "nurse", Some("cardio")).await;
-    let anchor = careloop_service::patients::local_today(crate::helpers::now()) - time::Duration::days(20);
+    let anchor = careloop_domain::clock::local_today(crate::helpers::now()) - time::Duration::days(20);
     // Enough patients that both nurses hold overdue calls on both protocols.
     for (seq, (name, protocol)) in (1..).zip([
         ("王大", "post-discharge-surgery"),
@@ -562,7 +562,7 @@ pub async fn the_worklist_filters_by_protocol_and_scope_and_sorts_by_name(app: T
 pub async fn a_doctor_assesses_a_risk_tier_and_the_worklist_filters_by_it(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
     app.user("dr.li", "doctor", Some("cardio")).await;
-    let anchor = careloop_service::patients::local_today(crate::helpers::now()) - time::Duration::days(110);
+    let anchor = careloop_domain::clock::local_today(crate::helpers::now()) - time::Duration::days(110);
     let mut ids = Vec::new();
     for (seq, name) in (1..).zip(["吴五", "郑六"]) {
         let patient = app.enrol_simple(&nurse, name, seq).await;

@@ -8,13 +8,9 @@
 use crate::FieldError;
 use jiff::Span;
 use jiff::civil::DateTime;
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
-/// China Standard Time.
-pub const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
-    Ok(o) => o,
-    Err(_) => UtcOffset::UTC,
-};
+pub use crate::clock::CHINA;
 
 /// A validated, non-negative ISO 8601 duration.
 #[derive(Debug, Clone, Copy)]

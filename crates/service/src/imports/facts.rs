@@ -270,7 +270,7 @@ pub(super) async fn diagnoses(tx: &mut Tx, batch: &ImportBatch, work: &mut Work)
     let keys: Vec<String> = batch.conditions.iter().map(|c| work.external(&c.key)).collect();
     let stored = store::known_keys(tx, "diagnoses", &keys).await?;
     let mut seen: HashSet<&str> = HashSet::new();
-    let today = crate::patients::local_today(work.now);
+    let today = careloop_domain::clock::local_today(work.now);
     for (c, ext) in batch.conditions.iter().zip(&keys) {
         if stored.contains(ext) || !seen.insert(ext) {
             work.diagnoses.unchanged += 1;

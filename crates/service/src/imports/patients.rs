@@ -4,9 +4,10 @@
 use super::facts::Work;
 use crate::Result;
 use crate::ServiceError;
-use crate::patients::{department_for, local_today, write_row};
+use crate::patients::{department_for, write_row};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
+use careloop_domain::clock::local_today;
 use careloop_domain::id_number::IdNumber;
 use careloop_domain::import::{ImportBatch, Issue, PatientRef};
 use careloop_domain::patient::{NewPatient, Sex};

@@ -47,7 +47,7 @@ fn effective_at(raw: Option<&str>, now: OffsetDateTime) -> Result<OffsetDateTime
     Ok(OffsetDateTime::new_in_offset(
         d,
         Time::from_hms(8, 0, 0).unwrap_or(Time::MIDNIGHT),
-        careloop_service::patients::CHINA,
+        careloop_domain::clock::CHINA,
     ))
 }
 

@@ -106,7 +106,7 @@ pub async fn login(State(state): State<AppState>, parts: Parts, Form(form): Form
             res
         }
         Err(ServiceError::Locked { until }) => {
-            let local = until.to_offset(careloop_service::patients::CHINA).time();
+            let local = until.to_offset(careloop_domain::clock::CHINA).time();
             let hm = format!("{:02}:{:02}", local.hour(), local.minute());
             let msg = if zh {
                 format!("连续登录失败次数过多，账号已锁定至 {hm}（北京时间），或请管理员解锁")

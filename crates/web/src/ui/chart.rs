@@ -1,7 +1,7 @@
 //! Small server-side SVG charts (no script, prints as drawn). Only numbers and fixed words go
 //! into the markup, so the output is safe to embed as it is.
 
-use careloop_service::patients::CHINA;
+use careloop_domain::clock::CHINA;
 use careloop_service::trends::IndicatorTrend;
 use time::Date;
 

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use careloop_domain::followup::schedule::CHINA;
+use careloop_domain::clock::CHINA;
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::ServiceError;
 use careloop_service::call_sheet::{CallSheet, FormField, call_sheet};

@@ -32,7 +32,7 @@ use careloop_service::auth::{Authenticated, authenticate};
 use i18n::{Lang, Tr};
 use time::OffsetDateTime;
 
-pub const SESSION_COOKIE: &str = "careloop_session";
+pub use crate::extract::SESSION_COOKIE;
 pub const LANG_COOKIE: &str = "careloop_lang";
 
 /// Pages may load only this server's stylesheet; no scripts run at all.

@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use careloop_domain::advice::Matched;
+use careloop_domain::clock::CHINA;
 use careloop_domain::indicator::{CATALOGUE, Indicator, ObservationInput};
 use careloop_domain::patient::PatientInput;
 use careloop_domain::proxy::Relation;
@@ -19,7 +20,7 @@ use careloop_service::batch_enrol::{self, BatchEnrolInput, BatchEnrolment};
 use careloop_service::link_revocation::{self, LinkSummary};
 use careloop_service::observations::ObservationView;
 use careloop_service::patient_links;
-use careloop_service::patients::{CHINA, PatientDetail, PatientSummary};
+use careloop_service::patients::{PatientDetail, PatientSummary};
 use careloop_service::proxies::{self, ProxyInput, ProxyView};
 use careloop_service::questionnaires::{self, ResponseSummary};
 use careloop_service::records::DiagnosisView;
@@ -69,7 +70,7 @@ pub async fn list(State(s): State<AppState>, u: UiUser, Query(q): Query<ListQuer
     render(&ListPage {
         c: u.chrome(),
         protocols,
-        today: patients::local_today(now).to_string(),
+        today: careloop_domain::clock::local_today(now).to_string(),
         q: query,
         pages,
         prev_href,
@@ -469,7 +470,7 @@ async fn patient_page_with(
                 observations,
                 catalogue: CATALOGUE,
                 errors,
-                today: patients::local_today(now).to_string(),
+                today: careloop_domain::clock::local_today(now).to_string(),
             };
             let mut res = render(&page);
             *res.status_mut() = status;
