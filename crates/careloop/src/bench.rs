@@ -7,7 +7,7 @@
 use anyhow::Context;
 use careloop_domain::indicator::ObservationInput;
 use careloop_domain::patient::PatientInput;
-use careloop_service::staff::cli_actor;
+use careloop_service::kernel::access::system_actor;
 use careloop_service::synth::{DEPARTMENTS, Generator};
 use careloop_service::{observations, patients, staff};
 use careloop_store::Db;
@@ -101,7 +101,7 @@ async fn run_backend(backend: &'static str, db: &Db, data: &Population, args: &B
     println!("\n== {backend}");
     db.migrate().await?;
     let now = OffsetDateTime::now_utc();
-    let cli = cli_actor();
+    let cli = system_actor();
     for (code, name) in DEPARTMENTS {
         staff::create_department(db, &cli, code, name, None, now).await?;
     }
@@ -164,7 +164,7 @@ async fn run_backend(backend: &'static str, db: &Db, data: &Population, args: &B
             .into_iter()
             .find(|d| d.code == "cardio")
             .map(|d| d.id),
-        ..cli_actor()
+        ..system_actor()
     };
     println!("search as a nurse (one department):");
     let search_department = search_latency(db, &nurse, data, args.searches).await?;
@@ -335,7 +335,7 @@ pub(crate) async fn enrol_synthetic(
             p
         })
         .collect();
-    Ok(patients::enrol_patients(db, &cli_actor(), &inputs, now)
+    Ok(patients::enrol_patients(db, &system_actor(), &inputs, now)
         .await?
         .into_iter()
         .map(|e| e.id)

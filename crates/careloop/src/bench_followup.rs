@@ -8,7 +8,8 @@ use crate::bench::{admin_sql, rate, with_database};
 use crate::bench_worklist::{self, Timings};
 use careloop_service::auth::{self, SessionKind};
 use careloop_service::delivery::{Delivery, send_due};
-use careloop_service::staff::{self, NewUserInput, cli_actor};
+use careloop_service::kernel::access::system_actor;
+use careloop_service::staff::{self, NewUserInput};
 use careloop_service::synth::Generator;
 use careloop_service::{batch_enrol, followup};
 use careloop_service::{delivery, patients};
@@ -143,7 +144,7 @@ async fn run_backend(backend: &'static str, db: &Db, args: &FollowupBenchArgs) -
     db.migrate().await?;
     let now = OffsetDateTime::now_utc();
     followup::seed_builtin_protocols(db, now).await?;
-    let cli = cli_actor();
+    let cli = system_actor();
     for d in 0..DEPARTMENTS {
         staff::create_department(db, &cli, &format!("ward{d}"), &format!("第{d}病区"), None, now).await?;
     }

@@ -9,7 +9,8 @@ use crate::bench::{on_scratch_databases, rate, raw};
 use anyhow::Context;
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::imports::{ImportOptions, import_batch};
-use careloop_service::staff::{self, cli_actor};
+use careloop_service::kernel::access::system_actor;
+use careloop_service::staff;
 use careloop_store::Db;
 use std::time::Instant;
 use time::{Duration, OffsetDateTime};
@@ -121,7 +122,7 @@ async fn backend(
 ) -> anyhow::Result<Row> {
     db.migrate().await?;
     let now = OffsetDateTime::now_utc();
-    staff::create_department(db, &cli_actor(), "checkup", "体检中心", None, now).await?;
+    staff::create_department(db, &system_actor(), "checkup", "体检中心", None, now).await?;
     let options = ImportOptions {
         format: "fhir",
         source: "bench".into(),
@@ -133,7 +134,7 @@ async fn backend(
         let (mut created, mut unchanged) = (0, 0);
         for (part, first_line) in parts(data, args.part_lines) {
             let batch = careloop_fhir::read_ndjson_from(part, "bench.ndjson", first_line);
-            let r = import_batch(db, &cli_actor(), batch, &options, OffsetDateTime::now_utc())
+            let r = import_batch(db, &system_actor(), batch, &options, OffsetDateTime::now_utc())
                 .await
                 .map_err(|e| anyhow::anyhow!("import: {e}"))?;
             anyhow::ensure!(r.errors == 0, "the synthetic export has errors: {:?}", r.issues.first());
@@ -157,7 +158,7 @@ async fn backend(
         .next()
         .context("a built-in tag rule")?;
     let start = Instant::now();
-    let dry = careloop_service::tag_rules::dry_run(db, &cli_actor(), rule, OffsetDateTime::now_utc())
+    let dry = careloop_service::tag_rules::dry_run(db, &system_actor(), rule, OffsetDateTime::now_utc())
         .await
         .map_err(|e| anyhow::anyhow!("dry run: {e}"))?;
     let dry_run = rate(dry.evaluated, start.elapsed());

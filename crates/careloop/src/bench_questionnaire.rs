@@ -16,7 +16,8 @@ use crate::bench_worklist::read_response;
 use careloop_domain::questionnaire::builtin;
 use careloop_domain::questionnaire::instrument::Instrument;
 use careloop_domain::questionnaire::response::check;
-use careloop_service::staff::{self, NewUserInput, cli_actor};
+use careloop_service::kernel::access::system_actor;
+use careloop_service::staff::{self, NewUserInput};
 use careloop_service::{patient_links, questionnaires};
 use careloop_store::Db;
 use serde_json::{Value, json};
@@ -131,7 +132,7 @@ async fn backend(name: &'static str, db: &Db, args: &QuestionnaireBenchArgs) -> 
     db.migrate().await?;
     let now = OffsetDateTime::now_utc();
     questionnaires::seed_builtin_questionnaires(db, now).await?;
-    let cli = cli_actor();
+    let cli = system_actor();
     staff::create_department(db, &cli, "gp", "全科", None, now).await?;
     let nurse_input = NewUserInput {
         username: "nurse0".into(),

@@ -7,8 +7,9 @@ use crate::bench::{on_scratch_databases, percentiles};
 use crate::bench_worklist::read_response;
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::auth::{self, SessionKind};
+use careloop_service::kernel::access::system_actor;
 use careloop_service::observations;
-use careloop_service::staff::{self, NewUserInput, cli_actor};
+use careloop_service::staff::{self, NewUserInput};
 use careloop_store::Db;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
@@ -107,7 +108,7 @@ async fn backend(
 ) -> anyhow::Result<(&'static str, Timing, Timing, Timing)> {
     db.migrate().await?;
     let now = OffsetDateTime::now_utc();
-    let cli = cli_actor();
+    let cli = system_actor();
     staff::create_department(db, &cli, "checkup", "体检中心", None, now).await?;
     let doctor = NewUserInput {
         username: "doctor0".into(),

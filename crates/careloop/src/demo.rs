@@ -4,7 +4,8 @@
 //! on post-check-up follow-up — all through the same service calls the API uses.
 
 use careloop_domain::indicator::ObservationInput;
-use careloop_service::staff::{self, NewUserInput, cli_actor};
+use careloop_service::kernel::access::system_actor;
+use careloop_service::staff::{self, NewUserInput};
 use careloop_service::synth::{DEMO_ORGANISATION, DEMO_PASSWORD, DEPARTMENTS, Generator, STAFF};
 use careloop_service::{events, followup, observations, patients, records, risk_tiers};
 use careloop_store::Db;
@@ -17,7 +18,7 @@ pub async fn is_loaded(db: &Db) -> anyhow::Result<bool> {
 }
 
 pub async fn load_organisation(db: &Db, now: OffsetDateTime) -> anyhow::Result<()> {
-    let cli = cli_actor();
+    let cli = system_actor();
     let (org_code, org_name) = DEMO_ORGANISATION;
     let org = staff::create_organisation(db, &cli, org_code, org_name, now).await?;
     // A city hospital: its patients are urban unless their record says otherwise.
@@ -44,7 +45,7 @@ pub async fn load_organisation(db: &Db, now: OffsetDateTime) -> anyhow::Result<(
 
 /// Enrol `n` synthetic patients with their records, diagnoses and check-ups.
 pub async fn load_patients(db: &Db, n: usize, seed: u64, now: OffsetDateTime) -> anyhow::Result<()> {
-    let cli = cli_actor();
+    let cli = system_actor();
     let mut generator = Generator::new(seed, careloop_domain::clock::local_today(now), 5);
     let mut left = n;
     while left > 0 {

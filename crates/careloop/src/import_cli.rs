@@ -7,7 +7,7 @@ use crate::settings::Settings;
 use anyhow::{Context, bail};
 use careloop_domain::import::{ImportBatch, Severity};
 use careloop_service::imports::{Counts, ImportOptions, ImportReport, import_batch};
-use careloop_service::staff::cli_actor;
+use careloop_service::kernel::access::system_actor;
 use careloop_sheet::Profile;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -153,7 +153,7 @@ pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
     let files = files(args.format, &args.paths)?;
     let total: u64 = files.iter().map(|f| f.metadata().map(|m| m.len()).unwrap_or(0)).sum();
     let db = open_db(settings).await?;
-    let actor = cli_actor();
+    let actor = system_actor();
     let profile = match (&args.profile, args.format) {
         (Some(p), _) if Path::new(p).is_file() => {
             let json = std::fs::read_to_string(p).with_context(|| format!("reading {p}"))?;

@@ -15,7 +15,7 @@ pub mod text_eval;
 
 use anyhow::Context;
 use careloop_service::delivery::{Delivery, SendOutcome};
-use careloop_service::followup::TickOutcome;
+use careloop_service::scheduler::TickOutcome;
 use careloop_store::Db;
 use settings::Settings;
 use std::net::SocketAddr;
@@ -89,7 +89,7 @@ pub async fn scheduler_pass(
     if refreshed > 0 {
         tracing::info!(refreshed, "risk tiers and tags recomputed after bulk writes");
     }
-    let t = careloop_service::followup::tick(db, now).await?;
+    let t = careloop_service::scheduler::tick(db, now).await?;
     let s = careloop_service::delivery::send_due(db, delivery, now).await?;
     if t.opened + t.overdue + t.escalated + t.retried + t.extended + s.queued + s.sent + s.failed > 0 {
         tracing::info!(

@@ -4,7 +4,8 @@
 use anyhow::Context;
 use careloop::settings::Settings;
 use careloop::{App, bench, demo, open_db, shutdown_signal};
-use careloop_service::staff::{self, NewUserInput, cli_actor};
+use careloop_service::kernel::access::system_actor;
+use careloop_service::staff::{self, NewUserInput};
 use careloop_service::synth::{DEMO_PASSWORD, STAFF};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -221,7 +222,7 @@ async fn main() -> anyhow::Result<()> {
                 role,
                 department,
             };
-            let u = staff::create_user(&db, &cli_actor(), &input, now)
+            let u = staff::create_user(&db, &system_actor(), &input, now)
                 .await
                 .map_err(explain)?;
             println!("Created user {} ({}).", u.username, u.role);
@@ -231,7 +232,7 @@ async fn main() -> anyhow::Result<()> {
             command: OrganisationCommand::Add { code, name },
         } => {
             let db = open_db(&settings).await?;
-            let o = staff::create_organisation(&db, &cli_actor(), &code, &name, now)
+            let o = staff::create_organisation(&db, &system_actor(), &code, &name, now)
                 .await
                 .map_err(explain)?;
             println!("Created organisation {} ({}).", o.code, o.name);
@@ -251,7 +252,7 @@ async fn main() -> anyhow::Result<()> {
                 anyhow::bail!("no organisation with code {code}");
             };
             let l = careloop_domain::record::Location { region, residence };
-            let o = staff::set_organisation_location(&db, &cli_actor(), o.id, &l, now)
+            let o = staff::set_organisation_location(&db, &system_actor(), o.id, &l, now)
                 .await
                 .map_err(explain)?;
             println!(
@@ -271,7 +272,7 @@ async fn main() -> anyhow::Result<()> {
                 },
         } => {
             let db = open_db(&settings).await?;
-            let d = staff::create_department(&db, &cli_actor(), &code, &name, organisation.as_deref(), now)
+            let d = staff::create_department(&db, &system_actor(), &code, &name, organisation.as_deref(), now)
                 .await
                 .map_err(explain)?;
             println!("Created department {} ({}).", d.code, d.name);
@@ -282,7 +283,7 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let json = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let db = open_db(&settings).await?;
-            let out = careloop_service::protocols::import_protocol(&db, &cli_actor(), &json, now)
+            let out = careloop_service::protocols::import_protocol(&db, &system_actor(), &json, now)
                 .await
                 .map_err(explain)?;
             let (id, version) = (&out.document["id"], &out.document["version"]);

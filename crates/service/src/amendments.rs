@@ -3,7 +3,7 @@
 //! record, every amendment, and the values in effect after the last one.
 
 use crate::audit::{event, record};
-use crate::patients::accessible;
+use crate::kernel::access::accessible;
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;

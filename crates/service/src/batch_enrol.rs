@@ -9,7 +9,7 @@
 
 use crate::audit::{event, record};
 use crate::followup::create_plan;
-use crate::patients::accessible;
+use crate::kernel::access::accessible;
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
@@ -104,7 +104,7 @@ pub async fn enrol_many(
                 "随访方案不存在",
             )
         })?;
-    let protocol = crate::protocols::read_stored(stored.document.0)?;
+    let protocol = crate::kernel::protocols::read_stored(stored.document.0)?;
     let mut patients = Vec::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
         // Another department's patient reads as unknown, as it does everywhere else.

@@ -5,7 +5,7 @@
 
 use crate::amendments::{self, FollowUpRecordView};
 use crate::audit::{event, record};
-use crate::patients::accessible;
+use crate::kernel::access::accessible;
 use crate::plans::{TaskDetail, get_task_in};
 use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
@@ -98,7 +98,7 @@ pub async fn call_sheet(db: &Db, actor: &Actor, task_id: Uuid, now: OffsetDateTi
     let stored = protocols::version(&mut tx, &plan.protocol_id, plan.protocol_version)
         .await?
         .ok_or(ServiceError::NotFound("protocol"))?;
-    let protocol = crate::protocols::read_stored(stored.document.0)?;
+    let protocol = crate::kernel::protocols::read_stored(stored.document.0)?;
     let org = organisations::of_department(&mut tx, patient.department_id).await?;
     let sex = Sex::parse(&patient.sex).unwrap_or(Sex::Female);
     let address = salutation(&patient.name, sex);

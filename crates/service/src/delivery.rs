@@ -6,6 +6,7 @@
 use crate::audit::{event, record};
 use crate::auth::{new_token, token_hash};
 use crate::followup::stored_state;
+use crate::kernel::transitions::system_transition;
 use crate::{Result, ServiceError};
 use careloop_domain::access::{Actor, PatientScope};
 use careloop_domain::followup::contact::QuietHours;
@@ -14,7 +15,7 @@ use careloop_domain::followup::protocol::{Method, Protocol};
 use careloop_domain::followup::task::{TaskEvent, transition};
 use careloop_domain::patient::Sex;
 use careloop_store::outbox::{self, DueStepRow, OutboxRow, PatientLinkRow};
-use careloop_store::plans::{self, TransitionRow};
+use careloop_store::plans::{self};
 use careloop_store::{Db, Tx, protocols};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -157,7 +158,7 @@ async fn protocol_of(tx: &mut Tx, cache: &mut HashMap<(String, i32), Protocol>, 
     let stored = protocols::version(tx, &r.protocol_id, r.protocol_version)
         .await?
         .ok_or(ServiceError::NotFound("protocol"))?;
-    let p = crate::protocols::read_stored(stored.document.0)?;
+    let p = crate::kernel::protocols::read_stored(stored.document.0)?;
     cache.insert(key, p.clone());
     Ok(p)
 }
@@ -290,19 +291,6 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
     }
 }
 
-fn system_transition(task: Uuid, from: &str, to: &str, event: &str, now: OffsetDateTime) -> TransitionRow {
-    TransitionRow {
-        id: Uuid::now_v7(),
-        task_id: task,
-        from_state: Some(from.into()),
-        to_state: to.into(),
-        event: event.into(),
-        at: now,
-        actor_id: None,
-        reason: None,
-    }
-}
-
 async fn deliver_queued(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut SendOutcome) -> Result<()> {
     loop {
         let mut tx = db.begin().await?;
@@ -401,7 +389,7 @@ pub async fn list_outbox(
     let mut tx = db.begin().await?;
     let department = match patient_id {
         Some(p) => {
-            crate::patients::accessible(&mut tx, actor, p).await?;
+            crate::kernel::access::accessible(&mut tx, actor, p).await?;
             None
         }
         None => match actor.patient_scope() {
@@ -473,7 +461,7 @@ pub async fn set_organisation_quiet_hours(
     input: &QuietHoursInput,
     now: OffsetDateTime,
 ) -> Result<()> {
-    crate::staff::require_admin(actor)?;
+    crate::kernel::access::require_admin(actor)?;
     let window = quiet_window(input)?;
     let mut tx = db.begin().await?;
     if !outbox::set_quiet_hours(&mut tx, outbox::QuietHoursOf::Organisation, id, window).await? {
@@ -504,7 +492,7 @@ pub async fn set_patient_quiet_hours(
 ) -> Result<()> {
     let window = quiet_window(input)?;
     let mut tx = db.begin().await?;
-    crate::patients::accessible(&mut tx, actor, patient_id).await?;
+    crate::kernel::access::accessible(&mut tx, actor, patient_id).await?;
     outbox::set_quiet_hours(&mut tx, outbox::QuietHoursOf::Patient, patient_id, window).await?;
     record(
         &mut tx,

@@ -2,7 +2,7 @@
 //! written with the automatic enrolment it causes, in one transaction, and audited.
 
 use crate::audit::{event, record};
-use crate::patients::accessible;
+use crate::kernel::access::accessible;
 use crate::triggers::enrol_on;
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;

@@ -2,7 +2,7 @@
 //! plan and its tasks through the task state machine) and the task lists behind worklists.
 
 use crate::audit::{event, record};
-use crate::patients::accessible;
+use crate::kernel::access::accessible;
 use crate::{Page, Result, ServiceError, page_bounds};
 use careloop_domain::FieldError;
 use careloop_domain::access::{Actor, PatientScope};
@@ -185,7 +185,7 @@ pub async fn enrol_in_protocol(
             "随访方案不存在",
         ))
     })?;
-    let protocol = crate::protocols::read_stored(stored.document.0)?;
+    let protocol = crate::kernel::protocols::read_stored(stored.document.0)?;
     // Two running plans of one protocol would mean every call twice.
     let running = plans::plans_of_patient(&mut tx, patient_id)
         .await?
@@ -430,98 +430,6 @@ pub async fn list_tasks(db: &Db, actor: &Actor, q: &TaskQuery, now: OffsetDateTi
     })
 }
 
-/// What one scheduler pass did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct TickOutcome {
-    /// Tasks whose window opened (now on worklists).
-    pub opened: u64,
-    /// Tasks whose deadline passed (now overdue, 超期).
-    pub overdue: u64,
-    /// Unanswered tasks whose retry time came (due again).
-    pub retried: u64,
-    /// Open alerts whose SLA passed, handed to the next role.
-    pub escalated: u64,
-    /// Tasks added to plans whose schedule was extended.
-    pub extended: u64,
-}
-
-/// Tasks advanced per transaction.
-const TICK_BATCH: u64 = 500;
-
-/// One scheduler pass as of `now`: open alerts whose SLA has passed escalate to the next role;
-/// every task whose window has opened becomes due and every task whose deadline has passed
-/// becomes overdue, through the task state machine, with each transition recorded.
-/// Idempotent: a second pass at the same instant finds nothing to do.
-pub async fn tick(db: &Db, now: OffsetDateTime) -> Result<TickOutcome> {
-    let mut outcome = TickOutcome::default();
-    let mut tx = db.begin().await?;
-    outcome.escalated = crate::visits::escalate_overdue_alerts(&mut tx, now).await?;
-    tx.commit().await?;
-    // New occurrences first, so that this pass also opens any that are already due.
-    outcome.extended = crate::horizon::extend_schedules(db, now).await?;
-    loop {
-        let mut tx = db.begin().await?;
-        let claimed = plans::claim_to_advance(&mut tx, now, TICK_BATCH).await?;
-        if claimed.is_empty() {
-            tx.commit().await?;
-            break;
-        }
-        let mut log = Vec::new();
-        let mut went_overdue: Vec<Uuid> = Vec::new();
-        for t in &claimed {
-            let mut state = stored_state(&t.state)?;
-            let steps = [
-                (
-                    t.retry_at.is_some_and(|r| r <= now),
-                    TaskEvent::RetryScheduled,
-                    "retry_due",
-                ),
-                (t.due_at <= now, TaskEvent::WindowOpened, "window_opened"),
-                (t.deadline <= now, TaskEvent::DeadlinePassed, "deadline_passed"),
-            ];
-            for (passed, ev, name) in steps {
-                // Only the transitions the state machine allows from here (a due task does not
-                // open again); anything else is simply not this pass's business.
-                if let (true, Ok(next)) = (passed, transition(state, ev)) {
-                    log.push(TransitionRow {
-                        id: Uuid::now_v7(),
-                        task_id: t.id,
-                        from_state: Some(state.as_str().into()),
-                        to_state: next.as_str().into(),
-                        event: name.into(),
-                        at: now,
-                        actor_id: None,
-                        reason: None,
-                    });
-                    match ev {
-                        TaskEvent::WindowOpened => outcome.opened += 1,
-                        TaskEvent::RetryScheduled => outcome.retried += 1,
-                        _ => {
-                            outcome.overdue += 1;
-                            went_overdue.push(t.patient_id);
-                        }
-                    }
-                    state = next;
-                }
-            }
-            plans::set_task_state(&mut tx, t.id, state.as_str(), None, now).await?;
-        }
-        plans::insert_transitions(&mut tx, &log).await?;
-        // Overdue work may set a tag (高危未复诊): re-apply the tag rules to those patients.
-        went_overdue.sort_unstable();
-        went_overdue.dedup();
-        for patient_id in went_overdue {
-            crate::tag_rules::apply_to(&mut tx, &crate::staff::cli_actor(), patient_id, now).await?;
-        }
-        tx.commit().await?;
-        // A batch that changed nothing would be claimed again forever; stop instead.
-        if log.is_empty() || (claimed.len() as u64) < TICK_BATCH {
-            break;
-        }
-    }
-    Ok(outcome)
-}
-
 /// Stop a plan (deceased, lost to follow-up, withdrawn, ...): every open task is cancelled with
 /// the reason, each cancellation recorded in `log`.
 pub(crate) async fn stop_plan(
@@ -540,7 +448,7 @@ pub(crate) async fn stop_plan(
         if s.is_terminal() || s == TaskState::Failed {
             continue;
         }
-        crate::visits::step(&mut s, TaskEvent::Cancelled, "plan_stopped", t.id, actor, now, log)?;
+        crate::kernel::transitions::step(&mut s, TaskEvent::Cancelled, "plan_stopped", t.id, actor, now, log)?;
         if let Some(l) = log.last_mut() {
             l.reason = Some(reason.to_string());
         }

@@ -14,11 +14,13 @@ use careloop_store::Db;
 use careloop_store::records::AlertRow;
 use careloop_text::{Analysis, Finding, Mention};
 use serde::{Deserialize, Serialize};
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::Result;
 use crate::audit::{event, record};
-use crate::{Result, visits::alert_from};
+use crate::kernel::alerts::alert_from;
+use careloop_domain::followup::alert::AlertKind;
 
 /// Longest text the analyse call takes (a reply, not a document).
 pub const MAX_TEXT_CHARS: usize = 2000;
@@ -164,20 +166,23 @@ pub(crate) fn alerts(
         let reason = format!("{title}自由文本提示紧急情况：{urgent}，请立即联系患者");
         match raised.iter_mut().find(|a| a.severity == "severe") {
             Some(a) => a.reason = format!("{}；{reason}", a.reason),
-            None => raised.push(alert_from(patient_id, (None, Some(response_id)), true, reason, now)),
+            None => raised.push(alert_from(
+                patient_id,
+                (None, Some(response_id)),
+                AlertKind::Severe,
+                reason,
+                now,
+            )),
         }
     }
     let emotions = labels(|a| a.emotions.iter().collect());
     if !emotions.is_empty() {
-        let mut a = alert_from(
+        raised.push(alert_from(
             patient_id,
             (None, Some(response_id)),
-            false,
+            AlertKind::NegativeEmotion,
             format!("{title}自由文本提示负面情绪：{emotions}，请心理咨询师跟进"),
             now,
-        );
-        a.owner_role = "psychologist".into();
-        a.sla_due_at = now + Duration::hours(24);
-        raised.push(a);
+        ));
     }
 }

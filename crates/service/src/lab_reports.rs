@@ -4,8 +4,8 @@
 
 use crate::Result;
 use crate::audit::{event, record};
+use crate::kernel::access::accessible;
 use crate::observations::{ObservationView, views_of};
-use crate::patients::accessible;
 use careloop_domain::access::Actor;
 use careloop_store::{Db, imports, observations};
 use serde::Serialize;

@@ -3,6 +3,7 @@
 //! events and commits. Handlers in `careloop-web` and the CLI call these and nothing below them.
 
 pub mod advice;
+pub mod alerts;
 pub mod amendments;
 pub mod audit;
 pub mod auth;
@@ -11,11 +12,13 @@ pub mod call_sheet;
 pub mod delivery;
 mod error;
 pub mod events;
+pub mod facts;
 pub mod figures;
 pub mod followup;
 pub mod free_text;
 pub mod horizon;
 pub mod imports;
+pub mod kernel;
 pub mod lab_reports;
 pub mod link_revocation;
 pub mod observations;
@@ -31,6 +34,7 @@ pub mod response_rates;
 pub mod risk_models;
 pub mod risk_tiers;
 pub mod rules;
+pub mod scheduler;
 pub mod staff;
 pub mod synth;
 pub mod tag_rules;

@@ -3,7 +3,7 @@
 //! nothing from then on, whoever holds it.
 
 use crate::audit::{event, record};
-use crate::patients::accessible;
+use crate::kernel::access::accessible;
 use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
 use careloop_store::Db;

@@ -2,7 +2,8 @@
 //! one or many values), data imports and the benchmark (many patients at once).
 
 use crate::audit::{event, record};
-use crate::patients::{accessible, at_index};
+use crate::kernel::access::accessible;
+use crate::patients::at_index;
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;

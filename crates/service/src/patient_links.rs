@@ -5,7 +5,7 @@
 
 use crate::audit::{event, record};
 use crate::auth::{new_token, token_hash};
-use crate::patients::accessible;
+use crate::kernel::access::accessible;
 use crate::questionnaires::{ResponseOutcome, store_response};
 use crate::visits::{RecordInput, record_in};
 use crate::{Result, ServiceError};

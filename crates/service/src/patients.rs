@@ -1,6 +1,7 @@
 //! Enrolment (开卡), search, the patient detail view and edits.
 
 use crate::audit::event;
+use crate::kernel::access::accessible;
 use crate::{Page, Result, ServiceError, page_bounds};
 use careloop_domain::access::{Actor, PatientScope};
 use careloop_domain::patient::{NewPatient, PatientInput, Sex, age_on};
@@ -279,16 +280,6 @@ pub async fn search_patients(
     })
 }
 
-/// Load a patient the actor may access, or say why not.
-pub(crate) async fn accessible(tx: &mut Tx, actor: &Actor, id: Uuid) -> Result<PatientRow> {
-    let row = patients::find(tx, id).await?.ok_or(ServiceError::NotFound("patient"))?;
-    if actor.may_access_patient(row.department_id) {
-        Ok(row)
-    } else {
-        Err(ServiceError::Forbidden)
-    }
-}
-
 /// Record that a patient died (at a visit, or as a hospital system reported): the patient is
 /// marked deceased and every running plan stopped with reason `deceased`, cancelling its open
 /// tasks so nothing more is sent. A deceased patient is never enrolled again. Returns false
@@ -357,7 +348,7 @@ pub async fn report_death(
 /// stopped stay stopped: follow-up restarts only when staff enrol the patient again, so no
 /// automatic message reaches a family by surprise.
 pub async fn clear_death(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime) -> Result<PatientDetail> {
-    crate::staff::require_admin(actor)?;
+    crate::kernel::access::require_admin(actor)?;
     let mut tx = db.begin().await?;
     accessible(&mut tx, actor, id).await?;
     if !patients::clear_deceased(&mut tx, id).await? {

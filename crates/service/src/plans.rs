@@ -4,8 +4,8 @@
 
 use crate::audit::{event, record};
 use crate::followup::{PlanView, Staffing, at_nine, stop_plan, stored_state};
-use crate::patients::accessible;
-use crate::visits::step;
+use crate::kernel::access::accessible;
+use crate::kernel::transitions::step;
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;

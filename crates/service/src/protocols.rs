@@ -3,7 +3,7 @@
 //! importing a document identical to the newest version changes nothing.
 
 use crate::audit::{event, record};
-use crate::staff::require_admin;
+use crate::kernel::access::require_admin;
 use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
 use careloop_domain::followup::protocol::Protocol;
@@ -65,11 +65,6 @@ pub async fn import_protocol(db: &Db, actor: &Actor, json: &str, now: OffsetDate
         document: doc,
         created: true,
     })
-}
-
-/// A stored protocol document as the domain type (stored documents were validated on the way in).
-pub fn read_stored(document: serde_json::Value) -> Result<Protocol> {
-    serde_json::from_value(document).map_err(|_| ServiceError::Internal("stored protocol unreadable"))
 }
 
 /// One protocol's document: the newest version, or the one asked for.

@@ -3,7 +3,7 @@
 //! action and the proxy id, never the family member's name or phone.
 
 use crate::audit::{event, record};
-use crate::patients::accessible;
+use crate::kernel::access::accessible;
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;

@@ -8,8 +8,8 @@
 //! once `completed`.
 
 use crate::audit::{event, record};
-use crate::patients::accessible;
-use crate::visits::AlertView;
+use crate::kernel::access::accessible;
+use crate::kernel::alerts::AlertView;
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
@@ -425,7 +425,13 @@ async fn record_indicators(
 }
 
 fn alert(patient_id: Uuid, response_id: Uuid, severe: bool, reason: String, now: OffsetDateTime) -> AlertRow {
-    crate::visits::alert_from(patient_id, (None, Some(response_id)), severe, reason, now)
+    crate::kernel::alerts::alert_from(
+        patient_id,
+        (None, Some(response_id)),
+        careloop_domain::followup::alert::AlertKind::of(severe),
+        reason,
+        now,
+    )
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -2,7 +2,8 @@
 
 use crate::Result;
 use crate::audit::{event, record};
-use crate::patients::accessible;
+use crate::facts::record_of;
+use crate::kernel::access::accessible;
 use careloop_domain::access::Actor;
 use careloop_domain::clock::iso_date;
 use careloop_domain::clock::local_today;
@@ -22,26 +23,6 @@ pub struct HealthRecordView {
     pub record: HealthRecord,
     #[serde(with = "time::serde::rfc3339::option")]
     pub updated_at: Option<OffsetDateTime>,
-}
-
-/// The stored record in the domain's shape.
-pub(crate) fn record_of(r: HealthRecordRow) -> HealthRecord {
-    HealthRecord {
-        past_history: r.past_history,
-        family_history: r.family_history,
-        allergies: r.allergies,
-        medications: r.medications,
-        smoking: r.smoking,
-        alcohol: r.alcohol,
-        exercise: r.exercise,
-        diet: r.diet,
-        sleep: r.sleep,
-        region: r.region,
-        residence: r.residence,
-        bp_treated: r.bp_treated,
-        family_history_ascvd: r.family_history_ascvd,
-        family_history_diabetes: r.family_history_diabetes,
-    }
 }
 
 fn view(r: HealthRecordRow) -> HealthRecordView {

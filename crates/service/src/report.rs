@@ -5,7 +5,7 @@
 
 use crate::Result;
 use crate::audit::{event, record};
-use crate::patients::accessible;
+use crate::kernel::access::accessible;
 use crate::risk_tiers::RiskTierView;
 use crate::trends::{IndicatorTrend, build};
 use careloop_domain::FieldError;
@@ -132,7 +132,7 @@ pub async fn health_report(
         .map(Into::into)
         .collect();
     tiers.reverse();
-    let facts = crate::tiering::facts_of(&mut tx, &p, now).await?;
+    let facts = crate::facts::facts_of(&mut tx, &p, now).await?;
     let computed = compute(&facts, now);
     let diagnoses = diagnoses::list(&mut tx, patient_id)
         .await?

@@ -10,7 +10,7 @@
 
 use crate::audit::{event, record};
 use crate::followup::{HORIZON, PlanView, Staffing, stored_state};
-use crate::patients::accessible;
+use crate::kernel::access::accessible;
 use crate::triggers::enrol_on;
 use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
@@ -203,7 +203,7 @@ async fn replan_one(
     let stored = protocols::version(tx, &plan.protocol_id, plan.protocol_version)
         .await?
         .ok_or(ServiceError::Internal("plan's protocol version missing"))?;
-    let protocol = crate::protocols::read_stored(stored.document.0)?;
+    let protocol = crate::kernel::protocols::read_stored(stored.document.0)?;
     let reason = format!("risk tier {} → {}", old.as_str(), tier.as_str());
     let mut log: Vec<TransitionRow> = Vec::new();
     let mut cancelled = 0;
@@ -217,7 +217,7 @@ async fn replan_one(
             continue;
         }
         let mut s = TaskState::Pending;
-        crate::visits::step(&mut s, TaskEvent::Cancelled, "replanned", t.id, actor, now, &mut log)?;
+        crate::kernel::transitions::step(&mut s, TaskEvent::Cancelled, "replanned", t.id, actor, now, &mut log)?;
         if let Some(l) = log.last_mut() {
             l.reason = Some(reason.clone());
         }

@@ -3,7 +3,7 @@
 //! already stored, before the protocol is published.
 
 use crate::audit::{event, record};
-use crate::staff::require_admin;
+use crate::kernel::access::require_admin;
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;

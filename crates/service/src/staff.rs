@@ -2,6 +2,7 @@
 
 use crate::audit::{event, record};
 use crate::auth::hash_password;
+use crate::kernel::access::require_admin;
 use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
 use careloop_domain::record::Location;
@@ -14,25 +15,6 @@ use careloop_store::{Db, Tx};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
-
-/// The actor used by command-line administration.
-pub fn cli_actor() -> Actor {
-    Actor {
-        user_id: Uuid::nil(),
-        username: "cli".into(),
-        role: Role::Admin,
-        department_id: None,
-        ip: None,
-    }
-}
-
-pub(crate) fn require_admin(actor: &Actor) -> Result<()> {
-    if actor.is_admin() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden)
-    }
-}
 
 /// The organisation used when none is named: the one every installation starts with.
 pub const DEFAULT_ORGANISATION: &str = "default";

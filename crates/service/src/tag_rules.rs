@@ -147,7 +147,7 @@ pub(crate) async fn apply_to(
     let Some(patient) = careloop_store::patients::find(tx, patient_id).await? else {
         return Ok((Vec::new(), Vec::new()));
     };
-    let tier_facts = crate::tiering::facts_of(tx, &patient, now).await?;
+    let tier_facts = crate::facts::facts_of(tx, &patient, now).await?;
     let seen = seen_many(tx, std::slice::from_ref(&patient), vec![tier_facts], now)
         .await?
         .pop()
@@ -257,7 +257,7 @@ pub async fn dry_run(db: &Db, actor: &Actor, rule: TagRule, now: OffsetDateTime)
         let mut tx = db.begin_read().await?;
         let page = tags::patient_ids_after(&mut tx, after, PAGE).await?;
         let patients = page_of_patients(&mut tx, &page).await?;
-        let tier_facts = crate::tiering::facts_of_many(&mut tx, &patients, now).await?;
+        let tier_facts = crate::facts::facts_of_many(&mut tx, &patients, now).await?;
         for seen in seen_many(&mut tx, &patients, tier_facts, now).await? {
             let has = seen.tags.iter().find(|t| t.tag == tag);
             out.evaluated += 1;
@@ -331,7 +331,7 @@ pub async fn save_rule(db: &Db, actor: &Actor, rule: TagRule, now: OffsetDateTim
         let rules = stored_rules(&mut tx).await?;
         let page = tags::patient_ids_after(&mut tx, after, PAGE).await?;
         let patients = page_of_patients(&mut tx, &page).await?;
-        let tier_facts = crate::tiering::facts_of_many(&mut tx, &patients, now).await?;
+        let tier_facts = crate::facts::facts_of_many(&mut tx, &patients, now).await?;
         let seen = seen_many(&mut tx, &patients, tier_facts, now).await?;
         for (p, seen) in patients.iter().zip(seen) {
             let (a, r) = apply_with(&mut tx, actor, &rules, p, seen, now).await?;

@@ -19,80 +19,16 @@
 
 use crate::Result;
 use crate::audit::{event, record};
-use crate::patients::accessible;
+use crate::facts::{facts_of, facts_of_many};
+use crate::kernel::access::accessible;
 use crate::risk_tiers::{AssessmentOutcome, apply};
 use careloop_domain::access::Actor;
-use careloop_domain::clock::local_today;
-use careloop_domain::indicator::Flag;
-use careloop_domain::patient::{Sex, age_on};
-use careloop_domain::record::{HealthRecord, Location};
 use careloop_domain::risk_tier::RiskTier;
-use careloop_domain::tiering::{ComputedTier, Reading, TierFacts, compute};
+use careloop_domain::tiering::{ComputedTier, TierFacts, compute};
 use careloop_store::patients::PatientRow;
-use careloop_store::{Db, Tx, diagnoses, health_records, observations, organisations, risk_tiers};
-use std::collections::HashMap;
+use careloop_store::{Db, Tx, risk_tiers};
 use time::OffsetDateTime;
 use uuid::Uuid;
-
-pub(crate) async fn facts_of(tx: &mut Tx, patient: &PatientRow, now: OffsetDateTime) -> Result<TierFacts> {
-    Ok(facts_of_many(tx, std::slice::from_ref(patient), now)
-        .await?
-        .pop()
-        .unwrap_or_default())
-}
-
-/// What the rules read of many patients, in the patients' order, in a fixed number of
-/// statements (so refreshing or dry-running a page of patients is not query-per-patient).
-pub(crate) async fn facts_of_many(tx: &mut Tx, patients: &[PatientRow], now: OffsetDateTime) -> Result<Vec<TierFacts>> {
-    let ids: Vec<Uuid> = patients.iter().map(|p| p.id).collect();
-    let mut latest: HashMap<Uuid, Vec<observations::ObservationRow>> = HashMap::new();
-    for o in observations::latest_per_code_of(tx, &ids).await? {
-        latest.entry(o.patient_id).or_default().push(o);
-    }
-    let mut diagnosed: HashMap<Uuid, Vec<String>> = HashMap::new();
-    for d in diagnoses::of_patients(tx, &ids).await? {
-        diagnosed.entry(d.patient_id).or_default().push(d.icd10_code);
-    }
-    let mut records: HashMap<Uuid, HealthRecord> = health_records::of_patients(tx, &ids)
-        .await?
-        .into_iter()
-        .map(|r| (r.patient_id, crate::records::record_of(r.record)))
-        .collect();
-    let locations: HashMap<Uuid, Location> = organisations::locations_by_department(tx)
-        .await?
-        .into_iter()
-        .map(|d| {
-            let l = Location {
-                region: d.location.region,
-                residence: d.location.residence,
-            };
-            (d.department_id, l)
-        })
-        .collect();
-    let today = local_today(now);
-    Ok(patients
-        .iter()
-        .map(|patient| {
-            let mut f = TierFacts {
-                sex: Some(if patient.sex == "male" { Sex::Male } else { Sex::Female }),
-                age: Some(age_on(patient.birth_date, today)),
-                diagnoses: diagnosed.remove(&patient.id).unwrap_or_default(),
-                ..TierFacts::default()
-            };
-            for o in latest.remove(&patient.id).unwrap_or_default() {
-                let reading = Reading {
-                    value: o.value,
-                    flag: Flag::parse(&o.flag),
-                    at: o.effective_at,
-                };
-                f.latest.insert(o.code, reading);
-            }
-            let record = records.remove(&patient.id).unwrap_or_default();
-            let org = locations.get(&patient.department_id).cloned().unwrap_or_default();
-            f.with_record(&record, &org)
-        })
-        .collect())
-}
 
 fn rank(t: RiskTier) -> u8 {
     match t {
@@ -202,7 +138,7 @@ pub async fn explain(db: &Db, actor: &Actor, patient_id: Uuid, now: OffsetDateTi
 /// Recompute the queued patients, one group per transaction, until the queue is empty; returns
 /// how many were refreshed. Run by the scheduler pass.
 pub async fn drain_refresh_queue(db: &Db, now: OffsetDateTime) -> Result<u64> {
-    let actor = crate::staff::cli_actor();
+    let actor = crate::kernel::access::system_actor();
     let mut done = 0;
     loop {
         let mut tx = db.begin().await?;

@@ -4,7 +4,7 @@
 
 use crate::Result;
 use crate::audit::{event, record};
-use crate::patients::accessible;
+use crate::kernel::access::accessible;
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
 use careloop_domain::indicator::{CATALOGUE, lookup};

@@ -62,7 +62,7 @@ impl Published {
     pub(crate) async fn load(tx: &mut Tx) -> Result<Published> {
         let mut out = Vec::new();
         for row in protocols::list_latest(tx).await? {
-            out.push((row.version, crate::protocols::read_stored(row.document.0)?));
+            out.push((row.version, crate::kernel::protocols::read_stored(row.document.0)?));
         }
         Ok(Published(out))
     }

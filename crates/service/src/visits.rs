@@ -5,25 +5,28 @@
 
 use crate::audit::{event, record};
 use crate::followup::{TaskView, at_nine, stop_plan, stored_state};
+use crate::kernel::access::accessible;
+use crate::kernel::alerts::{AlertView, alert_from};
+use crate::kernel::protocols::read_stored;
+use crate::kernel::transitions::step;
 use crate::observations::insert_observations;
-use crate::patients::accessible;
-use crate::protocols::read_stored;
 use crate::{Result, ServiceError, rules};
 use careloop_domain::FieldError;
-use careloop_domain::access::{Actor, PatientScope};
+use careloop_domain::access::Actor;
 use careloop_domain::clock::local_today;
+use careloop_domain::followup::alert::AlertKind;
 use careloop_domain::followup::classification::{Action, History, Outcome, VisitClass, VisitFindings, classify};
 use careloop_domain::followup::contact::ContactResult;
 use careloop_domain::followup::contact::{is_lost, next_attempt, trailing_failures};
 use careloop_domain::followup::rules::{HistoryFacts, RuleResult, Severity};
 use careloop_domain::followup::schedule::Offset;
-use careloop_domain::followup::task::{TaskEvent, TaskState, transition};
+use careloop_domain::followup::task::{TaskEvent, TaskState};
 use careloop_domain::indicator::ObservationInput;
 use careloop_domain::patient::{age_on, optional_text};
 use careloop_store::plans::{self, TaskRow, TransitionRow};
 use careloop_store::records::{self, AlertRow, FollowUpRecordRow};
 use careloop_store::{Db, Tx, protocols, users};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -42,38 +45,6 @@ pub struct RecordInput {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AlertView {
-    pub id: Uuid,
-    pub patient_id: Uuid,
-    /// `mild` (to the nurse) or `severe` (to the doctor).
-    pub severity: String,
-    pub status: String,
-    pub owner_role: String,
-    pub reason: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub sla_due_at: OffsetDateTime,
-    /// How many times it passed to a higher role because nobody acted in time.
-    pub escalations: i32,
-    pub outcome: Option<String>,
-}
-
-impl From<AlertRow> for AlertView {
-    fn from(a: AlertRow) -> Self {
-        AlertView {
-            id: a.id,
-            patient_id: a.patient_id,
-            severity: a.severity,
-            status: a.status,
-            owner_role: a.owner_role,
-            reason: a.reason,
-            sla_due_at: a.sla_due_at,
-            escalations: a.escalations,
-            outcome: a.outcome,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RecordOutcome {
     pub id: Uuid,
@@ -90,44 +61,6 @@ pub struct RecordOutcome {
     pub referral: bool,
     /// The protocol's outcome rules that fired on this visit.
     pub matched_rules: Vec<String>,
-}
-
-fn conflict(message: &str, message_zh: &str) -> ServiceError {
-    ServiceError::Conflict {
-        field: "task".into(),
-        message: message.into(),
-        message_zh: message_zh.into(),
-    }
-}
-
-/// Apply `event` to the task's current state, logging the transition.
-pub(crate) fn step(
-    state: &mut TaskState,
-    event: TaskEvent,
-    name: &str,
-    task: Uuid,
-    actor: &Actor,
-    now: OffsetDateTime,
-    log: &mut Vec<TransitionRow>,
-) -> Result<()> {
-    let next = transition(*state, event).map_err(|_| {
-        conflict(
-            &format!("the task is {} and cannot take this result", state.as_str()),
-            "该随访任务当前状态不能登记此结果",
-        )
-    })?;
-    log.push(TransitionRow {
-        id: Uuid::now_v7(),
-        task_id: task,
-        from_state: Some(state.as_str().into()),
-        to_state: next.as_str().into(),
-        event: name.into(),
-        at: now,
-        actor_id: Some(actor.user_id).filter(|id| !id.is_nil()),
-        reason: None,
-    });
-    *state = next;
-    Ok(())
 }
 
 /// The latest value of `code` among this visit's observations.
@@ -191,38 +124,7 @@ fn two_week_task(base: &TaskRow, key: &str, assignee: Option<Uuid>, now: OffsetD
 }
 
 fn alert(patient_id: Uuid, record_id: Uuid, severe: bool, reason: String, now: OffsetDateTime) -> AlertRow {
-    alert_from(patient_id, (Some(record_id), None), severe, reason, now)
-}
-
-/// An alert from a signed record or a questionnaire response (`source`: record id, response
-/// id). Severe findings go to the doctor within the hour; mild ones to the nurse within three
-/// days — one ladder, so every alert escalates the same way.
-pub(crate) fn alert_from(
-    patient_id: Uuid,
-    (record_id, response_id): (Option<Uuid>, Option<Uuid>),
-    severe: bool,
-    reason: String,
-    now: OffsetDateTime,
-) -> AlertRow {
-    let (owner, sla) = if severe {
-        ("doctor", Duration::hours(1))
-    } else {
-        ("nurse", Duration::days(3))
-    };
-    AlertRow {
-        id: Uuid::now_v7(),
-        patient_id,
-        record_id,
-        severity: if severe { "severe" } else { "mild" }.into(),
-        status: "open".into(),
-        owner_role: owner.into(),
-        reason,
-        sla_due_at: now + sla,
-        created_at: now,
-        escalations: 0,
-        outcome: None,
-        response_id,
-    }
+    alert_from(patient_id, (Some(record_id), None), AlertKind::of(severe), reason, now)
 }
 
 /// Sign a follow-up record on a task.
@@ -569,96 +471,4 @@ fn prefix(e: ServiceError, field: &str) -> ServiceError {
         }
         other => other,
     }
-}
-
-/// Open alerts of the actor's department (admins: all), most urgent first.
-pub async fn list_alerts(db: &Db, actor: &Actor, status: Option<&str>, now: OffsetDateTime) -> Result<Vec<AlertView>> {
-    let status = status.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("open");
-    if !["open", "acknowledged", "closed"].contains(&status) {
-        return Err(FieldError::new(
-            "status",
-            "state_unknown",
-            "status must be open, acknowledged or closed",
-            "预警状态无效",
-        )
-        .into());
-    }
-    let department = match actor.patient_scope() {
-        PatientScope::All => None,
-        PatientScope::Department(d) => Some(d),
-        PatientScope::Nobody => return Err(ServiceError::Forbidden),
-    };
-    let mut tx = db.begin().await?;
-    let rows = records::list_alerts(&mut tx, status, department, 500).await?;
-    record(
-        &mut tx,
-        event(actor, "alert.list", None, Some(format!("results={}", rows.len())), now),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(rows.into_iter().map(Into::into).collect())
-}
-
-/// Acknowledge an open alert (stops its escalation) or close it with an outcome.
-pub async fn handle_alert(
-    db: &Db,
-    actor: &Actor,
-    id: Uuid,
-    close_with: Option<&str>,
-    now: OffsetDateTime,
-) -> Result<AlertView> {
-    use careloop_domain::followup::alert::AlertStatus;
-    let outcome = match close_with {
-        Some(o) => {
-            Some(optional_text(&Some(o.to_string()), "outcome", 500)?.ok_or_else(|| FieldError::required("outcome"))?)
-        }
-        None => None,
-    };
-    let mut tx = db.begin().await?;
-    let mut a = records::find_alert(&mut tx, id)
-        .await?
-        .ok_or(ServiceError::NotFound("alert"))?;
-    accessible(&mut tx, actor, a.patient_id).await?;
-    let status = AlertStatus::parse(&a.status).ok_or(ServiceError::Internal("unknown alert status"))?;
-    let next = match &outcome {
-        None => status.acknowledge(),
-        Some(_) => status.close(),
-    }
-    .ok_or_else(|| conflict_alert(status.as_str()))?;
-    let by = Some(actor.user_id).filter(|u| !u.is_nil());
-    records::set_alert_status(&mut tx, id, next.as_str(), by, outcome.as_deref(), now).await?;
-    let action = if outcome.is_some() {
-        "alert.close"
-    } else {
-        "alert.acknowledge"
-    };
-    record(
-        &mut tx,
-        event(actor, action, Some(a.patient_id), Some(format!("alert={id}")), now),
-    )
-    .await?;
-    tx.commit().await?;
-    a.status = next.as_str().into();
-    a.outcome = outcome;
-    Ok(a.into())
-}
-
-fn conflict_alert(status: &str) -> ServiceError {
-    ServiceError::Conflict {
-        field: "alert".into(),
-        message: format!("the alert is already {status}"),
-        message_zh: "该预警已处理".into(),
-    }
-}
-
-/// Hand every open alert whose SLA has passed to the next role (inside a scheduler pass).
-pub(crate) async fn escalate_overdue_alerts(tx: &mut Tx, now: OffsetDateTime) -> Result<u64> {
-    let mut n = 0;
-    for a in records::claim_overdue_alerts(tx, now, 500).await? {
-        if let Some((role, sla)) = careloop_domain::followup::alert::escalation(&a.owner_role) {
-            records::escalate_alert(tx, a.id, role, now + sla, a.escalations + 1).await?;
-            n += 1;
-        }
-    }
-    Ok(n)
 }

@@ -2,7 +2,8 @@
 
 use careloop::App;
 use careloop::settings::Settings;
-use careloop_service::staff::{self, NewUserInput, cli_actor};
+use careloop_service::kernel::access::system_actor;
+use careloop_service::staff::{self, NewUserInput};
 use careloop_store::Db;
 use libtest_mimic::Failed;
 use reqwest::StatusCode;
@@ -147,7 +148,7 @@ impl TestApp {
 
     /// Create a department directly through the service layer (as `careloop department add`).
     pub async fn department(&self, code: &str) {
-        staff::create_department(&self.db, &cli_actor(), code, &format!("{code} 科"), None, now())
+        staff::create_department(&self.db, &system_actor(), code, &format!("{code} 科"), None, now())
             .await
             .unwrap();
     }
@@ -161,7 +162,9 @@ impl TestApp {
             role: role.into(),
             department: department.map(Into::into),
         };
-        staff::create_user(&self.db, &cli_actor(), &input, now()).await.unwrap();
+        staff::create_user(&self.db, &system_actor(), &input, now())
+            .await
+            .unwrap();
         self.login(username, PASSWORD).await
     }
 

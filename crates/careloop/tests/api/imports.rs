@@ -462,7 +462,7 @@ pub async fn a_patient_without_a_mobile_is_kept_and_their_messages_fail_to_the_n
     )
     .unwrap()
         + time::Duration::hours(1);
-    careloop_service::followup::tick(&app.db, due).await.unwrap();
+    careloop_service::scheduler::tick(&app.db, due).await.unwrap();
     let out = send_due(&app.db, &Delivery::sandbox(&app.db, "https://f.example.cn/"), due)
         .await
         .unwrap();

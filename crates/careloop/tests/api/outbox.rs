@@ -3,7 +3,7 @@
 
 use crate::helpers::{TestApp, now};
 use careloop_service::delivery::{Delivery, SendOutcome, send_due};
-use careloop_service::followup::tick;
+use careloop_service::scheduler::tick;
 use careloop_store::outbox;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -51,8 +51,8 @@ fn events(task: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn tick(app: &TestApp, at: time::OffsetDateTime) -> careloop_service::followup::TickOutcome {
-    careloop_service::followup::tick(&app.db, at).await.unwrap()
+async fn tick(app: &TestApp, at: time::OffsetDateTime) -> careloop_service::scheduler::TickOutcome {
+    careloop_service::scheduler::tick(&app.db, at).await.unwrap()
 }
 
 pub async fn an_unanswered_call_comes_back_when_its_retry_is_due(app: TestApp) {

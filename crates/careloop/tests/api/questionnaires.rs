@@ -714,7 +714,7 @@ pub async fn response_rates_count_links_and_answers_by_channel_hour_and_age(app:
     )
     .unwrap();
     let when = due + time::Duration::hours(1);
-    careloop_service::followup::tick(&app.db, when).await.unwrap();
+    careloop_service::scheduler::tick(&app.db, when).await.unwrap();
     let d = careloop_service::delivery::Delivery::sandbox(&app.db, "https://followup.example.cn");
     assert_eq!(
         careloop_service::delivery::send_due(&app.db, &d, when)

@@ -39,6 +39,40 @@ impl AlertStatus {
     }
 }
 
+/// What an alert is about, which decides who gets it first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertKind {
+    /// A severe finding (emergency values, suicidal thoughts): the doctor.
+    Severe,
+    /// A mild finding: the nurse.
+    Mild,
+    /// A negative emotion in the patient's own words: the psychologist (心理支持).
+    NegativeEmotion,
+}
+
+impl AlertKind {
+    /// Severe or mild.
+    pub fn of(severe: bool) -> AlertKind {
+        if severe { AlertKind::Severe } else { AlertKind::Mild }
+    }
+
+    /// The stored severity: only a severe finding is `severe`.
+    pub fn severity(self) -> &'static str {
+        if self == AlertKind::Severe { "severe" } else { "mild" }
+    }
+}
+
+/// Who owns a new alert and how long they have: severe findings go to the doctor within the
+/// hour, mild ones to the nurse within three days, negative emotions to the psychologist within
+/// a day.
+pub fn first_owner(kind: AlertKind) -> (&'static str, Duration) {
+    match kind {
+        AlertKind::Severe => ("doctor", Duration::hours(1)),
+        AlertKind::Mild => ("nurse", Duration::days(3)),
+        AlertKind::NegativeEmotion => ("psychologist", Duration::hours(24)),
+    }
+}
+
 /// The role an unacknowledged alert passes to when its owner's SLA runs out, and the SLA the
 /// new owner gets. `None`: nobody above (the administrator keeps it, and it stays on the
 /// quality office's list).
@@ -54,6 +88,17 @@ pub fn escalation(owner_role: &str) -> Option<(&'static str, Duration)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn severe_alerts_go_to_the_doctor_mild_to_the_nurse_and_emotions_to_the_psychologist() {
+        assert_eq!(first_owner(AlertKind::of(true)), ("doctor", Duration::hours(1)));
+        assert_eq!(first_owner(AlertKind::of(false)), ("nurse", Duration::days(3)));
+        assert_eq!(
+            first_owner(AlertKind::NegativeEmotion),
+            ("psychologist", Duration::hours(24))
+        );
+        assert_eq!(AlertKind::NegativeEmotion.severity(), "mild");
+    }
 
     #[test]
     fn alerts_escalate_nurse_to_doctor_to_admin_and_stop() {

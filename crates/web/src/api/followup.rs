@@ -7,11 +7,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use careloop_service::Page;
+use careloop_service::alerts;
 use careloop_service::delivery::{self, OutboxView, QuietHoursInput};
 use careloop_service::figures::{self, FigureQuery, FollowUpFigures};
 use careloop_service::followup::{self, PlanView, TaskQuery, TaskView};
+use careloop_service::kernel::alerts::AlertView;
 use careloop_service::rules::DryRun;
-use careloop_service::visits::{self, AlertView, RecordInput, RecordOutcome};
+use careloop_service::visits::{self, RecordInput, RecordOutcome};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -162,7 +164,7 @@ pub async fn list_alerts(
     ApiQuery(q): ApiQuery<AlertsQuery>,
 ) -> Result<Json<Vec<AlertView>>, ApiError> {
     Ok(Json(
-        visits::list_alerts(&s.db, &who.actor, q.status.as_deref(), OffsetDateTime::now_utc()).await?,
+        alerts::list_alerts(&s.db, &who.actor, q.status.as_deref(), OffsetDateTime::now_utc()).await?,
     ))
 }
 
@@ -175,7 +177,7 @@ pub async fn acknowledge_alert(
     Path(id): Path<Uuid>,
 ) -> Result<Json<AlertView>, ApiError> {
     Ok(Json(
-        visits::handle_alert(&s.db, &who.actor, id, None, OffsetDateTime::now_utc()).await?,
+        alerts::handle_alert(&s.db, &who.actor, id, None, OffsetDateTime::now_utc()).await?,
     ))
 }
 
@@ -196,7 +198,7 @@ pub async fn close_alert(
     ApiJson(body): ApiJson<CloseAlert>,
 ) -> Result<Json<AlertView>, ApiError> {
     Ok(Json(
-        visits::handle_alert(&s.db, &who.actor, id, Some(&body.outcome), OffsetDateTime::now_utc()).await?,
+        alerts::handle_alert(&s.db, &who.actor, id, Some(&body.outcome), OffsetDateTime::now_utc()).await?,
     ))
 }
 
