@@ -9,7 +9,7 @@ use careloop_domain::indicator::ObservationInput;
 use careloop_domain::patient::PatientInput;
 use careloop_service::kernel::access::system_actor;
 use careloop_service::synth::{DEPARTMENTS, Generator};
-use careloop_service::{observations, patients, staff};
+use careloop_service::{admin::staff, patients::observations, patients::register as patients};
 use careloop_store::Db;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;

@@ -6,13 +6,13 @@
 
 use crate::bench::{admin_sql, rate, with_database};
 use crate::bench_worklist::{self, Timings};
-use careloop_service::auth::{self, SessionKind};
-use careloop_service::delivery::{Delivery, send_due};
+use careloop_service::admin::auth::{self, SessionKind};
+use careloop_service::admin::staff::{self, NewUserInput};
 use careloop_service::kernel::access::system_actor;
-use careloop_service::staff::{self, NewUserInput};
+use careloop_service::outreach::delivery::{Delivery, send_due};
 use careloop_service::synth::Generator;
-use careloop_service::{batch_enrol, followup};
-use careloop_service::{delivery, patients};
+use careloop_service::{followup::batch_enrol, followup::enrolment as followup};
+use careloop_service::{outreach::delivery, patients::register as patients};
 use careloop_store::Db;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;

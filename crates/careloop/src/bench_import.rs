@@ -8,9 +8,9 @@
 use crate::bench::{on_scratch_databases, rate, raw};
 use anyhow::Context;
 use careloop_domain::indicator::ObservationInput;
+use careloop_service::admin::staff;
 use careloop_service::imports::{ImportOptions, import_batch};
 use careloop_service::kernel::access::system_actor;
-use careloop_service::staff;
 use careloop_store::Db;
 use std::time::Instant;
 use time::{Duration, OffsetDateTime};
@@ -147,7 +147,7 @@ async fn backend(
     anyhow::ensure!(created == total, "created {created} of {total}");
     // Bulk writes queue their patients' tier and tag refresh for the scheduler: time it too.
     let start = Instant::now();
-    let refreshed = careloop_service::tiering::drain_refresh_queue(db, OffsetDateTime::now_utc())
+    let refreshed = careloop_service::risk::tiering::drain_refresh_queue(db, OffsetDateTime::now_utc())
         .await
         .map_err(|e| anyhow::anyhow!("refresh: {e}"))?;
     let refresh = rate(refreshed as usize, start.elapsed());
@@ -158,7 +158,7 @@ async fn backend(
         .next()
         .context("a built-in tag rule")?;
     let start = Instant::now();
-    let dry = careloop_service::tag_rules::dry_run(db, &system_actor(), rule, OffsetDateTime::now_utc())
+    let dry = careloop_service::risk::tag_rules::dry_run(db, &system_actor(), rule, OffsetDateTime::now_utc())
         .await
         .map_err(|e| anyhow::anyhow!("dry run: {e}"))?;
     let dry_run = rate(dry.evaluated, start.elapsed());

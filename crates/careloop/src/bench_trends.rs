@@ -6,10 +6,10 @@
 use crate::bench::{on_scratch_databases, percentiles};
 use crate::bench_worklist::read_response;
 use careloop_domain::indicator::ObservationInput;
-use careloop_service::auth::{self, SessionKind};
+use careloop_service::admin::auth::{self, SessionKind};
+use careloop_service::admin::staff::{self, NewUserInput};
 use careloop_service::kernel::access::system_actor;
-use careloop_service::observations;
-use careloop_service::staff::{self, NewUserInput};
+use careloop_service::patients::observations;
 use careloop_store::Db;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;

@@ -6,7 +6,7 @@
 
 use crate::bench::{percentiles, rate};
 use careloop_domain::access::Actor;
-use careloop_service::worklist::{self, WorklistOptions, WorklistTab};
+use careloop_service::followup::worklist::{self, WorklistOptions, WorklistTab};
 use careloop_store::plans::{self, TaskOrder};
 use careloop_store::{Backend, Db};
 use sea_query::{Expr, ExprTrait, Order, Query};

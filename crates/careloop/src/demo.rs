@@ -4,10 +4,13 @@
 //! on post-check-up follow-up — all through the same service calls the API uses.
 
 use careloop_domain::indicator::ObservationInput;
+use careloop_service::admin::staff::{self, NewUserInput};
 use careloop_service::kernel::access::system_actor;
-use careloop_service::staff::{self, NewUserInput};
 use careloop_service::synth::{DEMO_ORGANISATION, DEMO_PASSWORD, DEPARTMENTS, Generator, STAFF};
-use careloop_service::{events, followup, observations, patients, records, risk_tiers};
+use careloop_service::{
+    followup::enrolment as followup, followup::events, patients::observations, patients::records,
+    patients::register as patients, risk::assessments as risk_tiers,
+};
 use careloop_store::Db;
 use time::OffsetDateTime;
 use uuid::Uuid;

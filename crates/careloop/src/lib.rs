@@ -14,8 +14,8 @@ pub mod settings;
 pub mod text_eval;
 
 use anyhow::Context;
-use careloop_service::delivery::{Delivery, SendOutcome};
-use careloop_service::scheduler::TickOutcome;
+use careloop_service::followup::scheduler::TickOutcome;
+use careloop_service::outreach::delivery::{Delivery, SendOutcome};
 use careloop_store::Db;
 use settings::Settings;
 use std::net::SocketAddr;
@@ -85,12 +85,12 @@ pub async fn scheduler_pass(
     delivery: &Delivery,
     now: time::OffsetDateTime,
 ) -> Result<(TickOutcome, SendOutcome), careloop_service::ServiceError> {
-    let refreshed = careloop_service::tiering::drain_refresh_queue(db, now).await?;
+    let refreshed = careloop_service::risk::tiering::drain_refresh_queue(db, now).await?;
     if refreshed > 0 {
         tracing::info!(refreshed, "risk tiers and tags recomputed after bulk writes");
     }
-    let t = careloop_service::scheduler::tick(db, now).await?;
-    let s = careloop_service::delivery::send_due(db, delivery, now).await?;
+    let t = careloop_service::followup::scheduler::tick(db, now).await?;
+    let s = careloop_service::outreach::delivery::send_due(db, delivery, now).await?;
     if t.opened + t.overdue + t.escalated + t.retried + t.extended + s.queued + s.sent + s.failed > 0 {
         tracing::info!(
             opened = t.opened,
@@ -115,20 +115,20 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
         .await
         .with_context(|| format!("connecting to {}", settings::redact(&settings.database_url)))?;
     db.migrate().await.context("applying migrations")?;
-    careloop_service::followup::seed_builtin_protocols(&db, time::OffsetDateTime::now_utc())
+    careloop_service::followup::enrolment::seed_builtin_protocols(&db, time::OffsetDateTime::now_utc())
         .await
         .context("storing the built-in protocols")?;
-    careloop_service::questionnaires::seed_builtin_questionnaires(&db, time::OffsetDateTime::now_utc())
+    careloop_service::questionnaires::responses::seed_builtin_questionnaires(&db, time::OffsetDateTime::now_utc())
         .await
         .context("storing the built-in questionnaires")?;
-    careloop_service::tag_rules::seed_builtin_tag_rules(&db, time::OffsetDateTime::now_utc())
+    careloop_service::risk::tag_rules::seed_builtin_tag_rules(&db, time::OffsetDateTime::now_utc())
         .await
         .context("storing the built-in tag rules")?;
     careloop_service::advice::seed_builtin_advice(&db, time::OffsetDateTime::now_utc())
         .await
         .context("storing the built-in advice")?;
     // Build the segmenter's dictionary now, off the async threads, not on the first reply.
-    tokio::task::spawn_blocking(careloop_service::free_text::warm_up);
+    tokio::task::spawn_blocking(careloop_service::questionnaires::free_text::warm_up);
     Ok(db)
 }
 

@@ -4,8 +4,8 @@
 use anyhow::Context;
 use careloop::settings::Settings;
 use careloop::{App, bench, demo, open_db, shutdown_signal};
+use careloop_service::admin::staff::{self, NewUserInput};
 use careloop_service::kernel::access::system_actor;
-use careloop_service::staff::{self, NewUserInput};
 use careloop_service::synth::{DEMO_PASSWORD, STAFF};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -283,7 +283,7 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let json = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let db = open_db(&settings).await?;
-            let out = careloop_service::protocols::import_protocol(&db, &system_actor(), &json, now)
+            let out = careloop_service::followup::protocols::import_protocol(&db, &system_actor(), &json, now)
                 .await
                 .map_err(explain)?;
             let (id, version) = (&out.document["id"], &out.document["version"]);
@@ -298,7 +298,7 @@ async fn main() -> anyhow::Result<()> {
             command: ProtocolCommand::Export { id, version },
         } => {
             let db = open_db(&settings).await?;
-            let doc = careloop_service::protocols::export_protocol(&db, &id, version)
+            let doc = careloop_service::followup::protocols::export_protocol(&db, &id, version)
                 .await
                 .map_err(explain)?;
             println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -314,13 +314,13 @@ async fn main() -> anyhow::Result<()> {
         Command::BenchTrends(args) => careloop::bench_trends::run(args).await,
         Command::Risk { model, json } => {
             let input = serde_json::from_str(&json).context("--json is not valid risk-model input")?;
-            let out = careloop_service::risk_models::evaluate(&model, &input).map_err(explain)?;
+            let out = careloop_service::risk::models::evaluate(&model, &input).map_err(explain)?;
             println!("{}", serde_json::to_string_pretty(&out)?);
             Ok(())
         }
         Command::Classify { json } => {
             let input = serde_json::from_str(&json).context("--json is not valid classification input")?;
-            let out = careloop_service::risk_models::classify(&input).map_err(explain)?;
+            let out = careloop_service::risk::models::classify(&input).map_err(explain)?;
             println!("{}", serde_json::to_string_pretty(&out)?);
             Ok(())
         }

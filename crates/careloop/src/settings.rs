@@ -170,8 +170,8 @@ impl Settings {
 
     /// How automated steps are sent. Only the sandbox channel exists yet; real SMS, WeChat
     /// and voice adapters plug in here.
-    pub fn delivery(&self, db: &careloop_store::Db) -> careloop_service::delivery::Delivery {
-        let mut d = careloop_service::delivery::Delivery::sandbox(db, &self.public_url);
+    pub fn delivery(&self, db: &careloop_store::Db) -> careloop_service::outreach::delivery::Delivery {
+        let mut d = careloop_service::outreach::delivery::Delivery::sandbox(db, &self.public_url);
         d.lease = time::Duration::seconds(i64::try_from(self.scheduler_lease_secs).unwrap_or(120).max(1));
         d
     }

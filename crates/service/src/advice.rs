@@ -2,8 +2,8 @@
 //! patient with the reasons each was chosen — for the patient page, the patient's own mobile
 //! page and the health report.
 
-use crate::audit::{event, record};
 use crate::kernel::access::accessible;
+use crate::kernel::audit::{event, record};
 use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
 use careloop_domain::advice::{AdviceFacts, Article, Matched, builtins, matching};
@@ -132,7 +132,7 @@ pub(crate) async fn facts_of(
 
 /// The library's articles matched to a patient inside a transaction (no audit; callers audit).
 pub(crate) async fn matched_in(tx: &mut Tx, patient: &PatientRow, now: OffsetDateTime) -> Result<Vec<Matched>> {
-    let t = crate::facts::facts_of(tx, patient, now).await?;
+    let t = crate::risk::facts::facts_of(tx, patient, now).await?;
     matched_with(tx, patient, t, now).await
 }
 

@@ -1,48 +1,19 @@
-//! CareLoop's use cases. Each public function is one transaction: it validates input into
-//! domain types, checks the actor's role and department, calls the store, appends the audit
-//! events and commits. Handlers in `careloop-web` and the CLI call these and nothing below them.
+//! CareLoop's use cases, one folder per workflow (patients, follow-up, risk, questionnaires,
+//! outreach, imports, administration) over a shared kernel. Each public function is one
+//! transaction: it validates input into domain types, checks the actor's role and department,
+//! calls the store, appends the audit events and commits. Handlers in `careloop-web` and the CLI call these and nothing below them.
 
+pub mod admin;
 pub mod advice;
-pub mod alerts;
-pub mod amendments;
-pub mod audit;
-pub mod auth;
-pub mod batch_enrol;
-pub mod call_sheet;
-pub mod delivery;
 mod error;
-pub mod events;
-pub mod facts;
-pub mod figures;
 pub mod followup;
-pub mod free_text;
-pub mod horizon;
 pub mod imports;
 pub mod kernel;
-pub mod lab_reports;
-pub mod link_revocation;
-pub mod observations;
-pub mod patient_links;
+pub mod outreach;
 pub mod patients;
-pub mod plans;
-pub mod protocols;
-pub mod proxies;
 pub mod questionnaires;
-pub mod records;
-pub mod report;
-pub mod response_rates;
-pub mod risk_models;
-pub mod risk_tiers;
-pub mod rules;
-pub mod scheduler;
-pub mod staff;
+pub mod risk;
 pub mod synth;
-pub mod tag_rules;
-pub mod tiering;
-pub mod trends;
-pub mod triggers;
-pub mod visits;
-pub mod worklist;
 
 pub use error::ServiceError;
 

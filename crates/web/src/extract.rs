@@ -7,7 +7,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
 use axum::http::request::Parts;
-use careloop_service::auth::{self, Authenticated};
+use careloop_service::admin::auth::{self, Authenticated};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 use time::OffsetDateTime;

@@ -173,7 +173,7 @@ async fn task_states(app: &TestApp, token: &str) -> Vec<String> {
 }
 
 pub async fn the_scheduler_opens_windows_and_marks_overdue_exactly_once(app: TestApp) {
-    use careloop_service::scheduler::{TickOutcome, tick};
+    use careloop_service::followup::scheduler::{TickOutcome, tick};
     let (_, nurse) = app.admin_and_nurse().await;
     let patient = app.enrol_simple(&nurse, "王一", 1).await;
     let (_, plan) = app
@@ -235,7 +235,7 @@ pub async fn the_scheduler_opens_windows_and_marks_overdue_exactly_once(app: Tes
 }
 
 pub async fn a_year_of_daily_ticks_leaves_every_unworked_visit_overdue(app: TestApp) {
-    use careloop_service::scheduler::tick;
+    use careloop_service::followup::scheduler::tick;
     let (_, nurse) = app.admin_and_nurse().await;
     for i in 0..3 {
         let patient = app.enrol_simple(&nurse, &format!("王{i}"), i).await;

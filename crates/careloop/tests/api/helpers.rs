@@ -2,8 +2,8 @@
 
 use careloop::App;
 use careloop::settings::Settings;
+use careloop_service::admin::staff::{self, NewUserInput};
 use careloop_service::kernel::access::system_actor;
-use careloop_service::staff::{self, NewUserInput};
 use careloop_store::Db;
 use libtest_mimic::Failed;
 use reqwest::StatusCode;

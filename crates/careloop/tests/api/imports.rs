@@ -434,7 +434,7 @@ pub async fn hl7_results_import_with_any_separator_and_corrections_replace_value
 /// A patient a hospital system sent without a mobile number is enrolled, shown as 无手机号, and
 /// an automated questionnaire for them fails to the nurse's list instead of going nowhere.
 pub async fn a_patient_without_a_mobile_is_kept_and_their_messages_fail_to_the_nurse(app: TestApp) {
-    use careloop_service::delivery::{Delivery, send_due};
+    use careloop_service::outreach::delivery::{Delivery, send_due};
     let (_, nurse) = app.admin_and_nurse().await;
     let patient = json!({"resourceType": "Patient", "id": "p9", "name": [{"family": "赵", "given": ["大爷"]}],
         "gender": "male", "birthDate": "1940-02-02"});
@@ -462,7 +462,7 @@ pub async fn a_patient_without_a_mobile_is_kept_and_their_messages_fail_to_the_n
     )
     .unwrap()
         + time::Duration::hours(1);
-    careloop_service::scheduler::tick(&app.db, due).await.unwrap();
+    careloop_service::followup::scheduler::tick(&app.db, due).await.unwrap();
     let out = send_due(&app.db, &Delivery::sandbox(&app.db, "https://f.example.cn/"), due)
         .await
         .unwrap();

@@ -2,8 +2,8 @@
 //! patient's link, visible in the outbox exactly as the patient receives them.
 
 use crate::helpers::{TestApp, now};
-use careloop_service::delivery::{Delivery, SendOutcome, send_due};
-use careloop_service::scheduler::tick;
+use careloop_service::followup::scheduler::tick;
+use careloop_service::outreach::delivery::{Delivery, SendOutcome, send_due};
 use careloop_store::outbox;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -164,7 +164,7 @@ pub async fn a_message_claimed_by_a_process_that_died_is_sent_once_after_its_lea
         .idempotency_key
         .clone();
     tx.commit().await.unwrap();
-    let msg = careloop_service::delivery::Outgoing {
+    let msg = careloop_service::outreach::delivery::Outgoing {
         idempotency_key: &key,
         channel: "sms",
         recipient: "13912345678",
@@ -187,12 +187,16 @@ pub async fn a_message_claimed_by_a_process_that_died_is_sent_once_after_its_lea
 /// message queued under the lease (modelled as a temporary failure).
 struct Dies;
 
-impl careloop_service::delivery::Channel for Dies {
+impl careloop_service::outreach::delivery::Channel for Dies {
     fn send<'a>(
         &'a self,
-        _msg: &'a careloop_service::delivery::Outgoing<'a>,
-    ) -> careloop_service::delivery::SendFuture<'a> {
-        Box::pin(async { Err(careloop_service::delivery::SendError::Temporary("killed".into())) })
+        _msg: &'a careloop_service::outreach::delivery::Outgoing<'a>,
+    ) -> careloop_service::outreach::delivery::SendFuture<'a> {
+        Box::pin(async {
+            Err(careloop_service::outreach::delivery::SendError::Temporary(
+                "killed".into(),
+            ))
+        })
     }
 }
 
@@ -200,11 +204,11 @@ impl careloop_service::delivery::Channel for Dies {
 /// stays queued for a later pass, so the pass ends instead of hanging on it.
 struct Hangs;
 
-impl careloop_service::delivery::Channel for Hangs {
+impl careloop_service::outreach::delivery::Channel for Hangs {
     fn send<'a>(
         &'a self,
-        _msg: &'a careloop_service::delivery::Outgoing<'a>,
-    ) -> careloop_service::delivery::SendFuture<'a> {
+        _msg: &'a careloop_service::outreach::delivery::Outgoing<'a>,
+    ) -> careloop_service::outreach::delivery::SendFuture<'a> {
         Box::pin(std::future::pending())
     }
 }

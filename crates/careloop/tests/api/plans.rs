@@ -51,8 +51,8 @@ fn events(task: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn tick(app: &TestApp, at: time::OffsetDateTime) -> careloop_service::scheduler::TickOutcome {
-    careloop_service::scheduler::tick(&app.db, at).await.unwrap()
+async fn tick(app: &TestApp, at: time::OffsetDateTime) -> careloop_service::followup::scheduler::TickOutcome {
+    careloop_service::followup::scheduler::tick(&app.db, at).await.unwrap()
 }
 
 pub async fn an_unanswered_call_comes_back_when_its_retry_is_due(app: TestApp) {
@@ -396,7 +396,7 @@ pub async fn a_transfer_moves_the_follow_up_work_to_the_new_department(app: Test
 
     // A year on, the scheduler extends the plan; the new tasks are listed in endo as well.
     let later = now() + Duration::days(330);
-    careloop_service::horizon::extend_schedules(&app.db, later)
+    careloop_service::followup::horizon::extend_schedules(&app.db, later)
         .await
         .unwrap();
     let (_, extended) = app

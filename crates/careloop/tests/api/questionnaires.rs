@@ -348,12 +348,12 @@ pub async fn a_patient_answers_phq9_from_a_link_on_their_phone(app: TestApp) {
     let (_, link) = app.post(Some(&nurse), &path, &json!({"questionnaire": "gad-7"})).await;
     let token = link["url"].as_str().unwrap().rsplit("/m/").next().unwrap().to_string();
     let later = crate::helpers::now() + time::Duration::days(8);
-    let err = careloop_service::patient_links::open(&app.db, &token, None, later)
+    let err = careloop_service::questionnaires::links::open(&app.db, &token, None, later)
         .await
         .unwrap_err();
     assert!(matches!(err, careloop_service::ServiceError::LinkExpired), "{err:?}");
     assert!(
-        careloop_service::patient_links::open(&app.db, &token, None, crate::helpers::now())
+        careloop_service::questionnaires::links::open(&app.db, &token, None, crate::helpers::now())
             .await
             .is_ok()
     );
@@ -714,10 +714,12 @@ pub async fn response_rates_count_links_and_answers_by_channel_hour_and_age(app:
     )
     .unwrap();
     let when = due + time::Duration::hours(1);
-    careloop_service::scheduler::tick(&app.db, when).await.unwrap();
-    let d = careloop_service::delivery::Delivery::sandbox(&app.db, "https://followup.example.cn");
+    careloop_service::followup::scheduler::tick(&app.db, when)
+        .await
+        .unwrap();
+    let d = careloop_service::outreach::delivery::Delivery::sandbox(&app.db, "https://followup.example.cn");
     assert_eq!(
-        careloop_service::delivery::send_due(&app.db, &d, when)
+        careloop_service::outreach::delivery::send_due(&app.db, &d, when)
             .await
             .unwrap()
             .sent,

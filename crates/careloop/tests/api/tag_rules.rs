@@ -189,6 +189,8 @@ pub async fn high_risk_and_overdue_is_tagged_by_the_scheduler(app: TestApp) {
     assert_eq!(out["enrolled_in"], json!(["post-checkup"]));
     assert!(!tags(&app, &nurse, &p).await.iter().any(|(t, _)| t == "高危未复诊"));
     let later = crate::helpers::now() + time::Duration::days(20);
-    careloop_service::scheduler::tick(&app.db, later).await.unwrap();
+    careloop_service::followup::scheduler::tick(&app.db, later)
+        .await
+        .unwrap();
     assert!(has(&tags(&app, &nurse, &p).await, "高危未复诊", "rule"));
 }

@@ -201,7 +201,7 @@ pub async fn a_bulk_import_queues_the_tier_refresh_for_the_scheduler(app: TestAp
     let (_, nurse) = app.admin_and_nurse().await;
     let today = careloop_domain::clock::local_today(crate::helpers::now());
     let taken = (today - time::Duration::days(2)).to_string();
-    let n = careloop_service::tiering::IMMEDIATE_REFRESH + 10;
+    let n = careloop_service::risk::tiering::IMMEDIATE_REFRESH + 10;
     let mut lines = Vec::new();
     for i in 0..n {
         lines.push(
@@ -229,7 +229,7 @@ pub async fn a_bulk_import_queues_the_tier_refresh_for_the_scheduler(app: TestAp
         Value::Null,
         "queued, not yet computed"
     );
-    let done = careloop_service::tiering::drain_refresh_queue(&app.db, crate::helpers::now())
+    let done = careloop_service::risk::tiering::drain_refresh_queue(&app.db, crate::helpers::now())
         .await
         .unwrap();
     assert_eq!(done, n as u64);
@@ -244,7 +244,7 @@ pub async fn a_bulk_import_queues_the_tier_refresh_for_the_scheduler(app: TestAp
         "imported results enrol"
     );
     assert_eq!(
-        careloop_service::tiering::drain_refresh_queue(&app.db, crate::helpers::now())
+        careloop_service::risk::tiering::drain_refresh_queue(&app.db, crate::helpers::now())
             .await
             .unwrap(),
         0

@@ -202,7 +202,7 @@ pub async fn records_are_validated_immutable_and_one_per_completed_task(app: Tes
 }
 
 pub async fn unhandled_alerts_escalate_until_acknowledged_and_close_with_an_outcome(app: TestApp) {
-    use careloop_service::scheduler::tick;
+    use careloop_service::followup::scheduler::tick;
     let (admin, nurse) = app.admin_and_nurse().await;
     let plan = planned(&app, &nurse, "htn-basic-ph").await;
     let (_, out) = sign(&app, &nurse, &plan["tasks"][0]["id"], bp(160, 95)).await;

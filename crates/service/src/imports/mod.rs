@@ -19,7 +19,7 @@ mod facts;
 mod patients;
 pub mod profiles;
 
-use crate::audit::event;
+use crate::kernel::audit::event;
 use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::{Actor, PatientScope};

@@ -4,7 +4,7 @@
 use super::facts::Work;
 use crate::Result;
 use crate::ServiceError;
-use crate::patients::{department_for, write_row};
+use crate::patients::register::{department_for, write_row};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
 use careloop_domain::clock::local_today;
@@ -190,7 +190,7 @@ pub(super) async fn record_deaths(
             continue;
         };
         let at = d.at.map_or(now, |t| t.min(now));
-        recorded += usize::from(crate::patients::record_death(tx, actor, id, at, now).await?);
+        recorded += usize::from(crate::patients::register::record_death(tx, actor, id, at, now).await?);
     }
     Ok(recorded)
 }

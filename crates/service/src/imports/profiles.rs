@@ -1,7 +1,7 @@
 //! Column-mapping profiles (导入模板): saved by admins and health managers, checked on save,
 //! named on every CSV or Excel import.
 
-use crate::audit::{event, record};
+use crate::kernel::audit::{event, record};
 use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
 use careloop_domain::staff::Role;

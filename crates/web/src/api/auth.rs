@@ -6,7 +6,7 @@ use crate::extract::{ApiJson, client_ip};
 use axum::Json;
 use axum::extract::State;
 use axum::http::request::Parts;
-use careloop_service::auth::{self, SessionKind};
+use careloop_service::admin::auth::{self, SessionKind};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 

@@ -6,7 +6,7 @@ use crate::extract::{ApiJson, ApiUser};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use careloop_service::events::{self, DischargeInput, DischargeView, TagOutcome, TagView};
+use careloop_service::followup::events::{self, DischargeInput, DischargeView, TagOutcome, TagView};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;

@@ -7,13 +7,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use careloop_service::Page;
-use careloop_service::alerts;
-use careloop_service::delivery::{self, OutboxView, QuietHoursInput};
-use careloop_service::figures::{self, FigureQuery, FollowUpFigures};
-use careloop_service::followup::{self, PlanView, TaskQuery, TaskView};
+use careloop_service::admin::figures::{self, FigureQuery, FollowUpFigures};
+use careloop_service::followup::alerts;
+use careloop_service::followup::enrolment::{self as followup, PlanView, TaskQuery, TaskView};
+use careloop_service::followup::rules::DryRun;
+use careloop_service::followup::visits::{self, RecordInput, RecordOutcome};
 use careloop_service::kernel::alerts::AlertView;
-use careloop_service::rules::DryRun;
-use careloop_service::visits::{self, RecordInput, RecordOutcome};
+use careloop_service::outreach::delivery::{self, OutboxView, QuietHoursInput};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -311,9 +311,13 @@ pub async fn import_protocol(
     ApiUser(who): ApiUser,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let out =
-        careloop_service::protocols::import_protocol(&s.db, &who.actor, &body.to_string(), OffsetDateTime::now_utc())
-            .await?;
+    let out = careloop_service::followup::protocols::import_protocol(
+        &s.db,
+        &who.actor,
+        &body.to_string(),
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
     let status = if out.created {
         StatusCode::CREATED
     } else {
@@ -343,7 +347,7 @@ pub async fn dry_run_protocol(
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Json<DryRun>, ApiError> {
     Ok(Json(
-        careloop_service::rules::dry_run(
+        careloop_service::followup::rules::dry_run(
             &s.db,
             &who.actor,
             &body.to_string(),
@@ -372,6 +376,6 @@ pub async fn get_protocol(
     ApiQuery(q): ApiQuery<ProtocolQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     Ok(Json(
-        careloop_service::protocols::export_protocol(&s.db, &id, q.version).await?,
+        careloop_service::followup::protocols::export_protocol(&s.db, &id, q.version).await?,
     ))
 }

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use careloop_service::imports::{self, ImportOptions, ImportReport, profiles};
-use careloop_service::lab_reports::LabReportView;
+use careloop_service::patients::lab_reports::LabReportView;
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -56,7 +56,7 @@ fn respond(report: ImportReport) -> (StatusCode, Json<ImportReport>) {
 
 async fn store(
     s: &AppState,
-    who: &careloop_service::auth::Authenticated,
+    who: &careloop_service::admin::auth::Authenticated,
     q: ImportQuery,
     format: &'static str,
     batch: careloop_domain::import::ImportBatch,
@@ -145,7 +145,7 @@ pub async fn csv(
 /// Read a spreadsheet body through the named profile and store it.
 async fn sheet(
     s: &AppState,
-    who: &careloop_service::auth::Authenticated,
+    who: &careloop_service::admin::auth::Authenticated,
     q: SheetQuery,
     body: Body,
     format: &'static str,
@@ -206,6 +206,6 @@ pub async fn lab_reports(
     Path(id): Path<Uuid>,
 ) -> Result<Json<Vec<LabReportView>>, ApiError> {
     Ok(Json(
-        careloop_service::lab_reports::of_patient(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?,
+        careloop_service::patients::lab_reports::of_patient(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?,
     ))
 }

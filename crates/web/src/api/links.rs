@@ -5,7 +5,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiUser};
 use axum::Json;
 use axum::extract::{Path, State};
-use careloop_service::link_revocation::{self, LinkSummary};
+use careloop_service::questionnaires::link_revocation::{self, LinkSummary};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use careloop_domain::patient::PatientInput;
 use careloop_service::Page;
-use careloop_service::patients::{self, Enrolled, PatientDetail, PatientSummary};
+use careloop_service::patients::register::{self as patients, Enrolled, PatientDetail, PatientSummary};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;

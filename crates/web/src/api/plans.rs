@@ -6,10 +6,10 @@ use crate::extract::{ApiJson, ApiUser};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use careloop_service::amendments::{self, AmendmentInput, FollowUpRecordView};
-use careloop_service::batch_enrol::{self, BatchEnrolInput, BatchEnrolment};
-use careloop_service::followup::PlanView;
-use careloop_service::plans::{self, PlanAction, TaskChange, TaskDetail};
+use careloop_service::followup::amendments::{self, AmendmentInput, FollowUpRecordView};
+use careloop_service::followup::batch_enrol::{self, BatchEnrolInput, BatchEnrolment};
+use careloop_service::followup::enrolment::PlanView;
+use careloop_service::followup::plans::{self, PlanAction, TaskChange, TaskDetail};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -51,7 +51,7 @@ pub struct Reason {
 
 async fn plan_action(
     s: &AppState,
-    who: &careloop_service::auth::Authenticated,
+    who: &careloop_service::admin::auth::Authenticated,
     id: Uuid,
     action: PlanAction,
     reason: &str,
@@ -112,7 +112,7 @@ pub async fn get_task(
 
 async fn task_action(
     s: &AppState,
-    who: &careloop_service::auth::Authenticated,
+    who: &careloop_service::admin::auth::Authenticated,
     id: Uuid,
     change: TaskChange,
     reason: &str,

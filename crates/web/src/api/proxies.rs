@@ -6,7 +6,7 @@ use crate::extract::{ApiJson, ApiUser};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use careloop_service::proxies::{self, ProxyInput, ProxyView};
+use careloop_service::patients::proxies::{self, ProxyInput, ProxyView};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;

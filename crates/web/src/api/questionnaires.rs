@@ -7,10 +7,12 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use careloop_service::figures::FigureQuery;
-use careloop_service::patient_links::{self, LinkView};
-use careloop_service::questionnaires::{self, Imported, QuestionnaireSummary, ResponseOutcome, ResponseSummary};
-use careloop_service::response_rates::{self, ResponseRates};
+use careloop_service::admin::figures::FigureQuery;
+use careloop_service::questionnaires::links::{self as patient_links, LinkView};
+use careloop_service::questionnaires::response_rates::{self, ResponseRates};
+use careloop_service::questionnaires::responses::{
+    self as questionnaires, Imported, QuestionnaireSummary, ResponseOutcome, ResponseSummary,
+};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use careloop_domain::record::DiagnosisInput;
 use careloop_domain::record::HealthRecord;
-use careloop_service::records::{self, DiagnosisView, HealthRecordView};
+use careloop_service::patients::records::{self, DiagnosisView, HealthRecordView};
 use time::OffsetDateTime;
 use uuid::Uuid;
 

@@ -6,7 +6,7 @@ use crate::extract::{ApiJson, ApiUser};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use careloop_service::risk_tiers::{self, AssessmentInput, AssessmentOutcome, RiskTierHistory};
+use careloop_service::risk::assessments::{self as risk_tiers, AssessmentInput, AssessmentOutcome, RiskTierHistory};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -48,7 +48,7 @@ pub async fn computed(
     Path(id): Path<Uuid>,
 ) -> Result<Json<careloop_domain::tiering::ComputedTier>, ApiError> {
     Ok(Json(
-        careloop_service::tiering::explain(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?,
+        careloop_service::risk::tiering::explain(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?,
     ))
 }
 
@@ -62,7 +62,7 @@ pub async fn recompute(
     Path(id): Path<Uuid>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let out = careloop_service::tiering::recompute_now(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?;
+    let out = careloop_service::risk::tiering::recompute_now(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?;
     Ok(match out {
         Some(o) => Json(o).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),

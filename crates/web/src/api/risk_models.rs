@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::Path;
 use careloop_domain::classify::{Classification, ClassifyInput};
 use careloop_domain::risk::{RiskInput, RiskResult};
-use careloop_service::risk_models;
+use careloop_service::risk::models as risk_models;
 
 /// Evaluate a risk model: `china-par`, `cdrs`, `pce` or `findrisc`. Inputs are snake_case
 /// (`sex`, `age`, `sbp`, `bp_treated`, `total_cholesterol` / `hdl_cholesterol` as

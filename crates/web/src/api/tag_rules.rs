@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use careloop_domain::tag_rules::TagRule;
-use careloop_service::tag_rules::{self, SavedTagRule, TagDryRun};
+use careloop_service::risk::tag_rules::{self, SavedTagRule, TagDryRun};
 use time::OffsetDateTime;
 
 /// Every tag rule (the built-ins 高血压, 血压升高待确诊, 糖尿病前期, 中心性肥胖, 高危未复诊 and any added).

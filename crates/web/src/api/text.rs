@@ -5,7 +5,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiUser};
 use axum::Json;
 use axum::extract::State;
-use careloop_service::free_text::{self, TextAnalysis};
+use careloop_service::questionnaires::free_text::{self, TextAnalysis};
 use serde::Deserialize;
 use time::OffsetDateTime;
 

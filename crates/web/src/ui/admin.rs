@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use careloop_domain::clock::CHINA;
 use careloop_domain::record::Location;
 use careloop_domain::staff::Role;
-use careloop_service::audit::{self, AuditEventView};
-use careloop_service::staff::{self, DepartmentView, NewUserInput, UserPatch, UserView};
+use careloop_service::admin::staff::{self, DepartmentView, NewUserInput, UserPatch, UserView};
+use careloop_service::kernel::audit::{self, AuditEventView};
 use careloop_service::{Page, ServiceError};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -45,7 +45,7 @@ fn errors_of(e: ServiceError, u: &UiUser) -> Result<FormErrors, Response> {
 struct DepartmentsPage {
     c: Chrome,
     departments: Vec<DepartmentView>,
-    organisations: Vec<careloop_service::staff::OrganisationView>,
+    organisations: Vec<careloop_service::admin::staff::OrganisationView>,
     errors: FormErrors,
 }
 

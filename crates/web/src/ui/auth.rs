@@ -12,7 +12,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use careloop_service::ServiceError;
-use careloop_service::auth::{self, SessionKind, new_token};
+use careloop_service::admin::auth::{self, SessionKind, new_token};
 use serde::Deserialize;
 use time::OffsetDateTime;
 

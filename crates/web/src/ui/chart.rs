@@ -2,7 +2,7 @@
 //! into the markup, so the output is safe to embed as it is.
 
 use careloop_domain::clock::CHINA;
-use careloop_service::trends::IndicatorTrend;
+use careloop_service::patients::trends::IndicatorTrend;
 use time::Date;
 
 /// One series: a fixed label (e.g. `PHQ-9`), its maximum, and (date, value) points in order.

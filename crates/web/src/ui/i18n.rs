@@ -485,7 +485,7 @@ labels! {
 
 impl Tr {
     /// A free-text finding as staff read it: 头晕（轻度） / dizziness (mild).
-    pub fn finding_name(&self, f: &careloop_service::free_text::FindingView) -> String {
+    pub fn finding_name(&self, f: &careloop_service::questionnaires::free_text::FindingView) -> String {
         let zh = self.lang == Lang::Zh;
         match (zh, f.severity.as_str()) {
             (true, "mild") => format!("{}（轻度）", f.zh),

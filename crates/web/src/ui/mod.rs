@@ -28,7 +28,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use careloop_service::ServiceError;
-use careloop_service::auth::{Authenticated, authenticate};
+use careloop_service::admin::auth::{Authenticated, authenticate};
 use i18n::{Lang, Tr};
 use time::OffsetDateTime;
 
@@ -265,7 +265,7 @@ impl FormErrors {
 
 /// (id, Chinese name) of every protocol's newest version, for the pages' protocol selects.
 pub(crate) async fn protocol_choices(db: &careloop_store::Db) -> Result<Vec<(String, String)>, ServiceError> {
-    Ok(careloop_service::followup::list_protocols(db)
+    Ok(careloop_service::followup::enrolment::list_protocols(db)
         .await?
         .iter()
         .map(|d| {

@@ -16,18 +16,20 @@ use careloop_domain::proxy::Relation;
 use careloop_domain::record::DiagnosisInput;
 use careloop_domain::record::HealthRecord;
 use careloop_domain::risk_tier::RiskTier;
-use careloop_service::batch_enrol::{self, BatchEnrolInput, BatchEnrolment};
-use careloop_service::link_revocation::{self, LinkSummary};
-use careloop_service::observations::ObservationView;
-use careloop_service::patient_links;
-use careloop_service::patients::{PatientDetail, PatientSummary};
-use careloop_service::proxies::{self, ProxyInput, ProxyView};
-use careloop_service::questionnaires::{self, ResponseSummary};
-use careloop_service::records::DiagnosisView;
-use careloop_service::risk_tiers::{self, AssessmentInput, RiskTierHistory};
-use careloop_service::staff::DepartmentView;
-use careloop_service::trends::{self, IndicatorTrend};
-use careloop_service::{Page, ServiceError, observations, patients, records, staff};
+use careloop_service::admin::staff::DepartmentView;
+use careloop_service::followup::batch_enrol::{self, BatchEnrolInput, BatchEnrolment};
+use careloop_service::patients::observations::ObservationView;
+use careloop_service::patients::proxies::{self, ProxyInput, ProxyView};
+use careloop_service::patients::records::DiagnosisView;
+use careloop_service::patients::register::{PatientDetail, PatientSummary};
+use careloop_service::patients::trends::{self, IndicatorTrend};
+use careloop_service::questionnaires::link_revocation::{self, LinkSummary};
+use careloop_service::questionnaires::links as patient_links;
+use careloop_service::questionnaires::responses::{self as questionnaires, ResponseSummary};
+use careloop_service::risk::assessments::{self as risk_tiers, AssessmentInput, RiskTierHistory};
+use careloop_service::{
+    Page, ServiceError, admin::staff, patients::observations, patients::records, patients::register as patients,
+};
 use serde::Deserialize;
 use time::{OffsetDateTime, Time};
 use uuid::Uuid;
@@ -306,11 +308,11 @@ struct PatientPage {
     /// escaped, `ui/markdown.rs`).
     advice: Vec<(Matched, String)>,
     /// Tags with their source (manual / rule).
-    tags: Vec<careloop_service::events::TagView>,
+    tags: Vec<careloop_service::followup::events::TagView>,
     /// What the tiering rules make of the patient now, with reasons and model bounds.
     computed: careloop_domain::tiering::ComputedTier,
     /// Imported reports (检查报告) with their values.
-    lab_reports: Vec<careloop_service::lab_reports::LabReportView>,
+    lab_reports: Vec<careloop_service::patients::lab_reports::LabReportView>,
     relations: [Relation; 5],
     /// Doctors and health managers see the assessment form.
     may_assess: bool,
@@ -398,9 +400,9 @@ async fn patient_page_with(
         let links = link_revocation::links_of_patient(&s.db, a, id, now).await?;
         let proxies = proxies::list_proxies(&s.db, a, id, now).await?;
         let trends = trends::of_patient(&s.db, a, id, None, now).await?;
-        let (computed, advice) = careloop_service::tiering::overview(&s.db, a, id, now).await?;
-        let tags = careloop_service::events::list_tags(&s.db, a, id, now).await?;
-        let lab_reports = careloop_service::lab_reports::of_patient(&s.db, a, id, now).await?;
+        let (computed, advice) = careloop_service::risk::tiering::overview(&s.db, a, id, now).await?;
+        let tags = careloop_service::followup::events::list_tags(&s.db, a, id, now).await?;
+        let lab_reports = careloop_service::patients::lab_reports::of_patient(&s.db, a, id, now).await?;
         Ok::<_, ServiceError>((
             p,
             record,

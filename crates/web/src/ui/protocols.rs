@@ -11,10 +11,10 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use careloop_domain::followup::protocol::{AssigneeRule, Protocol, Trigger};
 use careloop_service::ServiceError;
-use careloop_service::followup::list_protocols;
+use careloop_service::followup::enrolment::list_protocols;
+use careloop_service::followup::protocols::export_protocol;
+use careloop_service::followup::rules::{DryRun, dry_run};
 use careloop_service::kernel::protocols::read_stored;
-use careloop_service::protocols::export_protocol;
-use careloop_service::rules::{DryRun, dry_run};
 use serde::Deserialize;
 use time::OffsetDateTime;
 

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use careloop_domain::questionnaire::Questionnaire;
 use careloop_domain::questionnaire::instrument::Instrument;
 use careloop_service::ServiceError;
-use careloop_service::questionnaires;
+use careloop_service::questionnaires::responses as questionnaires;
 
 /// One row of the library.
 struct Row {

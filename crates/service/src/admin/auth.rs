@@ -1,0 +1,209 @@
+//! Staff authentication: Argon2id password hashes, login with lockout after repeated failures,
+//! and sessions identified by random tokens of which only a BLAKE2 hash is stored.
+//!
+//! One session table serves both the API (bearer token) and the web UI (cookie, plus a CSRF
+//! token bound to the session for every form).
+
+use crate::kernel::audit::{event, record};
+use crate::{Result, ServiceError};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use blake2::{Blake2s256, Digest};
+use careloop_domain::access::Actor;
+use careloop_domain::staff::{Role, after_failed_login};
+use careloop_store::{Db, sessions, users};
+use time::{Duration, OffsetDateTime};
+
+/// How long a session lasts from login.
+pub const API_SESSION: Duration = Duration::hours(12);
+pub const WEB_SESSION: Duration = Duration::hours(10);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Api,
+    Web,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Api => "api",
+            SessionKind::Web => "web",
+        }
+    }
+}
+
+pub fn hash_password(password: &str) -> Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|_| ServiceError::Internal("password hashing failed"))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+}
+
+/// A fresh random token, hex-encoded (256 bits).
+pub fn new_token() -> String {
+    hex(&rand::random::<[u8; 32]>())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) fn token_hash(token: &str) -> String {
+    hex(&Blake2s256::digest(token.as_bytes()))
+}
+
+/// A successful login.
+#[derive(Debug, Clone)]
+pub struct LoggedIn {
+    pub token: String,
+    pub csrf_token: String,
+    pub expires_at: OffsetDateTime,
+    pub actor: Actor,
+}
+
+/// Verified against on unknown usernames so that timing does not reveal which usernames exist.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password("no such user 0").unwrap_or_default());
+
+pub async fn login(
+    db: &Db,
+    username: &str,
+    password: &str,
+    kind: SessionKind,
+    ip: Option<String>,
+    now: OffsetDateTime,
+) -> Result<LoggedIn> {
+    let mut tx = db.begin().await?;
+    let Some(user) = users::find_by_username(&mut tx, username.trim()).await? else {
+        verify_password(password, &DUMMY_HASH);
+        return Err(ServiceError::Unauthenticated);
+    };
+    let mut actor = Actor {
+        user_id: user.id,
+        username: user.username.clone(),
+        role: Role::parse(&user.role)?,
+        department_id: user.department_id,
+        ip,
+    };
+    if let Some(until) = user.locked_until
+        && until > now
+    {
+        record(&mut tx, event(&actor, "auth.login_locked", None, None, now)).await?;
+        tx.commit().await?;
+        return Err(ServiceError::Locked { until });
+    }
+    if !user.active || !verify_password(password, &user.password_hash) {
+        let (failed, locked_until) = after_failed_login(user.failed_logins, now);
+        users::set_login_state(&mut tx, user.id, failed, locked_until).await?;
+        let detail = locked_until.map(|_| "locked".to_string());
+        record(&mut tx, event(&actor, "auth.login_failed", None, detail, now)).await?;
+        tx.commit().await?;
+        return Err(match locked_until {
+            Some(until) => ServiceError::Locked { until },
+            None => ServiceError::Unauthenticated,
+        });
+    }
+    users::set_login_state(&mut tx, user.id, 0, None).await?;
+    let token = new_token();
+    let csrf_token = new_token();
+    let expires_at = now
+        + if kind == SessionKind::Api {
+            API_SESSION
+        } else {
+            WEB_SESSION
+        };
+    sessions::insert(
+        &mut tx,
+        &sessions::Session {
+            token_hash: token_hash(&token),
+            user_id: user.id,
+            kind: kind.as_str().into(),
+            csrf_token: csrf_token.clone(),
+            created_at: now,
+            expires_at,
+        },
+    )
+    .await?;
+    sessions::delete_expired(&mut tx, now).await?;
+    record(
+        &mut tx,
+        event(&actor, "auth.login", None, Some(kind.as_str().into()), now),
+    )
+    .await?;
+    tx.commit().await?;
+    actor.ip = None;
+    Ok(LoggedIn {
+        token,
+        csrf_token,
+        expires_at,
+        actor,
+    })
+}
+
+/// The actor and CSRF token of a live session.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub actor: Actor,
+    pub csrf_token: String,
+    pub display_name: String,
+}
+
+pub async fn authenticate(db: &Db, token: &str, ip: Option<String>, now: OffsetDateTime) -> Result<Authenticated> {
+    let mut tx = db.begin_read().await?;
+    let session = sessions::find_valid(&mut tx, &token_hash(token), now)
+        .await?
+        .ok_or(ServiceError::Unauthenticated)?;
+    let user = users::find(&mut tx, session.user_id)
+        .await?
+        .ok_or(ServiceError::Unauthenticated)?;
+    tx.commit().await?;
+    if !user.active {
+        return Err(ServiceError::Unauthenticated);
+    }
+    Ok(Authenticated {
+        actor: Actor {
+            user_id: user.id,
+            username: user.username,
+            role: Role::parse(&user.role)?,
+            department_id: user.department_id,
+            ip,
+        },
+        csrf_token: session.csrf_token,
+        display_name: user.display_name,
+    })
+}
+
+pub async fn logout(db: &Db, actor: &Actor, token: &str, now: OffsetDateTime) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sessions::delete(&mut tx, &token_hash(token)).await?;
+    record(&mut tx, event(actor, "auth.logout", None, None, now)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_only_their_password() {
+        let h = hash_password("changeme2026").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("changeme2026", &h));
+        assert!(!verify_password("changeme2027", &h));
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed_deterministically() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_eq!(token_hash(&a), token_hash(&a));
+        assert_ne!(token_hash(&a), a);
+    }
+}

@@ -1,0 +1,93 @@
+//! Alerts as staff work them (预警处理): the list of a department's open, acknowledged or closed
+//! alerts, and acknowledging or closing one with its outcome.
+
+use crate::kernel::access::accessible;
+use crate::kernel::alerts::AlertView;
+use crate::kernel::audit::{event, record};
+use crate::{Result, ServiceError};
+use careloop_domain::FieldError;
+use careloop_domain::access::{Actor, PatientScope};
+use careloop_domain::patient::optional_text;
+use careloop_store::{Db, records};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Open alerts of the actor's department (admins: all), most urgent first.
+pub async fn list_alerts(db: &Db, actor: &Actor, status: Option<&str>, now: OffsetDateTime) -> Result<Vec<AlertView>> {
+    let status = status.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("open");
+    if !["open", "acknowledged", "closed"].contains(&status) {
+        return Err(FieldError::new(
+            "status",
+            "state_unknown",
+            "status must be open, acknowledged or closed",
+            "预警状态无效",
+        )
+        .into());
+    }
+    let department = match actor.patient_scope() {
+        PatientScope::All => None,
+        PatientScope::Department(d) => Some(d),
+        PatientScope::Nobody => return Err(ServiceError::Forbidden),
+    };
+    let mut tx = db.begin().await?;
+    let rows = records::list_alerts(&mut tx, status, department, 500).await?;
+    record(
+        &mut tx,
+        event(actor, "alert.list", None, Some(format!("results={}", rows.len())), now),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Acknowledge an open alert (stops its escalation) or close it with an outcome.
+pub async fn handle_alert(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    close_with: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<AlertView> {
+    use careloop_domain::followup::alert::AlertStatus;
+    let outcome = match close_with {
+        Some(o) => {
+            Some(optional_text(&Some(o.to_string()), "outcome", 500)?.ok_or_else(|| FieldError::required("outcome"))?)
+        }
+        None => None,
+    };
+    let mut tx = db.begin().await?;
+    let mut a = records::find_alert(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("alert"))?;
+    accessible(&mut tx, actor, a.patient_id).await?;
+    let status = AlertStatus::parse(&a.status).ok_or(ServiceError::Internal("unknown alert status"))?;
+    let next = match &outcome {
+        None => status.acknowledge(),
+        Some(_) => status.close(),
+    }
+    .ok_or_else(|| conflict_alert(status.as_str()))?;
+    let by = Some(actor.user_id).filter(|u| !u.is_nil());
+    records::set_alert_status(&mut tx, id, next.as_str(), by, outcome.as_deref(), now).await?;
+    let action = if outcome.is_some() {
+        "alert.close"
+    } else {
+        "alert.acknowledge"
+    };
+    record(
+        &mut tx,
+        event(actor, action, Some(a.patient_id), Some(format!("alert={id}")), now),
+    )
+    .await?;
+    tx.commit().await?;
+    a.status = next.as_str().into();
+    a.outcome = outcome;
+    Ok(a.into())
+}
+
+fn conflict_alert(status: &str) -> ServiceError {
+    ServiceError::Conflict {
+        field: "alert".into(),
+        message: format!("the alert is already {status}"),
+        message_zh: "该预警已处理".into(),
+    }
+}

@@ -1,0 +1,178 @@
+//! The call sheet (随访登记): everything a nurse needs on one screen to make a follow-up call —
+//! who to call (the full number: this is the one place it is needed), the step and its form
+//! fields, the call script (话术) with the patient's polite address filled in, recent readings,
+//! and what earlier attempts on this task recorded.
+
+use crate::followup::amendments::{self, FollowUpRecordView};
+use crate::followup::plans::{TaskDetail, get_task_in};
+use crate::kernel::access::accessible;
+use crate::kernel::audit::{event, record};
+use crate::{Result, ServiceError};
+use careloop_domain::access::Actor;
+use careloop_domain::clock::local_today;
+use careloop_domain::followup::message::salutation;
+use careloop_domain::indicator::lookup;
+use careloop_domain::patient::{Sex, age_on};
+use careloop_store::{Db, observations, organisations, protocols};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// One field of the step's form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormField {
+    /// A measured value stored as an observation (code, Chinese name, canonical unit).
+    Indicator {
+        code: String,
+        name_zh: &'static str,
+        unit: &'static str,
+    },
+    /// A yes/no finding the national standard classifies on.
+    Flag(String),
+    /// One of fixed answers, stored as written (so outcome rules can compare them).
+    Choice {
+        name: String,
+        options: &'static [&'static str],
+    },
+    /// A short free answer (symptoms, wound ...).
+    Text(String),
+}
+
+/// 服药依从性 as the national standard's follow-up record lists it.
+pub const ADHERENCE: [&str; 3] = ["规律", "间断", "不服药"];
+
+impl FormField {
+    fn of(name: &str) -> FormField {
+        match lookup(name) {
+            Some(i) => FormField::Indicator {
+                code: i.code.into(),
+                name_zh: i.name_zh,
+                unit: i.unit,
+            },
+            None if matches!(name, "adverse_drug_reaction" | "new_complication") => FormField::Flag(name.into()),
+            None if name == "medication_adherence" => FormField::Choice {
+                name: name.into(),
+                options: &ADHERENCE,
+            },
+            None => FormField::Text(name.into()),
+        }
+    }
+}
+
+/// A recent reading shown beside the form.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    pub code: String,
+    pub name_zh: &'static str,
+    pub value: f64,
+    pub unit: String,
+    pub flag: String,
+    pub date: time::Date,
+}
+
+#[derive(Debug, Clone)]
+pub struct CallSheet {
+    pub task: TaskDetail,
+    pub patient_id: Uuid,
+    pub name: String,
+    pub sex: String,
+    pub age: i32,
+    pub phone: Option<String>,
+    pub emergency_contact: Option<String>,
+    pub protocol_name: String,
+    pub step_name: String,
+    pub fields: Vec<FormField>,
+    pub script: Vec<String>,
+    pub readings: Vec<Reading>,
+    /// Records already signed on this task (earlier unanswered attempts), newest first.
+    pub records: Vec<FollowUpRecordView>,
+}
+
+/// Everything for calling the patient of `task_id`.
+pub async fn call_sheet(db: &Db, actor: &Actor, task_id: Uuid, now: OffsetDateTime) -> Result<CallSheet> {
+    let mut tx = db.begin().await?;
+    let task = get_task_in(&mut tx, actor, task_id).await?;
+    let patient = accessible(&mut tx, actor, task.task.patient_id).await?;
+    let plan = careloop_store::plans::find_plan(&mut tx, task.task.plan_id)
+        .await?
+        .ok_or(ServiceError::NotFound("plan"))?;
+    let stored = protocols::version(&mut tx, &plan.protocol_id, plan.protocol_version)
+        .await?
+        .ok_or(ServiceError::NotFound("protocol"))?;
+    let protocol = crate::kernel::protocols::read_stored(stored.document.0)?;
+    let org = organisations::of_department(&mut tx, patient.department_id).await?;
+    let sex = Sex::parse(&patient.sex).unwrap_or(Sex::Female);
+    let address = salutation(&patient.name, sex);
+    // Extra steps the engine adds (F14 two-week check, REF referral check) use the protocol's
+    // first call step's form and script.
+    let step = protocol
+        .steps
+        .iter()
+        .find(|s| s.key == task.task.step)
+        .or_else(|| protocol.steps.iter().find(|s| !s.method.is_automated()));
+    let step_name = match task.task.step.as_str() {
+        "F14" => "两周内复查随访".to_string(),
+        "REF" => "转诊后两周随访".to_string(),
+        _ => step.map_or_else(|| task.task.step.clone(), |s| s.name_zh.clone()),
+    };
+    let fields = step
+        .map(|s| s.form.iter().map(|f| FormField::of(f)).collect())
+        .unwrap_or_default();
+    let script = step
+        .map(|s| {
+            s.script
+                .iter()
+                .map(|l| l.replace("{称呼}", &address).replace("{机构}", &org))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut readings = Vec::new();
+    for o in observations::list(&mut tx, patient.id, None, 200).await? {
+        let shown = ["sbp", "dbp", "hr", "fpg", "weight"].contains(&o.code.as_str());
+        if shown && readings.len() < 10 {
+            readings.push(Reading {
+                name_zh: lookup(&o.code).map_or("", |i| i.name_zh),
+                code: o.code,
+                value: o.value,
+                unit: o.unit,
+                flag: o.flag,
+                date: o.effective_at.to_offset(careloop_domain::clock::CHINA).date(),
+            });
+        }
+    }
+    let records: Vec<FollowUpRecordView> = amendments::records_in(&mut tx, patient.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.task_id == task_id)
+        .collect();
+    record(
+        &mut tx,
+        event(
+            actor,
+            "task.call_sheet",
+            Some(patient.id),
+            Some(format!("task={task_id}")),
+            now,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(CallSheet {
+        task,
+        patient_id: patient.id,
+        age: age_on(patient.birth_date, local_today(now)),
+        name: patient.name,
+        sex: patient.sex,
+        phone: patient.phone,
+        emergency_contact: match (patient.emergency_contact_name, patient.emergency_contact_phone) {
+            (Some(n), Some(p)) => Some(format!("{n} {p}")),
+            (None, Some(p)) => Some(p),
+            _ => None,
+        },
+        protocol_name: protocol.name_zh,
+        step_name,
+        fields,
+        script,
+        readings,
+        records,
+    })
+}
