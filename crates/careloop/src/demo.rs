@@ -6,12 +6,12 @@
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::admin::staff::{self, NewUserInput};
 use careloop_service::kernel::access::system_actor;
-use careloop_service::synth::{DEMO_ORGANISATION, DEMO_PASSWORD, DEPARTMENTS, Generator, STAFF};
 use careloop_service::{
     followup::enrolment as followup, followup::events, patients::observations, patients::records,
     patients::register as patients, risk::assessments as risk_tiers,
 };
 use careloop_store::Db;
+use careloop_synth::{DEMO_ORGANISATION, DEMO_PASSWORD, DEPARTMENTS, Generator, STAFF};
 use time::OffsetDateTime;
 use uuid::Uuid;
 

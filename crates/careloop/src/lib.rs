@@ -1,17 +1,9 @@
 //! The CareLoop binary's library half: configuration, the application builder used by `serve`,
-//! `demo` and the integration tests, the demo loader and the benchmark.
+//! `demo` and the integration tests, the demo loader and the import command.
 
-pub mod bench;
-pub mod bench_followup;
-pub mod bench_import;
-pub mod bench_questionnaire;
-pub mod bench_risk;
-pub mod bench_trends;
-pub mod bench_worklist;
 pub mod demo;
 pub mod import_cli;
 pub mod settings;
-pub mod text_eval;
 
 use anyhow::Context;
 use careloop_service::followup::scheduler::TickOutcome;

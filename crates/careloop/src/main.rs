@@ -3,10 +3,10 @@
 
 use anyhow::Context;
 use careloop::settings::Settings;
-use careloop::{App, bench, demo, open_db, shutdown_signal};
+use careloop::{App, demo, open_db, shutdown_signal};
 use careloop_service::admin::staff::{self, NewUserInput};
 use careloop_service::kernel::access::system_actor;
-use careloop_service::synth::{DEMO_PASSWORD, STAFF};
+use careloop_synth::{DEMO_PASSWORD, STAFF};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use time::OffsetDateTime;
@@ -57,20 +57,6 @@ enum Command {
         #[command(subcommand)]
         command: ProtocolCommand,
     },
-    /// Measure import and search speed against the raw speed of the same database.
-    Bench(bench::BenchArgs),
-    /// Benchmark follow-up: plan creation, draining due automated steps, worklist latency.
-    BenchFollowup(careloop::bench_followup::FollowupBenchArgs),
-    /// Benchmark questionnaires: checking and scoring, storing responses, the patient's page under load.
-    BenchQuestionnaire(careloop::bench_questionnaire::QuestionnaireBenchArgs),
-    /// Benchmark imports: a synthetic FHIR bulk export through `careloop import`'s path, beside raw inserts.
-    BenchImport(careloop::bench_import::ImportBenchArgs),
-    /// Benchmark the risk models: evaluations per second on one core beside the bare equation.
-    BenchRisk(careloop::bench_risk::RiskBenchArgs),
-    /// Benchmark trends: a patient with ten years of values, the trends API and the patient page.
-    BenchTrends(careloop::bench_trends::TrendBenchArgs),
-    /// Precision and recall of the free-text analysis on the labelled replies, and its speed.
-    TextEval(careloop::text_eval::TextEvalArgs),
     /// Evaluate a risk model (china-par, cdrs, pce, findrisc) on JSON inputs; prints the result.
     Risk {
         model: String,
@@ -305,13 +291,6 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import(args) => careloop::import_cli::run(&settings, args).await,
-        Command::Bench(args) => bench::run(args).await,
-        Command::BenchFollowup(args) => careloop::bench_followup::run(args).await,
-        Command::BenchQuestionnaire(args) => careloop::bench_questionnaire::run(args).await,
-        Command::TextEval(args) => careloop::text_eval::run(args),
-        Command::BenchImport(args) => careloop::bench_import::run(args).await,
-        Command::BenchRisk(args) => careloop::bench_risk::run(args),
-        Command::BenchTrends(args) => careloop::bench_trends::run(args).await,
         Command::Risk { model, json } => {
             let input = serde_json::from_str(&json).context("--json is not valid risk-model input")?;
             let out = careloop_service::risk::models::evaluate(&model, &input).map_err(explain)?;

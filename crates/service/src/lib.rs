@@ -13,7 +13,6 @@ pub mod outreach;
 pub mod patients;
 pub mod questionnaires;
 pub mod risk;
-pub mod synth;
 
 pub use error::ServiceError;
 

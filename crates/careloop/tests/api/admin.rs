@@ -207,7 +207,7 @@ pub async fn the_demo_population_loads_and_is_searchable(app: TestApp) {
     careloop::demo::load_organisation(&app.db, now).await.unwrap();
     careloop::demo::load_patients(&app.db, 40, 7, now).await.unwrap();
     assert!(careloop::demo::is_loaded(&app.db).await.unwrap());
-    let admin = app.login("admin", careloop_service::synth::DEMO_PASSWORD).await;
+    let admin = app.login("admin", careloop_synth::DEMO_PASSWORD).await;
     let (_, all) = app.get(Some(&admin), "/api/v1/patients?per_page=1").await;
     assert_eq!(all["total"], 40);
     let id = all["items"][0]["id"].as_str().unwrap();
@@ -215,7 +215,7 @@ pub async fn the_demo_population_loads_and_is_searchable(app: TestApp) {
         .get(Some(&admin), &format!("/api/v1/patients/{id}/observations?code=sbp"))
         .await;
     assert_eq!(obs.as_array().unwrap().len(), 5, "five annual check-ups");
-    let nurse = app.login("nurse.wang", careloop_service::synth::DEMO_PASSWORD).await;
+    let nurse = app.login("nurse.wang", careloop_synth::DEMO_PASSWORD).await;
     let (_, mine) = app.get(Some(&nurse), "/api/v1/patients?per_page=200").await;
     assert!(
         mine["items"]

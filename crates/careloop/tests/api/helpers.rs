@@ -99,13 +99,11 @@ async fn fresh_database(backend: Backend) -> Result<(String, Cleanup), Failed> {
         Backend::Postgres => {
             let admin_url = std::env::var(PG_ENV).map_err(|_| format!("{PG_ENV} is not set"))?;
             let name = format!("careloop_test_{id}");
-            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await?;
-            let _ = sqlx::Connection::close(conn).await;
+            careloop_synth::scratch::admin_sql(&admin_url, &format!("CREATE DATABASE {name}"))
+                .await
+                .map_err(|e| format!("{e:#}"))?;
             Ok((
-                careloop::bench::with_database(&admin_url, &name),
+                careloop_synth::scratch::with_database(&admin_url, &name),
                 Cleanup::PgDatabase { admin_url, name },
             ))
         }
@@ -118,13 +116,8 @@ async fn teardown(cleanup: Cleanup) {
             let _ = std::fs::remove_dir_all(dir);
         }
         Cleanup::PgDatabase { admin_url, name } => {
-            if let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await {
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&mut conn)
-                .await;
-            }
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let _ = careloop_synth::scratch::admin_sql(&admin_url, &drop).await;
         }
     }
 }

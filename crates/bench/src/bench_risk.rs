@@ -1,4 +1,4 @@
-//! `careloop bench-risk`: risk evaluations per second on one core for each model, on a
+//! `careloop-bench risk`: risk evaluations per second on one core for each model, on a
 //! synthetic population, beside the bare China-PAR equation (the same arithmetic with no
 //! checks, explanation or allocation) — the raw cost of the maths.
 

@@ -1,19 +1,20 @@
-//! `careloop bench-followup`: on a fresh database of each backend, enrol a synthetic population
+//! `careloop-bench followup`: on a fresh database of each backend, enrol a synthetic population
 //! in follow-up plans through the service, drain every due automated step through the sandbox
 //! channel (queue, lease, send, settle), and time the nurse's worklist. Beside each service
 //! rate it measures the raw speed of the same database for the nearest plain SQL: multi-row
 //! INSERTs of the same task rows, and one UPDATE per 200 tasks for the drain.
 
-use crate::bench::{admin_sql, rate, with_database};
+use crate::bench::rate;
 use crate::bench_worklist::{self, Timings};
 use careloop_service::admin::auth::{self, SessionKind};
 use careloop_service::admin::staff::{self, NewUserInput};
 use careloop_service::kernel::access::system_actor;
 use careloop_service::outreach::delivery::{Delivery, send_due};
-use careloop_service::synth::Generator;
 use careloop_service::{followup::batch_enrol, followup::enrolment as followup};
 use careloop_service::{outreach::delivery, patients::register as patients};
 use careloop_store::Db;
+use careloop_synth::Generator;
+use careloop_synth::scratch::{admin_sql, with_database};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use uuid::Uuid;

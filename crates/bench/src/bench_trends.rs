@@ -1,9 +1,9 @@
-//! `careloop bench-trends`: a patient with ten years of monthly check-up values for twelve
+//! `careloop-bench trends`: a patient with ten years of monthly check-up values for twelve
 //! indicators (1,440 observations) among other patients; the trends API and the patient page
 //! (which charts every trend) timed over HTTP on loopback, p50 / p99, beside the raw SELECT of
 //! that patient's observations on the same database.
 
-use crate::bench::{on_scratch_databases, percentiles};
+use crate::bench::percentiles;
 use crate::bench_worklist::read_response;
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::admin::auth::{self, SessionKind};
@@ -11,6 +11,7 @@ use careloop_service::admin::staff::{self, NewUserInput};
 use careloop_service::kernel::access::system_actor;
 use careloop_service::patients::observations;
 use careloop_store::Db;
+use careloop_synth::scratch::on_scratch_databases;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use tokio::io::{AsyncWriteExt, BufReader};

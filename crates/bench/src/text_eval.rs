@@ -1,4 +1,4 @@
-//! `careloop text-eval`: precision and recall of the free-text analysis on the labelled replies,
+//! `careloop-bench text-eval`: precision and recall of the free-text analysis on the labelled replies,
 //! and its speed beside jieba segmentation alone on the same texts (the raw cost of the words).
 
 use careloop_text::{HELDOUT_1_REPLIES, HELDOUT_REPLIES, LABELLED_REPLIES, analyze, evaluate, segment, warm_up};

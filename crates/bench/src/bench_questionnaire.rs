@@ -1,4 +1,4 @@
-//! `careloop bench-questionnaire`: how fast responses are checked, scored and stored, and how
+//! `careloop-bench questionnaire`: how fast responses are checked, scored and stored, and how
 //! the patient's page holds up under load — each beside the raw speed of the same work without
 //! CareLoop on the same machine:
 //!
@@ -11,7 +11,7 @@
 //!    `/m/{token}` R times (each open is checked and audited), requests/s and p50 / p99, beside
 //!    `GET /healthz` (a database ping) under the same load.
 
-use crate::bench::{on_scratch_databases, percentiles, rate};
+use crate::bench::{percentiles, rate};
 use crate::bench_worklist::read_response;
 use careloop_domain::questionnaire::builtin;
 use careloop_domain::questionnaire::instrument::Instrument;
@@ -20,6 +20,7 @@ use careloop_service::admin::staff::{self, NewUserInput};
 use careloop_service::kernel::access::system_actor;
 use careloop_service::{questionnaires::links as patient_links, questionnaires::responses as questionnaires};
 use careloop_store::Db;
+use careloop_synth::scratch::on_scratch_databases;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;

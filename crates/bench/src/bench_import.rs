@@ -1,17 +1,18 @@
-//! `careloop bench-import`: a synthetic bulk FHIR export (NDJSON: patients, then their
+//! `careloop-bench import`: a synthetic bulk FHIR export (NDJSON: patients, then their
 //! laboratory and vital-sign Observations in mixed units) imported through the same path as
 //! `careloop import` — read, matched, converted, flagged and stored in parts of 20,000 lines,
 //! one transaction each — on a fresh database of each backend; then imported again (every
 //! item recognised, nothing written); beside the raw multi-row INSERT of the same number of
 //! observation rows on the same database, and the reading alone.
 
-use crate::bench::{on_scratch_databases, rate, raw};
+use crate::bench::{rate, raw};
 use anyhow::Context;
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::admin::staff;
 use careloop_service::imports::{ImportOptions, import_batch};
 use careloop_service::kernel::access::system_actor;
 use careloop_store::Db;
+use careloop_synth::scratch::on_scratch_databases;
 use std::time::Instant;
 use time::{Duration, OffsetDateTime};
 
