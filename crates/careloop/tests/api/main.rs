@@ -170,6 +170,7 @@ fn main() {
         ui::patients_ticked_on_the_list_are_enrolled_in_a_batch,
         ui::the_questionnaire_library_previews_as_the_patient_sees_it,
         ui::the_call_sheet_names_an_unanswered_call_in_its_own_words,
+        ui::a_patient_page_view_writes_one_audit_row,
     ];
     let chrome = browser::chromedriver();
     if chrome.is_none() {

@@ -118,7 +118,7 @@ pub async fn login_page_and_protected_pages_work(app: TestApp) {
     let admin = browser(&app, "admin").await;
     let (status, audit) = page(&admin, &app, "/admin/audit").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(audit.contains("patient.read") && audit.contains("nurse.wang"));
+    assert!(audit.contains("patient.page") && audit.contains("nurse.wang"));
 
     let csrf = csrf_of(&detail);
     let res = client
@@ -754,4 +754,43 @@ pub async fn the_call_sheet_names_an_unanswered_call_in_its_own_words(app: TestA
     let (_, html) = page(&client, &app, &format!("/tasks/{task}")).await;
     assert!(html.contains("<td>无人接听</td>"), "the signed record: {html}");
     assert!(html.contains("<dd>未接通"), "the task's state: {html}");
+}
+
+/// One view of the staff patient page is one use case: one audit row (`patient.page`) naming
+/// how much of each section was shown, not one row per section.
+pub async fn a_patient_page_view_writes_one_audit_row(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "单次审计", 12).await;
+    let values = serde_json::json!([{"code": "sbp", "value": 150}, {"code": "dbp", "value": 95}]);
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/observations"),
+            &values,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    async fn audit(app: &TestApp, admin: &str, patient: &str) -> Vec<serde_json::Value> {
+        let path = format!("/api/v1/audit-events?patient_id={patient}&per_page=200");
+        let (_, page) = app.get(Some(admin), &path).await;
+        page["items"].as_array().unwrap().clone()
+    }
+    let before = audit(&app, &admin, &patient).await;
+    let client = browser(&app, "nurse.wang").await;
+    let (status, html) = page(&client, &app, &format!("/patients/{patient}")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("单次审计") && html.contains("150"),
+        "the page shows the patient and the value"
+    );
+    let after = audit(&app, &admin, &patient).await;
+    // The admin's own reading of the trail is audited too; count the nurse's rows.
+    let new: Vec<&serde_json::Value> = after
+        .iter()
+        .filter(|e| !before.contains(e) && e["actor_username"] == "nurse.wang")
+        .collect();
+    assert_eq!(new.len(), 1, "one audit row per view: {new:?}");
+    assert_eq!(new[0]["action"], "patient.page");
+    let detail = new[0]["detail"].as_str().unwrap();
+    assert!(detail.contains("observations=2"), "{detail}");
 }

@@ -12,6 +12,7 @@ use careloop_domain::clock::local_today;
 use careloop_domain::followup::protocol::TriggerEvent;
 use careloop_domain::patient::{optional_text, parse_date};
 use careloop_domain::record::parse_icd10;
+use careloop_store::Tx;
 use careloop_store::discharges::{self, DischargeRow};
 use careloop_store::tags::{self, TagRow};
 use careloop_store::{Db, stored_time};
@@ -251,8 +252,17 @@ pub async fn remove_tag(db: &Db, actor: &Actor, patient_id: Uuid, raw: &str, now
 pub async fn list_tags(db: &Db, actor: &Actor, patient_id: Uuid, now: OffsetDateTime) -> Result<Vec<TagView>> {
     let mut tx = db.begin().await?;
     accessible(&mut tx, actor, patient_id).await?;
-    let rows = tags::of_patient(&mut tx, patient_id).await?;
+    let out = tags_in(&mut tx, patient_id).await?;
     record(&mut tx, event(actor, "tag.list", Some(patient_id), None, now)).await?;
     tx.commit().await?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    Ok(out)
+}
+
+/// The patient's tags, inside the caller's transaction.
+pub(crate) async fn tags_in(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<TagView>> {
+    Ok(tags::of_patient(tx, patient_id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }

@@ -7,6 +7,8 @@ use crate::kernel::access::accessible;
 use crate::kernel::audit::{event, record};
 use crate::patients::observations::{ObservationView, views_of};
 use careloop_domain::access::Actor;
+use careloop_store::Tx;
+use careloop_store::patients::PatientRow;
 use careloop_store::{Db, imports, observations};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -33,7 +35,21 @@ pub struct LabReportView {
 pub async fn of_patient(db: &Db, actor: &Actor, patient_id: Uuid, now: OffsetDateTime) -> Result<Vec<LabReportView>> {
     let mut tx = db.begin().await?;
     let patient = accessible(&mut tx, actor, patient_id).await?;
-    let rows = imports::reports_of(&mut tx, patient_id).await?;
+    let out = reports_in(&mut tx, &patient).await?;
+    let detail = format!("reports={}", out.len());
+    record(
+        &mut tx,
+        event(actor, "lab_report.read", Some(patient_id), Some(detail), now),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The patient's reports with their stored values, inside the caller's transaction.
+pub(crate) async fn reports_in(tx: &mut Tx, patient: &PatientRow) -> Result<Vec<LabReportView>> {
+    let patient_id = patient.id;
+    let rows = imports::reports_of(tx, patient_id).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let keys: Vec<String> = r
@@ -41,7 +57,7 @@ pub async fn of_patient(db: &Db, actor: &Actor, patient_id: Uuid, now: OffsetDat
             .as_deref()
             .and_then(|k| serde_json::from_str(k).ok())
             .unwrap_or_default();
-        let mut stored = observations::by_external_ids(&mut tx, &keys).await?;
+        let mut stored = observations::by_external_ids(tx, &keys).await?;
         // Only this patient's values, in the order the report lists them.
         stored.retain(|o| o.patient_id == patient_id);
         stored.sort_by_key(|o| keys.iter().position(|k| o.external_id.as_deref() == Some(k.as_str())));
@@ -56,12 +72,5 @@ pub async fn of_patient(db: &Db, actor: &Actor, patient_id: Uuid, now: OffsetDat
             values,
         });
     }
-    let detail = format!("reports={}", out.len());
-    record(
-        &mut tx,
-        event(actor, "lab_report.read", Some(patient_id), Some(detail), now),
-    )
-    .await?;
-    tx.commit().await?;
     Ok(out)
 }

@@ -4,6 +4,7 @@
 
 pub mod lab_reports;
 pub mod observations;
+pub mod page;
 pub mod proxies;
 pub mod records;
 pub mod register;

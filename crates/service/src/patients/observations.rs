@@ -11,6 +11,7 @@ use careloop_domain::followup::protocol::TriggerEvent;
 use careloop_domain::indicator::{Flag, ObservationInput, ValidObservation, lookup};
 use careloop_domain::patient::Sex;
 use careloop_store::observations::{self, ObservationRow};
+use careloop_store::patients::PatientRow;
 use careloop_store::{Db, Tx, audit, patients};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -194,7 +195,7 @@ pub async fn list_observations(
     };
     let mut tx = db.begin().await?;
     let p = accessible(&mut tx, actor, patient_id).await?;
-    let rows = observations::list(&mut tx, patient_id, code, limit.unwrap_or(1000).clamp(1, 5000)).await?;
+    let out = observations_in(&mut tx, &p, code, limit.unwrap_or(1000)).await?;
     record(
         &mut tx,
         event(
@@ -207,6 +208,17 @@ pub async fn list_observations(
     )
     .await?;
     tx.commit().await?;
+    Ok(out)
+}
+
+/// The patient's values, newest first, up to `limit` (1–5000), inside the caller's transaction.
+pub(crate) async fn observations_in(
+    tx: &mut Tx,
+    p: &PatientRow,
+    code: Option<&str>,
+    limit: u64,
+) -> Result<Vec<ObservationView>> {
+    let rows = observations::list(tx, p.id, code, limit.clamp(1, 5000)).await?;
     let s = sex(&p.sex);
     let mut labels = Labels::new();
     Ok(rows.into_iter().map(|r| view(r, s, &mut labels)).collect())

@@ -8,6 +8,7 @@ use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
 use careloop_domain::proxy::{NewProxy, Relation};
+use careloop_store::Tx;
 use careloop_store::proxies::{self, ProxyRow};
 use careloop_store::{Db, stored_time};
 use serde::{Deserialize, Serialize};
@@ -102,12 +103,21 @@ pub async fn add_proxy(
 }
 
 pub async fn list_proxies(db: &Db, actor: &Actor, patient_id: Uuid, now: OffsetDateTime) -> Result<Vec<ProxyView>> {
-    let mut tx = db.begin_read().await?;
+    let mut tx = db.begin().await?;
     accessible(&mut tx, actor, patient_id).await?;
-    let rows = proxies::of_patient(&mut tx, patient_id).await?;
+    let out = proxies_in(&mut tx, patient_id).await?;
     record(&mut tx, event(actor, "proxy.list", Some(patient_id), None, now)).await?;
     tx.commit().await?;
-    Ok(rows.into_iter().map(view).collect())
+    Ok(out)
+}
+
+/// The patient's family proxies, withdrawn ones included, inside the caller's transaction.
+pub(crate) async fn proxies_in(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<ProxyView>> {
+    Ok(proxies::of_patient(tx, patient_id)
+        .await?
+        .into_iter()
+        .map(view)
+        .collect())
 }
 
 /// The reason given for withdrawing something a patient was given (consent, a link): 1–200

@@ -10,6 +10,7 @@ use careloop_domain::clock::local_today;
 use careloop_domain::followup::protocol::TriggerEvent;
 use careloop_domain::record::{DiagnosisInput, HealthRecord, NewDiagnosis};
 use careloop_store::Db;
+use careloop_store::Tx;
 use careloop_store::diagnoses::{self, DiagnosisRow};
 use careloop_store::health_records::{self, HealthRecordRow};
 use serde::Serialize;
@@ -41,10 +42,15 @@ pub async fn get_health_record(
 ) -> Result<HealthRecordView> {
     let mut tx = db.begin().await?;
     accessible(&mut tx, actor, patient_id).await?;
-    let row = health_records::find(&mut tx, patient_id).await?.unwrap_or_default();
+    let view = health_record_in(&mut tx, patient_id).await?;
     record(&mut tx, event(actor, "health_record.read", Some(patient_id), None, now)).await?;
     tx.commit().await?;
-    Ok(view(row))
+    Ok(view)
+}
+
+/// The patient's health record, inside the caller's transaction (access already checked).
+pub(crate) async fn health_record_in(tx: &mut Tx, patient_id: Uuid) -> Result<HealthRecordView> {
+    Ok(view(health_records::find(tx, patient_id).await?.unwrap_or_default()))
 }
 
 /// Replace the whole health record.
@@ -126,10 +132,19 @@ pub async fn list_diagnoses(
 ) -> Result<Vec<DiagnosisView>> {
     let mut tx = db.begin().await?;
     accessible(&mut tx, actor, patient_id).await?;
-    let rows = diagnoses::list(&mut tx, patient_id).await?;
+    let out = diagnoses_in(&mut tx, patient_id).await?;
     record(&mut tx, event(actor, "diagnosis.read", Some(patient_id), None, now)).await?;
     tx.commit().await?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    Ok(out)
+}
+
+/// The patient's diagnoses, inside the caller's transaction (access already checked).
+pub(crate) async fn diagnoses_in(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<DiagnosisView>> {
+    Ok(diagnoses::list(tx, patient_id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 pub async fn add_diagnosis(

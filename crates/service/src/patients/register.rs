@@ -94,7 +94,7 @@ fn summary(row: PatientRow, today: Date) -> PatientSummary {
     }
 }
 
-fn detail(row: PatientRow, today: Date) -> PatientDetail {
+pub(crate) fn detail(row: PatientRow, today: Date) -> PatientDetail {
     PatientDetail {
         id: row.id,
         sex: sex_of(&row),

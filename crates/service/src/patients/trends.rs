@@ -10,6 +10,8 @@ use careloop_domain::access::Actor;
 use careloop_domain::indicator::{CATALOGUE, lookup};
 use careloop_domain::patient::Sex;
 use careloop_domain::trend::{Trend, trend};
+use careloop_store::Tx;
+use careloop_store::patients::PatientRow;
 use careloop_store::{Db, observations};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -52,13 +54,19 @@ pub async fn of_patient(
     };
     let mut tx = db.begin().await?;
     let p = accessible(&mut tx, actor, patient_id).await?;
-    let rows = observations::list(&mut tx, patient_id, only, MAX_VALUES).await?;
+    let out = trends_in(&mut tx, &p, only).await?;
     record(
         &mut tx,
         event(actor, "trend.read", Some(patient_id), only.map(str::to_string), now),
     )
     .await?;
     tx.commit().await?;
+    Ok(out)
+}
+
+/// The patient's trends (one indicator with `only`), inside the caller's transaction.
+pub(crate) async fn trends_in(tx: &mut Tx, p: &PatientRow, only: Option<&str>) -> Result<Vec<IndicatorTrend>> {
+    let rows = observations::list(tx, p.id, only, MAX_VALUES).await?;
     let sex = if p.sex == "male" { Sex::Male } else { Sex::Female };
     Ok(build(&rows, sex))
 }

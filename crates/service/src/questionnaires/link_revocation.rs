@@ -7,6 +7,7 @@ use crate::kernel::audit::{event, record};
 use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
 use careloop_store::Db;
+use careloop_store::Tx;
 use careloop_store::outbox::{self, LinkListRow};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -62,9 +63,15 @@ pub async fn links_of_patient(
 ) -> Result<Vec<LinkSummary>> {
     let mut tx = db.begin().await?;
     accessible(&mut tx, actor, patient_id).await?;
-    let rows = outbox::links_of_patient(&mut tx, patient_id, LIST_LIMIT).await?;
+    let out = links_in(&mut tx, patient_id, now).await?;
     record(&mut tx, event(actor, "patient_link.list", Some(patient_id), None, now)).await?;
     tx.commit().await?;
+    Ok(out)
+}
+
+/// The patient's recent links with their state, inside the caller's transaction.
+pub(crate) async fn links_in(tx: &mut Tx, patient_id: Uuid, now: OffsetDateTime) -> Result<Vec<LinkSummary>> {
+    let rows = outbox::links_of_patient(tx, patient_id, LIST_LIMIT).await?;
     Ok(rows.into_iter().map(|r| summary(r, now)).collect())
 }
 

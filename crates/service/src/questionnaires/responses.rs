@@ -131,8 +131,14 @@ pub async fn import(db: &Db, actor: &Actor, text: &str, now: OffsetDateTime) -> 
 
 pub async fn list(db: &Db) -> Result<Vec<QuestionnaireSummary>> {
     let mut tx = db.begin_read().await?;
-    let rows = questionnaires::list_latest(&mut tx).await?;
+    let out = list_in(&mut tx).await?;
     tx.commit().await?;
+    Ok(out)
+}
+
+/// The newest version of every questionnaire, inside the caller's transaction.
+pub(crate) async fn list_in(tx: &mut Tx) -> Result<Vec<QuestionnaireSummary>> {
+    let rows = questionnaires::list_latest(tx).await?;
     Ok(rows
         .into_iter()
         .map(|r| QuestionnaireSummary {
@@ -458,15 +464,21 @@ pub async fn responses_of_patient(
     patient_id: Uuid,
     now: OffsetDateTime,
 ) -> Result<Vec<ResponseSummary>> {
-    let mut tx = db.begin_read().await?;
+    let mut tx = db.begin().await?;
     accessible(&mut tx, actor, patient_id).await?;
-    let rows = questionnaires::responses_of_patient(&mut tx, patient_id).await?;
+    let out = responses_in(&mut tx, patient_id).await?;
     record(
         &mut tx,
         event(actor, "questionnaire_response.list", Some(patient_id), None, now),
     )
     .await?;
     tx.commit().await?;
+    Ok(out)
+}
+
+/// The patient's responses, newest first, inside the caller's transaction.
+pub(crate) async fn responses_in(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<ResponseSummary>> {
+    let rows = questionnaires::responses_of_patient(tx, patient_id).await?;
     Ok(rows
         .into_iter()
         .map(|r| ResponseSummary {

@@ -153,12 +153,21 @@ pub(crate) async fn apply(
 
 /// A patient's current tier and assessment history.
 pub async fn history(db: &Db, actor: &Actor, patient_id: Uuid, now: OffsetDateTime) -> Result<RiskTierHistory> {
-    let mut tx = db.begin_read().await?;
+    let mut tx = db.begin().await?;
     accessible(&mut tx, actor, patient_id).await?;
-    let rows = risk_tiers::of_patient(&mut tx, patient_id).await?;
+    let out = history_in(&mut tx, patient_id).await?;
     record(&mut tx, event(actor, "risk_tier.read", Some(patient_id), None, now)).await?;
     tx.commit().await?;
-    let history: Vec<RiskTierView> = rows.into_iter().map(Into::into).collect();
+    Ok(out)
+}
+
+/// The patient's tier assessments, newest first, inside the caller's transaction.
+pub(crate) async fn history_in(tx: &mut Tx, patient_id: Uuid) -> Result<RiskTierHistory> {
+    let history: Vec<RiskTierView> = risk_tiers::of_patient(tx, patient_id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Ok(RiskTierHistory {
         current: history.first().cloned(),
         history,

@@ -164,9 +164,7 @@ pub async fn overview(
 ) -> Result<(ComputedTier, Vec<careloop_domain::advice::Matched>)> {
     let mut tx = db.begin().await?;
     let patient = accessible(&mut tx, actor, patient_id).await?;
-    let facts = facts_of(&mut tx, &patient, now).await?;
-    let computed = compute(&facts, now);
-    let advice = crate::advice::matched_with(&mut tx, &patient, facts, now).await?;
+    let (computed, advice) = overview_in(&mut tx, &patient, now).await?;
     record(&mut tx, event(actor, "risk_tier.explain", Some(patient_id), None, now)).await?;
     let detail = format!("articles={}", advice.len());
     record(
@@ -175,6 +173,19 @@ pub async fn overview(
     )
     .await?;
     tx.commit().await?;
+    Ok((computed, advice))
+}
+
+/// The computed tier and the matched advice from one reading of the facts, inside the
+/// caller's transaction.
+pub(crate) async fn overview_in(
+    tx: &mut Tx,
+    patient: &PatientRow,
+    now: OffsetDateTime,
+) -> Result<(ComputedTier, Vec<careloop_domain::advice::Matched>)> {
+    let facts = facts_of(tx, patient, now).await?;
+    let computed = compute(&facts, now);
+    let advice = crate::advice::matched_with(tx, patient, facts, now).await?;
     Ok((computed, advice))
 }
 

@@ -22,10 +22,10 @@ use careloop_service::patients::observations::ObservationView;
 use careloop_service::patients::proxies::{self, ProxyInput, ProxyView};
 use careloop_service::patients::records::DiagnosisView;
 use careloop_service::patients::register::{PatientDetail, PatientSummary};
-use careloop_service::patients::trends::{self, IndicatorTrend};
+use careloop_service::patients::trends::IndicatorTrend;
 use careloop_service::questionnaires::link_revocation::{self, LinkSummary};
 use careloop_service::questionnaires::links as patient_links;
-use careloop_service::questionnaires::responses::{self as questionnaires, ResponseSummary};
+use careloop_service::questionnaires::responses::ResponseSummary;
 use careloop_service::risk::assessments::{self as risk_tiers, AssessmentInput, RiskTierHistory};
 use careloop_service::{
     Page, ServiceError, admin::staff, patients::observations, patients::records, patients::register as patients,
@@ -389,43 +389,24 @@ async fn patient_page_with(
 ) -> Response {
     let now = OffsetDateTime::now_utc();
     let a = &u.who.actor;
-    let loaded = async {
-        let p = patients::get_patient(&s.db, a, id, now).await?;
-        let record = records::get_health_record(&s.db, a, id, now).await?.record;
-        let diagnoses = records::list_diagnoses(&s.db, a, id, now).await?;
-        let tiers = risk_tiers::history(&s.db, a, id, now).await?;
-        let responses = questionnaires::responses_of_patient(&s.db, a, id, now).await?;
-        let list = questionnaires::list(&s.db).await?;
-        let observations = observations::list_observations(&s.db, a, id, None, Some(500), now).await?;
-        let links = link_revocation::links_of_patient(&s.db, a, id, now).await?;
-        let proxies = proxies::list_proxies(&s.db, a, id, now).await?;
-        let trends = trends::of_patient(&s.db, a, id, None, now).await?;
-        let (computed, advice) = careloop_service::risk::tiering::overview(&s.db, a, id, now).await?;
-        let tags = careloop_service::followup::events::list_tags(&s.db, a, id, now).await?;
-        let lab_reports = careloop_service::patients::lab_reports::of_patient(&s.db, a, id, now).await?;
-        Ok::<_, ServiceError>((
-            p,
-            record,
-            diagnoses,
-            tiers,
-            responses,
-            list,
-            observations,
-            (links, proxies, trends, advice, tags, computed, lab_reports),
-        ))
-    }
-    .await;
-    match loaded {
-        Ok((
-            p,
-            record,
-            diagnoses,
-            tiers,
-            responses,
-            list,
-            obs,
-            (links, proxies, trends, advice, tags, computed, lab_reports),
-        )) => {
+    match careloop_service::patients::page::patient_page(&s.db, a, id, now).await {
+        Ok(page) => {
+            let careloop_service::patients::page::PatientPage {
+                patient: p,
+                record,
+                diagnoses,
+                tiers,
+                computed,
+                advice,
+                tags,
+                observations: obs,
+                trends,
+                lab_reports,
+                responses,
+                questionnaires: list,
+                links,
+                proxies,
+            } = page;
             let advice = advice
                 .into_iter()
                 .map(|m| {

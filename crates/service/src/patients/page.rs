@@ -1,0 +1,99 @@
+//! The staff patient page (患者详情) as one use case: every section read in one transaction, so
+//! they show one snapshot, and one audit row saying what was shown — instead of thirteen use
+//! cases, thirteen transactions and thirteen audit rows per view.
+
+use crate::Result;
+use crate::followup::events::{TagView, tags_in};
+use crate::kernel::access::accessible;
+use crate::kernel::audit::{event, record};
+use crate::patients::lab_reports::{LabReportView, reports_in};
+use crate::patients::observations::{ObservationView, observations_in};
+use crate::patients::proxies::{ProxyView, proxies_in};
+use crate::patients::records::{DiagnosisView, diagnoses_in, health_record_in};
+use crate::patients::register::{PatientDetail, detail};
+use crate::patients::trends::{IndicatorTrend, trends_in};
+use crate::questionnaires::link_revocation::{LinkSummary, links_in};
+use crate::questionnaires::responses::{QuestionnaireSummary, ResponseSummary, list_in, responses_in};
+use crate::risk::assessments::{RiskTierHistory, history_in};
+use crate::risk::tiering::overview_in;
+use careloop_domain::access::Actor;
+use careloop_domain::advice::Matched;
+use careloop_domain::clock::local_today;
+use careloop_domain::record::HealthRecord;
+use careloop_domain::tiering::ComputedTier;
+
+use careloop_store::Db;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The newest values the page lists.
+const OBSERVATIONS_SHOWN: u64 = 500;
+
+/// Everything the staff patient page shows, read at one instant.
+#[derive(Debug, Clone)]
+pub struct PatientPage {
+    pub patient: PatientDetail,
+    pub record: HealthRecord,
+    pub diagnoses: Vec<DiagnosisView>,
+    pub tiers: RiskTierHistory,
+    pub computed: ComputedTier,
+    pub advice: Vec<Matched>,
+    pub tags: Vec<TagView>,
+    pub observations: Vec<ObservationView>,
+    pub trends: Vec<IndicatorTrend>,
+    pub lab_reports: Vec<LabReportView>,
+    pub responses: Vec<ResponseSummary>,
+    /// Every questionnaire, for making a link.
+    pub questionnaires: Vec<QuestionnaireSummary>,
+    pub links: Vec<LinkSummary>,
+    pub proxies: Vec<ProxyView>,
+}
+
+/// Read the page of a patient the actor may see, auditing the view once (`patient.page`, with
+/// how many of each kind of item were shown).
+pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime) -> Result<PatientPage> {
+    let mut tx = db.begin().await?;
+    let row = accessible(&mut tx, actor, id).await?;
+    let record_view = health_record_in(&mut tx, id).await?;
+    let diagnoses = diagnoses_in(&mut tx, id).await?;
+    let tiers = history_in(&mut tx, id).await?;
+    let (computed, advice) = overview_in(&mut tx, &row, now).await?;
+    let tags = tags_in(&mut tx, id).await?;
+    let observations = observations_in(&mut tx, &row, None, OBSERVATIONS_SHOWN).await?;
+    let trends = trends_in(&mut tx, &row, None).await?;
+    let lab_reports = reports_in(&mut tx, &row).await?;
+    let responses = responses_in(&mut tx, id).await?;
+    let questionnaires = list_in(&mut tx).await?;
+    let links = links_in(&mut tx, id, now).await?;
+    let proxies = proxies_in(&mut tx, id).await?;
+    let shown = format!(
+        "observations={} diagnoses={} assessments={} responses={} reports={} links={} proxies={} articles={} tags={}",
+        observations.len(),
+        diagnoses.len(),
+        tiers.history.len(),
+        responses.len(),
+        lab_reports.len(),
+        links.len(),
+        proxies.len(),
+        advice.len(),
+        tags.len()
+    );
+    record(&mut tx, event(actor, "patient.page", Some(id), Some(shown), now)).await?;
+    tx.commit().await?;
+    Ok(PatientPage {
+        patient: detail(row, local_today(now)),
+        record: record_view.record,
+        diagnoses,
+        tiers,
+        computed,
+        advice,
+        tags,
+        observations,
+        trends,
+        lab_reports,
+        responses,
+        questionnaires,
+        links,
+        proxies,
+    })
+}
