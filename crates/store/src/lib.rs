@@ -27,6 +27,7 @@ pub mod questionnaires;
 pub mod records;
 pub mod refresh_queue;
 pub mod risk_tiers;
+pub mod schema;
 pub mod sessions;
 pub mod stats;
 pub mod tags;

@@ -66,6 +66,7 @@ pub async fn departments_and_users_are_managed_by_admins(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "inactive users cannot log in");
 }
+crate::register!(departments_and_users_are_managed_by_admins);
 
 pub async fn clinical_staff_cannot_administer(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -89,6 +90,7 @@ pub async fn clinical_staff_cannot_administer(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+crate::register!(clinical_staff_cannot_administer);
 
 pub async fn every_read_and_write_of_a_patient_is_audited(app: TestApp) {
     let (admin, nurse) = app.admin_and_nurse().await;
@@ -172,6 +174,7 @@ pub async fn every_read_and_write_of_a_patient_is_audited(app: TestApp) {
         .unwrap();
     assert!(!search.to_string().contains("13900001111"), "search terms are not kept");
 }
+crate::register!(every_read_and_write_of_a_patient_is_audited);
 
 pub async fn the_audit_trail_cannot_be_changed(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -182,6 +185,7 @@ pub async fn the_audit_trail_cannot_be_changed(app: TestApp) {
     let mut tx = app.db.begin().await.unwrap();
     assert!(tx.execute_raw("DELETE FROM audit_events").await.is_err());
 }
+crate::register!(the_audit_trail_cannot_be_changed);
 
 pub async fn the_openapi_document_describes_the_api(app: TestApp) {
     let (status, doc) = app.get(None, "/api/openapi.json").await;
@@ -201,6 +205,7 @@ pub async fn the_openapi_document_describes_the_api(app: TestApp) {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.unwrap().contains("swagger"));
 }
+crate::register!(the_openapi_document_describes_the_api);
 
 pub async fn the_demo_population_loads_and_is_searchable(app: TestApp) {
     let now = crate::helpers::now();
@@ -225,6 +230,7 @@ pub async fn the_demo_population_loads_and_is_searchable(app: TestApp) {
             .all(|p| p["department"] == "cardio")
     );
 }
+crate::register!(the_demo_population_loads_and_is_searchable);
 
 pub async fn departments_must_belong_to_an_existing_organisation(app: TestApp) {
     use careloop_store::departments::{self, Department};
@@ -252,6 +258,7 @@ pub async fn departments_must_belong_to_an_existing_organisation(app: TestApp) {
         "an organisation in use cannot be deleted"
     );
 }
+crate::register!(departments_must_belong_to_an_existing_organisation);
 
 /// Department and organisation codes are stored lower-cased and found whatever their case:
 /// `department add --code IMP` then `import --department IMP` is the same department, and so
@@ -300,3 +307,4 @@ pub async fn department_codes_are_case_insensitive_everywhere(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{p}");
 }
+crate::register!(department_codes_are_case_insensitive_everywhere);

@@ -108,3 +108,4 @@ pub async fn advice_is_matched_with_why_versioned_and_shown_to_staff_and_patient
     assert!(h5.contains("为什么给您：标签：高血压"));
     assert!(!h5.contains("<script>alert(1)</script>"));
 }
+crate::register!(advice_is_matched_with_why_versioned_and_shown_to_staff_and_patient);

@@ -25,6 +25,7 @@ pub async fn login_gives_a_token_that_authenticates(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+crate::register!(login_gives_a_token_that_authenticates);
 
 pub async fn requests_without_a_valid_token_are_rejected(app: TestApp) {
     app.admin_and_nurse().await;
@@ -43,6 +44,7 @@ pub async fn requests_without_a_valid_token_are_rejected(app: TestApp) {
     let (status, _) = app.get(None, "/healthz").await;
     assert_eq!(status, StatusCode::OK);
 }
+crate::register!(requests_without_a_valid_token_are_rejected);
 
 pub async fn five_failed_logins_lock_the_account_until_an_admin_unlocks_it(app: TestApp) {
     let (admin, _) = app.admin_and_nurse().await;
@@ -80,6 +82,7 @@ pub async fn five_failed_logins_lock_the_account_until_an_admin_unlocks_it(app: 
     let (status, _) = app.post(None, "/api/v1/auth/token", &right).await;
     assert_eq!(status, StatusCode::OK);
 }
+crate::register!(five_failed_logins_lock_the_account_until_an_admin_unlocks_it);
 
 pub async fn weak_passwords_are_refused(app: TestApp) {
     let (admin, _) = app.admin_and_nurse().await;
@@ -93,3 +96,4 @@ pub async fn weak_passwords_are_refused(app: TestApp) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res["error"]["field"], "password");
 }
+crate::register!(weak_passwords_are_refused);

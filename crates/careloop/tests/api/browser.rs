@@ -235,6 +235,7 @@ pub async fn a_nurse_enrols_a_patient_and_records_values_in_chromium(app: TestAp
     );
     b.close().await;
 }
+crate::register!(browser: a_nurse_enrols_a_patient_and_records_values_in_chromium);
 
 pub async fn the_patient_list_fits_a_phone_screen(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -259,6 +260,7 @@ pub async fn the_patient_list_fits_a_phone_screen(app: TestApp) {
     );
     b.close().await;
 }
+crate::register!(browser: the_patient_list_fits_a_phone_screen);
 
 /// A nurse's morning in a real browser: the worklist's 应访 tab lists today's calls; she opens a
 /// patient's call sheet from it, records a reached call with the form fields, marks the next one
@@ -317,7 +319,8 @@ pub async fn a_nurse_works_through_the_worklist_in_chromium(app: TestApp) {
     b.source_with(&["name=\"contact_result\""]).await;
     b.click("input[name=contact_result][value='no_answer']").await;
     b.click("form.stack button[type=submit]").await;
-    b.source_with(&["无人接听"]).await;
+    // The signed record's row, not the choice offered on the form (which names it too).
+    b.source_with(&["<td>无人接听</td>"]).await;
 
     b.go(&app.url("/worklist")).await;
     let page = b.source_with(&["应访 <span class=\"count\">0</span>"]).await;
@@ -330,6 +333,7 @@ pub async fn a_nurse_works_through_the_worklist_in_chromium(app: TestApp) {
     );
     b.close().await;
 }
+crate::register!(browser: a_nurse_works_through_the_worklist_in_chromium);
 
 /// The questionnaire loop end to end in Chromium on a 360-px phone: the nurse makes a PHQ-9
 /// link on the patient's page; the patient opens it, answers every question, submits and sees
@@ -397,6 +401,7 @@ pub async fn a_patient_fills_phq9_on_a_phone_in_chromium(app: TestApp) {
     let (_, alerts) = app.get(Some(&admin), "/api/v1/alerts?status=open").await;
     assert_eq!(alerts, json!([]), "mild, item 9 at 0: no alert");
 }
+crate::register!(browser: a_patient_fills_phq9_on_a_phone_in_chromium);
 
 /// The health report opened in Chromium and printed to PDF through WebDriver: A4, more than one
 /// page (advice starts on a new page), the Chinese text laid out by the browser.
@@ -441,3 +446,4 @@ pub async fn the_health_report_prints_to_a4_in_chromium(app: TestApp) {
     assert!(pages >= 2, "summary pages and the advice page: {pages}");
     b.close().await;
 }
+crate::register!(browser: the_health_report_prints_to_a4_in_chromium);

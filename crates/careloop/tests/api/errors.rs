@@ -13,6 +13,7 @@ pub async fn malformed_json_is_400(app: TestApp) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(res["error"]["code"], "malformed_request");
 }
+crate::register!(malformed_json_is_400);
 
 pub async fn wrong_field_types_are_422_naming_the_field(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -30,6 +31,7 @@ pub async fn wrong_field_types_are_422_naming_the_field(app: TestApp) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res["error"]["field"], "[1].value");
 }
+crate::register!(wrong_field_types_are_422_naming_the_field);
 
 pub async fn unknown_fields_are_422(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -39,6 +41,7 @@ pub async fn unknown_fields_are_422(app: TestApp) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res["error"]["message"].as_str().unwrap().contains("nmae"));
 }
+crate::register!(unknown_fields_are_422);
 
 /// Every JSON body the API documents as an object refuses a field it does not know, rather
 /// than storing the rest and dropping it (a discharge with `attending_doctor` answered 201).
@@ -96,6 +99,7 @@ pub async fn every_route_refuses_an_unknown_body_field(app: TestApp) {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {res}");
     }
 }
+crate::register!(every_route_refuses_an_unknown_body_field);
 
 pub async fn oversized_bodies_are_413(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -104,6 +108,7 @@ pub async fn oversized_bodies_are_413(app: TestApp) {
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(res["error"]["code"], "payload_too_large");
 }
+crate::register!(oversized_bodies_are_413);
 
 pub async fn non_json_bodies_are_415(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -115,6 +120,7 @@ pub async fn non_json_bodies_are_415(app: TestApp) {
     let (status, _) = app.send(req, Some(&nurse)).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
+crate::register!(non_json_bodies_are_415);
 
 pub async fn unknown_ids_are_404(app: TestApp) {
     let (admin, _) = app.admin_and_nurse().await;
@@ -137,3 +143,4 @@ pub async fn unknown_ids_are_404(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+crate::register!(unknown_ids_are_404);

@@ -132,6 +132,7 @@ pub async fn the_figures_count_coverage_completion_contact_loss_management_and_c
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(err["error"]["field"], "to");
 }
+crate::register!(the_figures_count_coverage_completion_contact_loss_management_and_control);
 
 fn fig(v: &Value) -> (i64, i64) {
     (v["numerator"].as_i64().unwrap(), v["denominator"].as_i64().unwrap())
@@ -226,3 +227,4 @@ pub async fn the_figures_break_down_by_protocol_staff_department_and_month(app: 
     assert!(html.contains("id=\"breakdown\""), "{html}");
     assert!(html.contains("100% (3/3)"), "{html}");
 }
+crate::register!(the_figures_break_down_by_protocol_staff_department_and_month);

@@ -55,6 +55,7 @@ pub async fn the_builtin_protocols_are_listed(app: TestApp) {
         .unwrap();
     assert!(htn["source"].as_str().unwrap().contains("国家基本公共卫生服务规范"));
 }
+crate::register!(the_builtin_protocols_are_listed);
 
 pub async fn a_hypertension_plan_schedules_quarterly_calls_for_the_department_nurse(app: TestApp) {
     let (admin, nurse) = app.admin_and_nurse().await;
@@ -90,6 +91,7 @@ pub async fn a_hypertension_plan_schedules_quarterly_calls_for_the_department_nu
         .await;
     assert_eq!(audit["items"][0]["action"], "plan.create");
 }
+crate::register!(a_hypertension_plan_schedules_quarterly_calls_for_the_department_nurse);
 
 pub async fn a_past_discharge_makes_tasks_due_or_overdue_through_the_state_machine(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -118,6 +120,7 @@ pub async fn a_past_discharge_makes_tasks_due_or_overdue_through_the_state_machi
     assert_eq!(events, ["created", "window_opened", "deadline_passed"]);
     assert_eq!(log.last().unwrap().to_state, "overdue");
 }
+crate::register!(a_past_discharge_makes_tasks_due_or_overdue_through_the_state_machine);
 
 pub async fn plan_requests_are_validated_and_scoped(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -157,6 +160,7 @@ pub async fn plan_requests_are_validated_and_scoped(app: TestApp) {
     let (_, theirs) = app.get(Some(&endo_nurse), "/api/v1/tasks").await;
     assert_eq!(theirs["total"], 0, "another department's tasks are not visible");
 }
+crate::register!(plan_requests_are_validated_and_scoped);
 
 fn rfc3339(v: &Value) -> time::OffsetDateTime {
     time::OffsetDateTime::parse(v.as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap()
@@ -233,6 +237,7 @@ pub async fn the_scheduler_opens_windows_and_marks_overdue_exactly_once(app: Tes
         .collect();
     assert_eq!(events, ["created", "window_opened", "deadline_passed"]);
 }
+crate::register!(the_scheduler_opens_windows_and_marks_overdue_exactly_once);
 
 pub async fn a_year_of_daily_ticks_leaves_every_unworked_visit_overdue(app: TestApp) {
     use careloop_service::followup::scheduler::tick;
@@ -274,6 +279,7 @@ pub async fn a_year_of_daily_ticks_leaves_every_unworked_visit_overdue(app: Test
     let (_, ahead) = app.get(Some(&nurse), "/api/v1/tasks?status=pending").await;
     assert_eq!(total(ahead), 12);
 }
+crate::register!(a_year_of_daily_ticks_leaves_every_unworked_visit_overdue);
 
 pub async fn careloop_tick_runs_a_pass_as_of_the_given_instant(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -305,6 +311,7 @@ pub async fn careloop_tick_runs_a_pass_as_of_the_given_instant(app: TestApp) {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("RFC 3339"));
 }
+crate::register!(careloop_tick_runs_a_pass_as_of_the_given_instant);
 
 pub async fn protocols_are_imported_as_new_versions_and_running_plans_keep_theirs(app: TestApp) {
     let (admin, nurse) = app.admin_and_nurse().await;
@@ -385,3 +392,4 @@ pub async fn protocols_are_imported_as_new_versions_and_running_plans_keep_their
     assert_eq!(exported["version"], 1);
     assert_eq!(exported["steps"], custom["steps"], "exported as imported");
 }
+crate::register!(protocols_are_imported_as_new_versions_and_running_plans_keep_theirs);

@@ -25,6 +25,60 @@ pub enum Backend {
 
 pub type TestFn = fn(TestApp) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
+/// One test function as `register!` records it.
+pub struct Registered {
+    /// `api::report`: the module the test is written in.
+    pub module: &'static str,
+    pub name: &'static str,
+    pub run: TestFn,
+    /// Drives Chromium: runs once, on SQLite.
+    pub browser: bool,
+}
+
+inventory::collect!(Registered);
+
+impl Registered {
+    /// `report::the_report_names_each_tier_in_words`.
+    pub fn full_name(&self) -> String {
+        let module = self.module.split_once("::").map_or(self.module, |(_, m)| m);
+        format!("{module}::{}", self.name)
+    }
+}
+
+/// Every `pub async fn name(app: TestApp)` in the suite's files is registered: a test written
+/// without `register!` would otherwise never run.
+pub fn every_test_is_registered(registered: &[String]) -> Result<(), Failed> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/api");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&dir)? {
+        let path = entry?.path();
+        let Some(module) = path.file_stem().and_then(|s| s.to_str()).map(str::to_string) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path)?;
+        for line in text.lines() {
+            let Some(rest) = line.strip_prefix("pub async fn ") else {
+                continue;
+            };
+            let Some((name, args)) = rest.split_once('(') else {
+                continue;
+            };
+            if args.starts_with("app: TestApp)") && !registered.contains(&format!("{module}::{name}")) {
+                missing.push(format!("{module}::{name}"));
+            }
+        }
+    }
+    if missing.is_empty() && registered.len() > 100 {
+        Ok(())
+    } else {
+        Err(format!(
+            "not registered (add register!(name) after each): {missing:?}; registered: {}",
+            registered.len()
+        )
+        .into())
+    }
+}
+
 /// A running application with a fresh database, plus an HTTP client.
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -34,7 +88,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
 }
 
-enum Cleanup {
+pub(crate) enum Cleanup {
     Dir(PathBuf),
     PgDatabase { admin_url: String, name: String },
 }
@@ -88,7 +142,7 @@ pub fn run(backend: Backend, test: TestFn) -> Result<(), Failed> {
     })
 }
 
-async fn fresh_database(backend: Backend) -> Result<(String, Cleanup), Failed> {
+pub(crate) async fn fresh_database(backend: Backend) -> Result<(String, Cleanup), Failed> {
     let id = uuid::Uuid::new_v4().simple().to_string();
     match backend {
         Backend::Sqlite => {
@@ -110,7 +164,7 @@ async fn fresh_database(backend: Backend) -> Result<(String, Cleanup), Failed> {
     }
 }
 
-async fn teardown(cleanup: Cleanup) {
+pub(crate) async fn teardown(cleanup: Cleanup) {
     match cleanup {
         Cleanup::Dir(dir) => {
             let _ = std::fs::remove_dir_all(dir);

@@ -146,6 +146,7 @@ pub async fn the_synthea_bundles_import_cleanly_and_a_second_import_changes_noth
         .await;
     assert_eq!(sbp.as_array().unwrap().len(), 3);
 }
+crate::register!(the_synthea_bundles_import_cleanly_and_a_second_import_changes_nothing);
 
 /// Bulk NDJSON across two files: the Condition file resolves `Patient/{id}` against the patients
 /// the first file created; deceased patients are not enrolled and their conditions skipped;
@@ -198,6 +199,7 @@ pub async fn bulk_ndjson_resolves_references_across_files(app: TestApp) {
     assert_eq!(c2["diagnoses"]["created"], 0);
     assert_eq!(c2["diagnoses"]["unchanged"].as_u64(), Some(created));
 }
+crate::register!(bulk_ndjson_resolves_references_across_files);
 
 fn bundle(entries: Vec<Value>) -> Vec<u8> {
     let entry: Vec<Value> = entries.into_iter().map(|r| json!({"resource": r})).collect();
@@ -286,6 +288,7 @@ pub async fn bad_resources_are_reported_at_their_location_and_the_rule_is_kept(a
         .body(bundle(vec![]));
     assert_eq!(app.send(anonymous, None).await.0, StatusCode::UNAUTHORIZED);
 }
+crate::register!(bad_resources_are_reported_at_their_location_and_the_rule_is_kept);
 
 /// A nurse cannot write into another department's patient through an import.
 pub async fn an_import_cannot_reach_another_departments_patient(app: TestApp) {
@@ -307,6 +310,7 @@ pub async fn an_import_cannot_reach_another_departments_patient(app: TestApp) {
     assert_eq!(report["issues"][0]["code"], "patient_forbidden");
     assert_eq!(report["observations"]["created"], 0);
 }
+crate::register!(an_import_cannot_reach_another_departments_patient);
 
 async fn import_hl7(app: &TestApp, token: &str, body: String) -> (StatusCode, Value) {
     let req = app
@@ -430,6 +434,7 @@ pub async fn hl7_results_import_with_any_separator_and_corrections_replace_value
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
 }
+crate::register!(hl7_results_import_with_any_separator_and_corrections_replace_values);
 
 /// A patient a hospital system sent without a mobile number is enrolled, shown as 无手机号, and
 /// an automated questionnaire for them fails to the nurse's list instead of going nowhere.
@@ -473,6 +478,7 @@ pub async fn a_patient_without_a_mobile_is_kept_and_their_messages_fail_to_the_n
     let (status, page) = app.get(Some(&nurse), &format!("/api/v1/patients/{id}")).await;
     assert_eq!((status, page["phone"].clone()), (StatusCode::OK, Value::Null));
 }
+crate::register!(a_patient_without_a_mobile_is_kept_and_their_messages_fail_to_the_nurse);
 
 fn sheet(name: &str) -> Vec<u8> {
     std::fs::read(
@@ -563,6 +569,7 @@ pub async fn spreadsheets_import_through_a_saved_profile(app: TestApp) {
     let (status, _) = import_sheet(&app, &nurse, "csv", "profile=nope&source=tijian", sheet("tijian.csv")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+crate::register!(spreadsheets_import_through_a_saved_profile);
 
 /// A Chinese LIS sends GB18030 (MSH-18 `GB 18030-2000`): the patient's Chinese name and the
 /// value arrive intact; bytes that are neither UTF-8 nor GB18030 are refused with 422.
@@ -604,6 +611,7 @@ pub async fn hl7_in_gb18030_from_a_chinese_lis_is_decoded(app: TestApp) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert_eq!(err["error"]["code"], "encoding_invalid", "{err}");
 }
+crate::register!(hl7_in_gb18030_from_a_chinese_lis_is_decoded);
 
 /// A hospital system reports the death of a patient CareLoop already follows: the patient is
 /// recorded as deceased, every running plan stops with its open tasks cancelled (so nothing is
@@ -677,3 +685,4 @@ pub async fn a_reported_death_stops_an_enrolled_patients_follow_up(app: TestApp)
         "audited"
     );
 }
+crate::register!(a_reported_death_stops_an_enrolled_patients_follow_up);

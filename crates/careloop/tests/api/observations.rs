@@ -44,6 +44,7 @@ pub async fn values_are_converted_to_canonical_units_and_flagged(app: TestApp) {
     let (_, all) = app.get(Some(&nurse), &path).await;
     assert_eq!(all.as_array().unwrap().len(), 5);
 }
+crate::register!(values_are_converted_to_canonical_units_and_flagged);
 
 pub async fn a_batch_is_stored_whole_or_not_at_all(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -57,6 +58,7 @@ pub async fn a_batch_is_stored_whole_or_not_at_all(app: TestApp) {
     let (_, all) = app.get(Some(&nurse), &path).await;
     assert_eq!(all, json!([]));
 }
+crate::register!(a_batch_is_stored_whole_or_not_at_all);
 
 pub async fn bad_codes_units_and_values_are_rejected_precisely(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -86,6 +88,7 @@ pub async fn bad_codes_units_and_values_are_rejected_precisely(app: TestApp) {
     let (status, _) = app.get(Some(&nurse), &format!("{path}?code=nope")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+crate::register!(bad_codes_units_and_values_are_rejected_precisely);
 
 /// Ten years of check-up values become trends: slope per year, direction, which way is worse,
 /// abnormal points and runs of consecutive worsening; one indicator or all; unknown codes 422.
@@ -166,3 +169,4 @@ pub async fn ten_years_of_values_become_trends(app: TestApp) {
         "two LDL-C runs and one HDL-C run"
     );
 }
+crate::register!(ten_years_of_values_become_trends);

@@ -94,6 +94,7 @@ pub async fn a_questionnaire_link_goes_out_once_and_shows_in_the_outbox(app: Tes
     assert_eq!(t["state"], "in_progress", "waiting for the answers");
     assert_eq!(t["attempts"], 1);
 }
+crate::register!(a_questionnaire_link_goes_out_once_and_shows_in_the_outbox);
 
 pub async fn a_reminder_sms_completes_its_task_when_delivered(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -122,6 +123,7 @@ pub async fn a_reminder_sms_completes_its_task_when_delivered(app: TestApp) {
     let body = &delivered(&app).await[0].body;
     assert!(body.contains("出院30天复诊提醒") && body.ends_with("回T退订"), "{body}");
 }
+crate::register!(a_reminder_sms_completes_its_task_when_delivered);
 
 pub async fn nothing_is_sent_in_quiet_hours(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -138,6 +140,7 @@ pub async fn nothing_is_sent_in_quiet_hours(app: TestApp) {
     let morning = nine + Duration::days(1);
     assert_eq!(pass(&app, &d, morning).await.sent, 1, "sent when quiet hours end");
 }
+crate::register!(nothing_is_sent_in_quiet_hours);
 
 pub async fn a_message_claimed_by_a_process_that_died_is_sent_once_after_its_lease(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -182,6 +185,7 @@ pub async fn a_message_claimed_by_a_process_that_died_is_sent_once_after_its_lea
     assert_eq!(send_due(&app.db, &d, later).await.unwrap().sent, 1);
     assert_eq!(delivered(&app).await.len(), 1, "the provider saw one message");
 }
+crate::register!(a_message_claimed_by_a_process_that_died_is_sent_once_after_its_lease);
 
 /// A channel whose process "dies" mid-send: it never answers within the pass, which leaves the
 /// message queued under the lease (modelled as a temporary failure).
@@ -242,6 +246,7 @@ pub async fn a_provider_that_hangs_cannot_stall_the_scheduler(app: TestApp) {
         "a working provider sends it"
     );
 }
+crate::register!(a_provider_that_hangs_cannot_stall_the_scheduler);
 
 pub async fn quiet_hours_are_set_per_organisation_and_per_patient(app: TestApp) {
     let (admin, nurse) = app.admin_and_nurse().await;
@@ -281,6 +286,7 @@ pub async fn quiet_hours_are_set_per_organisation_and_per_patient(app: TestApp) 
         "22:00 is fine for this patient and outside the organisation's 12:00–14:00"
     );
 }
+crate::register!(quiet_hours_are_set_per_organisation_and_per_patient);
 
 /// Three `careloop serve` processes share one database; one is killed (SIGKILL) while the
 /// scheduler passes are sending. Every due step is still sent, and none twice.
@@ -367,6 +373,7 @@ pub async fn three_schedulers_send_every_step_once_when_one_is_killed(app: TestA
         .await;
     assert_eq!(stuck["total"], 0);
 }
+crate::register!(three_schedulers_send_every_step_once_when_one_is_killed);
 
 /// Poll `check` every 100 ms for up to `secs` seconds.
 async fn wait_for<F, Fut>(check: F, secs: u64) -> bool
@@ -462,6 +469,7 @@ pub async fn a_sent_questionnaire_answered_by_the_patient_completes_its_task_and
         "the wound rule calls for a referral: {plans}"
     );
 }
+crate::register!(a_sent_questionnaire_answered_by_the_patient_completes_its_task_and_drives_the_rules);
 
 /// An elderly patient's daughter receives the plan's questionnaire links (家属代收): the SMS goes
 /// to her phone and says on whose behalf, her page says she answers for the patient, and the
@@ -586,3 +594,4 @@ pub async fn plan_links_go_to_the_proxy_who_receives_them(app: TestApp) {
         "never the proxy without the flag"
     );
 }
+crate::register!(plan_links_go_to_the_proxy_who_receives_them);

@@ -19,6 +19,7 @@ pub async fn enrolment_returns_id_and_card_number_and_derives_from_the_id_number
     assert_eq!(p["department"], "cardio", "defaults to the nurse's department");
     assert_eq!(p["card_number"], card);
 }
+crate::register!(enrolment_returns_id_and_card_number_and_derives_from_the_id_number);
 
 pub async fn a_wrong_id_check_digit_is_rejected(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -33,6 +34,7 @@ pub async fn a_wrong_id_check_digit_is_rejected(app: TestApp) {
     assert_eq!(res["error"]["field"], "id_number");
     assert_eq!(res["error"]["code"], "id_number_checksum");
 }
+crate::register!(a_wrong_id_check_digit_is_rejected);
 
 pub async fn a_birth_date_contradicting_the_id_number_is_rejected(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -49,6 +51,7 @@ pub async fn a_birth_date_contradicting_the_id_number_is_rejected(app: TestApp) 
     let (_, res) = app.post(Some(&nurse), "/api/v1/patients", &body).await;
     assert_eq!(res["error"]["field"], "phone");
 }
+crate::register!(a_birth_date_contradicting_the_id_number_is_rejected);
 
 pub async fn a_duplicate_id_number_is_a_conflict_and_writes_nothing(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -69,6 +72,7 @@ pub async fn a_duplicate_id_number_is_a_conflict_and_writes_nothing(app: TestApp
     let (_, list) = app.get(Some(&nurse), "/api/v1/patients").await;
     assert_eq!(list["total"], 1);
 }
+crate::register!(a_duplicate_id_number_is_a_conflict_and_writes_nothing);
 
 pub async fn a_batch_with_one_bad_patient_enrols_nobody(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -87,6 +91,7 @@ pub async fn a_batch_with_one_bad_patient_enrols_nobody(app: TestApp) {
     assert_eq!(status, StatusCode::CREATED, "{res}");
     assert_eq!(res.as_array().unwrap().len(), 2);
 }
+crate::register!(a_batch_with_one_bad_patient_enrols_nobody);
 
 pub async fn search_matches_name_pinyin_phone_id_and_card(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -144,6 +149,7 @@ pub async fn search_matches_name_pinyin_phone_id_and_card(app: TestApp) {
     assert_eq!(page3["items"].as_array().unwrap().len(), 5);
     assert_ne!(page1["items"][0]["id"], page3["items"][0]["id"]);
 }
+crate::register!(search_matches_name_pinyin_phone_id_and_card);
 
 fn urlencode(s: &str) -> String {
     s.bytes()
@@ -172,6 +178,7 @@ pub async fn lists_mask_identifiers_and_the_detail_shows_them(app: TestApp) {
     let (_, p) = app.get(Some(&nurse), &format!("/api/v1/patients/{id}")).await;
     assert_eq!(p["id_number"], "11010519491231002X");
 }
+crate::register!(lists_mask_identifiers_and_the_detail_shows_them);
 
 pub async fn nurses_see_only_their_department(app: TestApp) {
     let (admin, nurse) = app.admin_and_nurse().await;
@@ -202,6 +209,7 @@ pub async fn nurses_see_only_their_department(app: TestApp) {
     let (_, all) = app.get(Some(&admin), "/api/v1/patients").await;
     assert_eq!(all["total"], 2);
 }
+crate::register!(nurses_see_only_their_department);
 
 pub async fn edits_are_validated_as_a_whole(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -228,6 +236,7 @@ pub async fn edits_are_validated_as_a_whole(app: TestApp) {
     let (_, p) = app.get(Some(&nurse), &path).await;
     assert_eq!(p["sex"], "female", "a rejected edit changes nothing");
 }
+crate::register!(edits_are_validated_as_a_whole);
 
 /// Staff record a death they learned of (登记死亡): the patient's plans stop and none can
 /// start; a future date or a second report is refused; only an admin can undo a mistaken one,
@@ -290,3 +299,4 @@ pub async fn staff_record_a_death_and_an_admin_can_undo_a_mistaken_one(app: Test
     let (status, _) = app.delete(Some(&admin), &death).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "nothing to undo");
 }
+crate::register!(staff_record_a_death_and_an_admin_can_undo_a_mistaken_one);

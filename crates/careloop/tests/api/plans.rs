@@ -82,6 +82,7 @@ pub async fn an_unanswered_call_comes_back_when_its_retry_is_due(app: TestApp) {
     assert!(events(&t).contains(&"retry_due".to_string()), "{t}");
     assert_eq!(tick(&app, retry + Duration::minutes(2)).await.retried, 0, "once only");
 }
+crate::register!(an_unanswered_call_comes_back_when_its_retry_is_due);
 
 pub async fn three_failed_follow_ups_make_the_patient_lost_to_follow_up(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -116,6 +117,7 @@ pub async fn three_failed_follow_ups_make_the_patient_lost_to_follow_up(app: Tes
     assert_eq!(plans[0]["tasks"][3]["state"], "cancelled");
     assert_eq!(plans[0]["tasks"][0]["state"], "failed", "failures stay on record");
 }
+crate::register!(three_failed_follow_ups_make_the_patient_lost_to_follow_up);
 
 pub async fn a_reached_call_resets_the_run_of_failures(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -134,6 +136,7 @@ pub async fn a_reached_call_resets_the_run_of_failures(app: TestApp) {
         .await;
     assert_eq!(plans[0]["status"], "active");
 }
+crate::register!(a_reached_call_resets_the_run_of_failures);
 
 pub async fn plans_are_paused_resumed_and_stopped_with_reasons(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -216,6 +219,7 @@ pub async fn plans_are_paused_resumed_and_stopped_with_reasons(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "a stopped plan stays stopped");
 }
+crate::register!(plans_are_paused_resumed_and_stopped_with_reasons);
 
 pub async fn tasks_are_rescheduled_reassigned_and_cancelled(app: TestApp) {
     let (admin, nurse) = app.admin_and_nurse().await;
@@ -300,6 +304,7 @@ pub async fn tasks_are_rescheduled_reassigned_and_cancelled(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
+crate::register!(tasks_are_rescheduled_reassigned_and_cancelled);
 
 pub async fn records_are_corrected_by_amendments_that_keep_the_original(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -348,6 +353,7 @@ pub async fn records_are_corrected_by_amendments_that_keep_the_original(app: Tes
         "amendments are immutable too"
     );
 }
+crate::register!(records_are_corrected_by_amendments_that_keep_the_original);
 
 /// A transfer (转科) moves the patient's follow-up work to the new department's lists, and the
 /// old department no longer sees it; the extended schedule follows the patient too.
@@ -409,6 +415,7 @@ pub async fn a_transfer_moves_the_follow_up_work_to_the_new_department(app: Test
     let (_, left) = app.get(Some(&nurse), "/api/v1/tasks?per_page=100").await;
     assert!(ids(&left).is_empty(), "{left}");
 }
+crate::register!(a_transfer_moves_the_follow_up_work_to_the_new_department);
 
 fn keys_in(plan: &Value, state: &str) -> Vec<String> {
     plan["tasks"]
@@ -533,6 +540,7 @@ pub async fn a_risk_tier_plans_post_checkup_follow_up_and_a_new_tier_re_plans_it
     assert_eq!(tiers, ["low", "high"]);
     assert_eq!(h["history"][1]["reason"], "LDL-C 5.2 mmol/L，颈动脉斑块");
 }
+crate::register!(a_risk_tier_plans_post_checkup_follow_up_and_a_new_tier_re_plans_it);
 
 /// Batch enrolment (批量入组): one transaction; patients who cannot join are skipped with a
 /// reason; a bad protocol or a patient outside the department fails the whole request and
@@ -633,6 +641,7 @@ pub async fn patients_are_enrolled_in_batches_with_skips_reported(app: TestApp) 
         json!([{"patient_id": d, "reason": "risk_tier_missing"}])
     );
 }
+crate::register!(patients_are_enrolled_in_batches_with_skips_reported);
 
 /// A step assigned round-robin within the health-manager role (健康管理师) goes to the
 /// department's health managers — spread over them, never to a nurse.
@@ -694,3 +703,4 @@ pub async fn round_robin_steps_go_to_the_role_they_name(app: TestApp) {
     let calls = plan["tasks"].as_array().unwrap().len();
     assert_eq!(count(hm).await, calls, "every step is the health manager's: {plan}");
 }
+crate::register!(round_robin_steps_go_to_the_role_they_name);

@@ -92,6 +92,7 @@ pub async fn the_sdc_phq9_example_imports_unchanged_and_its_response_scores_and_
     let (_, open) = app.get(Some(&admin), "/api/v1/alerts?status=open").await;
     assert!(open.to_string().contains("PHQ-9 第9题"), "{open}");
 }
+crate::register!(the_sdc_phq9_example_imports_unchanged_and_its_response_scores_and_alerts);
 
 pub async fn responses_are_checked_item_by_item_and_partial_saves_resume(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -187,6 +188,7 @@ pub async fn responses_are_checked_item_by_item_and_partial_saves_resume(app: Te
         .collect();
     assert_eq!(got, [("gad-7", "completed"), ("phq-9", "completed")], "{list}");
 }
+crate::register!(responses_are_checked_item_by_item_and_partial_saves_resume);
 
 pub async fn responses_need_a_patient_of_your_department_and_a_known_questionnaire(app: TestApp) {
     let (admin, nurse) = app.admin_and_nurse().await;
@@ -253,6 +255,7 @@ pub async fn responses_need_a_patient_of_your_department_and_a_known_questionnai
         ]
     );
 }
+crate::register!(responses_need_a_patient_of_your_department_and_a_known_questionnaire);
 
 /// The patient's link: one patient, one questionnaire, large-type page without script; answers
 /// are checked (the page shows what to fix and keeps what was chosen), scored, banded with plain
@@ -358,6 +361,7 @@ pub async fn a_patient_answers_phq9_from_a_link_on_their_phone(app: TestApp) {
             .is_ok()
     );
 }
+crate::register!(a_patient_answers_phq9_from_a_link_on_their_phone);
 
 /// Home readings in the hypertension follow-up form become observations (flagged like values
 /// staff type); the satisfaction survey totals its weighted answers; the intake form's skip
@@ -485,6 +489,7 @@ pub async fn built_in_forms_record_readings_score_satisfaction_and_skip(app: Tes
     let (status, _) = post_text(&app, &nurse, path, &intake(true, Some("青霉素，皮疹"))).await;
     assert_eq!(status, StatusCode::CREATED);
 }
+crate::register!(built_in_forms_record_readings_score_satisfaction_and_skip);
 
 /// Family proxy (家属代理): recorded with the patient's consent; a link sent to the proxy says
 /// they answer on the patient's behalf; the response records which proxy answered; withdrawing
@@ -606,6 +611,7 @@ pub async fn a_family_proxy_answers_with_consent_that_can_be_withdrawn(app: Test
         "no name or phone in the audit"
     );
 }
+crate::register!(a_family_proxy_answers_with_consent_that_can_be_withdrawn);
 
 /// From their link the patient also sees their own latest readings (abnormal ones marked) and
 /// coming follow-ups; home readings they report show there at once.
@@ -668,6 +674,7 @@ pub async fn the_patient_sees_their_own_readings_and_coming_follow_ups(app: Test
         "the reading just reported: {html}"
     );
 }
+crate::register!(the_patient_sees_their_own_readings_and_coming_follow_ups);
 
 /// Response rates (问卷回收率): links made in the period and how many were answered, by channel
 /// (staff-made vs the scheduler's SMS), hour of day and age band.
@@ -775,6 +782,7 @@ pub async fn response_rates_count_links_and_answers_by_channel_hour_and_age(app:
     assert!(html.contains("问卷回收率 <small>2/4 · 50.0%</small>"), "{html}");
     assert!(html.contains("医护人员发送") && html.contains("短信") && html.contains("75+"));
 }
+crate::register!(response_rates_count_links_and_answers_by_channel_hour_and_age);
 
 /// A reply in the patient's own words: `POST /api/v1/text/analyze` finds symptoms with their
 /// degree and emotions, leaves negated ones out, and says what is urgent; on a response the
@@ -924,6 +932,7 @@ pub async fn free_text_replies_are_analysed_and_routed(app: TestApp) {
         "{html}"
     );
 }
+crate::register!(free_text_replies_are_analysed_and_routed);
 
 /// One question per screen (逐题作答) without script: progress, a required answer before
 /// moving on, back keeps what was chosen, the skip logic drops questions that do not apply, the
@@ -1057,6 +1066,7 @@ pub async fn the_patient_page_steps_one_question_per_screen(app: TestApp) {
     assert_eq!(list[0]["answered_by"], "patient");
     assert_eq!(list[0]["text_findings"][0]["psychological_support"], true, "{list}");
 }
+crate::register!(the_patient_page_steps_one_question_per_screen);
 
 /// Staff withdraw a single link (收回): listed with its state, withdrawn with a reason, it
 /// opens nothing afterwards, cannot be withdrawn twice, and other links keep working; the
@@ -1166,6 +1176,7 @@ pub async fn staff_withdraw_a_single_link(app: TestApp) {
     let (_, audit) = app.get(Some(&admin), "/api/v1/audit-events?per_page=200").await;
     assert_eq!(audit.to_string().matches("patient_link.withdraw").count(), 2, "{audit}");
 }
+crate::register!(staff_withdraw_a_single_link);
 
 /// An imported questionnaire declares its own score bands (extension `urn:careloop:fhir:score-band`):
 /// the response gets the band, the band's alert is raised, the patient's result page shows the
@@ -1274,6 +1285,7 @@ pub async fn imported_questionnaires_declare_their_own_bands(app: TestApp) {
     assert_eq!(out["advice"], "请继续保持适量活动。");
     assert!(out["alerts"].as_array().unwrap().is_empty());
 }
+crate::register!(imported_questionnaires_declare_their_own_bands);
 
 /// The patient page binds a family proxy (家属代理) with the consent recorded, shows the phone
 /// masked, refuses a bad phone with the form kept, and withdraws consent with a reason.
@@ -1324,3 +1336,4 @@ pub async fn staff_bind_and_revoke_a_proxy_on_the_patient_page(app: TestApp) {
         .await;
     assert!(list[0]["revoked_at"].is_string(), "{list}");
 }
+crate::register!(staff_bind_and_revoke_a_proxy_on_the_patient_page);

@@ -25,6 +25,7 @@ pub async fn the_health_record_round_trips(app: TestApp) {
     let (_, still) = app.get(Some(&nurse), &path).await;
     assert_eq!(still["smoking"], "current");
 }
+crate::register!(the_health_record_round_trips);
 
 pub async fn diagnoses_are_added_and_listed(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -59,3 +60,4 @@ pub async fn diagnoses_are_added_and_listed(app: TestApp) {
     assert_eq!(codes, ["I10.x00", "E11.900"]);
     assert_eq!(list[0]["diagnosed_on"], "2020-03-01");
 }
+crate::register!(diagnoses_are_added_and_listed);

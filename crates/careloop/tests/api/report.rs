@@ -113,6 +113,7 @@ pub async fn the_report_covers_its_period_from_the_data_only(app: TestApp) {
         "{audit}"
     );
 }
+crate::register!(the_report_covers_its_period_from_the_data_only);
 
 /// The printed report names the current tier and each assessment as the worklist does
 /// (高危 / 中危), not with a lab value's flag (偏高) or an empty cell.
@@ -136,3 +137,4 @@ pub async fn the_report_names_each_tier_in_words(app: TestApp) {
         "the earlier assessment is named too: {html}"
     );
 }
+crate::register!(the_report_names_each_tier_in_words);

@@ -111,3 +111,4 @@ pub async fn risk_models_and_classifications_through_the_api(app: TestApp) {
     let (status, _) = app.post(Some(&nurse), "/api/v1/classify", &json!({"weight": 70})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "unknown fields are refused");
 }
+crate::register!(risk_models_and_classifications_through_the_api);

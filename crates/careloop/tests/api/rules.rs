@@ -89,6 +89,7 @@ pub async fn outcome_rules_raise_alerts_referrals_and_earlier_follow_ups(app: Te
     assert_eq!(vague["matched_rules"], json!([]));
     assert_eq!(vague["task_state"], "done");
 }
+crate::register!(outcome_rules_raise_alerts_referrals_and_earlier_follow_ups);
 
 pub async fn a_rule_fires_beside_the_national_classification(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -117,6 +118,7 @@ pub async fn a_rule_fires_beside_the_national_classification(app: TestApp) {
         "a mild rule alert does not shorten the quarterly interval"
     );
 }
+crate::register!(a_rule_fires_beside_the_national_classification);
 
 pub async fn a_dry_run_replays_candidate_rules_over_stored_visits(app: TestApp) {
     let (admin, nurse) = app.admin_and_nurse().await;
@@ -204,3 +206,4 @@ pub async fn a_dry_run_replays_candidate_rules_over_stored_visits(app: TestApp) 
         "import checks rules too: {err}"
     );
 }
+crate::register!(a_dry_run_replays_candidate_rules_over_stored_visits);

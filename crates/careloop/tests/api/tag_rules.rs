@@ -172,6 +172,7 @@ pub async fn rule_tags_follow_the_record_and_staff_tags_stay(app: TestApp) {
     let (_, dry) = app.post(Some(&admin), "/api/v1/tag-rules/dry-run", &stricter).await;
     assert_eq!(dry["would_gain"], 1, "{dry}");
 }
+crate::register!(rule_tags_follow_the_record_and_staff_tags_stay);
 
 /// 高危未复诊: a high-risk patient whose follow-up the scheduler finds overdue gets the tag.
 pub async fn high_risk_and_overdue_is_tagged_by_the_scheduler(app: TestApp) {
@@ -194,3 +195,4 @@ pub async fn high_risk_and_overdue_is_tagged_by_the_scheduler(app: TestApp) {
         .unwrap();
     assert!(has(&tags(&app, &nurse, &p).await, "高危未复诊", "rule"));
 }
+crate::register!(high_risk_and_overdue_is_tagged_by_the_scheduler);

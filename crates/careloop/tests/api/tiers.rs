@@ -119,6 +119,7 @@ pub async fn the_tier_follows_new_results_and_never_lowers_a_clinicians(app: Tes
         "{plans}"
     );
 }
+crate::register!(the_tier_follows_new_results_and_never_lowers_a_clinicians);
 
 /// Imported check-up results tier the patient and enrol them in 检后随访 at that tier; the
 /// explanation shows China-PAR bounded over the inputs not on record.
@@ -194,6 +195,7 @@ pub async fn imported_checkup_results_tier_and_enrol(app: TestApp) {
     assert!(par["low"]["value"].as_f64().unwrap() <= par["high"]["value"].as_f64().unwrap());
     assert_eq!(par["low"]["constants"], par["high"]["constants"]);
 }
+crate::register!(imported_checkup_results_tier_and_enrol);
 
 /// A bulk import touching more patients than one write refreshes at once queues them; the
 /// scheduler's pass recomputes their tiers (and enrols) afterwards.
@@ -250,6 +252,7 @@ pub async fn a_bulk_import_queues_the_tier_refresh_for_the_scheduler(app: TestAp
         0
     );
 }
+crate::register!(a_bulk_import_queues_the_tier_refresh_for_the_scheduler);
 
 fn china_par(c: &Value) -> Value {
     c["models"]
@@ -379,3 +382,4 @@ pub async fn the_record_and_the_organisation_location_collapse_the_model_bounds(
         "audited"
     );
 }
+crate::register!(the_record_and_the_organisation_location_collapse_the_model_bounds);

@@ -96,6 +96,7 @@ pub async fn a_diagnosis_enrols_the_patient_once_and_a_stopped_plan_stays_stoppe
     );
     assert!(plans(&app, &nurse, &other).await.is_empty());
 }
+crate::register!(a_diagnosis_enrols_the_patient_once_and_a_stopped_plan_stays_stopped);
 
 pub async fn a_discharge_starts_post_discharge_follow_up_from_its_date(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -175,6 +176,7 @@ pub async fn a_discharge_starts_post_discharge_follow_up_from_its_date(app: Test
     assert_eq!(list[0]["discharged_on"], days_ago(0), "latest first");
     assert_eq!(list[1]["summary"], "腹腔镜阑尾切除术后");
 }
+crate::register!(a_discharge_starts_post_discharge_follow_up_from_its_date);
 
 /// A protocol that starts on `trigger`: one phone call a week after enrolment.
 fn custom(id: &str, trigger: Value, template: &Value) -> Value {
@@ -280,6 +282,7 @@ pub async fn a_tag_or_an_abnormal_value_enrols_in_protocols_with_that_trigger(ap
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+crate::register!(a_tag_or_an_abnormal_value_enrols_in_protocols_with_that_trigger);
 
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| format!("%{b:02X}")).collect()

@@ -131,6 +131,7 @@ pub async fn login_page_and_protected_pages_work(app: TestApp) {
     let res = client.get(app.url("/patients")).send().await.unwrap();
     assert_eq!(res.headers()["location"], "/login", "logged out");
 }
+crate::register!(login_page_and_protected_pages_work);
 
 pub async fn forms_without_the_csrf_token_are_refused(app: TestApp) {
     app.admin_and_nurse().await;
@@ -166,6 +167,7 @@ pub async fn forms_without_the_csrf_token_are_refused(app: TestApp) {
     let (_, list) = page(&client, &app, "/patients").await;
     assert!(!list.contains("王五"), "nothing was created");
 }
+crate::register!(forms_without_the_csrf_token_are_refused);
 
 pub async fn enrol_form_shows_field_errors_and_creates_patients(app: TestApp) {
     app.admin_and_nurse().await;
@@ -256,6 +258,7 @@ pub async fn enrol_form_shows_field_errors_and_creates_patients(app: TestApp) {
     let (_, detail) = page(&client, &app, &location).await;
     assert!(detail.contains("青霉素") && detail.contains("目前有"));
 }
+crate::register!(enrol_form_shows_field_errors_and_creates_patients);
 
 pub async fn the_worklist_shows_overdue_calls_with_red_day_tags(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -332,6 +335,7 @@ pub async fn the_worklist_shows_overdue_calls_with_red_day_tags(app: TestApp) {
     );
     assert_eq!(count(&after, "已访（近30天）"), 0, "D7 was due 53 days ago");
 }
+crate::register!(the_worklist_shows_overdue_calls_with_red_day_tags);
 
 pub async fn a_nurse_signs_a_call_from_the_call_sheet_with_its_script(app: TestApp) {
     let (_, nurse_token) = app.admin_and_nurse().await;
@@ -406,6 +410,7 @@ pub async fn a_nurse_signs_a_call_from_the_call_sheet_with_its_script(app: TestA
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("沙箱通道"));
 }
+crate::register!(a_nurse_signs_a_call_from_the_call_sheet_with_its_script);
 
 pub async fn protocols_are_viewable_exportable_and_dry_run_from_the_ui(app: TestApp) {
     let (_, _nurse) = app.admin_and_nurse().await;
@@ -486,6 +491,7 @@ pub async fn protocols_are_viewable_exportable_and_dry_run_from_the_ui(app: Test
     let html = res.text().await.unwrap();
     assert!(html.contains("试运行结果"), "{html}");
 }
+crate::register!(protocols_are_viewable_exportable_and_dry_run_from_the_ui);
 
 pub async fn the_worklist_filters_by_protocol_and_scope_and_sorts_by_name(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -555,6 +561,7 @@ pub async fn the_worklist_filters_by_protocol_and_scope_and_sorts_by_name(app: T
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
 }
+crate::register!(the_worklist_filters_by_protocol_and_scope_and_sorts_by_name);
 
 /// A doctor sets a risk tier on the patient page (with CSRF, the reason escaped, errors shown
 /// on the page); nurses see the tier but not the form; the worklist filters by tier and shows
@@ -623,6 +630,7 @@ pub async fn a_doctor_assesses_a_risk_tier_and_the_worklist_filters_by_it(app: T
     let (_, low) = page(&nurse_ui, &app, "/worklist?tab=overdue&scope=department&risk_tier=low").await;
     assert!(!low.contains("吴五") && !low.contains("郑六"));
 }
+crate::register!(a_doctor_assesses_a_risk_tier_and_the_worklist_filters_by_it);
 
 /// 批量入组 from the patient list: ticked patients go on the chosen protocol in one go; one
 /// already on it is skipped and shown with the reason; the form needs its CSRF token.
@@ -687,6 +695,7 @@ pub async fn patients_ticked_on_the_list_are_enrolled_in_a_batch(app: TestApp) {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "nothing ticked");
     assert!(res.text().await.unwrap().contains("请至少勾选一名患者"));
 }
+crate::register!(patients_ticked_on_the_list_are_enrolled_in_a_batch);
 
 /// The questionnaire library lists every questionnaire with its scoring, previews one exactly as
 /// the patient sees it, and downloads its FHIR JSON.
@@ -723,6 +732,7 @@ pub async fn the_questionnaire_library_previews_as_the_patient_sees_it(app: Test
         .unwrap();
     assert_ne!(res.status(), StatusCode::OK, "staff only");
 }
+crate::register!(the_questionnaire_library_previews_as_the_patient_sees_it);
 
 /// An unanswered call reads 无人接听 as the contact result and 未接通 as the task's state: the
 /// two kinds of code share `no_answer` and each keeps its own word.
@@ -755,6 +765,7 @@ pub async fn the_call_sheet_names_an_unanswered_call_in_its_own_words(app: TestA
     assert!(html.contains("<td>无人接听</td>"), "the signed record: {html}");
     assert!(html.contains("<dd>未接通"), "the task's state: {html}");
 }
+crate::register!(the_call_sheet_names_an_unanswered_call_in_its_own_words);
 
 /// One view of the staff patient page is one use case: one audit row (`patient.page`) naming
 /// how much of each section was shown, not one row per section.
@@ -794,3 +805,4 @@ pub async fn a_patient_page_view_writes_one_audit_row(app: TestApp) {
     let detail = new[0]["detail"].as_str().unwrap();
     assert!(detail.contains("observations=2"), "{detail}");
 }
+crate::register!(a_patient_page_view_writes_one_audit_row);

@@ -47,6 +47,7 @@ pub async fn a_controlled_elderly_patient_is_seen_again_at_the_next_quarterly_ca
     assert_eq!(out["alerts"], json!([]));
     assert_eq!(out["referral"], false);
 }
+crate::register!(a_controlled_elderly_patient_is_seen_again_at_the_next_quarterly_call);
 
 pub async fn uncontrolled_twice_in_a_row_means_referral_and_a_severe_alert(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -76,6 +77,7 @@ pub async fn uncontrolled_twice_in_a_row_means_referral_and_a_severe_alert(app: 
         "a referral check is scheduled"
     );
 }
+crate::register!(uncontrolled_twice_in_a_row_means_referral_and_a_severe_alert);
 
 pub async fn emergency_values_mean_urgent_referral_and_a_doctor_alert(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -101,6 +103,7 @@ pub async fn emergency_values_mean_urgent_referral_and_a_doctor_alert(app: TestA
         .collect();
     assert_eq!(severities, ["severe", "mild"], "most urgent first");
 }
+crate::register!(emergency_values_mean_urgent_referral_and_a_doctor_alert);
 
 pub async fn unanswered_calls_are_counted_and_fail_after_the_retry_limit(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -135,6 +138,7 @@ pub async fn unanswered_calls_are_counted_and_fail_after_the_retry_limit(app: Te
     );
     assert_eq!(out["task_state"], "done");
 }
+crate::register!(unanswered_calls_are_counted_and_fail_after_the_retry_limit);
 
 pub async fn a_deceased_patient_s_plan_stops_and_its_tasks_are_cancelled(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -157,6 +161,7 @@ pub async fn a_deceased_patient_s_plan_stops_and_its_tasks_are_cancelled(app: Te
         .collect();
     assert_eq!(states, ["done", "cancelled", "cancelled", "cancelled"]);
 }
+crate::register!(a_deceased_patient_s_plan_stops_and_its_tasks_are_cancelled);
 
 pub async fn records_are_validated_immutable_and_one_per_completed_task(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
@@ -200,6 +205,7 @@ pub async fn records_are_validated_immutable_and_one_per_completed_task(app: Tes
         "signed records are immutable"
     );
 }
+crate::register!(records_are_validated_immutable_and_one_per_completed_task);
 
 pub async fn unhandled_alerts_escalate_until_acknowledged_and_close_with_an_outcome(app: TestApp) {
     use careloop_service::followup::scheduler::tick;
@@ -277,3 +283,4 @@ pub async fn unhandled_alerts_escalate_until_acknowledged_and_close_with_an_outc
     let (_, remaining) = app.get(Some(&nurse), "/api/v1/alerts?status=open").await;
     assert_eq!(remaining, json!([]));
 }
+crate::register!(unhandled_alerts_escalate_until_acknowledged_and_close_with_an_outcome);

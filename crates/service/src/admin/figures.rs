@@ -330,47 +330,77 @@ pub fn rows(f: &FollowUpFigures) -> Vec<(&'static str, &'static str, Figure)> {
     ]
 }
 
-/// CSV for Excel: UTF-8 with a byte-order mark (Excel in China otherwise reads GBK).
+/// CSV for Excel: UTF-8 with a byte-order mark (Excel in China otherwise reads GBK), CRLF line
+/// ends, written by the csv crate (quoting), with every text cell kept from being read as a
+/// formula ([`formula_safe`]).
 pub fn to_csv(f: &FollowUpFigures) -> String {
-    let mut out = String::from("\u{feff}指标,Indicator,分子 Numerator,分母 Denominator,百分比 Percent\r\n");
-    for (zh, en, fig) in rows(f) {
-        let pct = fig.percent.map(|p| format!("{p:.1}")).unwrap_or_default();
-        out.push_str(&format!("{zh},{en},{},{},{pct}\r\n", fig.numerator, fig.denominator));
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let pct = |f: &Figure| f.percent.map(|p| format!("{p:.1}")).unwrap_or_default();
+    let mut rows: Vec<Vec<String>> = vec![vec![
+        "指标".into(),
+        "Indicator".into(),
+        "分子 Numerator".into(),
+        "分母 Denominator".into(),
+        "百分比 Percent".into(),
+    ]];
+    for (zh, en, fig) in self::rows(f) {
+        rows.push(vec![
+            zh.into(),
+            en.into(),
+            fig.numerator.to_string(),
+            fig.denominator.to_string(),
+            pct(&fig),
+        ]);
     }
-    out.push_str(&format!("统计期间 Period,{} – {},,,\r\n", f.from, f.to));
+    rows.push(vec![
+        "统计期间 Period".into(),
+        format!("{} – {}", f.from, f.to),
+        String::new(),
+        String::new(),
+        String::new(),
+    ]);
     if let Some(b) = &f.breakdown {
-        out.push_str(&format!(
-            "\r\n分组 Group ({}),完成率 Completion %,及时率 On time %,联系成功率 Contact success %,失访率 Lost %\r\n",
-            b.by
-        ));
-        let pct = |f: &Figure| f.percent.map(|p| format!("{p:.1}")).unwrap_or_default();
+        rows.push(vec![]);
+        rows.push(vec![
+            format!("分组 Group ({})", b.by),
+            "完成率 Completion %".into(),
+            "及时率 On time %".into(),
+            "联系成功率 Contact success %".into(),
+            "失访率 Lost %".into(),
+        ]);
         for r in &b.rows {
             let name = r.label.as_deref().or(r.key.as_deref()).unwrap_or("未分配 unassigned");
-            out.push_str(&format!(
-                "{},{},{},{},{}\r\n",
-                csv_field(name),
+            rows.push(vec![
+                formula_safe(name),
                 pct(&r.completion),
                 pct(&r.on_time),
                 pct(&r.contact_success),
-                r.lost_to_follow_up.as_ref().map(pct).unwrap_or_default()
-            ));
+                r.lost_to_follow_up.as_ref().map(pct).unwrap_or_default(),
+            ]);
         }
     }
-    out
+    for row in rows {
+        // Writing to a Vec cannot fail; an empty record is the blank line between the tables.
+        let _ = if row.is_empty() {
+            w.write_record([""])
+        } else {
+            w.write_record(&row)
+        };
+    }
+    let body = w.into_inner().unwrap_or_default();
+    format!("\u{feff}{}", String::from_utf8_lossy(&body))
 }
 
-/// One CSV cell: quoted when it holds a separator or quote, and kept from being read as a
-/// formula by a spreadsheet (a name starting with `=`, `+`, `-` or `@`).
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
+/// A text cell a spreadsheet will not run: one starting with `=`, `+`, `-` or `@` gets a
+/// leading apostrophe.
+fn formula_safe(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {
         s.to_string()
-    };
-    if s.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
     }
 }
 
@@ -396,11 +426,19 @@ mod tests {
 
     #[test]
     fn csv_cells_are_quoted_and_never_read_as_formulas() {
-        assert_eq!(csv_field("心内科"), "心内科");
-        assert_eq!(csv_field("内科, 二病区"), "\"内科, 二病区\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("-1"), "'-1");
+        let cell = |name: &str| {
+            let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+            w.write_record([formula_safe(name)]).unwrap();
+            String::from_utf8(w.into_inner().unwrap())
+                .unwrap()
+                .trim_end()
+                .to_string()
+        };
+        assert_eq!(cell("心内科"), "心内科");
+        assert_eq!(cell("内科, 二病区"), "\"内科, 二病区\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("-1"), "'-1");
     }
 
     #[test]

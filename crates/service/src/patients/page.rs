@@ -1,6 +1,8 @@
-//! The staff patient page (患者详情) as one use case: every section read in one transaction, so
-//! they show one snapshot, and one audit row saying what was shown — instead of thirteen use
-//! cases, thirteen transactions and thirteen audit rows per view.
+//! The staff patient page (患者详情) as one use case: every section read in one read
+//! transaction, so they show one snapshot, then one audit row saying what was shown — instead of
+//! thirteen use cases, thirteen transactions and thirteen audit rows per view. The audit row is
+//! written in a short transaction of its own after the read, so the page never holds SQLite's
+//! write lock while it reads; if it cannot be written, the page is not shown.
 
 use crate::Result;
 use crate::followup::events::{TagView, tags_in};
@@ -52,7 +54,7 @@ pub struct PatientPage {
 /// Read the page of a patient the actor may see, auditing the view once (`patient.page`, with
 /// how many of each kind of item were shown).
 pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime) -> Result<PatientPage> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     let row = accessible(&mut tx, actor, id).await?;
     let record_view = health_record_in(&mut tx, id).await?;
     let diagnoses = diagnoses_in(&mut tx, id).await?;
@@ -78,8 +80,10 @@ pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime)
         advice.len(),
         tags.len()
     );
-    record(&mut tx, event(actor, "patient.page", Some(id), Some(shown), now)).await?;
     tx.commit().await?;
+    let mut audit = db.begin().await?;
+    record(&mut audit, event(actor, "patient.page", Some(id), Some(shown), now)).await?;
+    audit.commit().await?;
     Ok(PatientPage {
         patient: detail(row, local_today(now)),
         record: record_view.record,
