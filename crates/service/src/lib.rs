@@ -12,6 +12,7 @@ pub mod kernel;
 pub mod outreach;
 pub mod patients;
 pub mod questionnaires;
+pub mod reactions;
 pub mod risk;
 
 pub use error::ServiceError;

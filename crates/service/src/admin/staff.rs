@@ -92,7 +92,7 @@ pub async fn set_organisation_location(
         return Err(ServiceError::NotFound("organisation"));
     }
     let patients = organisations::patients_of(&mut tx, id).await?;
-    crate::risk::tiering::refresh(&mut tx, actor, &patients, false, now).await?;
+    crate::reactions::facts_changed(&mut tx, actor, &patients, false, now).await?;
     let detail = format!(
         "organisation={id} region={} residence={}",
         row.region.as_deref().unwrap_or("-"),

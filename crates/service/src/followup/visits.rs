@@ -379,7 +379,7 @@ pub(crate) async fn record_in(
     if result == "deceased" {
         stop_plan(tx, &plan, "deceased", actor, now, &mut log).await?;
         // The patient, not only this plan: every other plan stops and none starts again.
-        crate::patients::register::record_death(tx, actor, task.patient_id, now, now).await?;
+        crate::reactions::died(tx, actor, task.patient_id, now, now).await?;
     }
     if state == TaskState::Failed {
         let mut finished: Vec<TaskState> = Vec::new();

@@ -177,7 +177,7 @@ impl Work {
     }
 
     pub async fn enrol_on_triggers(&self, tx: &mut Tx, actor: &Actor) -> Result<()> {
-        crate::followup::triggers::enrol_each(tx, actor, &self.triggers, self.now).await?;
+        crate::reactions::events_happened(tx, actor, &self.triggers, self.now).await?;
         // New results or diagnoses: the risk tier is recomputed (风险分层).
         let touched: Vec<Uuid> = self
             .per_patient
@@ -185,7 +185,7 @@ impl Work {
             .filter(|(_, [values, diagnoses, _])| values + diagnoses > 0)
             .map(|(p, _)| *p)
             .collect();
-        crate::risk::tiering::refresh(tx, actor, &touched, true, self.now).await?;
+        crate::reactions::facts_changed(tx, actor, &touched, true, self.now).await?;
         Ok(())
     }
 }

@@ -190,7 +190,7 @@ pub(super) async fn record_deaths(
             continue;
         };
         let at = d.at.map_or(now, |t| t.min(now));
-        recorded += usize::from(crate::patients::register::record_death(tx, actor, id, at, now).await?);
+        recorded += usize::from(crate::reactions::died(tx, actor, id, at, now).await?);
     }
     Ok(recorded)
 }

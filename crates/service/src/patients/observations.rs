@@ -107,7 +107,7 @@ pub async fn record_observations(
             events.push(e);
         }
     }
-    crate::followup::triggers::enrol_each(&mut tx, actor, &abnormal, now).await?;
+    crate::reactions::events_happened(&mut tx, actor, &abnormal, now).await?;
     tx.commit().await?;
     let mut labels = Labels::new();
     Ok(rows
@@ -169,7 +169,7 @@ pub(crate) async fn insert_observations(
     audit::insert_many(tx, &events).await?;
     // New values re-tier the patient (风险分层), whichever path brought them.
     let touched: Vec<Uuid> = per_patient.keys().copied().collect();
-    crate::risk::tiering::refresh(tx, actor, &touched, false, now).await?;
+    crate::reactions::facts_changed(tx, actor, &touched, false, now).await?;
     let sexes = briefs.iter().map(|(id, b)| (*id, sex(&b.sex))).collect();
     Ok((rows, sexes))
 }

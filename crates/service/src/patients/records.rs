@@ -84,7 +84,7 @@ pub async fn save_health_record(
     health_records::upsert(&mut tx, patient_id, &row, actor.user_id, now).await?;
     // Smoking, treatment, family history and location are model inputs: the tier and the
     // tags follow the record.
-    crate::risk::tiering::refresh(&mut tx, actor, &[patient_id], false, now).await?;
+    crate::reactions::facts_changed(&mut tx, actor, &[patient_id], false, now).await?;
     record(
         &mut tx,
         event(actor, "health_record.update", Some(patient_id), None, now),
@@ -172,8 +172,8 @@ pub async fn add_diagnosis(
     let trigger = TriggerEvent::Diagnosis {
         icd10: row.icd10_code.clone(),
     };
-    let plans = crate::followup::triggers::enrol_on(&mut tx, actor, &patient, &[trigger], now).await?;
-    crate::risk::tiering::refresh(&mut tx, actor, &[patient_id], false, now).await?;
+    let plans = crate::reactions::event_happened(&mut tx, actor, &patient, &[trigger], now).await?;
+    crate::reactions::facts_changed(&mut tx, actor, &[patient_id], false, now).await?;
     record(
         &mut tx,
         event(

@@ -9,7 +9,7 @@ use careloop_domain::staff::DepartmentCode;
 use careloop_domain::{FieldError, mask};
 use careloop_store::departments::{self, Department};
 use careloop_store::patients::{self, PatientRow, PatientWrite, SearchTerm};
-use careloop_store::{Db, Tx, audit, counters};
+use careloop_store::{Db, audit, counters};
 use careloop_text::{pinyin_full, pinyin_initials};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -280,33 +280,8 @@ pub async fn search_patients(
     })
 }
 
-/// Record that a patient died (at a visit, or as a hospital system reported): the patient is
-/// marked deceased and every running plan stopped with reason `deceased`, cancelling its open
-/// tasks so nothing more is sent. A deceased patient is never enrolled again. Returns false
-/// when the death was already recorded.
-pub(crate) async fn record_death(
-    tx: &mut Tx,
-    actor: &Actor,
-    id: Uuid,
-    at: OffsetDateTime,
-    now: OffsetDateTime,
-) -> Result<bool> {
-    if !patients::mark_deceased(tx, id, at).await? {
-        return Ok(false);
-    }
-    let mut log = Vec::new();
-    for plan in careloop_store::plans::plans_of_patient(tx, id).await? {
-        if matches!(plan.status.as_str(), "active" | "paused") {
-            crate::followup::enrolment::stop_plan(tx, &plan, "deceased", actor, now, &mut log).await?;
-        }
-    }
-    careloop_store::plans::insert_transitions(tx, &log).await?;
-    crate::kernel::audit::record(tx, event(actor, "patient.deceased", Some(id), None, now)).await?;
-    Ok(true)
-}
-
 /// Staff record a death they learned of (a family's call, a death certificate) on the day it
-/// happened, not in the future; as [`record_death`]. Conflict when already recorded.
+/// happened, not in the future; as [`crate::reactions::died`]. Conflict when already recorded.
 pub async fn report_death(
     db: &Db,
     actor: &Actor,
@@ -332,7 +307,7 @@ pub async fn report_death(
         time::Time::from_hms(12, 0, 0).unwrap_or(time::Time::MIDNIGHT),
         CHINA,
     );
-    if !record_death(&mut tx, actor, id, at.min(now), now).await? {
+    if !crate::reactions::died(&mut tx, actor, id, at.min(now), now).await? {
         return Err(ServiceError::Conflict {
             field: "died_on".into(),
             message: "a death is already recorded for this patient".into(),
@@ -393,7 +368,7 @@ pub async fn update_patient(
     }
     patients::update(&mut tx, &write_row(id, row.card_number.clone(), &p, department_id, now)).await?;
     if department_id != row.department_id {
-        crate::followup::plans::follow_transfer(&mut tx, actor, id, row.department_id, department_id, now).await?;
+        crate::reactions::transferred(&mut tx, actor, id, row.department_id, department_id, now).await?;
     }
     let changed = changed_fields(&patch, &base);
     crate::kernel::audit::record(

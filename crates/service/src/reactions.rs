@@ -1,0 +1,88 @@
+//! What a write sets off in other workflows, in one place. A writer calls these inside its own
+//! transaction, before it commits, instead of reaching into another workflow's engine:
+//!
+//! - values, diagnoses or a health record stored → the patient's tier and tags are refreshed
+//!   (queued for the scheduler when many patients changed) — [`facts_changed`];
+//! - an event (an abnormal value, a diagnosis, a discharge, a tag, a tier) → protocols it
+//!   triggers enrol the patient — [`events_happened`], [`event_happened`];
+//! - a death → every running plan stops and nothing more is sent — [`died`];
+//! - a transfer (转科) → the follow-up work moves to the new department — [`transferred`].
+//!
+//! Each is settled in the writer's transaction, so a failure rolls back the write with it.
+
+use crate::Result;
+use crate::followup::enrolment::PlanView;
+use crate::kernel::audit::event;
+use careloop_domain::access::Actor;
+use careloop_domain::followup::protocol::TriggerEvent;
+use careloop_store::Tx;
+use careloop_store::patients::PatientRow;
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// These patients' values, diagnoses or record changed: re-tier and re-tag them. `enrol`: the
+/// new tier may enrol them (check-up results, 检后随访); otherwise it only re-plans.
+pub async fn facts_changed(
+    tx: &mut Tx,
+    actor: &Actor,
+    patient_ids: &[Uuid],
+    enrol: bool,
+    now: OffsetDateTime,
+) -> Result<()> {
+    crate::risk::tiering::refresh(tx, actor, patient_ids, enrol, now).await
+}
+
+/// Each patient's events may enrol them in the protocols they trigger (the published
+/// protocols read once).
+pub async fn events_happened(
+    tx: &mut Tx,
+    actor: &Actor,
+    events_of: &BTreeMap<Uuid, Vec<TriggerEvent>>,
+    now: OffsetDateTime,
+) -> Result<()> {
+    crate::followup::triggers::enrol_each(tx, actor, events_of, now).await
+}
+
+/// One patient's events: the plans they started.
+pub async fn event_happened(
+    tx: &mut Tx,
+    actor: &Actor,
+    patient: &PatientRow,
+    events: &[TriggerEvent],
+    now: OffsetDateTime,
+) -> Result<Vec<PlanView>> {
+    crate::followup::triggers::enrol_on(tx, actor, patient, events, now).await
+}
+
+/// The patient moved from department `from` to `to`: their tasks follow (returns how many
+/// changed hands).
+pub async fn transferred(
+    tx: &mut Tx,
+    actor: &Actor,
+    patient_id: Uuid,
+    from: Uuid,
+    to: Uuid,
+    now: OffsetDateTime,
+) -> Result<u64> {
+    crate::followup::plans::follow_transfer(tx, actor, patient_id, from, to, now).await
+}
+
+/// Record that a patient died (at a visit, or as a hospital system reported): the patient is
+/// marked deceased and every running plan stopped with reason `deceased`, cancelling its open
+/// tasks so nothing more is sent. A deceased patient is never enrolled again. Returns false
+/// when the death was already recorded.
+pub async fn died(tx: &mut Tx, actor: &Actor, id: Uuid, at: OffsetDateTime, now: OffsetDateTime) -> Result<bool> {
+    if !careloop_store::patients::mark_deceased(tx, id, at).await? {
+        return Ok(false);
+    }
+    let mut log = Vec::new();
+    for plan in careloop_store::plans::plans_of_patient(tx, id).await? {
+        if matches!(plan.status.as_str(), "active" | "paused") {
+            crate::followup::enrolment::stop_plan(tx, &plan, "deceased", actor, now, &mut log).await?;
+        }
+    }
+    careloop_store::plans::insert_transitions(tx, &log).await?;
+    crate::kernel::audit::record(tx, event(actor, "patient.deceased", Some(id), None, now)).await?;
+    Ok(true)
+}
