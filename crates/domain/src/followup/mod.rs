@@ -10,3 +10,4 @@ pub mod protocol;
 pub mod rules;
 pub mod schedule;
 pub mod task;
+pub mod visit;

@@ -15,13 +15,12 @@ use crate::{Result, ServiceError};
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
 use careloop_domain::clock::local_today;
-use careloop_domain::followup::alert::AlertKind;
-use careloop_domain::followup::classification::{Action, History, Outcome, VisitClass, VisitFindings, classify};
-use careloop_domain::followup::contact::ContactResult;
-use careloop_domain::followup::contact::{is_lost, next_attempt, trailing_failures};
-use careloop_domain::followup::rules::{HistoryFacts, RuleResult, Severity};
+use careloop_domain::followup::classification::{History, Outcome, VisitClass, VisitFindings, classify};
+use careloop_domain::followup::contact::{ContactResult, trailing_failures};
+use careloop_domain::followup::rules::{HistoryFacts, RuleResult};
 use careloop_domain::followup::schedule::Offset;
-use careloop_domain::followup::task::{TaskEvent, TaskState};
+use careloop_domain::followup::task::TaskState;
+use careloop_domain::followup::visit::{self, Stop};
 use careloop_domain::indicator::ObservationInput;
 use careloop_domain::patient::{age_on, optional_text};
 use careloop_store::plans::{self, TaskRow, TransitionRow};
@@ -124,10 +123,6 @@ fn two_week_task(base: &TaskRow, key: &str, assignee: Option<Uuid>, now: OffsetD
     }
 }
 
-fn alert(patient_id: Uuid, record_id: Uuid, severe: bool, reason: String, now: OffsetDateTime) -> AlertRow {
-    alert_from(patient_id, (Some(record_id), None), AlertKind::of(severe), reason, now)
-}
-
 /// Sign a follow-up record on a task.
 pub async fn record_follow_up(
     db: &Db,
@@ -180,77 +175,12 @@ pub(crate) async fn record_in(
 
     let mut state = stored_state(&task.state)?;
     let mut log = Vec::new();
-    if state == TaskState::Pending {
-        // A nurse may reach the patient before the window opens; the task opens early.
-        step(
-            &mut state,
-            TaskEvent::WindowOpened,
-            "opened_early",
-            task.id,
-            actor,
-            now,
-            &mut log,
-        )?;
+    let contact_result = ContactResult::parse(&result)?;
+    let contact = visit::contact(state, contact_result, task.attempts, &protocol.retry, now);
+    for s in &contact.steps {
+        step(&mut state, s.event, s.name, task.id, actor, now, &mut log)?;
     }
-    if matches!(state, TaskState::NoAnswer | TaskState::Failed) {
-        // Another attempt after an unanswered or failed one.
-        step(&mut state, TaskEvent::Started, "retried", task.id, actor, now, &mut log)?;
-    }
-    let mut attempts = task.attempts;
-    let mut retry_at = None;
-    match result.as_str() {
-        "reached" | "refused" | "deceased" => step(
-            &mut state,
-            TaskEvent::Completed,
-            "completed",
-            task.id,
-            actor,
-            now,
-            &mut log,
-        )?,
-        "no_answer" | "busy" | "powered_off" => {
-            attempts += 1;
-            step(
-                &mut state,
-                TaskEvent::NotReached,
-                "not_reached",
-                task.id,
-                actor,
-                now,
-                &mut log,
-            )?;
-            retry_at = next_attempt(&protocol.retry, u32::try_from(attempts).unwrap_or(u32::MAX), now);
-            if retry_at.is_none() {
-                step(
-                    &mut state,
-                    TaskEvent::AttemptFailed,
-                    "attempts_exhausted",
-                    task.id,
-                    actor,
-                    now,
-                    &mut log,
-                )?;
-            }
-        }
-        _ => {
-            // A wrong number, or one that reaches someone else, is not retried: the number
-            // has to be corrected first.
-            attempts += 1;
-            step(
-                &mut state,
-                TaskEvent::AttemptFailed,
-                if result == "not_patient" {
-                    "not_patient"
-                } else {
-                    "wrong_number"
-                },
-                task.id,
-                actor,
-                now,
-                &mut log,
-            )?;
-        }
-    }
+    let (attempts, retry_at) = (contact.attempts, contact.retry_at);
 
     let entries: Vec<(Uuid, ObservationInput)> = input
         .observations
@@ -311,7 +241,24 @@ pub(crate) async fn record_in(
         .filter(|(_, r)| **r == RuleResult::Matched)
         .map(|(c, _)| c.rule.id.clone())
         .collect();
-    let referral = outcome.is_some_and(|o| o.referral) || effects.referral;
+    // A failed task may end a run of failed follow-ups long enough to make the patient lost.
+    let failures = if state == TaskState::Failed {
+        let mut finished: Vec<TaskState> = Vec::new();
+        for t in plans::tasks_of_plan(tx, plan.id).await? {
+            finished.push(if t.id == task.id {
+                state
+            } else {
+                stored_state(&t.state)?
+            });
+        }
+        Some(trailing_failures(&finished))
+    } else {
+        None
+    };
+    let decided = visit::outcome(contact_result, outcome, &effects, failures, &protocol.stop, |a, b| {
+        rules::shorter(a, b, now)
+    });
+    let referral = decided.referral;
 
     let rec = FollowUpRecordRow {
         id: Uuid::now_v7(),
@@ -331,41 +278,14 @@ pub(crate) async fn record_in(
     plans::set_task_state(tx, task.id, state.as_str(), Some(attempts), now).await?;
 
     let mut new_tasks = Vec::new();
-    let mut alerts = Vec::new();
-    // The next follow-up falls within the strictest interval called for: two weeks after a
-    // visit that was not controlled, or a rule's `follow_up_within`.
-    let mut within: Option<String> = outcome
-        .filter(|o| o.class != VisitClass::Controlled)
-        .map(|_| "P14D".to_string());
-    if let Some(w) = effects.follow_up_within.clone()
-        && within.as_deref().is_none_or(|cur| rules::shorter(&w, cur, now))
-    {
-        within = Some(w);
-    }
-    if let Some(w) = &within {
+    if let Some(w) = &decided.follow_up_within {
         new_tasks.push(follow_up_task(&task, w, task.assignee_id, now)?);
     }
-    if let Some(o) = outcome
-        && o.class != VisitClass::Controlled
-    {
-        let severe = matches!(o.action, Action::Referral | Action::UrgentReferral);
-        alerts.push(alert(
-            task.patient_id,
-            rec.id,
-            severe,
-            format!("{}（{}）", o.class.name_zh(), o.class.as_str()),
-            now,
-        ));
-    }
-    for (rule_id, a) in &effects.alerts {
-        alerts.push(alert(
-            task.patient_id,
-            rec.id,
-            a.severity == Severity::Severe,
-            format!("{}（规则 {rule_id}）", a.reason_zh),
-            now,
-        ));
-    }
+    let alerts: Vec<AlertRow> = decided
+        .alerts
+        .iter()
+        .map(|a| alert_from(task.patient_id, (Some(rec.id), None), a.kind, a.reason.clone(), now))
+        .collect();
     if referral {
         let doctor = users::active_in_department(tx, patient.department_id, "doctor")
             .await?
@@ -376,31 +296,16 @@ pub(crate) async fn record_in(
     if let Some(at) = retry_at {
         plans::schedule_retry(tx, task.id, at).await?;
     }
-    if result == "deceased" {
-        stop_plan(tx, &plan, "deceased", actor, now, &mut log).await?;
-        // The patient, not only this plan: every other plan stops and none starts again.
-        crate::reactions::died(tx, actor, task.patient_id, now, now).await?;
-    }
-    if state == TaskState::Failed {
-        let mut finished: Vec<TaskState> = Vec::new();
-        for t in plans::tasks_of_plan(tx, plan.id).await? {
-            finished.push(if t.id == task.id {
-                state
-            } else {
-                stored_state(&t.state)?
-            });
+    match decided.stop {
+        Some(Stop::Deceased) => {
+            stop_plan(tx, &plan, "deceased", actor, now, &mut log).await?;
+            // The patient, not only this plan: every other plan stops and none starts again.
+            crate::reactions::died(tx, actor, task.patient_id, now, now).await?;
         }
-        let failures = trailing_failures(&finished);
-        if is_lost(&protocol.stop, failures) {
+        Some(Stop::LostToFollowUp { .. }) => {
             stop_plan(tx, &plan, "lost_to_follow_up", actor, now, &mut log).await?;
-            alerts.push(alert(
-                task.patient_id,
-                rec.id,
-                false,
-                format!("失访：连续{failures}次随访未能联系到患者，请核实联系方式（lost to follow-up）"),
-                now,
-            ));
         }
+        None => {}
     }
     for t in &new_tasks {
         log.push(TransitionRow {
