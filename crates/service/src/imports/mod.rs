@@ -100,6 +100,45 @@ fn check_source(source: &str) -> Result<String> {
     }
 }
 
+/// A file as a sending system wrote it.
+#[derive(Debug, Clone)]
+pub enum Upload {
+    /// A FHIR R4 Bundle, a single resource, or NDJSON.
+    Fhir(Vec<u8>),
+    /// HL7 v2 ORU^R01 messages, in the character set MSH-18 declares.
+    Hl7v2(Vec<u8>),
+    /// A CSV export read through the saved profile with this id.
+    Csv { bytes: Vec<u8>, profile: String },
+    /// An Excel workbook read through the saved profile with this id.
+    Xlsx { bytes: Vec<u8>, profile: String },
+}
+
+/// Read an upload with its reader and store the batch. Reading runs on the blocking pool, not
+/// on the async workers, so a large file does not stall other requests.
+pub async fn import_upload(
+    db: &Db,
+    actor: &Actor,
+    upload: Upload,
+    options: &ImportOptions,
+    now: OffsetDateTime,
+) -> Result<ImportReport> {
+    let profile = match &upload {
+        Upload::Csv { profile, .. } | Upload::Xlsx { profile, .. } => Some(profiles::load_profile(db, profile).await?),
+        Upload::Fhir(_) | Upload::Hl7v2(_) => None,
+    };
+    let read = tokio::task::spawn_blocking(move || match (upload, profile) {
+        (Upload::Fhir(bytes), _) => Ok(careloop_fhir::read(&bytes, "")),
+        (Upload::Hl7v2(bytes), _) => careloop_hl7::read_bytes(&bytes, "")
+            .map_err(|e| ServiceError::Invalid(FieldError::new("body", "encoding_invalid", e, "文件编码无法识别"))),
+        (Upload::Csv { bytes, .. }, Some(p)) => Ok(careloop_sheet::read_csv(&bytes, &p, "")),
+        (Upload::Xlsx { bytes, .. }, Some(p)) => Ok(careloop_sheet::read_xlsx(&bytes, &p, "")),
+        (Upload::Csv { .. } | Upload::Xlsx { .. }, None) => Err(ServiceError::Internal("profile not loaded")),
+    })
+    .await
+    .map_err(|_| ServiceError::Internal("the reader stopped"))??;
+    import_batch(db, actor, read, options, now).await
+}
+
 /// Match, check and store one batch; see the module documentation for the rules.
 pub async fn import_batch(
     db: &Db,

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use careloop_service::imports::{self, ImportOptions, ImportReport, profiles};
+use careloop_service::imports::{self, ImportOptions, ImportReport, Upload, profiles};
 use careloop_service::patients::lab_reports::LabReportView;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -59,7 +59,7 @@ async fn store(
     who: &careloop_service::admin::auth::Authenticated,
     q: ImportQuery,
     format: &'static str,
-    batch: careloop_domain::import::ImportBatch,
+    upload: Upload,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
     let options = ImportOptions {
         format,
@@ -67,7 +67,7 @@ async fn store(
         department: q.department,
         all_or_nothing: q.all_or_nothing,
     };
-    let report = imports::import_batch(&s.db, &who.actor, batch, &options, OffsetDateTime::now_utc()).await?;
+    let report = imports::import_upload(&s.db, &who.actor, upload, &options, OffsetDateTime::now_utc()).await?;
     Ok(respond(report))
 }
 
@@ -84,7 +84,7 @@ pub async fn fhir(
     body: Body,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
     let bytes = read_body(body).await?;
-    store(&s, &who, q, "fhir", careloop_fhir::read(&bytes, "")).await
+    store(&s, &who, q, "fhir", Upload::Fhir(bytes.to_vec())).await
 }
 
 /// Import HL7 v2 ORU^R01 result messages (one or many, segments ending in CR, LF or CRLF;
@@ -101,9 +101,7 @@ pub async fn hl7v2(
     body: Body,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
     let bytes = read_body(body).await?;
-    let batch = careloop_hl7::read_bytes(&bytes, "")
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "encoding_invalid", e))?;
-    store(&s, &who, q, "hl7v2", batch).await
+    store(&s, &who, q, "hl7v2", Upload::Hl7v2(bytes.to_vec())).await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -139,22 +137,9 @@ pub async fn csv(
     ApiQuery(q): ApiQuery<SheetQuery>,
     body: Body,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
-    sheet(&s, &who, q, body, "csv", careloop_sheet::read_csv).await
-}
-
-/// Read a spreadsheet body through the named profile and store it.
-async fn sheet(
-    s: &AppState,
-    who: &careloop_service::admin::auth::Authenticated,
-    q: SheetQuery,
-    body: Body,
-    format: &'static str,
-    read: fn(&[u8], &careloop_sheet::Profile, &str) -> careloop_domain::import::ImportBatch,
-) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
-    let bytes = read_body(body).await?;
-    let (id, q) = q.split();
-    let profile = profiles::load_profile(&s.db, &id).await?;
-    store(s, who, q, format, read(&bytes, &profile, "")).await
+    let bytes = read_body(body).await?.to_vec();
+    let (profile, q) = q.split();
+    store(&s, &who, q, "csv", Upload::Csv { bytes, profile }).await
 }
 
 /// Import an Excel workbook (.xlsx) through a saved profile (its `sheet`, else the first).
@@ -168,7 +153,9 @@ pub async fn xlsx(
     ApiQuery(q): ApiQuery<SheetQuery>,
     body: Body,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
-    sheet(&s, &who, q, body, "xlsx", careloop_sheet::read_xlsx).await
+    let bytes = read_body(body).await?.to_vec();
+    let (profile, q) = q.split();
+    store(&s, &who, q, "xlsx", Upload::Xlsx { bytes, profile }).await
 }
 
 /// Save a column-mapping profile (admins and health managers): `id`, `name`, `patient` columns
