@@ -131,9 +131,9 @@ pub async fn record_follow_up(
     input: RecordInput,
     now: OffsetDateTime,
 ) -> Result<RecordOutcome> {
-    let result = ContactResult::parse(input.contact_result.trim())?.as_str().to_string();
+    let result = ContactResult::parse(input.contact_result.trim())?;
     let note = optional_text(&input.note, "note", 2000)?;
-    let reached = result == "reached";
+    let reached = result == ContactResult::Reached;
     if !reached && !input.observations.is_empty() {
         return Err(FieldError::new(
             "observations",
@@ -156,11 +156,12 @@ pub(crate) async fn record_in(
     actor: &Actor,
     task_id: Uuid,
     input: &RecordInput,
-    result: String,
+    contact_result: ContactResult,
     note: Option<String>,
     now: OffsetDateTime,
 ) -> Result<RecordOutcome> {
-    let reached = result == "reached";
+    let reached = contact_result == ContactResult::Reached;
+    let result = contact_result.as_str();
     let task = plans::find_task(tx, task_id)
         .await?
         .ok_or(ServiceError::NotFound("task"))?;
@@ -175,7 +176,6 @@ pub(crate) async fn record_in(
 
     let mut state = stored_state(&task.state)?;
     let mut log = Vec::new();
-    let contact_result = ContactResult::parse(&result)?;
     let contact = visit::contact(state, contact_result, task.attempts, &protocol.retry, now);
     for s in &contact.steps {
         step(&mut state, s.event, s.name, task.id, actor, now, &mut log)?;
@@ -222,7 +222,7 @@ pub(crate) async fn record_in(
     // The protocol's outcome rules see the visit after its classification.
     let class_name = outcome.map(|o| o.class.as_str());
     let facts = rules::facts(rules::Visit {
-        contact_result: &result,
+        contact_result: result,
         classification: class_name,
         observations: &obs,
         answers: input.answers.as_ref(),
@@ -265,7 +265,7 @@ pub(crate) async fn record_in(
         task_id: task.id,
         plan_id: plan.id,
         patient_id: task.patient_id,
-        contact_result: result.clone(),
+        contact_result: result.into(),
         classification: outcome.map(|o| o.class.as_str().to_string()),
         adverse_drug_reaction: input.adverse_drug_reaction,
         new_complication: input.new_complication,
@@ -346,7 +346,7 @@ pub(crate) async fn record_in(
     Ok(RecordOutcome {
         id: rec.id,
         task_id: task.id,
-        contact_result: result,
+        contact_result: result.into(),
         classification: rec.classification,
         task_state: state.as_str().into(),
         next_task: next_task.map(Into::into),

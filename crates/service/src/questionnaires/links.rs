@@ -346,7 +346,7 @@ async fn complete_task(
         &system_actor(),
         task_id,
         &input,
-        "reached".into(),
+        careloop_domain::followup::contact::ContactResult::Reached,
         input.note.clone(),
         now,
     )
