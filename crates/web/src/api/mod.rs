@@ -2,23 +2,28 @@
 
 mod admin;
 mod advice;
+mod alerts;
 mod auth;
 mod events;
-mod followup;
+mod figures;
+mod follow_up_records;
 mod imports;
 mod links;
 mod observations;
+mod outreach;
 mod patients;
 mod plans;
+mod protocols;
 mod proxies;
 mod questionnaires;
 mod records;
 mod risk;
 mod risk_models;
 mod tag_rules;
+mod tasks;
 mod text;
 
-pub(crate) use followup::figures_csv;
+pub(crate) use figures::figures_csv;
 
 use crate::AppState;
 use axum::Json;
@@ -106,30 +111,30 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin::list_users, admin::create_user))
         .routes(routes!(admin::update_user))
         .routes(routes!(admin::audit_events))
-        .routes(routes!(followup::list_protocols, followup::import_protocol))
-        .routes(routes!(followup::dry_run_protocol))
-        .routes(routes!(followup::get_protocol))
-        .routes(routes!(followup::create_plan, plans::list_plans))
+        .routes(routes!(protocols::list_protocols, protocols::import_protocol))
+        .routes(routes!(protocols::dry_run_protocol))
+        .routes(routes!(protocols::get_protocol))
+        .routes(routes!(plans::create_plan, plans::list_plans))
         .routes(routes!(plans::enrol_batch))
         .routes(routes!(plans::pause_plan))
         .routes(routes!(plans::resume_plan))
         .routes(routes!(plans::stop_plan))
-        .routes(routes!(plans::get_task))
-        .routes(routes!(plans::reschedule_task))
-        .routes(routes!(plans::reassign_task))
-        .routes(routes!(plans::cancel_task))
-        .routes(routes!(plans::list_records))
-        .routes(routes!(plans::get_record))
-        .routes(routes!(plans::amend_record))
-        .routes(routes!(followup::list_tasks))
-        .routes(routes!(followup::create_record))
-        .routes(routes!(followup::list_alerts))
-        .routes(routes!(followup::list_outbox))
-        .routes(routes!(followup::follow_up_figures))
-        .routes(routes!(followup::put_organisation_quiet_hours))
-        .routes(routes!(followup::put_patient_quiet_hours))
-        .routes(routes!(followup::acknowledge_alert))
-        .routes(routes!(followup::close_alert))
+        .routes(routes!(tasks::get_task))
+        .routes(routes!(tasks::reschedule_task))
+        .routes(routes!(tasks::reassign_task))
+        .routes(routes!(tasks::cancel_task))
+        .routes(routes!(follow_up_records::list_records))
+        .routes(routes!(follow_up_records::get_record))
+        .routes(routes!(follow_up_records::amend_record))
+        .routes(routes!(tasks::list_tasks))
+        .routes(routes!(follow_up_records::create_record))
+        .routes(routes!(alerts::list_alerts))
+        .routes(routes!(outreach::list_outbox))
+        .routes(routes!(figures::follow_up_figures))
+        .routes(routes!(outreach::put_organisation_quiet_hours))
+        .routes(routes!(outreach::put_patient_quiet_hours))
+        .routes(routes!(alerts::acknowledge_alert))
+        .routes(routes!(alerts::close_alert))
         .split_for_parts()
 }
 
