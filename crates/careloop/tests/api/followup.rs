@@ -393,3 +393,75 @@ pub async fn protocols_are_imported_as_new_versions_and_running_plans_keep_their
     assert_eq!(exported["steps"], custom["steps"], "exported as imported");
 }
 crate::register!(protocols_are_imported_as_new_versions_and_running_plans_keep_theirs);
+
+/// Two scheduler passes claiming due tasks at the same moment never hold the same task: on
+/// PostgreSQL the second skips the rows the first has locked (`FOR UPDATE SKIP LOCKED`) and
+/// takes the rest at once; on SQLite the second waits for the first's transaction to end.
+pub async fn two_claims_at_once_never_share_a_task(app: TestApp) {
+    use careloop_store::plans::claim_to_advance;
+    let (_, nurse) = app.admin_and_nurse().await;
+    let mut first_due = Vec::new();
+    for n in 0..6 {
+        let patient = app.enrol_simple(&nurse, &format!("认领{n}"), 60 + n).await;
+        let (status, plan) = app
+            .post(
+                Some(&nurse),
+                &format!("/api/v1/patients/{patient}/plans"),
+                &json!({"protocol": "post-discharge-surgery"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{plan}");
+        first_due.push(rfc3339(&plan["tasks"][0]["due_at"]));
+    }
+    let at = *first_due.iter().max().unwrap() + Duration::hours(1);
+
+    let mut first = app.db.begin().await.unwrap();
+    let held: Vec<uuid::Uuid> = claim_to_advance(&mut first, at, 2)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(held.len(), 2);
+    let db = app.db.clone();
+    let second = tokio::spawn(async move {
+        let mut tx = db.begin().await.unwrap();
+        let ids: Vec<uuid::Uuid> = claim_to_advance(&mut tx, at, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|t| t.id)
+            .collect();
+        tx.commit().await.unwrap();
+        ids
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    match app.db.backend() {
+        careloop_store::Backend::Postgres => {
+            assert!(
+                second.is_finished(),
+                "the second claim skips the locked rows instead of waiting"
+            );
+            let other = second.await.unwrap();
+            assert!(other.len() >= 4, "it takes the unlocked tasks: {other:?}");
+            assert!(other.iter().all(|id| !held.contains(id)), "no task held by both");
+            first.commit().await.unwrap();
+        }
+        careloop_store::Backend::Sqlite => {
+            assert!(
+                !second.is_finished(),
+                "the second claim waits while the first transaction is open"
+            );
+            first.commit().await.unwrap();
+            let other = tokio::time::timeout(std::time::Duration::from_secs(10), second)
+                .await
+                .expect("the second claim goes on once the first ends")
+                .unwrap();
+            assert!(
+                other.len() >= 6,
+                "nothing advanced, so it sees every due task: {other:?}"
+            );
+        }
+    }
+}
+crate::register!(two_claims_at_once_never_share_a_task);
