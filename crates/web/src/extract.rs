@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use careloop_service::admin::auth::{self, Authenticated};
 use serde::de::DeserializeOwned;
@@ -139,15 +139,9 @@ pub fn session_cookie(parts: &Parts) -> Option<String> {
     cookie_value(parts, SESSION_COOKIE)
 }
 
+/// A request cookie's value, read with axum-extra's `CookieJar` (every `Cookie` header).
 pub fn cookie_value(parts: &Parts, name: &str) -> Option<String> {
-    parts
-        .headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| {
-            let (k, v) = kv.trim().split_once('=')?;
-            (k == name).then(|| v.to_string())
-        })
+    axum_extra::extract::CookieJar::from_headers(&parts.headers)
+        .get(name)
+        .map(|c| c.value().to_string())
 }

@@ -11,6 +11,7 @@ use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use careloop_service::ServiceError;
 use careloop_service::admin::auth::{self, SessionKind, new_token};
 use serde::Deserialize;
@@ -29,10 +30,17 @@ struct LoginPage {
     lang_href: &'static str,
 }
 
+/// A session or login cookie: the whole site, never readable by scripts, never sent from another
+/// site, `Secure` when served over HTTPS; `max_age` 0 deletes it.
 fn cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.secure_cookies { "; Secure" } else { "" };
-    let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
-    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
+    let c = Cookie::build((name.to_string(), value.to_string()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::seconds(max_age))
+        .secure(state.secure_cookies)
+        .build();
+    HeaderValue::from_str(&c.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 fn render_login(
@@ -76,7 +84,9 @@ pub struct LoginForm {
 pub async fn login(State(state): State<AppState>, parts: Parts, Form(form): Form<LoginForm>) -> Response {
     let t = lang_of(&parts).tr();
     let zh = t.html_lang == "zh-CN";
-    if cookie_value(&parts, LOGIN_CSRF_COOKIE).as_deref() != Some(form.csrf.as_str()) || form.csrf.is_empty() {
+    let expected = cookie_value(&parts, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let same: bool = subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), form.csrf.as_bytes()).into();
+    if !same || form.csrf.is_empty() {
         return render_login(
             &state,
             &parts,
@@ -175,8 +185,12 @@ pub async fn switch_language(Path(code): Path<String>, Query(q): Query<Next>) ->
         .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
         .unwrap_or_else(|| "/patients".into());
     let mut res = Redirect::to(&next).into_response();
-    let v = format!("{LANG_COOKIE}={lang}; Path=/; SameSite=Lax; Max-Age=31536000");
-    if let Ok(h) = HeaderValue::from_str(&v) {
+    let c = Cookie::build((LANG_COOKIE, lang))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::days(365))
+        .build();
+    if let Ok(h) = HeaderValue::from_str(&c.to_string()) {
         res.headers_mut().append(SET_COOKIE, h);
     }
     res
