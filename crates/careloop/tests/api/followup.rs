@@ -415,53 +415,12 @@ pub async fn two_claims_at_once_never_share_a_task(app: TestApp) {
     }
     let at = *first_due.iter().max().unwrap() + Duration::hours(1);
 
-    let mut first = app.db.begin().await.unwrap();
-    let held: Vec<uuid::Uuid> = claim_to_advance(&mut first, at, 2)
-        .await
-        .unwrap()
-        .iter()
-        .map(|t| t.id)
-        .collect();
-    assert_eq!(held.len(), 2);
-    let db = app.db.clone();
-    let second = tokio::spawn(async move {
-        let mut tx = db.begin().await.unwrap();
-        let ids: Vec<uuid::Uuid> = claim_to_advance(&mut tx, at, 100)
-            .await
-            .unwrap()
-            .iter()
-            .map(|t| t.id)
-            .collect();
-        tx.commit().await.unwrap();
-        ids
-    });
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    match app.db.backend() {
-        careloop_store::Backend::Postgres => {
-            assert!(
-                second.is_finished(),
-                "the second claim skips the locked rows instead of waiting"
-            );
-            let other = second.await.unwrap();
-            assert!(other.len() >= 4, "it takes the unlocked tasks: {other:?}");
-            assert!(other.iter().all(|id| !held.contains(id)), "no task held by both");
-            first.commit().await.unwrap();
-        }
-        careloop_store::Backend::Sqlite => {
-            assert!(
-                !second.is_finished(),
-                "the second claim waits while the first transaction is open"
-            );
-            first.commit().await.unwrap();
-            let other = tokio::time::timeout(std::time::Duration::from_secs(10), second)
-                .await
-                .expect("the second claim goes on once the first ends")
-                .unwrap();
-            assert!(
-                other.len() >= 6,
-                "nothing advanced, so it sees every due task: {other:?}"
-            );
-        }
-    }
+    let claim: crate::helpers::Claim = |tx, at, limit| {
+        Box::pin(async move {
+            let rows = claim_to_advance(tx, at, limit).await.unwrap();
+            rows.iter().map(|t| t.id).collect()
+        })
+    };
+    crate::helpers::claims_at_once_never_overlap(&app, at, claim, 2, 4).await;
 }
 crate::register!(two_claims_at_once_never_share_a_task);

@@ -282,3 +282,61 @@ impl TestApp {
         .await
     }
 }
+
+/// A claim query under test: claims up to `limit` rows as of the instant, returning their ids.
+pub type Claim = for<'a> fn(
+    &'a mut careloop_store::Tx,
+    OffsetDateTime,
+    u64,
+) -> Pin<Box<dyn Future<Output = Vec<uuid::Uuid>> + Send + 'a>>;
+
+/// Two claims at the same moment never hold the same row. The first claims `first_limit` rows
+/// and keeps its transaction open; on PostgreSQL the second skips the locked rows at once
+/// (`FOR UPDATE SKIP LOCKED`) and takes the others, at least `others` of them; on SQLite the
+/// second waits until the first's transaction ends.
+pub async fn claims_at_once_never_overlap(
+    app: &TestApp,
+    at: OffsetDateTime,
+    claim: Claim,
+    first_limit: u64,
+    others: usize,
+) {
+    let mut first = app.db.begin().await.unwrap();
+    let held = claim(&mut first, at, first_limit).await;
+    assert_eq!(
+        held.len() as u64,
+        first_limit,
+        "the first claim takes what it asked for"
+    );
+    let db = app.db.clone();
+    let second = tokio::spawn(async move {
+        let mut tx = db.begin().await.unwrap();
+        let ids = claim(&mut tx, at, 1000).await;
+        tx.commit().await.unwrap();
+        ids
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    match app.db.backend() {
+        careloop_store::Backend::Postgres => {
+            assert!(
+                second.is_finished(),
+                "the second claim skips the locked rows instead of waiting"
+            );
+            let other = second.await.unwrap();
+            assert!(other.len() >= others, "it takes the unlocked rows: {other:?}");
+            assert!(other.iter().all(|id| !held.contains(id)), "no row held by both");
+            first.commit().await.unwrap();
+        }
+        careloop_store::Backend::Sqlite => {
+            assert!(
+                !second.is_finished(),
+                "the second claim waits while the first transaction is open"
+            );
+            first.commit().await.unwrap();
+            tokio::time::timeout(std::time::Duration::from_secs(10), second)
+                .await
+                .expect("the second claim goes on once the first ends")
+                .unwrap();
+        }
+    }
+}

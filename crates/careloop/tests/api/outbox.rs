@@ -595,3 +595,48 @@ pub async fn plan_links_go_to_the_proxy_who_receives_them(app: TestApp) {
     );
 }
 crate::register!(plan_links_go_to_the_proxy_who_receives_them);
+
+/// Two delivery passes claiming at once never hold the same due step, nor the same queued
+/// message.
+pub async fn two_outbox_claims_at_once_never_share_a_message(app: TestApp) {
+    use careloop_store::outbox::claim_queued;
+    let (_, nurse) = app.admin_and_nurse().await;
+    let mut due = Vec::new();
+    for n in 0..5 {
+        let patient = app.enrol_simple(&nurse, &format!("发件{n}"), 90 + n).await;
+        let (status, plan) = app
+            .post(
+                Some(&nurse),
+                &format!("/api/v1/patients/{patient}/plans"),
+                &json!({"protocol": "post-discharge-surgery", "anchor_date": careloop_domain::clock::local_today(now()).to_string()}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{plan}");
+        due.push(at(&plan["tasks"][1]["due_at"]));
+    }
+    let when = *due.iter().max().unwrap() + Duration::hours(1);
+    tick(&app.db, when).await.unwrap();
+    let due_steps: crate::helpers::Claim = |tx, _at, limit| {
+        Box::pin(async move {
+            let rows = careloop_store::outbox::claim_due_steps(tx, limit, &[]).await.unwrap();
+            rows.iter().map(|r| r.id).collect()
+        })
+    };
+    crate::helpers::claims_at_once_never_overlap(&app, when, due_steps, 2, 3).await;
+    // A pass whose provider fails for now leaves every message queued under its lease.
+    let failing = Delivery {
+        channel: std::sync::Arc::new(Dies),
+        ..Delivery::sandbox(&app.db, "http://127.0.0.1:8080")
+    };
+    let out = send_due(&app.db, &failing, when).await.unwrap();
+    assert_eq!((out.queued, out.sent), (5, 0), "{out:?}");
+    let after_lease = when + failing.lease + Duration::seconds(1);
+    let claim: crate::helpers::Claim = |tx, at, limit| {
+        Box::pin(async move {
+            let rows = claim_queued(tx, at, at + Duration::minutes(2), limit).await.unwrap();
+            rows.iter().map(|m| m.id).collect()
+        })
+    };
+    crate::helpers::claims_at_once_never_overlap(&app, after_lease, claim, 2, 3).await;
+}
+crate::register!(two_outbox_claims_at_once_never_share_a_message);

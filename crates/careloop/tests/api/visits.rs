@@ -284,3 +284,39 @@ pub async fn unhandled_alerts_escalate_until_acknowledged_and_close_with_an_outc
     assert_eq!(remaining, json!([]));
 }
 crate::register!(unhandled_alerts_escalate_until_acknowledged_and_close_with_an_outcome);
+
+/// Two scheduler passes escalating overdue alerts at once never take the same alert.
+pub async fn two_alert_claims_at_once_never_share_an_alert(app: TestApp) {
+    use careloop_store::records::claim_overdue_alerts;
+    let (_, nurse) = app.admin_and_nurse().await;
+    for n in 0..5 {
+        let patient = app.enrol_simple(&nurse, &format!("预警{n}"), 80 + n).await;
+        let (status, plan) = app
+            .post(
+                Some(&nurse),
+                &format!("/api/v1/patients/{patient}/plans"),
+                &json!({"protocol": "htn-basic-ph"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{plan}");
+        let task = plan["tasks"][0]["id"].as_str().unwrap();
+        let body = json!({"contact_result": "reached", "observations": [{"code": "sbp", "value": 168}, {"code": "dbp", "value": 102}]});
+        let (status, out) = app
+            .post(Some(&nurse), &format!("/api/v1/tasks/{task}/records"), &body)
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{out}");
+        assert!(
+            !out["alerts"].as_array().unwrap().is_empty(),
+            "168/102 raises an alert: {out}"
+        );
+    }
+    let later = crate::helpers::now() + time::Duration::days(4);
+    let claim: crate::helpers::Claim = |tx, at, limit| {
+        Box::pin(async move {
+            let rows = claim_overdue_alerts(tx, at, limit).await.unwrap();
+            rows.iter().map(|a| a.id).collect()
+        })
+    };
+    crate::helpers::claims_at_once_never_overlap(&app, later, claim, 2, 3).await;
+}
+crate::register!(two_alert_claims_at_once_never_share_an_alert);
