@@ -170,3 +170,70 @@ pub async fn ten_years_of_values_become_trends(app: TestApp) {
     );
 }
 crate::register!(ten_years_of_values_become_trends);
+
+/// Reads that append an audit row keep answering while other staff write: each begins as a
+/// writer, so on SQLite it queues for the write lock instead of failing to upgrade a read
+/// (those reads answered 500 on most requests under two writers). Bounded: two writers and one
+/// reader for two seconds on loopback.
+pub async fn audited_reads_beside_writers_never_fail(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "并发读", 44).await;
+    let stop_at = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let mut writers = Vec::new();
+    for w in 0..2 {
+        let (http, url, token) = (
+            app.http.clone(),
+            app.url(&format!("/api/v1/patients/{patient}/observations")),
+            nurse.clone(),
+        );
+        writers.push(tokio::spawn(async move {
+            let mut failed = 0;
+            let mut n = 0;
+            while std::time::Instant::now() < stop_at {
+                let body = json!([{"code": "sbp", "value": 120 + w * 10 + n % 5}]);
+                let res = http.post(&url).bearer_auth(&token).json(&body).send().await.unwrap();
+                if res.status().is_server_error() {
+                    failed += 1;
+                }
+                n += 1;
+            }
+            (n, failed)
+        }));
+    }
+    let reads = [
+        (format!("/api/v1/patients/{patient}/proxies"), nurse.clone()),
+        (
+            format!("/api/v1/patients/{patient}/questionnaire-responses"),
+            nurse.clone(),
+        ),
+        (format!("/api/v1/patients/{patient}/risk-tier"), nurse.clone()),
+        ("/api/v1/stats/questionnaires".to_string(), admin.clone()),
+    ];
+    let (mut served, mut failures) = (0, Vec::new());
+    while std::time::Instant::now() < stop_at {
+        for (path, token) in &reads {
+            let (status, body) = app.get(Some(token), path).await;
+            served += 1;
+            if status.is_server_error() {
+                failures.push(format!("{path}: {status} {body}"));
+            }
+        }
+    }
+    let mut written = 0;
+    for w in writers {
+        let (n, failed) = w.await.unwrap();
+        assert_eq!(failed, 0, "a write failed beside the reads");
+        written += n;
+    }
+    assert!(
+        served >= 8 && written >= 4,
+        "the load ran: {served} reads, {written} writes"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {served} reads failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(3)]
+    );
+}
+crate::register!(audited_reads_beside_writers_never_fail);

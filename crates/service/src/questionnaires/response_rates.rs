@@ -68,7 +68,7 @@ fn row(key: String, sent: u64, answered: u64) -> RateRow {
 
 pub async fn response_rates(db: &Db, actor: &Actor, q: &FigureQuery, now: OffsetDateTime) -> Result<ResponseRates> {
     let (from, to, department) = resolve(actor, q, now)?;
-    let mut tx = db.begin_read().await?;
+    let mut tx = db.begin().await?;
     let links =
         outbox::questionnaire_links(&mut tx, start_of(from), start_of(to) + Duration::days(1), department).await?;
     record(
