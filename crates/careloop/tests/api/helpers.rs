@@ -315,19 +315,19 @@ pub async fn claims_at_once_never_overlap(
         tx.commit().await.unwrap();
         ids
     });
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     match app.db.backend() {
         careloop_store::Backend::Postgres => {
-            assert!(
-                second.is_finished(),
-                "the second claim skips the locked rows instead of waiting"
-            );
-            let other = second.await.unwrap();
+            // It must finish while the first transaction is still open: it does not wait for it.
+            let other = tokio::time::timeout(std::time::Duration::from_secs(5), second)
+                .await
+                .expect("the second claim skips the locked rows instead of waiting")
+                .unwrap();
             assert!(other.len() >= others, "it takes the unlocked rows: {other:?}");
             assert!(other.iter().all(|id| !held.contains(id)), "no row held by both");
             first.commit().await.unwrap();
         }
         careloop_store::Backend::Sqlite => {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
             assert!(
                 !second.is_finished(),
                 "the second claim waits while the first transaction is open"
