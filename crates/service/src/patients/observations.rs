@@ -183,16 +183,7 @@ pub async fn list_observations(
     limit: Option<u64>,
     now: OffsetDateTime,
 ) -> Result<Vec<ObservationView>> {
-    let code = match code.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(c) => Some(
-            lookup(c)
-                .ok_or_else(|| {
-                    FieldError::new("code", "indicator_unknown", "unknown indicator code", "未知的指标代码")
-                })?
-                .code,
-        ),
-        None => None,
-    };
+    let code = indicator_filter(code)?;
     let mut tx = db.begin().await?;
     let p = accessible(&mut tx, actor, patient_id).await?;
     let out = observations_in(&mut tx, &p, code, limit.unwrap_or(1000)).await?;
@@ -209,6 +200,20 @@ pub async fn list_observations(
     .await?;
     tx.commit().await?;
     Ok(out)
+}
+
+/// An optional `code` filter as a catalogue code: empty means none, an unknown code is refused.
+pub(crate) fn indicator_filter(code: Option<&str>) -> Result<Option<&'static str>> {
+    match code.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => Ok(Some(
+            lookup(c)
+                .ok_or_else(|| {
+                    FieldError::new("code", "indicator_unknown", "unknown indicator code", "未知的指标代码")
+                })?
+                .code,
+        )),
+        None => Ok(None),
+    }
 }
 
 /// The patient's values, newest first, up to `limit` (1–5000), inside the caller's transaction.

@@ -5,9 +5,8 @@
 use crate::Result;
 use crate::kernel::access::accessible;
 use crate::kernel::audit::{event, record};
-use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
-use careloop_domain::indicator::{CATALOGUE, lookup};
+use careloop_domain::indicator::CATALOGUE;
 use careloop_domain::patient::Sex;
 use careloop_domain::trend::{Trend, trend};
 use careloop_store::Tx;
@@ -42,16 +41,7 @@ pub async fn of_patient(
     code: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<Vec<IndicatorTrend>> {
-    let only = match code.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(c) => Some(
-            lookup(c)
-                .ok_or_else(|| {
-                    FieldError::new("code", "indicator_unknown", "unknown indicator code", "未知的指标代码")
-                })?
-                .code,
-        ),
-        None => None,
-    };
+    let only = crate::patients::observations::indicator_filter(code)?;
     let mut tx = db.begin().await?;
     let p = accessible(&mut tx, actor, patient_id).await?;
     let out = trends_in(&mut tx, &p, only).await?;
