@@ -12,6 +12,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::time::Duration;
 use time::OffsetDateTime;
 
 pub const PG_ENV: &str = "CARELOOP_TEST_PG_URL";
@@ -33,6 +34,8 @@ pub struct Registered {
     pub run: TestFn,
     /// Drives Chromium: runs once, on SQLite.
     pub browser: bool,
+    /// How long it may run before it fails as hung.
+    pub bound: Duration,
 }
 
 inventory::collect!(Registered);
@@ -93,13 +96,22 @@ pub(crate) enum Cleanup {
     PgDatabase { admin_url: String, name: String },
 }
 
-/// Run one test on one backend: fresh database, real server, teardown even when it fails.
-pub fn run(backend: Backend, test: TestFn) -> Result<(), Failed> {
+/// How long a test may run before it fails as hung, unless its `register!` declares longer.
+pub const DEFAULT_BOUND: Duration = Duration::from_secs(120);
+
+/// How long stopping the server, closing the pool and dropping the database may take after the
+/// test ends, each: a hung test may leave connections open that a graceful stop would wait for.
+const TEARDOWN_BOUND: Duration = Duration::from_secs(15);
+
+/// Run one test on one backend: fresh database, real server, teardown even when it fails. A test
+/// still running after `bound` is stopped and fails naming itself and the backend, so a hang
+/// never keeps the suite waiting.
+pub fn run(backend: Backend, name: &str, test: TestFn, bound: Duration) -> Result<(), Failed> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    rt.block_on(async move {
+    let result = rt.block_on(async move {
         let (url, cleanup) = fresh_database(backend).await?;
         // The scheduler is driven explicitly by the tests (`tick`), never by the wall clock.
         let settings = Settings {
@@ -113,33 +125,80 @@ pub fn run(backend: Backend, test: TestFn) -> Result<(), Failed> {
         let addr = app.local_addr().map_err(|e| e.to_string())?;
         let db = app.db.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(app.serve(async move {
+        let mut server = tokio::spawn(app.serve(async move {
             let _ = stopped.await;
         }));
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        let outcome = tokio::spawn(test(TestApp {
+        let mut running = tokio::spawn(test(TestApp {
             addr,
             db: db.clone(),
             db_url: url,
             http,
-        }))
-        .await;
+        }));
+        let outcome = match tokio::time::timeout(bound, &mut running).await {
+            Ok(joined) => joined.map_err(|e| Failed::from(panic_message(e))),
+            Err(_) => {
+                // Dropping the future drops what it holds (a browser, connections); a test stuck
+                // in blocking code cannot be dropped and is left to the runtime's shutdown bound.
+                running.abort();
+                Err(Failed::from(format!(
+                    "{name} on {backend:?} was still running after its bound of {} s and was stopped (a hang, or declare a longer bound in its register!)",
+                    bound.as_secs()
+                )))
+            }
+        };
         let _ = stop.send(());
-        let _ = server.await;
-        db.close().await;
-        teardown(cleanup).await;
-        outcome.map_err(|e| {
-            let panic = e.into_panic();
-            let msg = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "test panicked".into());
-            Failed::from(msg)
-        })
-    })
+        if tokio::time::timeout(TEARDOWN_BOUND, &mut server).await.is_err() {
+            server.abort();
+        }
+        let _ = tokio::time::timeout(TEARDOWN_BOUND, db.close()).await;
+        let _ = tokio::time::timeout(TEARDOWN_BOUND, teardown(cleanup)).await;
+        outcome
+    });
+    // Threads stuck in blocking code are abandoned rather than waited for.
+    rt.shutdown_timeout(Duration::from_secs(5));
+    result
+}
+
+fn panic_message(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return format!("test task ended without finishing: {e}");
+    }
+    let panic = e.into_panic();
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "test panicked".into())
+}
+
+/// The bound itself: a test that sleeps, and one that blocks its thread, both fail within a few
+/// seconds of a 2-second bound, naming themselves and the backend.
+pub fn a_hung_test_fails_within_its_bound() -> Result<(), Failed> {
+    fn sleeps(_: TestApp) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(tokio::time::sleep(Duration::from_secs(3600)))
+    }
+    fn blocks(_: TestApp) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(async { std::thread::sleep(Duration::from_secs(3600)) })
+    }
+    for (name, test) in [("sleeps", sleeps as TestFn), ("blocks", blocks as TestFn)] {
+        let started = std::time::Instant::now();
+        let result = run(Backend::Sqlite, name, test, Duration::from_secs(2));
+        let took = started.elapsed();
+        let message = match result {
+            Ok(()) => return Err(format!("the test that {name} passed").into()),
+            Err(e) => format!("{e:?}"),
+        };
+        if !message.contains(&format!("{name} on Sqlite")) || !message.contains("bound of 2 s") {
+            return Err(format!("the failure does not name the test and its bound: {message}").into());
+        }
+        if took > Duration::from_secs(40) {
+            return Err(format!("the test that {name} failed only after {took:?}").into());
+        }
+    }
+    Ok(())
 }
 
 pub(crate) async fn fresh_database(backend: Backend) -> Result<(String, Cleanup), Failed> {

@@ -39,17 +39,28 @@ use libtest_mimic::{Arguments, Trial};
 /// Registers the test function `f` of the module it is written in: it runs once on SQLite and
 /// once on PostgreSQL (`browser: f`: once, on SQLite, when Chromium is present). Written right
 /// after the function, so a test cannot be added without it; `every_test_is_registered` checks
-/// that none was missed.
+/// that none was missed. A test fails as hung after `helpers::DEFAULT_BOUND`; a load test that
+/// needs longer declares it: `register!(f, bound_secs = 300)`.
 #[macro_export]
 macro_rules! register {
     ($f:ident) => {
-        inventory::submit! {
-            $crate::helpers::Registered { module: module_path!(), name: stringify!($f), run: |app| Box::pin($f(app)), browser: false }
-        }
+        $crate::register!($f, browser = false, bound = $crate::helpers::DEFAULT_BOUND);
+    };
+    ($f:ident, bound_secs = $secs:literal) => {
+        $crate::register!($f, browser = false, bound = std::time::Duration::from_secs($secs));
     };
     (browser: $f:ident) => {
+        $crate::register!($f, browser = true, bound = $crate::helpers::DEFAULT_BOUND);
+    };
+    ($f:ident, browser = $browser:literal, bound = $bound:expr) => {
         inventory::submit! {
-            $crate::helpers::Registered { module: module_path!(), name: stringify!($f), run: |app| Box::pin($f(app)), browser: true }
+            $crate::helpers::Registered {
+                module: module_path!(),
+                name: stringify!($f),
+                run: |app| Box::pin($f(app)),
+                browser: $browser,
+                bound: $bound,
+            }
         }
     };
 }
@@ -76,24 +87,29 @@ fn main() {
     let mut trials = vec![Trial::test("registry::every_test_is_registered", move || {
         helpers::every_test_is_registered(&names)
     })];
+    trials.push(Trial::test(
+        "harness::a_hung_test_fails_within_its_bound",
+        helpers::a_hung_test_fails_within_its_bound,
+    ));
     let schema = Trial::test(
         "schema::both_migration_folders_make_the_same_schema",
         schema::both_migration_folders_make_the_same_schema,
     );
     trials.push(schema.with_ignored_flag(pg.is_none()));
     for r in registered {
-        let (name, test) = (r.full_name(), r.run);
+        let (name, test, bound) = (r.full_name(), r.run, r.bound);
         if r.browser {
             // The pages are the same on both backends, so the browser runs once, on SQLite.
-            let t = Trial::test(name, move || helpers::run(Backend::Sqlite, test));
+            let t = Trial::test(name.clone(), move || helpers::run(Backend::Sqlite, &name, test, bound));
             trials.push(if chrome.is_some() { t } else { t.with_ignored_flag(true) });
             continue;
         }
+        let pg_name = name.clone();
         trials.push(Trial::test(format!("sqlite::{name}"), move || {
-            helpers::run(Backend::Sqlite, test)
+            helpers::run(Backend::Sqlite, &name, test, bound)
         }));
-        let pg_trial = Trial::test(format!("postgres::{name}"), move || {
-            helpers::run(Backend::Postgres, test)
+        let pg_trial = Trial::test(format!("postgres::{pg_name}"), move || {
+            helpers::run(Backend::Postgres, &pg_name, test, bound)
         });
         trials.push(if pg.is_some() {
             pg_trial
