@@ -621,6 +621,14 @@ impl ValidObservation {
                 "检测时间不能晚于当前时间",
             ));
         }
+        if input.effective_at.to_offset(crate::clock::CHINA).date() < crate::clock::EARLIEST {
+            return Err(FieldError::new(
+                "effective_at",
+                "date_out_of_range",
+                "effective_at must not be before 1900-01-01",
+                "检测时间不能早于 1900-01-01",
+            ));
+        }
         let value = indicator.round(canonical);
         let flag = indicator.reference.for_sex(sex).map_or(Flag::Normal, |r| r.flag(value));
         let source = input
@@ -737,6 +745,20 @@ mod tests {
             ValidObservation::parse(&input, Sex::Female, NOW).unwrap_err().code,
             "effective_at_in_future"
         );
+    }
+
+    #[test]
+    fn measurements_before_1900_are_rejected() {
+        let input = |effective_at| ObservationInput {
+            code: "hr".into(),
+            value: 70.0,
+            unit: None,
+            effective_at,
+            source: None,
+        };
+        let err = ValidObservation::parse(&input(datetime!(0001-01-01 08:00 UTC)), Sex::Female, NOW).unwrap_err();
+        assert_eq!((err.field.as_str(), err.code), ("effective_at", "date_out_of_range"));
+        assert!(ValidObservation::parse(&input(datetime!(1900-01-01 08:00 +8)), Sex::Female, NOW).is_ok());
     }
 
     #[test]

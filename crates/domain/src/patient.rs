@@ -57,16 +57,26 @@ pub struct NewPatient {
     pub department: DepartmentCode,
 }
 
-/// Parse an ISO 8601 calendar date (`1990-03-07`).
+/// Parse an ISO 8601 calendar date (`1990-03-07`) between 1900-01-01 and 2100-12-31
+/// ([`crate::clock::EARLIEST`], [`crate::clock::LATEST`]).
 pub fn parse_date(raw: &str, field: &str) -> Result<Date, FieldError> {
-    Date::parse(raw.trim(), format_description!("[year]-[month]-[day]")).map_err(|_| {
+    let d = Date::parse(raw.trim(), format_description!("[year]-[month]-[day]")).map_err(|_| {
         FieldError::new(
             field,
             "date_invalid",
             format!("{field} must be a real date written YYYY-MM-DD"),
             "日期无效，应为 YYYY-MM-DD 格式",
         )
-    })
+    })?;
+    if !crate::clock::in_era(d) {
+        return Err(FieldError::new(
+            field,
+            "date_out_of_range",
+            format!("{field} must lie between 1900-01-01 and 2100-12-31"),
+            "日期应在 1900-01-01 至 2100-12-31 之间",
+        ));
+    }
+    Ok(d)
 }
 
 fn non_empty(v: &Option<String>) -> Option<&str> {
@@ -201,6 +211,17 @@ pub fn age_on(birth_date: Date, on: Date) -> i32 {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn dates_outside_1900_to_2100_are_refused_naming_the_field() {
+        for raw in ["0001-01-01", "1899-12-31", "2101-01-01", "9999-12-31"] {
+            let err = parse_date(raw, "to").unwrap_err();
+            assert_eq!((err.field.as_str(), err.code), ("to", "date_out_of_range"), "{raw}");
+        }
+        assert_eq!(parse_date("1900-01-01", "to"), Ok(date!(1900 - 01 - 01)));
+        assert_eq!(parse_date("2100-12-31", "to"), Ok(date!(2100 - 12 - 31)));
+        assert_eq!(parse_date("2026-02-30", "to").unwrap_err().code, "date_invalid");
+    }
 
     fn input() -> PatientInput {
         PatientInput {

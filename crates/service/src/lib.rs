@@ -17,6 +17,7 @@ pub mod risk;
 
 pub use error::ServiceError;
 
+use careloop_domain::FieldError;
 use serde::Serialize;
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
@@ -30,8 +31,22 @@ pub struct Page<T> {
     pub per_page: u64,
 }
 
-/// Page numbers start at 1; a page holds at most 200 rows.
-pub fn page_bounds(page: Option<u64>, per_page: Option<u64>) -> (u64, u64) {
+/// The highest page number a list answers: a million pages of 200 rows is beyond any table
+/// here, and the bound keeps the row offset far from overflowing.
+pub const MAX_PAGE: u64 = 1_000_000;
+
+/// Page numbers start at 1 and stop at [`MAX_PAGE`]; a page holds at most 200 rows. Returns the
+/// page, its size and the offset of its first row.
+pub fn page_bounds(page: Option<u64>, per_page: Option<u64>) -> Result<(u64, u64, u64), FieldError> {
     let per_page = per_page.unwrap_or(20).clamp(1, 200);
-    (page.unwrap_or(1).max(1), per_page)
+    let page = page.unwrap_or(1).max(1);
+    if page > MAX_PAGE {
+        return Err(FieldError::new(
+            "page",
+            "page_out_of_range",
+            format!("page must be between 1 and {MAX_PAGE}"),
+            format!("页码应在 1 至 {MAX_PAGE} 之间"),
+        ));
+    }
+    Ok((page, per_page, (page - 1) * per_page))
 }

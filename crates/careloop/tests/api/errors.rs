@@ -144,3 +144,117 @@ pub async fn unknown_ids_are_404(app: TestApp) {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 crate::register!(unknown_ids_are_404);
+
+/// Every query parameter of every documented GET route, given the extremes of its type (the
+/// largest integers, dates at the calendar's ends, a very long string), answers — a 4xx or a
+/// 2xx, never a 5xx or a dropped connection. Page numbers and dates past their bounds are 422
+/// naming the field (`page=9223372036854775807` and `from=0001-01-01` used to panic).
+/// Walks the OpenAPI document, so a new route is covered without being listed here.
+pub async fn extreme_query_parameters_are_answered_never_a_server_error(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "极端参数", 4).await;
+    let (_, doc) = app.get(None, "/api/openapi.json").await;
+    let long = "9".repeat(5000);
+    let mut checked = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        let Some(op) = ops.get("get") else { continue };
+        let url = path
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { patient.as_str() } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        let params = op["parameters"].as_array().cloned().unwrap_or_default();
+        for p in params.iter().filter(|p| p["in"] == "query") {
+            let name = p["name"].as_str().unwrap();
+            let values: Vec<&str> = match p["schema"]["type"].as_str() {
+                Some("integer") => vec![
+                    "9223372036854775807",
+                    "18446744073709551615",
+                    "-9223372036854775808",
+                    "0",
+                ],
+                _ => vec![
+                    "0001-01-01",
+                    "9999-12-31",
+                    "-0001-01-01",
+                    "2026-02-30",
+                    "9999-12-31T23:59:59Z",
+                    long.as_str(),
+                    "\u{202e}\u{200b}\t\r\n",
+                ],
+            };
+            for v in values {
+                let q = form_urlencoded::Serializer::new(String::new())
+                    .append_pair(name, v)
+                    .finish();
+                let target = format!("{url}?{q}");
+                let res = app.http.get(app.url(&target)).bearer_auth(&admin).send().await;
+                let res = res.unwrap_or_else(|e| panic!("GET {path} with {name}={:.40}: no answer: {e}", v));
+                assert!(
+                    res.status().as_u16() < 500,
+                    "GET {path} with {name}={:.40} answered {}",
+                    v,
+                    res.status()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 60, "only {checked} parameter values were tried");
+    for (target, field) in [
+        ("/api/v1/patients?page=9223372036854775807", "page"),
+        ("/api/v1/tasks?page=18446744073709551615", "page"),
+        ("/api/v1/audit-events?page=1000001", "page"),
+        ("/api/v1/stats/follow-up?from=0001-01-01&to=9999-12-31", "from"),
+        ("/api/v1/stats/follow-up?from=2000-01-01&to=2100-12-31&by=month", "to"),
+        ("/api/v1/stats/questionnaires?from=2026-01-01&to=9999-12-31", "to"),
+        ("/api/v1/tasks?due_before=0001-01-01", "due_before"),
+    ] {
+        let (status, res) = app.get(Some(&admin), target).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{target}: {res}");
+        assert_eq!(res["error"]["field"], field, "{target}: {res}");
+    }
+    let (status, _) = app.get(Some(&admin), "/api/v1/patients?page=1000000").await;
+    assert_eq!(status, StatusCode::OK, "the last page allowed is answered, empty");
+    let (status, res) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/observations"),
+            &json!({"code": "sbp", "value": 130, "effective_at": "0001-01-01T08:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{res}");
+    assert_eq!(res["error"]["field"], "effective_at", "{res}");
+}
+crate::register!(extreme_query_parameters_are_answered_never_a_server_error);
+
+/// The language switch goes back only to a path on this site: `next=/%09/evil.example` (a
+/// browser reads `/\t/` as `//`) and `next=//evil.example` go to the patient list, and a
+/// `next` with a newline is answered, not a 500.
+pub async fn the_language_switch_never_leaves_the_site(app: TestApp) {
+    for next in [
+        "/%09/evil.example",
+        "//evil.example",
+        "/%5Cevil.example",
+        "/%0d%0aSet-Cookie:%20x=1",
+        "https://evil.example/",
+        "/%E3%80%80/evil.example",
+    ] {
+        let res = app
+            .http
+            .get(app.url(&format!("/lang/en?next={next}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "next={next}");
+        assert_eq!(res.headers()["location"], "/patients", "next={next}");
+    }
+    let res = app
+        .http
+        .get(app.url("/lang/zh?next=%2Fpatients%3Fq%3Dzs%26page%3D2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/patients?q=zs&page=2");
+}
+crate::register!(the_language_switch_never_leaves_the_site);

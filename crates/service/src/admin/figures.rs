@@ -233,6 +233,9 @@ async fn condition(
     })
 }
 
+/// The longest period a figure query covers: ten years (a monthly breakdown of 120 months).
+const MAX_PERIOD_DAYS: i64 = 3653;
+
 /// The period `[from, to]` (China dates) and the department a figure query covers: staff see
 /// their own department, admins any or all.
 pub(crate) fn resolve(actor: &Actor, q: &FigureQuery, now: OffsetDateTime) -> Result<(Date, Date, Option<Uuid>)> {
@@ -247,6 +250,15 @@ pub(crate) fn resolve(actor: &Actor, q: &FigureQuery, now: OffsetDateTime) -> Re
     };
     if to < from {
         return Err(FieldError::new("to", "range_invalid", "to is before from", "结束日期早于开始日期").into());
+    }
+    if to - from > Duration::days(MAX_PERIOD_DAYS) {
+        return Err(FieldError::new(
+            "to",
+            "range_too_long",
+            "a period may cover at most ten years",
+            "统计区间最长十年",
+        )
+        .into());
     }
     let department = match actor.patient_scope() {
         PatientScope::All => q.department_id,

@@ -406,10 +406,10 @@ pub async fn list_tasks(db: &Db, actor: &Actor, q: &TaskQuery, now: OffsetDateTi
             .map(str::to_string),
         ..TaskFilter::default()
     };
-    let (page, per_page) = page_bounds(q.page, q.per_page);
+    let (page, per_page, offset) = page_bounds(q.page, q.per_page)?;
     let mut tx = db.begin().await?;
     let total = plans::count_tasks(&mut tx, &filter).await?;
-    let rows = plans::list_tasks(&mut tx, &filter, per_page, (page - 1) * per_page).await?;
+    let rows = plans::list_tasks(&mut tx, &filter, per_page, offset).await?;
     record(
         &mut tx,
         event(

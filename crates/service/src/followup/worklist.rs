@@ -200,14 +200,14 @@ pub async fn worklist(db: &Db, actor: &Actor, o: &WorklistOptions, now: OffsetDa
         sort,
     };
     let page = o.page;
-    let (page, per_page) = page_bounds(page, Some(50));
+    let (page, per_page, offset) = page_bounds(page, Some(50))?;
     let today = local_today(now);
     let mut tx = db.begin().await?;
     let mut counts = Vec::with_capacity(4);
     for t in WorklistTab::ALL {
         counts.push((t, plans::count_tasks(&mut tx, &t.filter(&base, now)).await?));
     }
-    let rows = plans::worklist(&mut tx, &tab.filter(&base, now), order, per_page, (page - 1) * per_page).await?;
+    let rows = plans::worklist(&mut tx, &tab.filter(&base, now), order, per_page, offset).await?;
     record(
         &mut tx,
         event(

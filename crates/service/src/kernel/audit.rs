@@ -74,10 +74,10 @@ pub async fn list_events(
     if !actor.is_admin() {
         return Err(ServiceError::Forbidden);
     }
-    let (page, per_page) = page_bounds(page, per_page);
+    let (page, per_page, offset) = page_bounds(page, per_page)?;
     let mut tx = db.begin().await?;
     let total = audit::count(&mut tx, patient_id).await?;
-    let items = audit::list(&mut tx, patient_id, per_page, (page - 1) * per_page).await?;
+    let items = audit::list(&mut tx, patient_id, per_page, offset).await?;
     record(&mut tx, event(actor, "audit.read", patient_id, None, now)).await?;
     tx.commit().await?;
     Ok(Page {

@@ -261,12 +261,12 @@ pub async fn search_patients(
     per_page: Option<u64>,
     now: OffsetDateTime,
 ) -> Result<Page<PatientSummary>> {
-    let (page, per_page) = page_bounds(page, per_page);
+    let (page, per_page, offset) = page_bounds(page, per_page)?;
     let term = q.and_then(SearchTerm::classify);
     let scope = actor.patient_scope();
     let mut tx = db.begin().await?;
     let total = patients::count(&mut tx, scope, term.as_ref()).await?;
-    let rows = patients::search(&mut tx, scope, term.as_ref(), per_page, (page - 1) * per_page).await?;
+    let rows = patients::search(&mut tx, scope, term.as_ref(), per_page, offset).await?;
     // The query text may itself be an identifier, so only its kind and the result size are kept.
     let detail = format!("results={} page={page}", rows.len());
     crate::kernel::audit::record(&mut tx, event(actor, "patient.search", None, Some(detail), now)).await?;

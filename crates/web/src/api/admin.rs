@@ -83,6 +83,7 @@ pub async fn update_user(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     patient_id: Option<Uuid>,

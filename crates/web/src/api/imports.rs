@@ -18,6 +18,7 @@ use uuid::Uuid;
 pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuery {
     /// The sending system (`his`, `lis`, `tijian`…); its keys are unique only within it.
@@ -105,6 +106,7 @@ pub async fn hl7v2(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SheetQuery {
     /// The saved column-mapping profile (导入模板) to read the file with.

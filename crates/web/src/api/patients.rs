@@ -46,6 +46,7 @@ pub async fn create_batch(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Name prefix, pinyin initials (`zsf`) or full pinyin, or a prefix of the phone, ID or card number.

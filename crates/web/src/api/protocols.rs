@@ -47,6 +47,7 @@ pub async fn import_protocol(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DryRunQuery {
     /// First day of signed visits to replay, YYYY-MM-DD (default: the first).
@@ -80,6 +81,7 @@ pub async fn dry_run_protocol(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ProtocolQuery {
     /// A stored version; the newest when left out.

@@ -46,6 +46,7 @@ pub async fn list(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VersionQuery {
     /// A stored version; the newest when left out.
@@ -131,6 +132,7 @@ pub async fn create_link(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RatesQuery {
     /// First day, YYYY-MM-DD (default 1 January this year).

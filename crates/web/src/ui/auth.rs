@@ -177,12 +177,23 @@ pub struct Next {
     next: Option<String>,
 }
 
+/// A path on this site and nothing else: it begins with one `/`, holds only visible ASCII (a
+/// tab, newline or space could turn `/\t/evil.example` into `//evil.example` in a browser, or
+/// split the header), no backslash, and parses as a path and query.
+fn is_same_site_path(next: &str) -> bool {
+    let mut chars = next.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && next.chars().all(|c| c.is_ascii_graphic() && c != '\\')
+        && next.parse::<axum::http::uri::PathAndQuery>().is_ok()
+}
+
 /// Set the UI language and go back to the page the user was on (same-site paths only).
 pub async fn switch_language(Path(code): Path<String>, Query(q): Query<Next>) -> Response {
     let lang = if code == "en" { "en" } else { "zh" };
     let next = q
         .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .filter(|n| is_same_site_path(n))
         .unwrap_or_else(|| "/patients".into());
     let mut res = Redirect::to(&next).into_response();
     let c = Cookie::build((LANG_COOKIE, lang))
@@ -194,4 +205,31 @@ pub async fn switch_language(Path(code): Path<String>, Query(q): Query<Next>) ->
         res.headers_mut().append(SET_COOKIE, h);
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_same_site_path;
+
+    #[test]
+    fn only_a_path_on_this_site_is_a_place_to_go_back_to() {
+        for ok in ["/", "/patients", "/patients?q=%E5%BC%A0&page=2", "/login"] {
+            assert!(is_same_site_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "patients",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/ /evil.example",
+            "/\\/evil.example",
+            "/\u{3000}/evil.example",
+            "https://evil.example/",
+            "/\u{7f}",
+        ] {
+            assert!(!is_same_site_path(bad), "{bad:?}");
+        }
+    }
 }
