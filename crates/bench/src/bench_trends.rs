@@ -185,6 +185,9 @@ async fn backend(name: &'static str, db: &Db, args: &TrendBenchArgs) -> anyhow::
         db: db.clone(),
         secure_cookies: false,
         public_url: format!("http://{addr}"),
+        // The benchmark measures the work behind requests from one address, not the limiter.
+        limits: std::sync::Arc::new(careloop_web::limits::Limits::unlimited()),
+        trusted_proxies: std::sync::Arc::from([]),
     };
     let app = careloop_web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });

@@ -22,6 +22,7 @@ pub struct App {
 impl App {
     /// Connect, migrate and bind. Port 0 picks a free port (tests).
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
+        settings.validate()?;
         let db = open_db(&settings).await?;
         let listener = tokio::net::TcpListener::bind(&settings.addr)
             .await
@@ -47,6 +48,8 @@ impl App {
             db: self.db.clone(),
             secure_cookies: self.settings.secure_cookies,
             public_url: self.settings.public_url.clone(),
+            limits: Default::default(),
+            trusted_proxies: self.settings.proxies()?.into(),
         };
         let app = careloop_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;

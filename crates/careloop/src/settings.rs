@@ -16,7 +16,7 @@ pub const ENV_PREFIX: &str = "CARELOOP_";
 
 /// Every setting's key, and whether its value is typed (a number or a boolean) rather than text.
 /// Text settings take the variable as it is, so `CARELOOP_LOG=1` stays the string "1".
-const KEYS: [(&str, bool); 8] = [
+const KEYS: [(&str, bool); 9] = [
     ("database_url", false),
     ("addr", false),
     ("max_connections", true),
@@ -25,6 +25,7 @@ const KEYS: [(&str, bool); 8] = [
     ("scheduler_interval_secs", true),
     ("scheduler_lease_secs", true),
     ("public_url", false),
+    ("trusted_proxies", false),
 ];
 
 /// Variables that start with the prefix but belong to the test suite, not to a setting.
@@ -58,6 +59,9 @@ pub struct Settings {
     pub scheduler_lease_secs: u64,
     /// The address patients' links point to (what their phones can reach).
     pub public_url: String,
+    /// Reverse proxies in front of CareLoop, comma-separated addresses: only from these is
+    /// `X-Forwarded-For` believed for the client's address (limits and the audit trail).
+    pub trusted_proxies: String,
 }
 
 impl Default for Settings {
@@ -71,6 +75,7 @@ impl Default for Settings {
             scheduler_interval_secs: 60,
             scheduler_lease_secs: 120,
             public_url: "http://127.0.0.1:8080".into(),
+            trusted_proxies: String::new(),
         }
     }
 }
@@ -87,6 +92,7 @@ impl std::fmt::Debug for Settings {
             .field("scheduler_interval_secs", &self.scheduler_interval_secs)
             .field("scheduler_lease_secs", &self.scheduler_lease_secs)
             .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -189,7 +195,21 @@ impl Settings {
         if self.max_connections == 0 {
             bail!("max_connections must be at least 1");
         }
+        self.proxies()?;
         Ok(())
+    }
+
+    /// The trusted proxies' addresses.
+    pub fn proxies(&self) -> anyhow::Result<Vec<std::net::IpAddr>> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse()
+                    .with_context(|| format!("trusted_proxies: '{p}' is not an IP address"))
+            })
+            .collect()
     }
 
     /// Make sure the directory of a SQLite file exists.

@@ -2,7 +2,6 @@
 
 use careloop_domain::FieldError;
 use careloop_store::StoreError;
-use time::OffsetDateTime;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -20,8 +19,6 @@ pub enum ServiceError {
     LinkExpired,
     #[error("not authenticated")]
     Unauthenticated,
-    #[error("account locked until {until}")]
-    Locked { until: OffsetDateTime },
     #[error("conflict on {field}: {message}")]
     Conflict {
         field: String,

@@ -1,4 +1,4 @@
-//! Staff user accounts, their credentials and lockout state.
+//! Staff user accounts, their credentials and failed-login counts.
 
 use crate::{Result, Tx, stored_time};
 use sea_query::{Expr, ExprTrait, Order, Query};
@@ -14,12 +14,13 @@ pub struct User {
     pub role: String,
     pub department_id: Option<Uuid>,
     pub active: bool,
+    /// Failed logins since the last successful one (shown to administrators; guessing is
+    /// stopped by the web layer's limits, not by locking the account).
     pub failed_logins: i32,
-    pub locked_until: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
 }
 
-const COLUMNS: [&str; 10] = [
+const COLUMNS: [&str; 9] = [
     "id",
     "username",
     "display_name",
@@ -28,7 +29,6 @@ const COLUMNS: [&str; 10] = [
     "department_id",
     "active",
     "failed_logins",
-    "locked_until",
     "created_at",
 ];
 
@@ -45,7 +45,6 @@ pub async fn insert(tx: &mut Tx, u: &User) -> Result<()> {
             u.department_id.into(),
             u.active.into(),
             u.failed_logins.into(),
-            u.locked_until.map(stored_time).into(),
             stored_time(u.created_at).into(),
         ])
         .to_owned();
@@ -80,17 +79,23 @@ pub async fn list(tx: &mut Tx) -> Result<Vec<User>> {
     tx.fetch_all(&stmt).await
 }
 
-/// Store the lockout state after a failed or successful login.
-pub async fn set_login_state(
-    tx: &mut Tx,
-    id: Uuid,
-    failed_logins: i32,
-    locked_until: Option<OffsetDateTime>,
-) -> Result<()> {
+/// Count one failed login, atomically: parallel failures each add one (a read-then-write lost
+/// most of them on PostgreSQL).
+pub async fn count_failed_login(tx: &mut Tx, id: Uuid) -> Result<()> {
     let stmt = Query::update()
         .table("users")
-        .value("failed_logins", failed_logins)
-        .value("locked_until", locked_until.map(stored_time))
+        .value("failed_logins", Expr::col("failed_logins").add(1))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// After a successful login the count of failures starts again.
+pub async fn clear_failed_logins(tx: &mut Tx, id: Uuid) -> Result<()> {
+    let stmt = Query::update()
+        .table("users")
+        .value("failed_logins", 0)
         .and_where(Expr::col("id").eq(id))
         .to_owned();
     tx.execute(&stmt).await?;
@@ -116,7 +121,6 @@ pub async fn set_password(tx: &mut Tx, id: Uuid, password_hash: &str) -> Result<
         .table("users")
         .value("password_hash", password_hash)
         .value("failed_logins", 0)
-        .value("locked_until", Option::<OffsetDateTime>::None)
         .and_where(Expr::col("id").eq(id))
         .to_owned();
     tx.execute(&stmt).await?;

@@ -18,6 +18,8 @@ pub struct ApiError {
     pub field: Option<String>,
     /// Item-level problems of a questionnaire response.
     pub items: Vec<ItemProblem>,
+    /// Seconds until a throttled client may try again (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 /// One questionnaire item's problem: its link id, where it sits in the response, a stable
@@ -53,6 +55,7 @@ impl ApiError {
             message: message.into(),
             field: None,
             items: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -63,11 +66,25 @@ impl ApiError {
             message: e.message,
             field: Some(e.field),
             items: Vec::new(),
+            retry_after: None,
         }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, "malformed_request", message)
+    }
+
+    /// 429 with `Retry-After`: the client has tried too often.
+    pub fn throttled(retry_after: std::time::Duration) -> Self {
+        let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+        ApiError {
+            retry_after: Some(secs.max(1)),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                format!("too many attempts; try again in {} s", secs.max(1)),
+            )
+        }
     }
 }
 
@@ -96,6 +113,7 @@ impl From<ServiceError> for ApiError {
                         message_zh: e.message_zh,
                     })
                     .collect(),
+                retry_after: None,
             },
             ServiceError::NotFound(what) => {
                 ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
@@ -113,20 +131,13 @@ impl From<ServiceError> for ApiError {
                 "unauthenticated",
                 "invalid credentials or session expired",
             ),
-            ServiceError::Locked { until } => ApiError::new(
-                StatusCode::LOCKED,
-                "account_locked",
-                format!(
-                    "too many failed logins; the account is locked until {} (UTC), or until an administrator unlocks it",
-                    until.time().to_string().get(..5).unwrap_or_default()
-                ),
-            ),
             ServiceError::Conflict { field, message, .. } => ApiError {
                 status: StatusCode::CONFLICT,
                 code: "conflict",
                 message,
                 field: Some(field),
                 items: Vec::new(),
+                retry_after: None,
             },
             ServiceError::Store(StoreError::Database(sqlx_err)) if is_unavailable(&sqlx_err) => {
                 tracing::error!(error = %sqlx_err, "database unavailable");
@@ -163,6 +174,10 @@ impl IntoResponse for ApiError {
                 items: self.items,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut res = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        res
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::limits::ClientIp;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
@@ -9,7 +10,7 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use careloop_service::admin::auth::{self, Authenticated};
 use serde::de::DeserializeOwned;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use time::OffsetDateTime;
 
 /// A JSON body. Malformed JSON is a 400; well-formed JSON of the wrong shape is a 422 naming
@@ -99,12 +100,30 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
-/// The client address as seen by this server (no proxy headers are trusted by default).
-pub fn client_ip(parts: &Parts) -> Option<String> {
+/// The client's address: the TCP peer, or what a configured trusted proxy says
+/// ([`crate::limits::client_address`]).
+pub fn client_addr(parts: &Parts) -> Option<IpAddr> {
     parts
         .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .get::<ClientIp>()
+        .map(|c| c.0)
+        .or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
+}
+
+/// The client's address as an extractor, for handlers that also read a body.
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_addr(parts)))
+    }
+}
+
+/// [`client_addr`] as text, for the audit trail.
+pub fn client_ip(parts: &Parts) -> Option<String> {
+    client_addr(parts).map(|ip| ip.to_string())
 }
 
 /// The staff member behind a request's bearer token (API).
@@ -126,6 +145,7 @@ impl FromRequestParts<AppState> for ApiUser {
                     "send Authorization: Bearer <token>",
                 )
             })?;
+        state.limits.api(token.trim()).map_err(ApiError::throttled)?;
         let who = auth::authenticate(&state.db, token.trim(), client_ip(parts), OffsetDateTime::now_utc()).await?;
         Ok(ApiUser(who))
     }

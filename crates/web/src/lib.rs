@@ -5,6 +5,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod limits;
 mod mobile;
 pub mod ui;
 
@@ -27,6 +28,10 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Where patients reach CareLoop: the base of the links they are sent.
     pub public_url: String,
+    /// How often a client may try passwords, patient links and API calls.
+    pub limits: std::sync::Arc<limits::Limits>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: std::sync::Arc<[std::net::IpAddr]>,
 }
 
 /// The whole application: API, docs, UI and static files, with the security headers every
@@ -46,7 +51,8 @@ pub fn app(state: AppState) -> Router {
         )
         .merge(ui::router())
         .merge(mobile::router())
-        .with_state(state)
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state, limits::client_address))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -7,8 +7,9 @@
 //! expires or is used.
 
 use crate::AppState;
+use crate::extract::ClientAddr;
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,7 +22,6 @@ use careloop_service::questionnaires::links::{self as patient_links, MyHealth, O
 use careloop_service::questionnaires::responses::ResponseOutcome;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use time::OffsetDateTime;
 
 /// No script, no frames, nothing from elsewhere.
@@ -386,14 +386,32 @@ pub(crate) fn preview(q: &Questionnaire) -> Response {
     )
 }
 
+/// Too many opens from one address: 429 with `Retry-After`, in the patient's words.
+fn slow_down(wait: std::time::Duration, view: View) -> Response {
+    let mut res = page(
+        StatusCode::TOO_MANY_REQUESTS,
+        &NoticePage {
+            heading: "请稍后再试",
+            text: "操作过于频繁，请稍等一两分钟后再打开此链接。",
+            view,
+        },
+    );
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    res.headers_mut().insert(header::RETRY_AFTER, secs.max(1).into());
+    res
+}
+
 pub async fn show(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(addr): ClientAddr,
     Path(token): Path<String>,
     Query(d): Query<Display>,
 ) -> Response {
     let view = View::of(&d);
-    match patient_links::open(&s.db, &token, Some(peer.ip().to_string()), OffsetDateTime::now_utc()).await {
+    if let Err(wait) = s.limits.link(addr) {
+        return slow_down(wait, view);
+    }
+    match patient_links::open(&s.db, &token, addr.map(|a| a.to_string()), OffsetDateTime::now_utc()).await {
         Ok(open) => form_page(&token, view, &open, &[], HashMap::new(), None),
         Err(e) => notice(e, view),
     }
@@ -403,14 +421,17 @@ pub async fn show(
 /// names the screen's question; submitting checks and stores the answers.
 pub async fn submit(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(addr): ClientAddr,
     Path(token): Path<String>,
     Query(d): Query<Display>,
     Form(posted): Form<Vec<(String, String)>>,
 ) -> Response {
     let view = View::of(&d);
+    if let Err(wait) = s.limits.link(addr) {
+        return slow_down(wait, view);
+    }
     let now = OffsetDateTime::now_utc();
-    let ip = Some(peer.ip().to_string());
+    let ip = addr.map(|a| a.to_string());
     let control = |name: &str| posted.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let (go, at) = (control("_go"), control("_at"));
     let fields: Vec<(String, String)> = posted.iter().filter(|(k, _)| !k.starts_with('_')).cloned().collect();

@@ -1,4 +1,4 @@
-//! Staff authentication: Argon2id password hashes, login with lockout after repeated failures,
+//! Staff authentication: Argon2id password hashes, login (failures counted, never locking the account),
 //! and sessions identified by random tokens of which only a BLAKE2 hash is stored.
 //!
 //! One session table serves both the API (bearer token) and the web UI (cookie, plus a CSRF
@@ -10,7 +10,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use blake2::{Blake2s256, Digest};
 use careloop_domain::access::Actor;
-use careloop_domain::staff::{Role, after_failed_login};
+use careloop_domain::staff::Role;
 use careloop_store::{Db, sessions, users};
 use time::{Duration, OffsetDateTime};
 
@@ -70,6 +70,26 @@ pub struct LoggedIn {
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| hash_password("no such user 0").unwrap_or_default());
 
+/// Argon2 costs tens of milliseconds of CPU: it runs on the blocking pool, never on an async
+/// worker, and never inside a transaction.
+async fn password_matches(password: &str, hash: Option<String>) -> Result<bool> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || match hash {
+        Some(h) => verify_password(&password, &h),
+        None => {
+            verify_password(&password, &DUMMY_HASH);
+            false
+        }
+    })
+    .await
+    .map_err(|_| ServiceError::Internal("password check failed"))
+}
+
+/// Exchange a username and password for a session. A wrong password, an unknown username and a
+/// deactivated account all answer `Unauthenticated`, alike: the account is never locked (which
+/// would let anyone lock a named colleague out); the web layer limits how often a client and
+/// an account may try. The password is checked before any write begins, and a failure is
+/// counted on the account atomically.
 pub async fn login(
     db: &Db,
     username: &str,
@@ -78,9 +98,11 @@ pub async fn login(
     ip: Option<String>,
     now: OffsetDateTime,
 ) -> Result<LoggedIn> {
-    let mut tx = db.begin().await?;
-    let Some(user) = users::find_by_username(&mut tx, username.trim()).await? else {
-        verify_password(password, &DUMMY_HASH);
+    let mut read = db.begin_read().await?;
+    let user = users::find_by_username(&mut read, username.trim()).await?;
+    read.commit().await?;
+    let matches = password_matches(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let Some(user) = user else {
         return Err(ServiceError::Unauthenticated);
     };
     let mut actor = Actor {
@@ -90,25 +112,14 @@ pub async fn login(
         department_id: user.department_id,
         ip,
     };
-    if let Some(until) = user.locked_until
-        && until > now
-    {
-        record(&mut tx, event(&actor, "auth.login_locked", None, None, now)).await?;
+    let mut tx = db.begin().await?;
+    if !user.active || !matches {
+        users::count_failed_login(&mut tx, user.id).await?;
+        record(&mut tx, event(&actor, "auth.login_failed", None, None, now)).await?;
         tx.commit().await?;
-        return Err(ServiceError::Locked { until });
+        return Err(ServiceError::Unauthenticated);
     }
-    if !user.active || !verify_password(password, &user.password_hash) {
-        let (failed, locked_until) = after_failed_login(user.failed_logins, now);
-        users::set_login_state(&mut tx, user.id, failed, locked_until).await?;
-        let detail = locked_until.map(|_| "locked".to_string());
-        record(&mut tx, event(&actor, "auth.login_failed", None, detail, now)).await?;
-        tx.commit().await?;
-        return Err(match locked_until {
-            Some(until) => ServiceError::Locked { until },
-            None => ServiceError::Unauthenticated,
-        });
-    }
-    users::set_login_state(&mut tx, user.id, 0, None).await?;
+    users::clear_failed_logins(&mut tx, user.id).await?;
     let token = new_token();
     let csrf_token = new_token();
     let expires_at = now

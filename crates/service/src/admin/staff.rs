@@ -225,10 +225,11 @@ pub struct UserView {
     pub role: String,
     pub department: Option<String>,
     pub active: bool,
-    pub locked: bool,
+    /// Failed logins since the last successful one.
+    pub failed_logins: i32,
 }
 
-fn user_view(u: User, departments: &[Department], now: OffsetDateTime) -> UserView {
+fn user_view(u: User, departments: &[Department]) -> UserView {
     UserView {
         id: u.id,
         department: u
@@ -238,7 +239,7 @@ fn user_view(u: User, departments: &[Department], now: OffsetDateTime) -> UserVi
         display_name: u.display_name,
         role: u.role,
         active: u.active,
-        locked: u.locked_until.is_some_and(|t| t > now),
+        failed_logins: u.failed_logins,
     }
 }
 
@@ -274,7 +275,6 @@ pub async fn create_user(db: &Db, actor: &Actor, input: &NewUserInput, now: Offs
         department_id,
         active: true,
         failed_logins: 0,
-        locked_until: None,
         created_at: now,
     };
     users::insert(&mut tx, &user).await?;
@@ -285,16 +285,16 @@ pub async fn create_user(db: &Db, actor: &Actor, input: &NewUserInput, now: Offs
     .await?;
     let all = departments::list(&mut tx).await?;
     tx.commit().await?;
-    Ok(user_view(user, &all, now))
+    Ok(user_view(user, &all))
 }
 
-pub async fn list_users(db: &Db, actor: &Actor, now: OffsetDateTime) -> Result<Vec<UserView>> {
+pub async fn list_users(db: &Db, actor: &Actor) -> Result<Vec<UserView>> {
     require_admin(actor)?;
     let mut tx = db.begin_read().await?;
     let all = departments::list(&mut tx).await?;
     let list = users::list(&mut tx).await?;
     tx.commit().await?;
-    Ok(list.into_iter().map(|u| user_view(u, &all, now)).collect())
+    Ok(list.into_iter().map(|u| user_view(u, &all)).collect())
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -304,10 +304,8 @@ pub struct UserPatch {
     pub role: Option<String>,
     pub department: Option<String>,
     pub active: Option<bool>,
-    /// A new password; also clears a lockout.
+    /// A new password.
     pub password: Option<String>,
-    /// Clear a lockout without changing the password.
-    pub unlock: Option<bool>,
 }
 
 pub async fn update_user(db: &Db, actor: &Actor, id: Uuid, patch: &UserPatch, now: OffsetDateTime) -> Result<UserView> {
@@ -335,15 +333,12 @@ pub async fn update_user(db: &Db, actor: &Actor, id: Uuid, patch: &UserPatch, no
     if let Some(pw) = &patch.password {
         check_password_policy(pw, &user.username)?;
         users::set_password(&mut tx, id, &hash_password(pw)?).await?;
-        user.locked_until = None;
-    } else if patch.unlock == Some(true) {
-        users::set_login_state(&mut tx, id, 0, None).await?;
-        user.locked_until = None;
+        user.failed_logins = 0;
     }
     record(&mut tx, event(actor, "user.update", None, Some(id.to_string()), now)).await?;
     let all = departments::list(&mut tx).await?;
     tx.commit().await?;
-    Ok(user_view(user, &all, now))
+    Ok(user_view(user, &all))
 }
 
 fn resolve_department_id(role: Role, current: Option<Uuid>) -> Result<Option<Uuid>> {

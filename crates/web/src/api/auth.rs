@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, client_ip};
+use crate::extract::{ApiJson, client_addr, client_ip};
 use axum::Json;
 use axum::extract::State;
 use axum::http::request::Parts;
@@ -26,14 +26,20 @@ pub struct TokenResponse {
     role: String,
 }
 
-/// Log in. Five failed attempts lock the account for 15 minutes (423).
+/// Log in. A wrong password, an unknown username and a deactivated account all answer 401;
+/// too many tries from one address, or at one account, answer 429 with `Retry-After` (the
+/// account is never locked).
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = TokenRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 423, body = ErrorBody)))]
+    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn token(
     State(state): State<AppState>,
     parts: Parts,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
+    state
+        .limits
+        .login(client_addr(&parts), &req.username)
+        .map_err(ApiError::throttled)?;
     let ok = auth::login(
         &state.db,
         &req.username,

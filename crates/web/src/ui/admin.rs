@@ -162,10 +162,9 @@ struct UsersPage {
 }
 
 async fn users_page(s: &AppState, u: &UiUser, errors: FormErrors) -> Response {
-    let now = OffsetDateTime::now_utc();
     let loaded = async {
         Ok::<_, ServiceError>((
-            staff::list_users(&s.db, &u.who.actor, now).await?,
+            staff::list_users(&s.db, &u.who.actor).await?,
             staff::list_departments(&s.db).await?,
         ))
     }
@@ -231,7 +230,7 @@ pub async fn create_user(State(s): State<AppState>, u: UiUser, Form(f): Form<Use
 #[derive(Deserialize)]
 pub struct UserActionForm {
     csrf: String,
-    /// `activate`, `deactivate`, `unlock` or `password`.
+    /// `activate`, `deactivate` or `password`.
     op: String,
     password: Option<String>,
 }
@@ -252,10 +251,6 @@ pub async fn update_user(
         },
         "deactivate" => UserPatch {
             active: Some(false),
-            ..Default::default()
-        },
-        "unlock" => UserPatch {
-            unlock: Some(true),
             ..Default::default()
         },
         _ => UserPatch {

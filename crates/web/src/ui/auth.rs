@@ -3,7 +3,7 @@
 use super::i18n::Tr;
 use super::{LANG_COOKIE, SESSION_COOKIE, UiUser, lang_of, render};
 use crate::AppState;
-use crate::extract::{client_ip, cookie_value, session_cookie};
+use crate::extract::{client_addr, client_ip, cookie_value, session_cookie};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -95,6 +95,18 @@ pub async fn login(State(state): State<AppState>, parts: Parts, Form(form): Form
             form.username,
         );
     }
+    if let Err(wait) = state.limits.login(client_addr(&parts), &form.username) {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let msg = if zh {
+            format!("登录尝试过于频繁，请 {minutes} 分钟后再试")
+        } else {
+            format!("Too many login attempts: try again in {minutes} min")
+        };
+        let mut res = render_login(&state, &parts, StatusCode::TOO_MANY_REQUESTS, Some(msg), form.username);
+        res.headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, (minutes * 60).into());
+        return res;
+    }
     match auth::login(
         &state.db,
         &form.username,
@@ -114,18 +126,6 @@ pub async fn login(State(state): State<AppState>, parts: Parts, Form(form): Form
             res.headers_mut()
                 .append(SET_COOKIE, cookie(&state, LOGIN_CSRF_COOKIE, "", 0));
             res
-        }
-        Err(ServiceError::Locked { until }) => {
-            let local = until.to_offset(careloop_domain::clock::CHINA).time();
-            let hm = format!("{:02}:{:02}", local.hour(), local.minute());
-            let msg = if zh {
-                format!("连续登录失败次数过多，账号已锁定至 {hm}（北京时间），或请管理员解锁")
-            } else {
-                format!(
-                    "Too many failed logins: the account is locked until {hm} (China time) or until an administrator unlocks it"
-                )
-            };
-            render_login(&state, &parts, StatusCode::LOCKED, Some(msg), form.username)
         }
         Err(ServiceError::Unauthenticated) => {
             let msg = if zh {

@@ -176,8 +176,7 @@ strings! {
     status: "状态", "Status";
     active: "启用", "Active";
     inactive: "停用", "Inactive";
-    locked: "已锁定", "Locked";
-    unlock: "解锁", "Unlock";
+    failed_logins: "登录失败次数", "Failed logins";
     activate: "启用", "Activate";
     deactivate: "停用", "Deactivate";
     create: "新建", "Create";

@@ -194,7 +194,7 @@ impl UiUser {
                 StatusCode::CONFLICT,
                 if self.lang == Lang::Zh { &message_zh } else { &message },
             ),
-            ServiceError::Unauthenticated | ServiceError::Locked { .. } => Redirect::to("/login").into_response(),
+            ServiceError::Unauthenticated => Redirect::to("/login").into_response(),
             other => {
                 tracing::error!(error = %other, "ui request failed");
                 self.error_page(StatusCode::INTERNAL_SERVER_ERROR, self.t().error_title)
