@@ -5,6 +5,7 @@
 mod bench;
 mod bench_followup;
 mod bench_import;
+mod bench_latest;
 mod bench_questionnaire;
 mod bench_risk;
 mod bench_trends;
@@ -39,6 +40,9 @@ enum Command {
     Risk(bench_risk::RiskBenchArgs),
     /// Trends: a patient with ten years of values, the trends API and the patient page.
     Trends(bench_trends::TrendBenchArgs),
+    /// Latest values: one patient with a home monitor's 100,000 readings, the latest value per
+    /// indicator and the patient page.
+    Latest(bench_latest::LatestBenchArgs),
     /// Free-text analysis: precision and recall on the labelled replies, and its speed.
     TextEval(text_eval::TextEvalArgs),
 }
@@ -52,6 +56,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Import(args) => bench_import::run(args).await,
         Command::Risk(args) => bench_risk::run(args),
         Command::Trends(args) => bench_trends::run(args).await,
+        Command::Latest(args) => bench_latest::run(args).await,
         Command::TextEval(args) => text_eval::run(args),
     }
 }

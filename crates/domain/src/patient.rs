@@ -107,6 +107,28 @@ pub fn optional_text(v: &Option<String>, field: &str, max: usize) -> Result<Opti
     Ok(Some(s.to_string()))
 }
 
+/// A person's name: free text on one line, without the invisible characters that make two
+/// names look alike or reorder what is shown around them (zero-width spaces and joiners,
+/// right-to-left overrides and isolates, soft hyphens, byte-order marks), nor tabs or newlines.
+pub fn person_name(v: &Option<String>, field: &str, max: usize) -> Result<Option<String>, FieldError> {
+    let Some(s) = optional_text(v, field, max)? else {
+        return Ok(None);
+    };
+    let invisible = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    };
+    if s.chars().any(invisible) {
+        return Err(FieldError::new(
+            field,
+            "invisible_characters",
+            format!("{field} contains invisible or direction-changing characters, a tab or a line break"),
+            "姓名中含有不可见字符、方向控制字符、制表符或换行",
+        ));
+    }
+    Ok(Some(s))
+}
+
 impl NewPatient {
     /// Validate `input` as of `today`. The department falls back to `default_department`
     /// (the enrolling nurse's own) when the input names none.
@@ -128,7 +150,7 @@ impl NewPatient {
         today: Date,
         default_department: Option<&DepartmentCode>,
     ) -> Result<Self, FieldError> {
-        let name = optional_text(&input.name, "name", 50)?.ok_or_else(|| FieldError::required("name"))?;
+        let name = person_name(&input.name, "name", 50)?.ok_or_else(|| FieldError::required("name"))?;
         let id_number = non_empty(&input.id_number).map(IdNumber::parse).transpose()?;
         let sex = match (non_empty(&input.sex), &id_number) {
             (Some(s), id) => {
@@ -191,7 +213,7 @@ impl NewPatient {
             id_number,
             phone,
             address: optional_text(&input.address, "address", 200)?,
-            emergency_contact_name: optional_text(&input.emergency_contact_name, "emergency_contact_name", 50)?,
+            emergency_contact_name: person_name(&input.emergency_contact_name, "emergency_contact_name", 50)?,
             emergency_contact_phone,
             department,
         })
@@ -211,6 +233,34 @@ pub fn age_on(birth_date: Date, on: Date) -> i32 {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn names_refuse_invisible_and_direction_changing_characters() {
+        for bad in [
+            "张\u{202E}三",
+            "张\u{200B}三",
+            "张\n三",
+            "张\t三",
+            "\u{FEFF}张三",
+            "张\u{2066}三\u{2069}",
+            "张\u{00AD}三",
+        ] {
+            let err = person_name(&Some(bad.into()), "name", 50).unwrap_err();
+            assert_eq!(err.code, "invisible_characters", "{bad:?}");
+        }
+        assert_eq!(
+            person_name(&Some(" 欧阳 娜娜 ".into()), "name", 50),
+            Ok(Some("欧阳 娜娜".into()))
+        );
+        assert_eq!(
+            person_name(&Some("Zoë O'Brien-Li".into()), "name", 50),
+            Ok(Some("Zoë O'Brien-Li".into()))
+        );
+        assert_eq!(
+            person_name(&Some("古丽·买买提".into()), "name", 50),
+            Ok(Some("古丽·买买提".into()))
+        );
+    }
 
     #[test]
     fn dates_outside_1900_to_2100_are_refused_naming_the_field() {

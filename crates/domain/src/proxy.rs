@@ -71,7 +71,7 @@ pub struct NewProxy {
 impl NewProxy {
     pub fn parse(name: &str, relation: &str, phone: &str, consent: &str) -> Result<NewProxy, FieldError> {
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 20 || name.chars().any(char::is_control) {
+        if name.is_empty() || name.chars().count() > 20 {
             return Err(FieldError::new(
                 "name",
                 "name_invalid",
@@ -79,6 +79,7 @@ impl NewProxy {
                 "家属姓名应为1–20个字",
             ));
         }
+        crate::patient::person_name(&Some(name.to_string()), "name", 20)?;
         let consent = consent.trim();
         if consent.is_empty() {
             return Err(FieldError::new(

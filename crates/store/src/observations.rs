@@ -91,27 +91,33 @@ pub async fn recorded_at(tx: &mut Tx, patient_id: Uuid, at: OffsetDateTime) -> R
 }
 
 /// The latest value of each indicator each of these patients has (one row per patient and
-/// code, in no particular order): a correlated `NOT EXISTS` over the (patient, code,
-/// effective_at) index, so years of values are probed, not decoded.
+/// code, in no particular order; of two at the same instant, the one with the larger id). The
+/// (patient, code) pairs come from one pass over the (patient, code, effective_at) index, and
+/// each pair's latest id from one index-ordered step (`ORDER BY effective_at DESC LIMIT 1`), so
+/// the cost grows with the number of readings, not with its square: a correlated
+/// `NOT EXISTS (newer ...)` probed every reading's successors, and 10,000 readings of one
+/// patient took 9 s.
 pub async fn latest_per_code_of(tx: &mut Tx, patient_ids: &[Uuid]) -> Result<Vec<ObservationRow>> {
-    let newer = Query::select()
-        .expr(Expr::val(1))
-        .from_as("observations", "n")
-        .and_where(Expr::col(("n", "patient_id")).equals(("o", "patient_id")))
-        .and_where(Expr::col(("n", "code")).equals(("o", "code")))
-        .and_where(
-            Expr::col(("n", "effective_at"))
-                .gt(Expr::col(("o", "effective_at")))
-                .or(Expr::col(("n", "effective_at"))
-                    .eq(Expr::col(("o", "effective_at")))
-                    .and(Expr::col(("n", "id")).gt(Expr::col(("o", "id"))))),
-        )
+    let pairs = Query::select()
+        .distinct()
+        .columns(["patient_id", "code"])
+        .from("observations")
+        .and_where(Expr::col("patient_id").is_in(patient_ids.iter().copied()))
         .to_owned();
+    let latest = Query::select()
+        .column(("n", "id"))
+        .from_as("observations", "n")
+        .and_where(Expr::col(("n", "patient_id")).equals(("k", "patient_id")))
+        .and_where(Expr::col(("n", "code")).equals(("k", "code")))
+        .order_by(("n", "effective_at"), Order::Desc)
+        .order_by(("n", "id"), Order::Desc)
+        .limit(1)
+        .to_owned();
+    let ids = Query::select().expr(latest).from_subquery(pairs, "k").to_owned();
     let stmt = Query::select()
-        .columns(COLUMNS.map(|c| ("o", c)))
-        .from_as("observations", "o")
-        .and_where(Expr::col(("o", "patient_id")).is_in(patient_ids.iter().copied()))
-        .and_where(Expr::exists(newer).not())
+        .columns(COLUMNS)
+        .from("observations")
+        .and_where(Expr::col("id").in_subquery(ids))
         .to_owned();
     tx.fetch_all(&stmt).await
 }

@@ -77,8 +77,30 @@ pub fn app(state: AppState) -> Router {
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
                 // Paths carry patient ids but no names or identifiers; query strings may, so they
-                // are left out of the log.
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                // are left out of the log, and a patient link's token never reaches it.
+                tracing::info_span!("request", method = %req.method(), path = %loggable_path(req.uri().path()))
             }),
         )
+}
+
+/// The path as the log may show it: a patient link (`/m/{token}`) is a credential, so its token
+/// is replaced.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.strip_prefix("/m/") {
+        Some(rest) if !rest.is_empty() => std::borrow::Cow::Borrowed("/m/{token}"),
+        _ => std::borrow::Cow::Borrowed(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn a_patient_links_token_never_reaches_the_log() {
+        assert_eq!(loggable_path("/m/3f9a0c77e1d24b6a"), "/m/{token}");
+        assert_eq!(loggable_path("/m/3f9a0c77e1d24b6a/extra"), "/m/{token}");
+        assert_eq!(loggable_path("/patients/0193/report"), "/patients/0193/report");
+        assert_eq!(loggable_path("/m/"), "/m/");
+    }
 }

@@ -258,3 +258,37 @@ pub async fn the_language_switch_never_leaves_the_site(app: TestApp) {
     assert_eq!(res.headers()["location"], "/patients?q=zs&page=2");
 }
 crate::register!(the_language_switch_never_leaves_the_site);
+
+/// A name with a right-to-left override, a zero-width space or a line break inside is refused
+/// naming the field (it would display as another name), in enrolment, a patch and a family
+/// proxy; a name with a middle dot or a space is kept as given.
+pub async fn names_with_invisible_characters_are_refused(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    for (i, name) in ["张\u{202E}三丰", "张\u{200B}三", "张\n三"].into_iter().enumerate() {
+        let id = crate::helpers::id_number("1960-05-01", true, 40 + i as u32);
+        let (status, res) = app
+            .post(
+                Some(&nurse),
+                "/api/v1/patients",
+                &json!({"name": name, "id_number": id, "phone": "13900001111"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}: {res}");
+        assert_eq!(res["error"]["field"], "name", "{res}");
+        assert_eq!(res["error"]["code"], "invisible_characters", "{res}");
+    }
+    let id = app.enrol_simple(&nurse, "古丽·买买提", 50).await;
+    let (status, res) = app
+        .patch(
+            Some(&nurse),
+            &format!("/api/v1/patients/{id}"),
+            &json!({"emergency_contact_name": "李\u{2066}四"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{res}");
+    assert_eq!(res["error"]["field"], "emergency_contact_name", "{res}");
+    let (status, res) = app.get(Some(&nurse), &format!("/api/v1/patients/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(res["name"], "古丽·买买提", "{res}");
+}
+crate::register!(names_with_invisible_characters_are_refused);

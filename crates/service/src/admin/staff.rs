@@ -4,10 +4,11 @@ use crate::admin::auth::hash_password;
 use crate::kernel::access::require_admin;
 use crate::kernel::audit::{event, record};
 use crate::{Result, ServiceError};
+use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
+use careloop_domain::patient::person_name;
 use careloop_domain::record::Location;
 use careloop_domain::staff::{DepartmentCode, Role, check_password_policy, parse_department_name, parse_username};
-use careloop_domain::{FieldError, patient::optional_text};
 use careloop_store::departments::{self, Department};
 use careloop_store::organisations::{self, Organisation};
 use careloop_store::users::{self, User};
@@ -262,7 +263,7 @@ pub async fn create_user(db: &Db, actor: &Actor, input: &NewUserInput, now: Offs
     let username = parse_username(&input.username)?;
     let role = Role::parse(&input.role)?;
     check_password_policy(&input.password, &username)?;
-    let display_name = optional_text(&input.display_name, "display_name", 50)?.unwrap_or_else(|| username.clone());
+    let display_name = person_name(&input.display_name, "display_name", 50)?.unwrap_or_else(|| username.clone());
     let password_hash = hash_password(&input.password)?;
     let mut tx = db.begin().await?;
     let department_id = resolve_department(&mut tx, role, input.department.as_deref()).await?;
@@ -312,7 +313,7 @@ pub async fn update_user(db: &Db, actor: &Actor, id: Uuid, patch: &UserPatch, no
     require_admin(actor)?;
     let mut tx = db.begin().await?;
     let mut user = users::find(&mut tx, id).await?.ok_or(ServiceError::NotFound("user"))?;
-    if let Some(name) = optional_text(&patch.display_name, "display_name", 50)? {
+    if let Some(name) = person_name(&patch.display_name, "display_name", 50)? {
         user.display_name = name;
     }
     let role = match &patch.role {
