@@ -45,7 +45,10 @@ pub fn read(bytes: &[u8], origin: &str) -> ImportBatch {
         return if head.resource_type.as_deref() == Some("Bundle") {
             read_bundle(trimmed, origin)
         } else {
-            let mut batch = ImportBatch::default();
+            let mut batch = ImportBatch {
+                received: 1,
+                ..ImportBatch::default()
+            };
             let mut reader = map::Reader::new(HashMap::new());
             reader.resource(&mut batch, trimmed, &at(origin, "resource"));
             batch
@@ -214,6 +217,12 @@ mod tests {
         assert!(codes.contains(&("entry[2]", "status_not_result", Severity::Warning)));
         assert!(codes.contains(&("entry[5]", "patient_deceased", Severity::Warning)));
         assert!(codes.contains(&("entry[7]", "id_missing", Severity::Error)));
+    }
+
+    #[test]
+    fn a_single_resource_is_one_received() {
+        let b = read(r#"{"resourceType": "Patient", "id": "p1", "name": [{"text": "王建国"}], "gender": "male", "birthDate": "1950-01-01"}"#.as_bytes(), "");
+        assert_eq!((b.received, b.patients.len()), (1, 1));
     }
 
     #[test]

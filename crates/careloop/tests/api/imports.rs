@@ -290,25 +290,63 @@ pub async fn bad_resources_are_reported_at_their_location_and_the_rule_is_kept(a
 }
 crate::register!(bad_resources_are_reported_at_their_location_and_the_rule_is_kept);
 
-/// A nurse cannot write into another department's patient through an import.
+/// A nurse cannot write into another department's patient through an import, and cannot tell
+/// such a patient from none: an observation for another department's patient is answered as
+/// one for an unknown patient, word for word, and a Patient resource with another department's
+/// patient's ID number is refused with nothing stored for it (no sender key pointing at them).
 pub async fn an_import_cannot_reach_another_departments_patient(app: TestApp) {
-    let (_, nurse) = app.admin_and_nurse().await;
+    let (admin, nurse) = app.admin_and_nurse().await;
     app.department("endo").await;
     let other = app.user("nurse.li", "nurse", Some("endo")).await;
+    let id_number = crate::helpers::id_number("1950-01-01", true, 61);
     let patient = json!({"resourceType": "Patient", "id": "p1", "name": [{"text": "王建国"}], "gender": "male",
-        "birthDate": "1950-01-01"});
-    let (status, _) = import(&app, &nurse, "source=his", bundle(vec![patient])).await;
-    assert_eq!(status, StatusCode::OK);
+        "birthDate": "1950-01-01",
+        "identifier": [{"system": "urn:oid:2.16.156.10011.1.3", "value": id_number}]});
+    let (status, report) = import(&app, &nurse, "source=his", bundle(vec![patient])).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
     let (status, report) = import(
         &app,
         &other,
         "source=his",
-        bundle(vec![glucose("o1", "p1", 6.0, "mmol/L")]),
+        bundle(vec![
+            glucose("o1", "p1", 6.0, "mmol/L"),
+            glucose("o2", "p9", 6.0, "mmol/L"),
+        ]),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{report}");
-    assert_eq!(report["issues"][0]["code"], "patient_forbidden");
+    let issues = report["issues"].as_array().unwrap();
+    assert_eq!(issues.len(), 2, "{report}");
+    assert_eq!(issues[0]["code"], "patient_unknown", "{report}");
+    assert_eq!(
+        (&issues[0]["code"], &issues[0]["message"]),
+        (&issues[1]["code"], &issues[1]["message"]),
+        "another department's patient and no patient read alike: {report}"
+    );
     assert_eq!(report["observations"]["created"], 0);
+
+    let same_person = json!({"resourceType": "Patient", "id": "lis-77", "name": [{"text": "王建国"}], "gender": "male",
+        "birthDate": "1950-01-01",
+        "identifier": [{"system": "urn:oid:2.16.156.10011.1.3", "value": id_number}]});
+    let (status, report) = import(&app, &other, "source=lis", bundle(vec![same_person])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{report}");
+    assert_eq!(report["issues"][0]["code"], "id_number_enrolled", "{report}");
+    assert!(
+        !report.to_string().contains("cardio"),
+        "no department is named: {report}"
+    );
+    let mut tx = app.db.begin_read().await.unwrap();
+    let linked = careloop_store::imports::patients_by_key(&mut tx, "lis", &["lis-77".to_string()])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        linked.is_empty(),
+        "no sender key was stored for the other department's patient"
+    );
+    // The patient's own department sees nothing new on the patient.
+    let (_, list) = app.get(Some(&admin), "/api/v1/patients").await;
+    assert_eq!(list["total"], 1, "{list}");
 }
 crate::register!(an_import_cannot_reach_another_departments_patient);
 
@@ -686,3 +724,16 @@ pub async fn a_reported_death_stops_an_enrolled_patients_follow_up(app: TestApp)
     );
 }
 crate::register!(a_reported_death_stops_an_enrolled_patients_follow_up);
+
+/// A single FHIR resource (not in a Bundle) is one received and stored: it was stored but
+/// answered 422 with `received: 0`.
+pub async fn a_single_fhir_resource_is_imported_and_counted(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let patient = json!({"resourceType": "Patient", "id": "solo", "name": [{"text": "李单条"}], "gender": "female",
+        "birthDate": "1956-03-02"});
+    let (status, report) = import(&app, &nurse, "source=his", serde_json::to_vec(&patient).unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["received"], 1, "{report}");
+    assert_eq!(report["patients"]["created"], 1, "{report}");
+}
+crate::register!(a_single_fhir_resource_is_imported_and_counted);

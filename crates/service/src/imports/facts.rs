@@ -113,24 +113,17 @@ impl Work {
                 .ok()
                 .and_then(|i| self.by_id_number.get(i.as_str()).copied()),
         };
-        let Some(id) = found else {
+        // A patient of a department the importer may not change is answered as no patient at
+        // all: telling the two apart would say that an ID number belongs to someone.
+        let Some(id) = found.filter(|id| !self.forbidden.contains(id)) else {
             self.issues.push(Issue::error(
                 location,
                 "patient_unknown",
-                "no patient in this batch or enrolled matches its subject",
-                "找不到对应的患者（本批次及已建档患者中均无）",
+                "no patient you may change, in this batch or enrolled, matches its subject",
+                "找不到您有权操作的对应患者（本批次及已建档患者中均无）",
             ));
             return Err(true);
         };
-        if self.forbidden.contains(&id) {
-            self.issues.push(Issue::error(
-                location,
-                "patient_forbidden",
-                "the patient belongs to a department you may not change",
-                "该患者属于您无权操作的科室",
-            ));
-            return Err(true);
-        }
         Ok((id, self.sex.get(&id).copied().unwrap_or(Sex::Female)))
     }
 

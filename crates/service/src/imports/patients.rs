@@ -88,6 +88,21 @@ pub(super) async fn resolve(
     let earlier = store::excluded_keys(tx, &work.source, &keys).await?;
     work.exclude(earlier);
 
+    // Existing patients: their sex (for reference ranges) and whether the importer may touch them.
+    let existing: Vec<Uuid> = work
+        .by_key
+        .values()
+        .chain(work.by_id_number.values())
+        .copied()
+        .collect();
+    for b in patients::briefs(tx, &existing).await? {
+        if !actor.may_access_patient(b.department_id) {
+            work.forbidden.insert(b.id);
+        }
+        work.sex
+            .insert(b.id, if b.sex == "male" { Sex::Male } else { Sex::Female });
+    }
+
     let today = local_today(work.now);
     let mut created: Vec<(String, NewPatient)> = Vec::new();
     let mut new_numbers: HashMap<String, String> = HashMap::new();
@@ -110,6 +125,21 @@ pub(super) async fn resolve(
         };
         let number = parsed.id_number.as_ref().map(|i| i.as_str().to_string());
         if let Some(existing) = number.as_ref().and_then(|n| work.by_id_number.get(n)).copied() {
+            if work.forbidden.contains(&existing) {
+                // Enrolled in a department the importer may not change: nothing is written for
+                // it (no sender key pointing at that patient), and the answer names no
+                // department, as enrolling the same ID number by hand would.
+                work.reject_patient(
+                    &p.key,
+                    Issue::error(
+                        format!("{}.id_number", p.location),
+                        "id_number_enrolled",
+                        "a patient with this ID number is already enrolled; ask for a transfer",
+                        "该身份证号码的患者已建档，如需管理请申请转科",
+                    ),
+                );
+                continue;
+            }
             // Already enrolled under this ID number: link the sender's key to that patient.
             work.by_key.insert(p.key.clone(), existing);
             work.new_identifiers.push((p.key.clone(), existing));
@@ -132,21 +162,6 @@ pub(super) async fn resolve(
             new_numbers.insert(n, p.key.clone());
         }
         created.push((p.key.clone(), parsed));
-    }
-
-    // Existing patients: their sex (for reference ranges) and whether the importer may touch them.
-    let existing: Vec<Uuid> = work
-        .by_key
-        .values()
-        .chain(work.by_id_number.values())
-        .copied()
-        .collect();
-    for b in patients::briefs(tx, &existing).await? {
-        if !actor.may_access_patient(b.department_id) {
-            work.forbidden.insert(b.id);
-        }
-        work.sex
-            .insert(b.id, if b.sex == "male" { Sex::Male } else { Sex::Female });
     }
 
     if !created.is_empty() {
