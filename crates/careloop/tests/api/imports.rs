@@ -737,3 +737,73 @@ pub async fn a_single_fhir_resource_is_imported_and_counted(app: TestApp) {
     assert_eq!(report["patients"]["created"], 1, "{report}");
 }
 crate::register!(a_single_fhir_resource_is_imported_and_counted);
+
+/// A workbook whose one cell carries `attributes` distinct attributes: quick-xml before 0.41
+/// checked each attribute name against every earlier one (RUSTSEC-2026-0194), so a workbook
+/// of a few hundred kilobytes cost seconds of CPU per upload.
+fn workbook_with_a_crowded_cell(attributes: usize) -> Vec<u8> {
+    use std::io::Write;
+    let crowd: String = (0..attributes).map(|i| format!(" x{i}=\"\"")).collect();
+    let sheet = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"{crowd}><is><t>体检号</t></is></c></row></sheetData></worksheet>"#
+    );
+    let parts = [
+        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_string()),
+        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
+        ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="体检" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string()),
+        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_string()),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, body) in parts {
+        zip.start_file(name, stored).unwrap();
+        zip.write_all(body.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+/// Two hostile workbooks uploaded at once are answered within seconds, and the server keeps
+/// answering /healthz meanwhile: the spreadsheet reader's XML parser is linear in a tag's
+/// attributes (quick-xml 0.42, past RUSTSEC-2026-0194 and -0195) and uploads are parsed on
+/// the blocking pool. With quick-xml 0.39 two 365 KB uploads made /healthz take 32 s.
+pub async fn hostile_workbooks_are_answered_quickly_and_the_server_stays_up(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let profile: Value = serde_json::from_slice(&sheet("tijian-profile.json")).unwrap();
+    let (status, _) = app.post(Some(&admin), "/api/v1/import/profiles", &profile).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let body = workbook_with_a_crowded_cell(80_000);
+    assert!(body.len() > 700_000, "{}", body.len());
+    let started = std::time::Instant::now();
+    let q = "profile=tijian-wide&source=tijian&department=cardio";
+    let uploads = async {
+        tokio::join!(
+            import_sheet(&app, &nurse, "xlsx", q, body.clone()),
+            import_sheet(&app, &nurse, "xlsx", q, body),
+        )
+    };
+    let health = async {
+        let mut slowest = std::time::Duration::ZERO;
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            let (status, _) = app.get(None, "/healthz").await;
+            assert_eq!(status, StatusCode::OK);
+            slowest = slowest.max(t.elapsed());
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        slowest
+    };
+    let (((s1, r1), (s2, r2)), slowest_health) = tokio::join!(uploads, health);
+    let took = started.elapsed();
+    for (s, r) in [(s1, r1), (s2, r2)] {
+        assert!(s.is_client_error(), "a workbook with no data rows is refused: {s} {r}");
+    }
+    assert!(took < std::time::Duration::from_secs(10), "two uploads took {took:?}");
+    assert!(
+        slowest_health < std::time::Duration::from_secs(2),
+        "/healthz took {slowest_health:?} during the uploads"
+    );
+}
+crate::register!(hostile_workbooks_are_answered_quickly_and_the_server_stays_up);

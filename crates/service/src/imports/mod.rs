@@ -113,8 +113,16 @@ pub enum Upload {
     Xlsx { bytes: Vec<u8>, profile: String },
 }
 
+/// Uploads read at once: all cores but one, so parsing never takes the whole machine from the
+/// requests being served; further uploads wait their turn, first come first served.
+static PARSES: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
+});
+
 /// Read an upload with its reader and store the batch. Reading runs on the blocking pool, not
-/// on the async workers, so a large file does not stall other requests.
+/// on the async workers, and at most [`PARSES`] at once, so large or hostile files do not stall
+/// other requests.
 pub async fn import_upload(
     db: &Db,
     actor: &Actor,
@@ -126,6 +134,10 @@ pub async fn import_upload(
         Upload::Csv { profile, .. } | Upload::Xlsx { profile, .. } => Some(profiles::load_profile(db, profile).await?),
         Upload::Fhir(_) | Upload::Hl7v2(_) => None,
     };
+    let turn = PARSES
+        .acquire()
+        .await
+        .map_err(|_| ServiceError::Internal("the reader queue closed"))?;
     let read = tokio::task::spawn_blocking(move || match (upload, profile) {
         (Upload::Fhir(bytes), _) => Ok(careloop_fhir::read(&bytes, "")),
         (Upload::Hl7v2(bytes), _) => careloop_hl7::read_bytes(&bytes, "")
@@ -136,6 +148,7 @@ pub async fn import_upload(
     })
     .await
     .map_err(|_| ServiceError::Internal("the reader stopped"))??;
+    drop(turn);
     import_batch(db, actor, read, options, now).await
 }
 
