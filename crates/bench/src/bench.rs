@@ -457,7 +457,7 @@ pub(crate) mod raw {
             }};
         }
         match db {
-            Db::Sqlite(p) => run!(p, Sqlite, false),
+            Db::Sqlite(p, _) => run!(p, Sqlite, false),
             Db::Pg(p) => run!(p, Postgres, true),
         }
     }
@@ -508,7 +508,7 @@ pub(crate) mod raw {
             }};
         }
         match db {
-            Db::Sqlite(p) => run!(p, Sqlite, false),
+            Db::Sqlite(p, _) => run!(p, Sqlite, false),
             Db::Pg(p) => run!(p, Postgres, true),
         }
     }

@@ -17,16 +17,28 @@ pub enum Backend {
     Postgres,
 }
 
-/// A connection pool to one of the two supported databases.
+/// A connection pool to one of the two supported databases. SQLite's pool comes with the
+/// process's writer queue: SQLite has one writer at a time, and its busy handler lets waiting
+/// writers poll rather than queue, so under load some waited out the busy timeout while later
+/// ones got in. Writers of this process instead take turns in arrival order (a fair mutex held
+/// for the whole write transaction); the busy timeout is left for other processes.
 #[derive(Debug, Clone)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, WriterQueue),
     Pg(PgPool),
 }
 
-/// An open transaction. Dropping it without [`Tx::commit`] rolls back.
+/// The turn of one SQLite writer at a time, first come first served.
+pub type WriterQueue = std::sync::Arc<tokio::sync::Mutex<()>>;
+
+/// How long a writer waits for its turn before the request fails as unavailable (as long as
+/// SQLite's own busy timeout).
+const WRITER_WAIT: Duration = Duration::from_secs(10);
+
+/// An open transaction. Dropping it without [`Tx::commit`] rolls back. A SQLite write
+/// transaction holds its writer's turn until it ends.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, Option<tokio::sync::OwnedMutexGuard<()>>),
     Pg(Transaction<'static, Postgres>),
 }
 
@@ -50,7 +62,7 @@ impl Db {
                 .max_connections(max_connections)
                 .connect_with(opts)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(pool, WriterQueue::default()))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?.disable_statement_logging();
             let pool = PgPoolOptions::new()
@@ -66,7 +78,7 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Sqlite(..) => Backend::Sqlite,
             Db::Pg(_) => Backend::Postgres,
         }
     }
@@ -74,7 +86,7 @@ impl Db {
     /// Apply the migrations of this backend that have not run yet.
     pub async fn migrate(&self) -> Result<()> {
         match self {
-            Db::Sqlite(p) => {
+            Db::Sqlite(p, _) => {
                 sqlx::migrate!("./migrations/sqlite").run(p).await?;
                 // Gathers statistics for tables that lack or have stale ones (SQLite's advice
                 // for long-lived connections); cheap when nothing changed.
@@ -90,7 +102,12 @@ impl Db {
     /// fails with SQLITE_BUSY instead of waiting.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p, writers) => {
+                let turn = tokio::time::timeout(WRITER_WAIT, writers.clone().lock_owned())
+                    .await
+                    .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+            }
             Db::Pg(p) => Tx::Pg(p.begin().await?),
         })
     }
@@ -99,7 +116,7 @@ impl Db {
     /// writers in WAL mode).
     pub async fn begin_read(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(p, _) => Tx::Sqlite(p.begin().await?, None),
             Db::Pg(p) => Tx::Pg(p.begin().await?),
         })
     }
@@ -108,7 +125,7 @@ impl Db {
     /// SQLite may scan a whole department instead of using the name index.
     pub async fn optimize(&self) -> Result<()> {
         match self {
-            Db::Sqlite(p) => {
+            Db::Sqlite(p, _) => {
                 sqlx::raw_sql("ANALYZE").execute(p).await?;
             }
             // VACUUM also sets the visibility map, so counts can use index-only scans.
@@ -121,7 +138,7 @@ impl Db {
 
     pub async fn ping(&self) -> Result<()> {
         match self {
-            Db::Sqlite(p) => {
+            Db::Sqlite(p, _) => {
                 sqlx::query("SELECT 1").execute(p).await?;
             }
             Db::Pg(p) => {
@@ -133,7 +150,7 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p) => p.close().await,
+            Db::Sqlite(p, _) => p.close().await,
             Db::Pg(p) => p.close().await,
         }
     }
@@ -146,7 +163,11 @@ impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, 
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, turn) => {
+                t.commit().await?;
+                // The next writer's turn begins once this one's COMMIT is done.
+                drop(turn);
+            }
             Tx::Pg(t) => t.commit().await?,
         }
         Ok(())
@@ -154,7 +175,7 @@ impl Tx {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(..) => Backend::Sqlite,
             Tx::Pg(_) => Backend::Postgres,
         }
     }
@@ -162,7 +183,7 @@ impl Tx {
     /// Run a statement; returns the number of rows affected.
     pub async fn execute<S: SqlxBinder>(&mut self, stmt: &S) -> Result<u64> {
         Ok(match self {
-            Tx::Sqlite(t) => {
+            Tx::Sqlite(t, _) => {
                 let (sql, v) = stmt.build_sqlx(SqliteQueryBuilder);
                 sqlx::query_with(AssertSqlSafe(sql), v)
                     .execute(&mut **t)
@@ -181,7 +202,7 @@ impl Tx {
 
     pub async fn fetch_all<T: Row, S: SqlxBinder>(&mut self, stmt: &S) -> Result<Vec<T>> {
         Ok(match self {
-            Tx::Sqlite(t) => {
+            Tx::Sqlite(t, _) => {
                 let (sql, v) = stmt.build_sqlx(SqliteQueryBuilder);
                 sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), v)
                     .fetch_all(&mut **t)
@@ -198,7 +219,7 @@ impl Tx {
 
     pub async fn fetch_optional<T: Row, S: SqlxBinder>(&mut self, stmt: &S) -> Result<Option<T>> {
         Ok(match self {
-            Tx::Sqlite(t) => {
+            Tx::Sqlite(t, _) => {
                 let (sql, v) = stmt.build_sqlx(SqliteQueryBuilder);
                 sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), v)
                     .fetch_optional(&mut **t)
@@ -222,7 +243,7 @@ impl Tx {
     /// Run raw SQL without parameters (scratch tables in benchmarks, maintenance).
     pub async fn execute_raw(&mut self, sql: &str) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => {
+            Tx::Sqlite(t, _) => {
                 sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **t).await?;
             }
             Tx::Pg(t) => {

@@ -28,7 +28,7 @@ const PG_INDEXES: &str = "SELECT tablename::text, indexname::text FROM pg_indexe
 /// Read the schema of the database `tx` is on.
 pub async fn describe(tx: &mut Tx) -> Result<Schema> {
     let (columns, indexes) = match tx {
-        Tx::Sqlite(t) => (
+        Tx::Sqlite(t, _) => (
             sqlx::query_as::<_, (String, String)>(AssertSqlSafe(SQLITE_COLUMNS))
                 .fetch_all(&mut **t)
                 .await?,
