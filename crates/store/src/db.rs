@@ -56,6 +56,9 @@ impl Db {
                 // 32 MiB of page cache per connection instead of SQLite's 2 MiB: with millions
                 // of follow-up tasks the default holds a sliver of the worklist indexes.
                 .pragma("cache_size", "-32768")
+                // A deleted or overwritten row's bytes are zeroed, not left in free space where
+                // a copy of the file would still show an old address or phone number.
+                .pragma("secure_delete", "ON")
                 .busy_timeout(Duration::from_secs(10))
                 .disable_statement_logging();
             let pool = SqlitePoolOptions::new()

@@ -34,6 +34,8 @@ pub struct Registered {
     pub run: TestFn,
     /// Drives Chromium: runs once, on SQLite.
     pub browser: bool,
+    /// Runs once, on SQLite (what only SQLite has: its file).
+    pub sqlite_only: bool,
     /// How long it may run before it fails as hung.
     pub bound: Duration,
 }

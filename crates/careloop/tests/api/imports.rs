@@ -807,3 +807,45 @@ pub async fn hostile_workbooks_are_answered_quickly_and_the_server_stays_up(app:
     );
 }
 crate::register!(hostile_workbooks_are_answered_quickly_and_the_server_stays_up);
+
+/// The same file imported twice at the same moment ends as a serial re-import does: both
+/// answered 200, every patient and value stored once, the second reading as unchanged. On
+/// PostgreSQL the second to commit used to break a uniqueness rule and answer 409.
+pub async fn the_same_file_imported_twice_at_once_is_stored_once(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let mut entries = Vec::new();
+    for i in 0..20 {
+        entries.push(
+            json!({"resourceType": "Patient", "id": format!("twin{i}"), "name": [{"text": format!("并发{i}")}],
+            "gender": "female", "birthDate": "1955-04-01"}),
+        );
+        entries.push(glucose(&format!("g{i}"), &format!("twin{i}"), 6.1, "mmol/L"));
+    }
+    let body = bundle(entries);
+    let (a, b) = tokio::join!(
+        import(&app, &nurse, "source=his", body.clone()),
+        import(&app, &nurse, "source=his", body)
+    );
+    assert_eq!((a.0, b.0), (StatusCode::OK, StatusCode::OK), "{} / {}", a.1, b.1);
+    let created = |r: &Value, what: &str| r[what]["created"].as_u64().unwrap();
+    let unchanged = |r: &Value, what: &str| r[what]["unchanged"].as_u64().unwrap();
+    for what in ["patients", "observations"] {
+        assert_eq!(
+            created(&a.1, what) + created(&b.1, what),
+            20,
+            "{what}: {} / {}",
+            a.1,
+            b.1
+        );
+        assert_eq!(
+            unchanged(&a.1, what) + unchanged(&b.1, what),
+            20,
+            "{what}: {} / {}",
+            a.1,
+            b.1
+        );
+    }
+    let (_, list) = app.get(Some(&admin), "/api/v1/patients?per_page=50").await;
+    assert_eq!(list["total"], 20, "{list}");
+}
+crate::register!(the_same_file_imported_twice_at_once_is_stored_once);

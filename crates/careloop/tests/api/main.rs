@@ -40,7 +40,8 @@ use libtest_mimic::{Arguments, Trial};
 /// once on PostgreSQL (`browser: f`: once, on SQLite, when Chromium is present). Written right
 /// after the function, so a test cannot be added without it; `every_test_is_registered` checks
 /// that none was missed. A test fails as hung after `helpers::DEFAULT_BOUND`; a load test that
-/// needs longer declares it: `register!(f, bound_secs = 300)`.
+/// needs longer declares it: `register!(f, bound_secs = 300)`. `sqlite: f` runs once, on SQLite,
+/// for what only SQLite has (its file on disk).
 #[macro_export]
 macro_rules! register {
     ($f:ident) => {
@@ -50,15 +51,32 @@ macro_rules! register {
         $crate::register!($f, browser = false, bound = std::time::Duration::from_secs($secs));
     };
     (browser: $f:ident) => {
-        $crate::register!($f, browser = true, bound = $crate::helpers::DEFAULT_BOUND);
+        $crate::register!(
+            $f,
+            browser = true,
+            bound = $crate::helpers::DEFAULT_BOUND,
+            sqlite_only = true
+        );
+    };
+    (sqlite: $f:ident) => {
+        $crate::register!(
+            $f,
+            browser = false,
+            bound = $crate::helpers::DEFAULT_BOUND,
+            sqlite_only = true
+        );
     };
     ($f:ident, browser = $browser:literal, bound = $bound:expr) => {
+        $crate::register!($f, browser = $browser, bound = $bound, sqlite_only = false);
+    };
+    ($f:ident, browser = $browser:literal, bound = $bound:expr, sqlite_only = $sqlite:literal) => {
         inventory::submit! {
             $crate::helpers::Registered {
                 module: module_path!(),
                 name: stringify!($f),
                 run: |app| Box::pin($f(app)),
                 browser: $browser,
+                sqlite_only: $sqlite,
                 bound: $bound,
             }
         }
@@ -108,6 +126,9 @@ fn main() {
         trials.push(Trial::test(format!("sqlite::{name}"), move || {
             helpers::run(Backend::Sqlite, &name, test, bound)
         }));
+        if r.sqlite_only {
+            continue;
+        }
         let pg_trial = Trial::test(format!("postgres::{pg_name}"), move || {
             helpers::run(Backend::Postgres, &pg_name, test, bound)
         });

@@ -300,3 +300,39 @@ pub async fn staff_record_a_death_and_an_admin_can_undo_a_mistaken_one(app: Test
     assert_eq!(status, StatusCode::NOT_FOUND, "nothing to undo");
 }
 crate::register!(staff_record_a_death_and_an_admin_can_undo_a_mistaken_one);
+
+/// A removed tag leaves no copy of itself in the SQLite file: a tag may name a condition
+/// (乳腺癌术后), and with `secure_delete` a deleted row's bytes are zeroed, where before a copy of
+/// the file (a backup, a stolen disk) still held it in the page's free space. SQLite only:
+/// PostgreSQL keeps old row versions until VACUUM by design.
+pub async fn a_removed_tag_leaves_no_copy_in_the_sqlite_file(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let id = app.enrol_simple(&nurse, "删标签", 81).await;
+    let secret = "乳腺癌术后化疗随访观察";
+    for tag in ["高血压", "糖尿病前期", secret, "吸烟", "独居老人", "家庭医生签约"] {
+        let (status, res) = app
+            .post(
+                Some(&nurse),
+                &format!("/api/v1/patients/{id}/tags"),
+                &json!({"tag": tag}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{res}");
+    }
+    let encoded: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let (status, res) = app
+        .delete(Some(&nurse), &format!("/api/v1/patients/{id}/tags/{encoded}"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{res}");
+    // Closing the last connection moves every committed page from the write-ahead log into
+    // the file.
+    app.db.close().await;
+    let file = app.db_url.trim_start_matches("sqlite://");
+    let bytes = std::fs::read(file).unwrap();
+    let found = |hay: &[u8], s: &str| hay.windows(s.len()).any(|w| w == s.as_bytes());
+    assert!(found(&bytes, "独居老人"), "the file read holds the tags kept");
+    assert!(!found(&bytes, secret), "the removed tag is still in the file");
+    let wal = std::fs::read(format!("{file}-wal")).unwrap_or_default();
+    assert!(!found(&wal, secret), "the removed tag is still in the log");
+}
+crate::register!(sqlite: a_removed_tag_leaves_no_copy_in_the_sqlite_file);

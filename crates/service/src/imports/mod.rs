@@ -163,14 +163,31 @@ pub async fn import_batch(
     if actor.patient_scope() == PatientScope::Nobody {
         return Err(ServiceError::Forbidden);
     }
+    match import_once(db, actor, &batch, options, now).await {
+        // The same file imported twice at once: on PostgreSQL both transactions matched
+        // nothing and the second to commit broke a uniqueness rule. Once the first has
+        // committed, the batch matches what it stored and reads as unchanged, as a serial
+        // re-import does.
+        Err(ServiceError::Conflict { .. }) => import_once(db, actor, &batch, options, now).await,
+        other => other,
+    }
+}
+
+async fn import_once(
+    db: &Db,
+    actor: &Actor,
+    batch: &ImportBatch,
+    options: &ImportOptions,
+    now: OffsetDateTime,
+) -> Result<ImportReport> {
     let source = check_source(&options.source)?;
     let mut tx = db.begin().await?;
-    let mut work = facts::Work::new(&batch, &source, now);
+    let mut work = facts::Work::new(batch, &source, now);
     let department = patients::department_for_new(&mut tx, actor, options.department.as_deref()).await?;
-    patients::resolve(&mut tx, actor, &batch, department, &mut work).await?;
-    facts::observations(&mut tx, &batch, &mut work).await?;
-    facts::diagnoses(&mut tx, &batch, &mut work).await?;
-    facts::reports(&mut tx, &batch, &mut work).await?;
+    patients::resolve(&mut tx, actor, batch, department, &mut work).await?;
+    facts::observations(&mut tx, batch, &mut work).await?;
+    facts::diagnoses(&mut tx, batch, &mut work).await?;
+    facts::reports(&mut tx, batch, &mut work).await?;
 
     let errors = work.issues.iter().filter(|i| i.severity == Severity::Error).count();
     let applied = !(options.all_or_nothing && errors > 0);
@@ -216,7 +233,7 @@ pub async fn import_batch(
     ));
     audit::insert_many(&mut tx, &events).await?;
     work.enrol_on_triggers(&mut tx, actor).await?;
-    report.deceased = patients::record_deaths(&mut tx, actor, &batch, &work, now).await?;
+    report.deceased = patients::record_deaths(&mut tx, actor, batch, &work, now).await?;
     let total = |c: &Counts| (c.created, c.updated, c.unchanged, c.rejected);
     let sums = [report.patients, report.observations, report.diagnoses, report.reports]
         .iter()
