@@ -188,6 +188,7 @@ async fn backend(name: &'static str, db: &Db, args: &TrendBenchArgs) -> anyhow::
         // The benchmark measures the work behind requests from one address, not the limiter.
         limits: std::sync::Arc::new(careloop_web::limits::Limits::unlimited()),
         trusted_proxies: std::sync::Arc::from([]),
+        write_probe: Default::default(),
     };
     let app = careloop_web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });

@@ -50,6 +50,7 @@ impl App {
             public_url: self.settings.public_url.clone(),
             limits: Default::default(),
             trusted_proxies: self.settings.proxies()?.into(),
+            write_probe: Default::default(),
         };
         let app = careloop_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;

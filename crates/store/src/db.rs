@@ -63,6 +63,7 @@ impl Db {
                 .disable_statement_logging();
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections)
+                .after_release(|conn, _| Box::pin(async move { still_clean(conn).await }))
                 .connect_with(opts)
                 .await?;
             Ok(Db::Sqlite(pool, WriterQueue::default()))
@@ -71,6 +72,7 @@ impl Db {
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections)
                 .acquire_timeout(Duration::from_secs(10))
+                .after_release(|conn, _| Box::pin(async move { still_clean(conn).await }))
                 .connect_with(opts)
                 .await?;
             Ok(Db::Pg(pool))
@@ -139,6 +141,40 @@ impl Db {
         Ok(())
     }
 
+    /// Whether a write can be committed: an UPDATE that changes no value but is written all the
+    /// same (SQLite appends the page to its log, PostgreSQL a new row version). A full disk or a
+    /// read-only file fails here while reads still answer.
+    ///
+    /// SQLite reuses its write-ahead log's space, so a small write can still commit on a full
+    /// disk while any larger one fails: for SQLite the probe also writes and syncs 64 KiB beside
+    /// the database file, then removes it.
+    pub async fn probe_write(&self) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tx.execute_raw("UPDATE counters SET value = value WHERE name = 'card_number'")
+            .await?;
+        tx.commit().await?;
+        if let Db::Sqlite(pool, _) = self {
+            let (_, _, file): (i64, String, String) = sqlx::query_as("PRAGMA database_list").fetch_one(pool).await?;
+            let Some(dir) = std::path::Path::new(&file).parent().map(std::path::Path::to_path_buf) else {
+                return Ok(());
+            };
+            tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+                use std::io::Write;
+                let probe = dir.join(".careloop-write-probe");
+                let written = std::fs::File::create(&probe).and_then(|mut f| {
+                    f.write_all(&[0u8; 64 * 1024])?;
+                    f.sync_all()
+                });
+                let _ = std::fs::remove_file(&probe);
+                written
+            })
+            .await
+            .map_err(|e| StoreError::Database(sqlx::Error::Io(std::io::Error::other(e))))?
+            .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+        }
+        Ok(())
+    }
+
     pub async fn ping(&self) -> Result<()> {
         match self {
             Db::Sqlite(p, _) => {
@@ -157,6 +193,17 @@ impl Db {
             Db::Pg(p) => p.close().await,
         }
     }
+}
+
+/// Whether a connection handed back to the pool may serve again: its queued rollback, if any,
+/// has run (the ping goes through the same queue) and it is outside any transaction. When a
+/// write fails with a full disk, SQLite may roll the transaction back itself; the rollback
+/// the dropped transaction then sends fails, the driver still counts the connection as in a
+/// transaction, and every later BEGIN on it failed ("begin_with at non-zero transaction
+/// depth") long after space was freed. Such a connection is closed instead.
+async fn still_clean<C: sqlx::Connection>(conn: &mut C) -> std::result::Result<bool, sqlx::Error> {
+    conn.ping().await?;
+    Ok(!conn.is_in_transaction())
 }
 
 /// A row type decodable from both backends' rows (what `#[derive(sqlx::FromRow)]` gives).

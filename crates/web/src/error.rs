@@ -139,6 +139,14 @@ impl From<ServiceError> for ApiError {
                 items: Vec::new(),
                 retry_after: None,
             },
+            ServiceError::Store(StoreError::Database(sqlx_err)) if is_storage_full(&sqlx_err) => {
+                tracing::error!(error = %sqlx_err, "the database's storage is full");
+                ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "storage_full",
+                    "the server's storage is full; nothing of this request was stored",
+                )
+            }
             ServiceError::Store(StoreError::Database(sqlx_err)) if is_unavailable(&sqlx_err) => {
                 tracing::error!(error = %sqlx_err, "database unavailable");
                 ApiError::new(
@@ -152,6 +160,14 @@ impl From<ServiceError> for ApiError {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
             }
         }
+    }
+}
+
+/// SQLite's SQLITE_FULL (13) and PostgreSQL's disk_full (53100).
+fn is_storage_full(e: &careloop_store::SqlxError) -> bool {
+    match e {
+        careloop_store::SqlxError::Database(db) => matches!(db.code().as_deref(), Some("13" | "53100")),
+        _ => false,
     }
 }
 

@@ -32,6 +32,8 @@ pub struct AppState {
     pub limits: std::sync::Arc<limits::Limits>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (none by default).
     pub trusted_proxies: std::sync::Arc<[std::net::IpAddr]>,
+    /// `/healthz`'s last write probe.
+    pub write_probe: api::WriteProbe,
 }
 
 /// The whole application: API, docs, UI and static files, with the security headers every

@@ -13,6 +13,7 @@ mod advice;
 mod auth;
 mod browser;
 mod errors;
+mod faults;
 mod figures;
 mod followup;
 mod helpers;

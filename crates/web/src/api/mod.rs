@@ -144,23 +144,53 @@ struct Health {
     database: &'static str,
 }
 
-/// Liveness and database reachability.
+/// Liveness, and whether the database answers and takes writes: `database` is `ok`,
+/// `read_only` (it answers reads but cannot commit a write — a full disk, a read-only file) or
+/// `unavailable`; anything but `ok` answers 503. The write probe runs at most once in
+/// [`WRITE_PROBE_EVERY`], so polling this cannot load the database.
 #[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    match state.db.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(Health {
-                status: "ok",
-                database: "ok",
-            }),
-        ),
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(Health {
-                status: "degraded",
-                database: "unavailable",
-            }),
-        ),
+    let database = if state.db.ping().await.is_err() {
+        "unavailable"
+    } else if !writes_succeed(&state).await {
+        "read_only"
+    } else {
+        "ok"
+    };
+    let (status, label) = if database == "ok" {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "degraded")
+    };
+    (
+        status,
+        Json(Health {
+            status: label,
+            database,
+        }),
+    )
+}
+
+/// How long one write probe's answer stands.
+pub const WRITE_PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The last write probe: when, and whether it committed.
+pub type WriteProbe = std::sync::Arc<tokio::sync::Mutex<Option<(std::time::Instant, bool)>>>;
+
+async fn writes_succeed(state: &AppState) -> bool {
+    let mut last = state.write_probe.lock().await;
+    if let Some((at, ok)) = *last
+        && at.elapsed() < WRITE_PROBE_EVERY
+    {
+        return ok;
     }
+    let ok = match state.db.probe_write().await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!(error = %e, "the database takes no writes");
+            false
+        }
+    };
+    *last = Some((std::time::Instant::now(), ok));
+    ok
 }
