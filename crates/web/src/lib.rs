@@ -86,12 +86,20 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// The path as the log may show it: a patient link (`/m/{token}`) is a credential, so its token
-/// is replaced.
+/// is replaced, and so is any segment of 32 or more hex digits (a link's hash in a revocation
+/// path): the log keeps the shape of the request, not what identifies a link.
 pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
-    match path.strip_prefix("/m/") {
-        Some(rest) if !rest.is_empty() => std::borrow::Cow::Borrowed("/m/{token}"),
-        _ => std::borrow::Cow::Borrowed(path),
+    let secret = |seg: &str| seg.len() >= 32 && seg.bytes().all(|b| b.is_ascii_hexdigit());
+    if let Some(rest) = path.strip_prefix("/m/")
+        && !rest.is_empty()
+    {
+        return std::borrow::Cow::Borrowed("/m/{token}");
     }
+    if !path.split('/').any(secret) {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    let shown: Vec<&str> = path.split('/').map(|seg| if secret(seg) { "{hex}" } else { seg }).collect();
+    std::borrow::Cow::Owned(shown.join("/"))
 }
 
 #[cfg(test)]
@@ -104,5 +112,10 @@ mod tests {
         assert_eq!(loggable_path("/m/3f9a0c77e1d24b6a/extra"), "/m/{token}");
         assert_eq!(loggable_path("/patients/0193/report"), "/patients/0193/report");
         assert_eq!(loggable_path("/m/"), "/m/");
+        let hash = "3f9a0c77e1d24b6a3f9a0c77e1d24b6a3f9a0c77e1d24b6a3f9a0c77e1d24b6a";
+        assert_eq!(
+            loggable_path(&format!("/api/v1/patients/0193/questionnaire-links/{hash}/revoke")),
+            "/api/v1/patients/0193/questionnaire-links/{hex}/revoke"
+        );
     }
 }

@@ -18,6 +18,7 @@ mod figures;
 mod followup;
 mod helpers;
 mod imports;
+mod logscan;
 mod observations;
 mod outbox;
 mod patients;
@@ -86,6 +87,16 @@ macro_rules! register {
 
 fn main() {
     let args = Arguments::from_args();
+    // Everything the application logs, at debug for its own crates and the HTTP layer, is
+    // scanned for identifiers and tokens (logscan.rs); nothing of it is kept or printed.
+    let (scanner, findings) = logscan::Scanner::new();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            "info,careloop=debug,tower_http=debug",
+        ))
+        .with_writer(scanner)
+        .with_ansi(false)
+        .init();
     let pg = std::env::var(helpers::PG_ENV).ok().filter(|v| !v.is_empty());
     if pg.is_none() {
         eprintln!(
@@ -106,6 +117,10 @@ fn main() {
     let mut trials = vec![Trial::test("registry::every_test_is_registered", move || {
         helpers::every_test_is_registered(&names)
     })];
+    trials.push(Trial::test(
+        "harness::the_log_scanner_finds_planted_identifiers",
+        logscan::the_scanner_finds_planted_identifiers,
+    ));
     trials.push(Trial::test(
         "harness::a_hung_test_fails_within_its_bound",
         helpers::a_hung_test_fails_within_its_bound,
@@ -139,5 +154,17 @@ fn main() {
             pg_trial.with_ignored_flag(true)
         });
     }
-    libtest_mimic::run(&args, trials).exit();
+    let conclusion = libtest_mimic::run(&args, trials);
+    let leaks = findings.take();
+    if !leaks.is_empty() {
+        eprintln!(
+            "\nThe application logged what it must never log ({} lines):",
+            leaks.len()
+        );
+        for l in &leaks {
+            eprintln!("  {l}");
+        }
+        std::process::exit(101);
+    }
+    conclusion.exit();
 }
