@@ -98,7 +98,10 @@ pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
     if !path.split('/').any(secret) {
         return std::borrow::Cow::Borrowed(path);
     }
-    let shown: Vec<&str> = path.split('/').map(|seg| if secret(seg) { "{hex}" } else { seg }).collect();
+    let shown: Vec<&str> = path
+        .split('/')
+        .map(|seg| if secret(seg) { "{hex}" } else { seg })
+        .collect();
     std::borrow::Cow::Owned(shown.join("/"))
 }
 

@@ -26,8 +26,16 @@ async fn migrated(backend: Backend) -> Result<Schema, Failed> {
 pub fn both_migration_folders_make_the_same_schema() -> Result<(), Failed> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
-        let sqlite = migrated(Backend::Sqlite).await?;
-        let pg = migrated(Backend::Postgres).await?;
+        // Bounded like every other trial: a database that never answers fails it.
+        let both = async { Ok::<_, Failed>((migrated(Backend::Sqlite).await?, migrated(Backend::Postgres).await?)) };
+        let (sqlite, pg) = tokio::time::timeout(crate::helpers::DEFAULT_BOUND, both)
+            .await
+            .map_err(|_| {
+                format!(
+                    "schema comparison still running after {} s",
+                    crate::helpers::DEFAULT_BOUND.as_secs()
+                )
+            })??;
         if sqlite.columns.len() < 100 || sqlite.indexes.len() < 10 {
             return Err(format!("suspiciously small schema: {sqlite:?}").into());
         }
