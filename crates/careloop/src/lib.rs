@@ -98,6 +98,7 @@ pub async fn scheduler_pass(
             sent = s.sent,
             failed = s.failed,
             held_quiet = s.held_quiet,
+            lost = s.lost,
             "scheduler pass"
         );
     }

@@ -314,8 +314,8 @@ async fn main() -> anyhow::Result<()> {
             let (t, s) = careloop::scheduler_pass(&db, &delivery, at).await.map_err(explain)?;
             db.close().await;
             println!(
-                "Scheduler pass as of {at}: {} task(s) opened, {} overdue, {} retried, {} alert(s) escalated; {} message(s) queued, {} sent, {} failed, {} held for quiet hours.",
-                t.opened, t.overdue, t.retried, t.escalated, s.queued, s.sent, s.failed, s.held_quiet
+                "Scheduler pass as of {at}: {} task(s) opened, {} overdue, {} retried, {} alert(s) escalated; {} message(s) queued, {} sent, {} failed, {} held for quiet hours, {} left to another process.",
+                t.opened, t.overdue, t.retried, t.escalated, s.queued, s.sent, s.failed, s.held_quiet, s.lost
             );
             Ok(())
         }

@@ -173,21 +173,57 @@ pub async fn claim_queued(
     Ok(rows)
 }
 
+/// A claimed message's lease, fenced by the claim: a claim sets `attempts` to one more than the
+/// claimed row had, so (`id`, `attempt`) names this claim, and a later claim by another process
+/// (after the lease ran out) changes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    pub id: Uuid,
+    pub attempt: i32,
+}
+
+impl Claim {
+    /// The claim `claim_queued` made of a row it returned.
+    pub fn of(row: &OutboxRow) -> Claim {
+        Claim {
+            id: row.id,
+            attempt: row.attempts + 1,
+        }
+    }
+}
+
+/// Extend this claim's lease to `lease_until` before sending; false when the claim is lost
+/// (another process claimed the message after the lease ran out, or it was settled): then the
+/// message is not sent by this one.
+pub async fn renew(tx: &mut Tx, claim: Claim, lease_until: OffsetDateTime) -> Result<bool> {
+    let stmt = Query::update()
+        .table("outbox")
+        .value("lease_until", stored_time(lease_until))
+        .and_where(Expr::col("id").eq(claim.id))
+        .and_where(Expr::col("status").eq("queued"))
+        .and_where(Expr::col("attempts").eq(claim.attempt))
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
 /// Record the outcome of a delivery: `sent` with the provider's reference, `failed` with the
-/// error, or still `queued` with the error of a temporary failure.
+/// error, or still `queued` with the error of a temporary failure. Only while `claim` holds the
+/// message: false (and nothing written) when another claim has taken it.
 pub async fn settle(
     tx: &mut Tx,
-    id: Uuid,
+    claim: Claim,
     status: &str,
     provider_ref: Option<&str>,
     error: Option<&str>,
     at: OffsetDateTime,
-) -> Result<()> {
+) -> Result<bool> {
     let mut stmt = Query::update()
         .table("outbox")
         .value("status", status)
         .value("error", error.map(str::to_string))
-        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("id").eq(claim.id))
+        .and_where(Expr::col("status").eq("queued"))
+        .and_where(Expr::col("attempts").eq(claim.attempt))
         .to_owned();
     // A message left queued keeps its lease, so it is tried again only after the lease ends.
     if status != "queued" {
@@ -197,8 +233,7 @@ pub async fn settle(
         stmt.value("provider_ref", provider_ref.map(str::to_string))
             .value("sent_at", stored_time(at));
     }
-    tx.execute(&stmt).await?;
-    Ok(())
+    Ok(tx.execute(&stmt).await? == 1)
 }
 
 /// Messages, newest first: one patient's, one department's, or (admins) all.

@@ -640,3 +640,88 @@ pub async fn two_outbox_claims_at_once_never_share_a_message(app: TestApp) {
     crate::helpers::claims_at_once_never_overlap(&app, after_lease, claim, 2, 3).await;
 }
 crate::register!(two_outbox_claims_at_once_never_share_a_message);
+
+/// A pass that outlived its lease does not send or settle what another pass has claimed since:
+/// each claim is fenced by its attempt number. Before, settling was by id alone, so the slow
+/// pass's late outcomes overwrote the new claim's, and the tail of its batch went out again.
+pub async fn a_pass_that_lost_its_lease_neither_sends_nor_settles_the_message(app: TestApp) {
+    use careloop_store::outbox::{Claim, claim_queued, renew, settle};
+    let (_, nurse) = app.admin_and_nurse().await;
+    let mut due = Vec::new();
+    for n in 0..3 {
+        let patient = app.enrol_simple(&nurse, &format!("租约{n}"), 110 + n).await;
+        let (status, plan) = app
+            .post(
+                Some(&nurse),
+                &format!("/api/v1/patients/{patient}/plans"),
+                &json!({"protocol": "post-discharge-surgery", "anchor_date": careloop_domain::clock::local_today(now()).to_string()}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{plan}");
+        due.push(at(&plan["tasks"][1]["due_at"]));
+    }
+    let when = *due.iter().max().unwrap() + Duration::hours(1);
+    tick(&app.db, when).await.unwrap();
+    let failing = Delivery {
+        channel: std::sync::Arc::new(Dies),
+        ..Delivery::sandbox(&app.db, "http://127.0.0.1:8080")
+    };
+    let out = send_due(&app.db, &failing, when).await.unwrap();
+    assert_eq!((out.queued, out.sent), (3, 0), "{out:?}");
+
+    // Pass A claims the three; its lease runs out before it is done; pass B claims them.
+    let a_at = when + failing.lease + Duration::seconds(1);
+    let mut tx = app.db.begin().await.unwrap();
+    let a = claim_queued(&mut tx, a_at, a_at + Duration::minutes(2), 10)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let b_at = a_at + Duration::minutes(3);
+    let mut tx = app.db.begin().await.unwrap();
+    let b = claim_queued(&mut tx, b_at, b_at + Duration::minutes(2), 10)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(a.len(), 3);
+    assert_eq!(
+        a.iter().map(|m| m.id).collect::<Vec<_>>(),
+        b.iter().map(|m| m.id).collect::<Vec<_>>()
+    );
+
+    let mut tx = app.db.begin().await.unwrap();
+    for m in &a {
+        assert!(
+            !renew(&mut tx, Claim::of(m), b_at + Duration::minutes(5)).await.unwrap(),
+            "A may not send it"
+        );
+        assert!(
+            !settle(&mut tx, Claim::of(m), "failed", None, Some("late"), b_at)
+                .await
+                .unwrap(),
+            "nor settle it"
+        );
+    }
+    for m in &b {
+        assert!(
+            renew(&mut tx, Claim::of(m), b_at + Duration::minutes(2)).await.unwrap(),
+            "B holds it"
+        );
+        assert!(
+            settle(&mut tx, Claim::of(m), "sent", Some("ref-b"), None, b_at)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !settle(&mut tx, Claim::of(m), "sent", Some("ref-again"), None, b_at)
+                .await
+                .unwrap(),
+            "once"
+        );
+    }
+    tx.commit().await.unwrap();
+    let (_, msgs) = app.get(Some(&nurse), "/api/v1/outbox").await;
+    let msgs = msgs.as_array().unwrap();
+    assert_eq!(msgs.len(), 3);
+    assert!(msgs.iter().all(|m| m["status"] == "sent"), "{msgs:?}");
+}
+crate::register!(a_pass_that_lost_its_lease_neither_sends_nor_settles_the_message);

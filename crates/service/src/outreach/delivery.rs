@@ -14,7 +14,7 @@ use careloop_domain::followup::message::{ChannelKind, MessageContext, render};
 use careloop_domain::followup::protocol::{Method, Protocol};
 use careloop_domain::followup::task::{TaskEvent, transition};
 use careloop_domain::patient::Sex;
-use careloop_store::outbox::{self, DueStepRow, OutboxRow, PatientLinkRow};
+use careloop_store::outbox::{self, Claim, DueStepRow, OutboxRow, PatientLinkRow};
 use careloop_store::plans::{self};
 use careloop_store::{Db, Tx, protocols};
 use serde::Serialize;
@@ -136,6 +136,9 @@ pub struct SendOutcome {
     pub sent: u64,
     /// Messages the channel refused for good (their tasks failed).
     pub failed: u64,
+    /// Claimed messages this pass left alone because its lease ran out and another process
+    /// claimed them meanwhile.
+    pub lost: u64,
 }
 
 const BATCH: u64 = 200;
@@ -291,12 +294,27 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
     }
 }
 
+/// Send the queued messages in batches. Each message is sent only while this pass's claim holds
+/// it: the lease is renewed just before the send (from the pass's clock plus the time the pass
+/// has taken, so a slow batch keeps its tail), and the outcome is settled only if the claim
+/// still holds. A pass that outlived its lease, and whose messages another process claimed
+/// meanwhile, neither sends them again nor settles them.
 async fn deliver_queued(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut SendOutcome) -> Result<()> {
+    let started = std::time::Instant::now();
+    let clock = || now + started.elapsed();
     loop {
         let mut tx = db.begin().await?;
         let claimed = outbox::claim_queued(&mut tx, now, now + d.lease, BATCH).await?;
         tx.commit().await?;
         for m in &claimed {
+            let claim = Claim::of(m);
+            let mut tx = db.begin().await?;
+            let held = outbox::renew(&mut tx, claim, clock() + d.lease).await?;
+            tx.commit().await?;
+            if !held {
+                out.lost += 1;
+                continue;
+            }
             let msg = Outgoing {
                 idempotency_key: &m.idempotency_key,
                 channel: &m.channel,
@@ -314,18 +332,24 @@ async fn deliver_queued(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut Se
             let mut tx = db.begin().await?;
             match result {
                 Ok(receipt) => {
-                    outbox::settle(&mut tx, m.id, "sent", Some(&receipt.provider_ref), None, now).await?;
-                    settle_task(&mut tx, m.task_id, TaskEvent::Completed, "delivered", now).await?;
-                    out.sent += 1;
+                    if outbox::settle(&mut tx, claim, "sent", Some(&receipt.provider_ref), None, now).await? {
+                        settle_task(&mut tx, m.task_id, TaskEvent::Completed, "delivered", now).await?;
+                        out.sent += 1;
+                    } else {
+                        out.lost += 1;
+                    }
                 }
                 Err(SendError::Temporary(e)) if m.attempts + 1 < MAX_DELIVERY_ATTEMPTS => {
                     // Stays queued under its lease; the pass after the lease ends tries again.
-                    outbox::settle(&mut tx, m.id, "queued", None, Some(&e), now).await?;
+                    outbox::settle(&mut tx, claim, "queued", None, Some(&e), now).await?;
                 }
                 Err(SendError::Permanent(e) | SendError::Temporary(e)) => {
-                    outbox::settle(&mut tx, m.id, "failed", None, Some(&e), now).await?;
-                    settle_task(&mut tx, m.task_id, TaskEvent::AttemptFailed, "send_failed", now).await?;
-                    out.failed += 1;
+                    if outbox::settle(&mut tx, claim, "failed", None, Some(&e), now).await? {
+                        settle_task(&mut tx, m.task_id, TaskEvent::AttemptFailed, "send_failed", now).await?;
+                        out.failed += 1;
+                    } else {
+                        out.lost += 1;
+                    }
                 }
             }
             tx.commit().await?;
