@@ -189,6 +189,7 @@ async fn backend(name: &'static str, db: &Db, args: &TrendBenchArgs) -> anyhow::
         limits: std::sync::Arc::new(careloop_web::limits::Limits::unlimited()),
         trusted_proxies: std::sync::Arc::from([]),
         write_probe: Default::default(),
+        metrics_token: None,
     };
     let app = careloop_web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });

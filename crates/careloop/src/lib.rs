@@ -51,7 +51,9 @@ impl App {
             limits: Default::default(),
             trusted_proxies: self.settings.proxies()?.into(),
             write_probe: Default::default(),
+            metrics_token: Some(self.settings.metrics_token.clone()).filter(|t| !t.is_empty()),
         };
+        careloop_web::metrics::handle();
         let app = careloop_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
         if let Some(s) = scheduler {
@@ -81,12 +83,23 @@ pub async fn scheduler_pass(
     delivery: &Delivery,
     now: time::OffsetDateTime,
 ) -> Result<(TickOutcome, SendOutcome), careloop_service::ServiceError> {
+    let started = std::time::Instant::now();
     let refreshed = careloop_service::risk::tiering::drain_refresh_queue(db, now).await?;
     if refreshed > 0 {
         tracing::info!(refreshed, "risk tiers and tags recomputed after bulk writes");
     }
     let t = careloop_service::followup::scheduler::tick(db, now).await?;
     let s = careloop_service::outreach::delivery::send_due(db, delivery, now).await?;
+    metrics::histogram!("scheduler_pass_seconds").record(started.elapsed().as_secs_f64());
+    for (outcome, n) in [
+        ("queued", s.queued),
+        ("sent", s.sent),
+        ("failed", s.failed),
+        ("held_quiet", s.held_quiet),
+        ("lost", s.lost),
+    ] {
+        metrics::counter!("outreach_messages_total", "outcome" => outcome).increment(n);
+    }
     if t.opened + t.overdue + t.escalated + t.retried + t.extended + s.queued + s.sent + s.failed > 0 {
         tracing::info!(
             opened = t.opened,

@@ -16,7 +16,7 @@ pub const ENV_PREFIX: &str = "CARELOOP_";
 
 /// Every setting's key, and whether its value is typed (a number or a boolean) rather than text.
 /// Text settings take the variable as it is, so `CARELOOP_LOG=1` stays the string "1".
-const KEYS: [(&str, bool); 9] = [
+const KEYS: [(&str, bool); 10] = [
     ("database_url", false),
     ("addr", false),
     ("max_connections", true),
@@ -26,6 +26,7 @@ const KEYS: [(&str, bool); 9] = [
     ("scheduler_lease_secs", true),
     ("public_url", false),
     ("trusted_proxies", false),
+    ("metrics_token", false),
 ];
 
 /// Variables that start with the prefix but belong to the test suite, not to a setting.
@@ -62,6 +63,8 @@ pub struct Settings {
     /// Reverse proxies in front of CareLoop, comma-separated addresses: only from these is
     /// `X-Forwarded-For` believed for the client's address (limits and the audit trail).
     pub trusted_proxies: String,
+    /// A token for `/metrics` (`Authorization: Bearer <token>`); empty: loopback clients only.
+    pub metrics_token: String,
 }
 
 impl Default for Settings {
@@ -76,6 +79,7 @@ impl Default for Settings {
             scheduler_lease_secs: 120,
             public_url: "http://127.0.0.1:8080".into(),
             trusted_proxies: String::new(),
+            metrics_token: String::new(),
         }
     }
 }
@@ -93,6 +97,7 @@ impl std::fmt::Debug for Settings {
             .field("scheduler_lease_secs", &self.scheduler_lease_secs)
             .field("public_url", &self.public_url)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("metrics_token", &if self.metrics_token.is_empty() { "" } else { "***" })
             .finish()
     }
 }

@@ -1,6 +1,7 @@
 //! The database handle and transaction, dispatching each statement to the right backend.
 
 use crate::{Result, StoreError};
+use sea_query::ExprTrait;
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_sqlx::SqlxBinder;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
@@ -108,9 +109,11 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
             Db::Sqlite(p, writers) => {
+                let waited = std::time::Instant::now();
                 let turn = tokio::time::timeout(WRITER_WAIT, writers.clone().lock_owned())
                     .await
                     .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?;
+                metrics::histogram!("sqlite_writer_wait_seconds").record(waited.elapsed().as_secs_f64());
                 Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
             }
             Db::Pg(p) => Tx::Pg(p.begin().await?),
@@ -173,6 +176,37 @@ impl Db {
             .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
         Ok(())
+    }
+
+    /// The pool's connections: how many are open, and how many of them idle.
+    pub fn pool_use(&self) -> (u32, usize) {
+        match self {
+            Db::Sqlite(p, _) => (p.size(), p.num_idle()),
+            Db::Pg(p) => (p.size(), p.num_idle()),
+        }
+    }
+
+    /// Work waiting: messages queued in the outbox, patients waiting for their tier and tags
+    /// to be refreshed.
+    pub async fn queue_depths(&self) -> Result<Vec<(&'static str, i64)>> {
+        let mut tx = self.begin_read().await?;
+        let mut out = Vec::new();
+        for (queue, table, filter) in [
+            ("outbox", "outbox", Some(("status", "queued"))),
+            ("refresh", "refresh_queue", None),
+        ] {
+            let mut stmt = sea_query::Query::select()
+                .expr_as(sea_query::Expr::col(sea_query::Asterisk).count(), "n")
+                .from(table)
+                .to_owned();
+            if let Some((col, value)) = filter {
+                stmt.and_where(sea_query::Expr::col(col).eq(value));
+            }
+            let c: Count = tx.fetch_one(&stmt).await?;
+            out.push((queue, c.n));
+        }
+        tx.commit().await?;
+        Ok(out)
     }
 
     pub async fn ping(&self) -> Result<()> {

@@ -6,6 +6,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod limits;
+pub mod metrics;
 mod mobile;
 pub mod ui;
 
@@ -34,6 +35,8 @@ pub struct AppState {
     pub trusted_proxies: std::sync::Arc<[std::net::IpAddr]>,
     /// `/healthz`'s last write probe.
     pub write_probe: api::WriteProbe,
+    /// With it, `/metrics` needs `Authorization: Bearer <token>`; without, it serves loopback only.
+    pub metrics_token: Option<String>,
 }
 
 /// The whole application: API, docs, UI and static files, with the security headers every
@@ -53,6 +56,8 @@ pub fn app(state: AppState) -> Router {
         )
         .merge(ui::router())
         .merge(mobile::router())
+        .route("/metrics", axum::routing::get(metrics::render))
+        .route_layer(axum::middleware::from_fn(metrics::track))
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(state, limits::client_address))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

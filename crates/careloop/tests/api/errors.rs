@@ -292,3 +292,36 @@ pub async fn names_with_invisible_characters_are_refused(app: TestApp) {
     assert_eq!(res["name"], "古丽·买买提", "{res}");
 }
 crate::register!(names_with_invisible_characters_are_refused);
+
+/// Operators scrape /metrics from this machine: requests by route and status (the route as
+/// declared, never a concrete path with ids), their latency, the database pool and the queues,
+/// in Prometheus' text format.
+pub async fn metrics_are_served_to_this_machine_in_prometheus_format(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "指标", 120).await;
+    let (status, _) = app.get(Some(&nurse), &format!("/api/v1/patients/{patient}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let res = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = res.text().await.unwrap();
+    for wanted in [
+        r#"http_requests_total{method="GET",route="/api/v1/patients/{id}",status="200"}"#,
+        "http_request_duration_seconds_bucket",
+        "db_pool_connections",
+        r#"queue_depth{queue="outbox"}"#,
+        r#"queue_depth{queue="refresh"}"#,
+    ] {
+        assert!(text.contains(wanted), "{wanted} missing from:\n{text:.3000}");
+    }
+    assert!(
+        !text.contains(&patient),
+        "no concrete path (with a patient id) is a label"
+    );
+}
+crate::register!(metrics_are_served_to_this_machine_in_prometheus_format);

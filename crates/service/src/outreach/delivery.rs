@@ -329,6 +329,13 @@ async fn deliver_queued(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut Se
                         d.send_timeout.as_millis()
                     )))
                 });
+            let outcome = match &result {
+                Ok(_) => "sent",
+                Err(SendError::Temporary(_)) => "temporary_failure",
+                Err(SendError::Permanent(_)) => "refused",
+            };
+            metrics::counter!("outreach_sends_total", "channel" => m.channel.clone(), "outcome" => outcome)
+                .increment(1);
             let mut tx = db.begin().await?;
             match result {
                 Ok(receipt) => {
