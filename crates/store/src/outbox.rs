@@ -86,6 +86,8 @@ pub struct OutboxRow {
     pub channel: String,
     pub recipient: String,
     pub body: String,
+    /// The hash of the token of the link the message carries (never the token: the link is
+    /// made when the message is sent, and its body keeps the link slot where the link goes).
     pub link: Option<String>,
     pub status: String,
     pub attempts: i32,
@@ -383,6 +385,28 @@ pub async fn revoke_link(tx: &mut Tx, token_hash: &str, at: OffsetDateTime) -> R
         .to_owned();
     tx.execute(&stmt).await?;
     Ok(())
+}
+
+/// Give a queued message's link its token at send time: the link row's hash `old` becomes `new`
+/// (the hash of the token just made, which only the message about to go out carries), and the
+/// message keeps the new hash. False when the link was withdrawn meanwhile.
+pub async fn rekey_link(tx: &mut Tx, message: Uuid, old: &str, new: &str) -> Result<bool> {
+    let stmt = Query::update()
+        .table("patient_links")
+        .value("token_hash", new)
+        .and_where(Expr::col("token_hash").eq(old))
+        .and_where(Expr::col("revoked_at").is_null())
+        .to_owned();
+    if tx.execute(&stmt).await? != 1 {
+        return Ok(false);
+    }
+    let stmt = Query::update()
+        .table("outbox")
+        .value("link", new)
+        .and_where(Expr::col("id").eq(message))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(true)
 }
 
 pub async fn insert_link(tx: &mut Tx, l: &PatientLinkRow) -> Result<()> {

@@ -74,16 +74,45 @@ pub async fn a_questionnaire_link_goes_out_once_and_shows_in_the_outbox(app: Tes
     assert_eq!(m["channel"], "sms");
     assert_eq!(m["status"], "sent");
     assert_eq!(m["recipient"], "139****5678", "masked in the list");
-    let link = m["link"].as_str().unwrap();
-    assert!(link.starts_with("https://followup.example.cn/m/"), "{link}");
+    assert_eq!(m["has_link"], true);
+    assert!(m.get("link").is_none(), "{m}");
     let body = m["body"].as_str().unwrap();
     assert!(body.contains("王先生") && !body.contains("王建国"), "{body}");
-    assert!(body.contains("《出院7天康复问卷》") && body.contains(link), "{body}");
+    assert!(body.contains("《出院7天康复问卷》：[链接] （7天内有效）"), "{body}");
+    assert!(!body.contains("/m/"), "the outbox keeps no link: {body}");
 
     let got = delivered(&app).await;
     assert_eq!(got.len(), 1);
-    assert_eq!(got[0].body, body, "the outbox shows exactly what the phone received");
+    let link = got[0].body.split_whitespace().find(|w| w.contains("/m/")).unwrap();
+    assert!(link.contains("https://followup.example.cn/m/"), "{link}");
+    assert_eq!(
+        got[0].body,
+        body.replace("[链接]", link.trim_start_matches(|c: char| c != 'h')),
+        "the phone received the outbox's text with the link in its place"
+    );
     assert_eq!(got[0].recipient, "13912345678");
+    // Nothing stored opens the link: the outbox row and the link row keep only its hash.
+    let token = link.rsplit("/m/").next().unwrap();
+    let mut tx = app.db.begin_read().await.unwrap();
+    let stored = outbox::list(&mut tx, None, None, 10).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|r| !r.body.contains(token) && r.link.as_deref() != Some(token))
+    );
+    let html = reqwest::Client::new()
+        .get(app.url(&format!("/m/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("出院7天康复问卷") || html.contains("康复问卷"),
+        "the link sent opens the questionnaire"
+    );
 
     let (_, t) = app
         .get(
@@ -401,10 +430,13 @@ pub async fn a_sent_questionnaire_answered_by_the_patient_completes_its_task_and
     let d = Delivery::sandbox(&app.db, "https://followup.example.cn/");
     let when = at(&plan["tasks"][1]["due_at"]) + Duration::hours(1);
     assert_eq!(pass(&app, &d, when).await.sent, 1);
-    let (_, msgs) = app
-        .get(Some(&nurse), &format!("/api/v1/outbox?patient_id={patient}"))
-        .await;
-    let link = msgs[0]["link"].as_str().unwrap();
+    let got = delivered(&app).await;
+    let link = got[0]
+        .body
+        .split_whitespace()
+        .find(|w| w.contains("/m/"))
+        .unwrap()
+        .to_string();
     let token = link.rsplit("/m/").next().unwrap();
 
     let browser = reqwest::Client::new();

@@ -64,6 +64,15 @@ pub fn salutation(name: &str, sex: Sex) -> String {
 }
 
 /// The text the patient receives.
+/// Where a queued message's link goes. The link's token is made only when the message is sent
+/// and is never stored: the stored text keeps this slot, and the outbox shows it as it is.
+pub const LINK_SLOT: &str = "[链接]";
+
+/// The stored text with its link slot filled: what the phone receives.
+pub fn with_link(body: &str, link: &str) -> String {
+    body.replacen(LINK_SLOT, link, 1)
+}
+
 pub fn render(c: &MessageContext<'_>) -> String {
     let who = salutation(c.patient_name, c.sex);
     match (c.method, c.link) {

@@ -10,7 +10,7 @@ use crate::kernel::transitions::system_transition;
 use crate::{Result, ServiceError};
 use careloop_domain::access::{Actor, PatientScope};
 use careloop_domain::followup::contact::QuietHours;
-use careloop_domain::followup::message::{ChannelKind, MessageContext, render};
+use careloop_domain::followup::message::{ChannelKind, LINK_SLOT, MessageContext, render, with_link};
 use careloop_domain::followup::protocol::{Method, Protocol};
 use careloop_domain::followup::task::{TaskEvent, transition};
 use careloop_domain::patient::Sex;
@@ -224,11 +224,13 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
                 continue;
             };
             let link = if method == Method::Questionnaire {
-                let token = new_token();
+                // The link's row is made now under the hash of a token nobody holds; the
+                // token it is sent with is made at send time (deliver_queued) and never stored.
+                let unsent = token_hash(&new_token());
                 outbox::insert_link(
                     &mut tx,
                     &PatientLinkRow {
-                        token_hash: token_hash(&token),
+                        token_hash: unsent.clone(),
                         patient_id: r.patient_id,
                         task_id: Some(r.id),
                         purpose: "questionnaire".into(),
@@ -244,7 +246,7 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
                     },
                 )
                 .await?;
-                Some(format!("{}/m/{token}", d.public_url))
+                Some(unsent)
             } else {
                 None
             };
@@ -254,7 +256,7 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
                 sex: Sex::parse(&r.sex).unwrap_or(Sex::Female),
                 step_name,
                 method,
-                link: link.as_deref(),
+                link: link.as_ref().map(|_| LINK_SLOT),
                 link_days: d.link_days,
                 proxy_relation: receiver
                     .as_ref()
@@ -310,16 +312,35 @@ async fn deliver_queued(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut Se
             let claim = Claim::of(m);
             let mut tx = db.begin().await?;
             let held = outbox::renew(&mut tx, claim, clock() + d.lease).await?;
+            // A link gets its token now, in the transaction that renews the claim, so it opens
+            // as soon as the patient has it; each attempt sends a fresh one.
+            let body = match (&m.link, held) {
+                (Some(old), true) => {
+                    let token = new_token();
+                    outbox::rekey_link(&mut tx, m.id, old, &token_hash(&token))
+                        .await?
+                        .then(|| with_link(&m.body, &format!("{}/m/{token}", d.public_url)))
+                }
+                _ => Some(m.body.clone()),
+            };
+            if held && body.is_none() {
+                // The link was withdrawn before the message went: nothing is sent.
+                if outbox::settle(&mut tx, claim, "failed", None, Some("link withdrawn"), now).await? {
+                    settle_task(&mut tx, m.task_id, TaskEvent::AttemptFailed, "link_withdrawn", now).await?;
+                    out.failed += 1;
+                }
+            }
             tx.commit().await?;
             if !held {
                 out.lost += 1;
                 continue;
             }
+            let Some(body) = body else { continue };
             let msg = Outgoing {
                 idempotency_key: &m.idempotency_key,
                 channel: &m.channel,
                 recipient: &m.recipient,
-                body: &m.body,
+                body: &body,
             };
             let result = tokio::time::timeout(d.send_timeout, d.channel.send(&msg))
                 .await
@@ -399,8 +420,11 @@ pub struct OutboxView {
     pub channel: String,
     /// Masked, e.g. `139****1111`.
     pub recipient: String,
+    /// The text as sent, with the link's place shown as [链接]: the link's token is made when
+    /// the message goes out and is never stored.
     pub body: String,
-    pub link: Option<String>,
+    /// Whether the message carries a link to the patient's pages.
+    pub has_link: bool,
     /// `queued`, `sent` or `failed`.
     pub status: String,
     pub error: Option<String>,
@@ -451,7 +475,7 @@ pub async fn list_outbox(
             channel: m.channel,
             recipient: careloop_domain::mask::phone(&m.recipient),
             body: m.body,
-            link: m.link,
+            has_link: m.link.is_some(),
             status: m.status,
             error: m.error,
             created_at: m.created_at,
