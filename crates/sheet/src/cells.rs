@@ -42,7 +42,29 @@ pub fn csv_table(bytes: &[u8]) -> Result<Table, String> {
     Ok(Table { header, rows })
 }
 
+/// The most a workbook may hold once unpacked: a check-up centre's year of results is a few
+/// tens of megabytes; a small upload that unpacks to gigabytes (a zip bomb) is refused before
+/// anything is unpacked.
+pub const MAX_UNPACKED: u64 = 256 * 1024 * 1024;
+
 pub fn xlsx_table(bytes: &[u8], sheet: Option<&str>) -> Result<Table, String> {
+    xlsx_table_within(bytes, sheet, MAX_UNPACKED)
+}
+
+/// As [`xlsx_table`], refusing a workbook whose parts declare more than `max_unpacked` bytes.
+pub fn xlsx_table_within(bytes: &[u8], sheet: Option<&str>, max_unpacked: u64) -> Result<Table, String> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let mut unpacked: u64 = 0;
+    for i in 0..zip.len() {
+        unpacked = unpacked.saturating_add(zip.by_index_raw(i).map_err(|e| e.to_string())?.size());
+    }
+    if unpacked > max_unpacked {
+        return Err(format!(
+            "the workbook unpacks to {} MB, more than the {} MB a spreadsheet export may hold",
+            unpacked >> 20,
+            max_unpacked >> 20
+        ));
+    }
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
     let range = match sheet {
         Some(name) => book.worksheet_range(name).map_err(|e| e.to_string())?,

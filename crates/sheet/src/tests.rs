@@ -152,3 +152,13 @@ fn chinese_date_forms_read() {
         Some(datetime!(2024-03-05 09:30 +8))
     );
 }
+
+#[test]
+fn a_workbook_that_unpacks_past_the_limit_is_refused_before_it_is_unpacked() {
+    let within = crate::cells::xlsx_table_within(XLSX, None, crate::cells::MAX_UNPACKED);
+    assert!(within.is_ok(), "{:?}", within.err());
+    let Err(err) = crate::cells::xlsx_table_within(XLSX, None, 1024) else {
+        panic!("a 1 KB limit let the workbook through")
+    };
+    assert!(err.contains("unpacks to") && err.contains("more than"), "{err}");
+}
