@@ -76,13 +76,13 @@ impl ApiError {
 
     /// 429 with `Retry-After`: the client has tried too often.
     pub fn throttled(retry_after: std::time::Duration) -> Self {
-        let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+        let secs = crate::limits::retry_after_secs(retry_after);
         ApiError {
-            retry_after: Some(secs.max(1)),
+            retry_after: Some(secs),
             ..ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_requests",
-                format!("too many attempts; try again in {} s", secs.max(1)),
+                format!("too many attempts; try again in {secs} s"),
             )
         }
     }

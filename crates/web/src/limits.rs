@@ -87,6 +87,11 @@ impl<K: Hash + Eq + Clone> Bucket<K> {
     }
 }
 
+/// A wait as `Retry-After` says it: whole seconds, rounded up, at least one.
+pub fn retry_after_secs(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
 /// The limits of one server process.
 pub struct Limits {
     login_address: Bucket<IpAddr>,

@@ -396,8 +396,8 @@ fn slow_down(wait: std::time::Duration, view: View) -> Response {
             view,
         },
     );
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    res.headers_mut().insert(header::RETRY_AFTER, secs.max(1).into());
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, crate::limits::retry_after_secs(wait).into());
     res
 }
 
