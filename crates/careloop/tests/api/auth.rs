@@ -46,6 +46,18 @@ pub async fn requests_without_a_valid_token_are_rejected(app: TestApp) {
 }
 crate::register!(requests_without_a_valid_token_are_rejected);
 
+/// One account as the administrators' user list shows it.
+async fn user_row(app: &TestApp, admin: &str, username: &str) -> Value {
+    let (_, users) = app.get(Some(admin), "/api/v1/users").await;
+    users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == username)
+        .cloned()
+        .unwrap()
+}
+
 /// A client bound to another loopback address: the server sees it as another machine.
 fn client_from(ip: &str) -> reqwest::Client {
     reqwest::Client::builder()
@@ -103,13 +115,7 @@ pub async fn guessing_is_throttled_alike_for_real_and_unknown_accounts_without_l
     );
     let (status, res, _) = try_login(&app, &client_from("127.0.0.3"), "nurse.wang", PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "her own workstation is not locked out: {res}");
-    let (_, users) = app.get(Some(&admin), "/api/v1/users").await;
-    let nurse = users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "nurse.wang")
-        .unwrap();
+    let nurse = user_row(&app, &admin, "nurse.wang").await;
     assert!(nurse.get("locked").is_none(), "{nurse}");
     assert_eq!(
         nurse["failed_logins"], 0,
@@ -144,13 +150,7 @@ pub async fn parallel_failed_logins_are_each_counted(app: TestApp) {
             Err(careloop_service::ServiceError::Unauthenticated)
         ));
     }
-    let (_, users) = app.get(Some(&admin), "/api/v1/users").await;
-    let nurse = users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["username"] == "nurse.wang")
-        .unwrap();
+    let nurse = user_row(&app, &admin, "nurse.wang").await;
     assert_eq!(nurse["failed_logins"], 48, "{nurse}");
     let (status, _, _) = try_login(&app, &client_from("127.0.0.4"), "nurse.wang", PASSWORD).await;
     assert_eq!(status, StatusCode::OK);

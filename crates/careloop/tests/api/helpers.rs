@@ -254,6 +254,18 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// The patient's page a link opens, as a phone with no session fetches it.
+    pub async fn phone_page(&self, token: &str) -> String {
+        reqwest::Client::new()
+            .get(self.url(&format!("/m/{token}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Create a department directly through the service layer (as `careloop department add`).
     pub async fn department(&self, code: &str) {
         staff::create_department(&self.db, &system_actor(), code, &format!("{code} 科"), None, now())

@@ -101,14 +101,7 @@ pub async fn a_questionnaire_link_goes_out_once_and_shows_in_the_outbox(app: Tes
             .iter()
             .all(|r| !r.body.contains(token) && r.link.as_deref() != Some(token))
     );
-    let html = reqwest::Client::new()
-        .get(app.url(&format!("/m/{token}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.phone_page(token).await;
     assert!(
         html.contains("出院7天康复问卷") || html.contains("康复问卷"),
         "the link sent opens the questionnaire"
@@ -551,12 +544,7 @@ pub async fn plan_links_go_to_the_proxy_who_receives_them(app: TestApp) {
         .next()
         .unwrap()
         .to_string();
-    let page = reqwest::Client::new()
-        .get(app.url(&format!("/m/{token}")))
-        .send()
-        .await
-        .unwrap();
-    let html = page.text().await.unwrap();
+    let html = app.phone_page(&token).await;
     assert!(html.contains("您作为王先生的子女，正在代为填写"), "{html}");
     let form = [
         ("wound", "o0"),
@@ -628,17 +616,21 @@ pub async fn plan_links_go_to_the_proxy_who_receives_them(app: TestApp) {
 }
 crate::register!(plan_links_go_to_the_proxy_who_receives_them);
 
-/// Two delivery passes claiming at once never hold the same due step, nor the same queued
-/// message.
-pub async fn two_outbox_claims_at_once_never_share_a_message(app: TestApp) {
-    use careloop_store::outbox::claim_queued;
-    let (_, nurse) = app.admin_and_nurse().await;
+/// `n` patients (named `name0`…, ID sequence from `seq`) on the post-discharge protocol, with
+/// the scheduler run to an hour after the last one's questionnaire fell due: the instant.
+async fn discharged_with_due_questionnaires(
+    app: &TestApp,
+    nurse: &str,
+    name: &str,
+    seq: u32,
+    n: u32,
+) -> OffsetDateTime {
     let mut due = Vec::new();
-    for n in 0..5 {
-        let patient = app.enrol_simple(&nurse, &format!("发件{n}"), 90 + n).await;
+    for i in 0..n {
+        let patient = app.enrol_simple(nurse, &format!("{name}{i}"), seq + i).await;
         let (status, plan) = app
             .post(
-                Some(&nurse),
+                Some(nurse),
                 &format!("/api/v1/patients/{patient}/plans"),
                 &json!({"protocol": "post-discharge-surgery", "anchor_date": careloop_domain::clock::local_today(now()).to_string()}),
             )
@@ -648,6 +640,23 @@ pub async fn two_outbox_claims_at_once_never_share_a_message(app: TestApp) {
     }
     let when = *due.iter().max().unwrap() + Duration::hours(1);
     tick(&app.db, when).await.unwrap();
+    when
+}
+
+/// A delivery whose provider fails for now: every message stays queued under its lease.
+fn failing_delivery(app: &TestApp) -> Delivery {
+    Delivery {
+        channel: std::sync::Arc::new(Dies),
+        ..Delivery::sandbox(&app.db, "http://127.0.0.1:8080")
+    }
+}
+
+/// Two delivery passes claiming at once never hold the same due step, nor the same queued
+/// message.
+pub async fn two_outbox_claims_at_once_never_share_a_message(app: TestApp) {
+    use careloop_store::outbox::claim_queued;
+    let (_, nurse) = app.admin_and_nurse().await;
+    let when = discharged_with_due_questionnaires(&app, &nurse, "发件", 90, 5).await;
     let due_steps: crate::helpers::Claim = |tx, _at, limit| {
         Box::pin(async move {
             let rows = careloop_store::outbox::claim_due_steps(tx, limit, &[]).await.unwrap();
@@ -656,10 +665,7 @@ pub async fn two_outbox_claims_at_once_never_share_a_message(app: TestApp) {
     };
     crate::helpers::claims_at_once_never_overlap(&app, when, due_steps, 2, 3).await;
     // A pass whose provider fails for now leaves every message queued under its lease.
-    let failing = Delivery {
-        channel: std::sync::Arc::new(Dies),
-        ..Delivery::sandbox(&app.db, "http://127.0.0.1:8080")
-    };
+    let failing = failing_delivery(&app);
     let out = send_due(&app.db, &failing, when).await.unwrap();
     assert_eq!((out.queued, out.sent), (5, 0), "{out:?}");
     let after_lease = when + failing.lease + Duration::seconds(1);
@@ -679,25 +685,8 @@ crate::register!(two_outbox_claims_at_once_never_share_a_message);
 pub async fn a_pass_that_lost_its_lease_neither_sends_nor_settles_the_message(app: TestApp) {
     use careloop_store::outbox::{Claim, claim_queued, renew, settle};
     let (_, nurse) = app.admin_and_nurse().await;
-    let mut due = Vec::new();
-    for n in 0..3 {
-        let patient = app.enrol_simple(&nurse, &format!("租约{n}"), 110 + n).await;
-        let (status, plan) = app
-            .post(
-                Some(&nurse),
-                &format!("/api/v1/patients/{patient}/plans"),
-                &json!({"protocol": "post-discharge-surgery", "anchor_date": careloop_domain::clock::local_today(now()).to_string()}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{plan}");
-        due.push(at(&plan["tasks"][1]["due_at"]));
-    }
-    let when = *due.iter().max().unwrap() + Duration::hours(1);
-    tick(&app.db, when).await.unwrap();
-    let failing = Delivery {
-        channel: std::sync::Arc::new(Dies),
-        ..Delivery::sandbox(&app.db, "http://127.0.0.1:8080")
-    };
+    let when = discharged_with_due_questionnaires(&app, &nurse, "租约", 110, 3).await;
+    let failing = failing_delivery(&app);
     let out = send_due(&app.db, &failing, when).await.unwrap();
     assert_eq!((out.queued, out.sent), (3, 0), "{out:?}");
 
