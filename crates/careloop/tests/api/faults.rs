@@ -1,14 +1,10 @@
 //! Faults of the machine under the server: a full disk.
 
-use crate::helpers::{PASSWORD, TestApp, id_number, now};
-use careloop::App;
-use careloop::settings::Settings;
-use careloop_service::admin::staff::{self, NewUserInput};
-use careloop_service::kernel::access::system_actor;
+use crate::helpers::{Served, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A tmpfs of `mb` megabytes mounted at a fresh directory, unmounted when dropped.
 struct SmallDisk(PathBuf);
@@ -63,50 +59,15 @@ async fn status_of(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
 /// transaction depth"). SQLite only: the disk is a 8 MB tmpfs under this process.
 pub async fn a_full_disk_refuses_writes_cleanly_and_the_server_recovers_when_space_is_freed(_app: TestApp) {
     let disk = SmallDisk::mount(8);
-    let settings = Settings {
-        database_url: format!("sqlite://{}/careloop.db", disk.0.display()),
-        addr: "127.0.0.1:0".into(),
-        max_connections: 4,
-        scheduler_interval_secs: 0,
-        ..Settings::default()
-    };
-    let app = App::build(settings).await.unwrap();
-    let addr = app.local_addr().unwrap();
-    let db = app.db.clone();
-    staff::create_department(&db, &system_actor(), "cardio", "心内科", None, now())
+    let served = Served::start(&format!("sqlite://{}/careloop.db", disk.0.display()))
         .await
         .unwrap();
-    let nurse = NewUserInput {
-        username: "nurse.wang".into(),
-        password: PASSWORD.into(),
-        display_name: None,
-        role: "nurse".into(),
-        department: Some("cardio".into()),
-    };
-    staff::create_user(&db, &system_actor(), &nurse, now()).await.unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.serve(async move {
-        let _ = stopped.await;
-    }));
-    let http = reqwest::Client::new();
-    let url = |p: &str| format!("http://{addr}{p}");
-    let (_, login) = status_of(
-        http.post(url("/api/v1/auth/token"))
-            .json(&json!({"username": "nurse.wang", "password": PASSWORD})),
-    )
-    .await;
-    let token = login["token"].as_str().unwrap().to_string();
-    let (status, patient) = status_of(
-        http.post(url("/api/v1/patients"))
-            .bearer_auth(&token)
-            .json(&json!({"name": "满盘", "id_number": id_number("1960-05-01", true, 90), "phone": "13900001111"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{patient}");
-    let values = url(&format!(
-        "/api/v1/patients/{}/observations",
-        patient["id"].as_str().unwrap()
-    ));
+    let app = served.app();
+    let (_, token) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&token, "满盘", 90).await;
+    let http = app.http.clone();
+    let url = |p: &str| app.url(p);
+    let values = url(&format!("/api/v1/patients/{patient}/observations"));
     let write = |n: usize| {
         http.post(&values)
             .bearer_auth(&token)
@@ -165,9 +126,6 @@ pub async fn a_full_disk_refuses_writes_cleanly_and_the_server_recovers_when_spa
     let (status, health) = status_of(http.get(url("/healthz"))).await;
     assert_eq!(status, StatusCode::OK, "{health}");
 
-    let _ = stop.send(());
-    let _ = server.await;
-    db.close().await;
-    assert!(Path::new(&disk.0).exists());
+    served.stop().await;
 }
 crate::register!(sqlite: a_full_disk_refuses_writes_cleanly_and_the_server_recovers_when_space_is_freed);

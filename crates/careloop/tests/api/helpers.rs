@@ -115,30 +115,8 @@ pub fn run(backend: Backend, name: &str, test: TestFn, bound: Duration) -> Resul
         .build()?;
     let result = rt.block_on(async move {
         let (url, cleanup) = fresh_database(backend).await?;
-        // The scheduler is driven explicitly by the tests (`tick`), never by the wall clock.
-        let settings = Settings {
-            database_url: url.clone(),
-            addr: "127.0.0.1:0".into(),
-            max_connections: 4,
-            scheduler_interval_secs: 0,
-            ..Settings::default()
-        };
-        let app = App::build(settings).await.map_err(|e| format!("{e:#}"))?;
-        let addr = app.local_addr().map_err(|e| e.to_string())?;
-        let db = app.db.clone();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let mut server = tokio::spawn(app.serve(async move {
-            let _ = stopped.await;
-        }));
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        let mut running = tokio::spawn(test(TestApp {
-            addr,
-            db: db.clone(),
-            db_url: url,
-            http,
-        }));
+        let served = Served::start(&url).await?;
+        let mut running = tokio::spawn(test(served.app()));
         let outcome = match tokio::time::timeout(bound, &mut running).await {
             Ok(joined) => joined.map_err(|e| Failed::from(panic_message(e))),
             Err(_) => {
@@ -151,17 +129,71 @@ pub fn run(backend: Backend, name: &str, test: TestFn, bound: Duration) -> Resul
                 )))
             }
         };
-        let _ = stop.send(());
-        if tokio::time::timeout(TEARDOWN_BOUND, &mut server).await.is_err() {
-            server.abort();
-        }
-        let _ = tokio::time::timeout(TEARDOWN_BOUND, db.close()).await;
+        served.stop().await;
         let _ = tokio::time::timeout(TEARDOWN_BOUND, teardown(cleanup)).await;
         outcome
     });
     // Threads stuck in blocking code are abandoned rather than waited for.
     rt.shutdown_timeout(Duration::from_secs(5));
     result
+}
+
+/// The real application serving a database on a random loopback port.
+pub struct Served {
+    app: TestApp,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Served {
+    /// Migrate the database at `url` and serve it. The scheduler is driven explicitly by the
+    /// tests (`tick`), never by the wall clock.
+    pub async fn start(url: &str) -> Result<Served, Failed> {
+        let settings = Settings {
+            database_url: url.to_string(),
+            addr: "127.0.0.1:0".into(),
+            max_connections: 4,
+            scheduler_interval_secs: 0,
+            ..Settings::default()
+        };
+        let app = App::build(settings).await.map_err(|e| format!("{e:#}"))?;
+        let addr = app.local_addr().map_err(|e| e.to_string())?;
+        let db = app.db.clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.serve(async move {
+            let _ = stopped.await;
+        }));
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let app = TestApp {
+            addr,
+            db,
+            db_url: url.to_string(),
+            http,
+        };
+        Ok(Served { app, stop, server })
+    }
+
+    /// A handle for a test to talk to it.
+    pub fn app(&self) -> TestApp {
+        TestApp {
+            addr: self.app.addr,
+            db: self.app.db.clone(),
+            db_url: self.app.db_url.clone(),
+            http: self.app.http.clone(),
+        }
+    }
+
+    /// Stop serving and close the pool, each within its bound (a hung test may leave
+    /// connections open that a graceful stop would wait for).
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(());
+        if tokio::time::timeout(TEARDOWN_BOUND, &mut self.server).await.is_err() {
+            self.server.abort();
+        }
+        let _ = tokio::time::timeout(TEARDOWN_BOUND, self.app.db.close()).await;
+    }
 }
 
 fn panic_message(e: tokio::task::JoinError) -> String {
