@@ -272,8 +272,8 @@ strings! {
     fig_lost: "失访率", "Lost to follow-up";
     outbox: "消息发件箱", "Outbox";
     sandbox_note:
-        "沙箱通道：以下是患者手机上收到的内容（未真正发出）。",
-        "Sandbox channel: exactly what the patient's phone receives; nothing leaves this server.";
+        "沙箱通道：以下是患者手机上收到的内容（未真正发出）。问卷链接在发送时生成、仅随短信发出，此处不保存，显示为[链接]。",
+        "Sandbox channel: what the patient's phone receives; nothing leaves this server. A questionnaire link is made when the message is sent and goes only in the message: it is not kept here and shows as [链接].";
     sent_at: "发送时间", "Sent";
     recipient: "接收号码", "Recipient";
     message: "内容", "Message";
