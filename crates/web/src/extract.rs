@@ -33,19 +33,23 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 "send the body as application/json",
             ));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
-            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "the request body is too large",
-                )
-            } else {
-                ApiError::bad_request("could not read the request body")
-            }
-        })?;
-        parse_json(&bytes).map(ApiJson)
+        parse_json(&body_bytes(req, state).await?).map(ApiJson)
     }
+}
+
+/// The whole body, within the server's limit (413 past it).
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is too large",
+            )
+        } else {
+            ApiError::bad_request("could not read the request body")
+        }
+    })
 }
 
 /// A JSON body kept as the text it arrived as (FHIR resources are stored and exported byte
@@ -58,6 +62,20 @@ impl<S: Send + Sync> FromRequest<S> for JsonText {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let ApiJson(value) = ApiJson::<Box<serde_json::value::RawValue>>::from_request(req, state).await?;
         Ok(JsonText(value.get().to_string()))
+    }
+}
+
+/// A text body (UTF-8), such as an advice article in Markdown: too large is a 413 and bytes that
+/// are not UTF-8 a 400, in the JSON error body.
+pub struct Text(pub String);
+
+impl<S: Send + Sync> FromRequest<S> for Text {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        String::from_utf8(body_bytes(req, state).await?.to_vec())
+            .map(Text)
+            .map_err(|_| ApiError::bad_request("the body is not UTF-8 text"))
     }
 }
 
@@ -81,6 +99,41 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             err.field = Some(if path == "." { "query".into() } else { path });
             err
         })
+    }
+}
+
+/// Path parameters. A segment that does not parse as its parameter (an id that is no UUID)
+/// names no resource: 404 in the JSON error body, where axum's own extractor answers 400 in
+/// plain text. Named `Path` so the OpenAPI document still lists the parameters.
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(rejection) => {
+                let mut err = ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    "no such resource: the address has a part that is not a valid identifier",
+                );
+                if let axum::extract::rejection::PathRejection::FailedToDeserializePathParams(e) = &rejection {
+                    err.field = path_param_name(e.kind());
+                }
+                Err(err)
+            }
+        }
+    }
+}
+
+/// The name of the path parameter a rejection is about, when axum says.
+fn path_param_name(kind: &axum::extract::path::ErrorKind) -> Option<String> {
+    use axum::extract::path::ErrorKind;
+    match kind {
+        ErrorKind::ParseErrorAtKey { key, .. } | ErrorKind::InvalidUtf8InPathParam { key } => Some(key.clone()),
+        _ => None,
     }
 }
 

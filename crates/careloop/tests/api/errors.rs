@@ -228,6 +228,65 @@ pub async fn extreme_query_parameters_are_answered_never_a_server_error(app: Tes
 }
 crate::register!(extreme_query_parameters_are_answered_never_a_server_error);
 
+/// Every route answers a malformed id, a body sent as the wrong type and malformed JSON in the
+/// JSON error body, with a status its OpenAPI operation lists: a malformed id is a 404 (axum's
+/// own answer was a plain-text 400 the document did not know), no JSON type a 415, bad JSON a 400.
+pub async fn malformed_requests_are_answered_as_the_document_says(app: TestApp) {
+    let (admin, _) = app.admin_and_nurse().await;
+    let (_, doc) = app.get(None, "/api/openapi.json").await;
+    let mut checked = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let uuid_in_path = params
+                .iter()
+                .any(|p| p["in"] == "path" && p["schema"]["format"] == "uuid");
+            let json_body = op["requestBody"]["content"].get("application/json").is_some();
+            let url_with = |id: &str| {
+                path.split('/')
+                    .map(|seg| if seg.starts_with('{') { id } else { seg })
+                    .collect::<Vec<_>>()
+                    .join("/")
+            };
+            let request = |url: &str| match method.as_str() {
+                "get" => app.http.get(app.url(url)),
+                "post" => app.http.post(app.url(url)),
+                "put" => app.http.put(app.url(url)),
+                "patch" => app.http.patch(app.url(url)),
+                "delete" => app.http.delete(app.url(url)),
+                other => panic!("{other} {path}: a method the suite does not know"),
+            };
+            let mut tries = Vec::new();
+            if uuid_in_path {
+                let req = request(&url_with("not-an-id"));
+                let req = if json_body { req.json(&json!({})) } else { req };
+                tries.push(("a malformed id", req, StatusCode::NOT_FOUND));
+            }
+            if json_body && !uuid_in_path && !path.contains('{') {
+                tries.push((
+                    "no JSON type",
+                    request(path).body("{}"),
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ));
+                let bad = request(path).header("content-type", "application/json").body("nul");
+                tries.push(("malformed JSON", bad, StatusCode::BAD_REQUEST));
+            }
+            for (what, req, expected) in tries {
+                let (status, res) = app.send(req, Some(&admin)).await;
+                assert_eq!(status, expected, "{method} {path} with {what}: {res}");
+                assert!(res["error"]["code"].is_string(), "{method} {path} with {what}: {res}");
+                assert!(
+                    op["responses"].get(status.as_str()).is_some(),
+                    "{method} {path} answers {status} to {what}, which its operation does not list"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 60, "only {checked} requests were tried");
+}
+crate::register!(malformed_requests_are_answered_as_the_document_says);
+
 /// The language switch goes back only to a path on this site: `next=/%09/evil.example` (a
 /// browser reads `/\t/` as `//`) and `next=//evil.example` go to the patient list, and a
 /// `next` with a newline is answered, not a 500.

@@ -2,9 +2,10 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiUser;
+use crate::extract::Path;
+use crate::extract::{ApiUser, Text};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use careloop_domain::advice::Matched;
 use careloop_service::advice::{self, ArticleView};
@@ -27,7 +28,7 @@ pub async fn library(State(s): State<AppState>, ApiUser(_who): ApiUser) -> Resul
 pub async fn save(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
-    body: String,
+    Text(body): Text,
 ) -> Result<(StatusCode, Json<ArticleView>), ApiError> {
     let saved = advice::save(&s.db, &who.actor, &body, OffsetDateTime::now_utc()).await?;
     Ok((StatusCode::CREATED, Json(saved)))

@@ -2,9 +2,10 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::extract::{ApiJson, ApiQuery, ApiUser};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use careloop_service::followup::alerts;
 use careloop_service::kernel::alerts::AlertView;
 use serde::Deserialize;
@@ -16,6 +17,7 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct AlertsQuery {
     /// open (default), acknowledged or closed
+    #[param(pattern = "^(open|acknowledged|closed)$")]
     status: Option<String>,
 }
 

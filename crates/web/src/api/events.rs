@@ -2,9 +2,10 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::extract::{ApiJson, ApiUser};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use careloop_service::followup::events::{self, DischargeInput, DischargeView, TagOutcome, TagView};
 use serde::Deserialize;
@@ -79,7 +80,7 @@ pub async fn list_tags(
 
 /// Remove a tag. Plans it started keep running.
 #[utoipa::path(delete, path = "/api/v1/patients/{id}/tags/{tag}", tag = "records", security(("bearer" = [])),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn remove_tag(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,

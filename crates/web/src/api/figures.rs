@@ -14,22 +14,26 @@ use uuid::Uuid;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FiguresQuery {
-    /// First day, YYYY-MM-DD (default 1 January this year).
+    /// First day, YYYY-MM-DD between 1900 and 2100 (default 1 January this year).
+    #[param(format = Date)]
     from: Option<String>,
-    /// Last day, inclusive (default today).
+    /// Last day, inclusive (default today); at most ten years after `from`.
+    #[param(format = Date)]
     to: Option<String>,
     /// Admins: one department (default all). Others always get their own.
     department_id: Option<Uuid>,
     /// `csv` for a spreadsheet (UTF-8 with BOM, opens in Excel).
+    #[param(pattern = "^csv$")]
     format: Option<String>,
     /// Also break the figures down: `department`, `protocol`, `staff` or `month`.
+    #[param(pattern = "^(department|protocol|staff|month)$")]
     by: Option<String>,
 }
 
 /// Follow-up figures: coverage, completion, on time, contact success, lost to follow-up, and
 /// the national standard's management and control rates.
 #[utoipa::path(get, path = "/api/v1/stats/follow-up", tag = "follow-up", params(FiguresQuery), security(("bearer" = [])),
-    responses((status = 200, body = FollowUpFigures), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, content((FollowUpFigures = "application/json"), (String = "text/csv"))), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn follow_up_figures(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,

@@ -3,14 +3,15 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiQuery, ApiUser};
+use crate::extract::Path;
+use crate::extract::{ApiQuery, ApiUser, JsonText};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use careloop_service::imports::{self, ImportOptions, ImportReport, Upload, profiles};
 use careloop_service::patients::lab_reports::LabReportView;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -41,6 +42,16 @@ async fn read_body(body: Body) -> Result<axum::body::Bytes, ApiError> {
             ),
         )
     })
+}
+
+/// What an import answers with 422: the report when `all_or_nothing` refused the batch or
+/// nothing in the body could be read, the error body when a query parameter is wrong.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // describes the document only
+enum ImportRefused {
+    Report(Box<ImportReport>),
+    Error(ErrorBody),
 }
 
 /// 200 with the report when stored; 422 with the report when `all_or_nothing` refused the
@@ -77,7 +88,7 @@ async fn store(
 /// are counted as skipped. Re-sending the same data changes nothing.
 #[utoipa::path(post, path = "/api/v1/import/fhir", tag = "observations", params(ImportQuery),
     request_body(content = String, content_type = "application/fhir+json"), security(("bearer" = [])),
-    responses((status = 200, body = ImportReport), (status = 422, body = ImportReport), (status = 413, body = ErrorBody)))]
+    responses((status = 200, body = ImportReport), (status = 422, body = ImportRefused), (status = 413, body = ErrorBody)))]
 pub async fn fhir(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
@@ -94,7 +105,7 @@ pub async fn fhir(
 /// corrected result (C) replaces the earlier value.
 #[utoipa::path(post, path = "/api/v1/import/hl7v2", tag = "observations", params(ImportQuery),
     request_body(content = String, content_type = "x-application/hl7-v2+er7"), security(("bearer" = [])),
-    responses((status = 200, body = ImportReport), (status = 422, body = ImportReport), (status = 413, body = ErrorBody)))]
+    responses((status = 200, body = ImportReport), (status = 422, body = ImportRefused), (status = 413, body = ErrorBody)))]
 pub async fn hl7v2(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
@@ -132,7 +143,7 @@ impl SheetQuery {
 /// a saved profile. Locations read `row 7 column 空腹血糖` (the header is row 1).
 #[utoipa::path(post, path = "/api/v1/import/csv", tag = "observations", params(SheetQuery),
     request_body(content = String, content_type = "text/csv"), security(("bearer" = [])),
-    responses((status = 200, body = ImportReport), (status = 422, body = ImportReport), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ImportReport), (status = 422, body = ImportRefused), (status = 404, body = ErrorBody)))]
 pub async fn csv(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
@@ -148,7 +159,7 @@ pub async fn csv(
 #[utoipa::path(post, path = "/api/v1/import/xlsx", tag = "observations", params(SheetQuery),
     request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     security(("bearer" = [])),
-    responses((status = 200, body = ImportReport), (status = 422, body = ImportReport), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ImportReport), (status = 422, body = ImportRefused), (status = 404, body = ErrorBody)))]
 pub async fn xlsx(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
@@ -169,7 +180,7 @@ pub async fn xlsx(
 pub async fn save_profile(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,
-    body: String,
+    JsonText(body): JsonText,
 ) -> Result<(StatusCode, Json<careloop_sheet::Profile>), ApiError> {
     let p = profiles::save_profile(&s.db, &who.actor, &body, OffsetDateTime::now_utc()).await?;
     Ok((StatusCode::CREATED, Json(p)))

@@ -2,9 +2,10 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::extract::{ApiJson, ApiUser};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use careloop_service::questionnaires::link_revocation::{self, LinkSummary};
 use serde::Deserialize;
 use time::OffsetDateTime;

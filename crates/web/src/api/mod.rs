@@ -4,6 +4,7 @@ mod admin;
 mod advice;
 mod alerts;
 mod auth;
+mod doc;
 mod events;
 mod figures;
 mod follow_up_records;
@@ -65,7 +66,7 @@ impl Modify for BearerAuth {
 
 /// The API routes and the OpenAPI document describing them.
 pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
         .routes(routes!(auth::token))
         .routes(routes!(patients::create, patients::list))
@@ -135,7 +136,9 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(outreach::put_patient_quiet_hours))
         .routes(routes!(alerts::acknowledge_alert))
         .routes(routes!(alerts::close_alert))
-        .split_for_parts()
+        .split_for_parts();
+    doc::complete(&mut openapi);
+    (router, openapi)
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]

@@ -2,9 +2,10 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::extract::{ApiJson, ApiQuery, ApiUser, parse_json};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use careloop_domain::FieldError;
 use careloop_domain::indicator::ObservationInput;
@@ -100,6 +101,8 @@ pub async fn create(
 pub struct ListQuery {
     /// Short or LOINC code of one indicator.
     code: Option<String>,
+    /// How many values at most, newest first (default 1,000).
+    #[param(minimum = 1, maximum = 5000)]
     limit: Option<u64>,
 }
 

@@ -2,9 +2,10 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::extract::{ApiJson, ApiQuery, ApiUser};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use careloop_domain::patient::PatientInput;
 use careloop_service::Page;

@@ -2,9 +2,10 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::extract::{ApiJson, ApiUser};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use careloop_service::followup::batch_enrol::{self, BatchEnrolInput, BatchEnrolment};
 use careloop_service::followup::enrolment::{self as followup, PlanView};
@@ -24,7 +25,7 @@ pub struct NewPlan {
 
 /// Enrol the patient in a protocol: creates the plan and its tasks for the next year.
 #[utoipa::path(post, path = "/api/v1/patients/{id}/plans", tag = "follow-up", request_body = NewPlan, security(("bearer" = [])),
-    responses((status = 201, body = PlanView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = PlanView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_plan(
     State(s): State<AppState>,
     ApiUser(who): ApiUser,

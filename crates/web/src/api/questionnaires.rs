@@ -2,9 +2,10 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::extract::{ApiJson, ApiQuery, ApiUser, JsonText};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use careloop_service::admin::figures::FigureQuery;
@@ -55,7 +56,7 @@ pub struct VersionQuery {
 
 /// The FHIR Questionnaire exactly as imported (`application/fhir+json`).
 #[utoipa::path(get, path = "/api/v1/questionnaires/{id}", tag = "questionnaires", params(VersionQuery), security(("bearer" = [])),
-    responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = serde_json::Value, content_type = "application/fhir+json"), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(s): State<AppState>,
     ApiUser(_who): ApiUser,
@@ -135,9 +136,11 @@ pub async fn create_link(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RatesQuery {
-    /// First day, YYYY-MM-DD (default 1 January this year).
+    /// First day, YYYY-MM-DD between 1900 and 2100 (default 1 January this year).
+    #[param(format = Date)]
     from: Option<String>,
-    /// Last day, inclusive (default today).
+    /// Last day, inclusive (default today); at most ten years after `from`.
+    #[param(format = Date)]
     to: Option<String>,
     /// Admins: one department.
     department_id: Option<Uuid>,

@@ -2,9 +2,10 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::extract::{ApiJson, ApiUser};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use careloop_service::risk::assessments::{self as risk_tiers, AssessmentInput, AssessmentOutcome, RiskTierHistory};
 use time::OffsetDateTime;

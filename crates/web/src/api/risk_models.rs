@@ -1,9 +1,9 @@
 //! Published risk models (疾病风险评估) and measurement classifications, for staff.
 
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::extract::{ApiJson, ApiUser};
 use axum::Json;
-use axum::extract::Path;
 use careloop_domain::classify::{Classification, ClassifyInput};
 use careloop_domain::risk::{RiskInput, RiskResult};
 use careloop_service::risk::models as risk_models;

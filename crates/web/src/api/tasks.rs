@@ -3,9 +3,10 @@
 use crate::AppState;
 use crate::api::plans::Reason;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::Path;
 use crate::extract::{ApiJson, ApiQuery, ApiUser};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use careloop_service::Page;
 use careloop_service::followup::enrolment::{self as followup, TaskQuery, TaskView};
 use careloop_service::followup::plans::{self, TaskChange, TaskDetail};
