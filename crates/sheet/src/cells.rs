@@ -1,7 +1,7 @@
 //! Files → text cells, and the dates Chinese exports write.
 
 use crate::Table;
-use calamine::{Data, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx};
 use time::macros::offset;
 use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
@@ -42,42 +42,95 @@ pub fn csv_table(bytes: &[u8]) -> Result<Table, String> {
     Ok(Table { header, rows })
 }
 
-/// The most a workbook may hold once unpacked: a check-up centre's year of results is a few
-/// tens of megabytes; a small upload that unpacks to gigabytes (a zip bomb) is refused before
-/// anything is unpacked.
-pub const MAX_UNPACKED: u64 = 256 * 1024 * 1024;
-
-pub fn xlsx_table(bytes: &[u8], sheet: Option<&str>) -> Result<Table, String> {
-    xlsx_table_within(bytes, sheet, MAX_UNPACKED)
+/// What reading one workbook may cost. Anything past these is refused with a message, never
+/// allowed to take the server's memory or a core for long.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// The most the workbook's parts may declare once unpacked: a check-up centre's year of
+    /// results is a few tens of megabytes; a small upload that unpacks to gigabytes (a zip bomb)
+    /// is refused before anything is unpacked.
+    pub max_unpacked: u64,
+    /// The most columns a sheet may use: a wide lab export has a few hundred.
+    pub max_columns: u32,
+    /// How long reading may take: a real export of 256 MB reads in well under this.
+    pub time: std::time::Duration,
 }
 
-/// As [`xlsx_table`], refusing a workbook whose parts declare more than `max_unpacked` bytes.
-pub fn xlsx_table_within(bytes: &[u8], sheet: Option<&str>, max_unpacked: u64) -> Result<Table, String> {
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            max_unpacked: 256 * 1024 * 1024,
+            max_columns: 1024,
+            time: std::time::Duration::from_secs(20),
+        }
+    }
+}
+
+pub fn xlsx_table(bytes: &[u8], sheet: Option<&str>) -> Result<Table, String> {
+    xlsx_table_within(bytes, sheet, Budget::default())
+}
+
+/// As [`xlsx_table`], within `budget`. Cells are read one by one and kept as they come (the
+/// workbook says where each sits), so a sheet with one cell in A1 and one in XFD1048576 costs
+/// two cells — a dense grid of it would be 17 billion — and the clock is checked as cells come.
+pub fn xlsx_table_within(bytes: &[u8], sheet: Option<&str>, budget: Budget) -> Result<Table, String> {
+    let started = std::time::Instant::now();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
     let mut unpacked: u64 = 0;
     for i in 0..zip.len() {
         unpacked = unpacked.saturating_add(zip.by_index_raw(i).map_err(|e| e.to_string())?.size());
     }
-    if unpacked > max_unpacked {
+    if unpacked > budget.max_unpacked {
         return Err(format!(
             "the workbook unpacks to {} MB, more than the {} MB a spreadsheet export may hold",
             unpacked >> 20,
-            max_unpacked >> 20
+            budget.max_unpacked >> 20
         ));
     }
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
-    let range = match sheet {
-        Some(name) => book.worksheet_range(name).map_err(|e| e.to_string())?,
+    let name = match sheet {
+        Some(name) => name.to_string(),
         None => book
-            .worksheet_range_at(0)
-            .ok_or_else(|| "the workbook has no sheet".to_string())?
-            .map_err(|e| e.to_string())?,
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| "the workbook has no sheet".to_string())?,
     };
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let mut rows = range
-        .rows()
-        .enumerate()
-        .map(|(i, r)| (first_row + i + 1, r.iter().map(text).collect::<Vec<_>>()));
+    let mut cells = book.worksheet_cells_reader(&name).map_err(|e| e.to_string())?;
+    let mut grid: std::collections::BTreeMap<u32, Vec<String>> = std::collections::BTreeMap::new();
+    let mut first_column = u32::MAX;
+    let mut read: u64 = 0;
+    while let Some(cell) = cells.next_cell().map_err(|e| e.to_string())? {
+        read += 1;
+        if read % 4096 == 1 && started.elapsed() > budget.time {
+            return Err(format!(
+                "the workbook took more than {} s to read; split it into smaller files",
+                budget.time.as_secs()
+            ));
+        }
+        let value = text(cell.get_value());
+        if value.is_empty() {
+            continue;
+        }
+        let (row, column) = cell.get_position();
+        if column >= budget.max_columns {
+            return Err(format!(
+                "the sheet uses more than {} columns; a spreadsheet export has far fewer",
+                budget.max_columns
+            ));
+        }
+        first_column = first_column.min(column);
+        let line = grid.entry(row).or_default();
+        let column = column as usize;
+        if line.len() <= column {
+            line.resize(column + 1, String::new());
+        }
+        line[column] = value;
+    }
+    let skip = first_column as usize;
+    let mut rows = grid
+        .into_iter()
+        .map(|(row, mut line)| (row as usize + 1, line.split_off(skip.min(line.len()))));
     let (_, header) = rows.next().ok_or_else(|| "the sheet is empty".to_string())?;
     Ok(Table {
         header: header.into_iter().map(|h| h.trim().to_string()).collect(),
@@ -86,14 +139,15 @@ pub fn xlsx_table_within(bytes: &[u8], sheet: Option<&str>, max_unpacked: u64) -
 }
 
 /// A cell as text; Excel dates become ISO text so one date reader serves CSV and Excel.
-fn text(d: &Data) -> String {
+fn text(d: &DataRef<'_>) -> String {
     match d {
-        Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Float(f) => format!("{f}"),
-        Data::Int(i) => format!("{i}"),
-        Data::Bool(b) => format!("{b}"),
-        Data::DateTime(dt) => excel_serial(dt.as_f64()).map_or_else(
+        DataRef::Empty => String::new(),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_string(),
+        DataRef::Float(f) => format!("{f}"),
+        DataRef::Int(i) => format!("{i}"),
+        DataRef::Bool(b) => format!("{b}"),
+        DataRef::DateTime(dt) => excel_serial(dt.as_f64()).map_or_else(
             || format!("{}", dt.as_f64()),
             |t| {
                 if t.time() == Time::MIDNIGHT {
@@ -103,7 +157,7 @@ fn text(d: &Data) -> String {
                 }
             },
         ),
-        Data::Error(e) => format!("#{e:?}"),
+        DataRef::Error(e) => format!("#{e:?}"),
     }
 }
 

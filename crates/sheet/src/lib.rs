@@ -7,6 +7,10 @@
 
 mod cells;
 pub mod profile;
+#[doc(hidden)]
+pub mod testing;
+
+pub use cells::Budget;
 
 use careloop_domain::import::{ImportBatch, ImportedObservation, ImportedPatient, Issue, PatientRef, mainland_mobile};
 use careloop_domain::indicator::lookup;

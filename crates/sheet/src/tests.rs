@@ -155,10 +155,56 @@ fn chinese_date_forms_read() {
 
 #[test]
 fn a_workbook_that_unpacks_past_the_limit_is_refused_before_it_is_unpacked() {
-    let within = crate::cells::xlsx_table_within(XLSX, None, crate::cells::MAX_UNPACKED);
+    let within = crate::cells::xlsx_table_within(XLSX, None, Budget::default());
     assert!(within.is_ok(), "{:?}", within.err());
-    let Err(err) = crate::cells::xlsx_table_within(XLSX, None, 1024) else {
+    let tight = Budget {
+        max_unpacked: 1024,
+        ..Budget::default()
+    };
+    let Err(err) = crate::cells::xlsx_table_within(XLSX, None, tight) else {
         panic!("a 1 KB limit let the workbook through")
     };
     assert!(err.contains("unpacks to") && err.contains("more than"), "{err}");
+}
+
+/// A cell in the sheet's last row and column costs one cell: calamine's dense grid of the
+/// same sheet would be 2^14 × 2^20 cells (hundreds of gigabytes; the allocation aborts the
+/// server). Past the column budget it is refused; rows keep the sheet's own numbers.
+#[test]
+fn far_apart_cells_cost_what_they_hold() {
+    use crate::testing::{text_cell, workbook};
+    let rows = format!(
+        r#"<row r="2">{}{}</row><row r="1048576">{}</row>"#,
+        text_cell("B2", "体检号"),
+        text_cell("D2", "姓名"),
+        text_cell("B1048576", "TJ001")
+    );
+    let table = crate::cells::xlsx_table(&workbook(&rows), None).expect("read");
+    assert_eq!(table.header, ["体检号", "", "姓名"], "columns from the first one used");
+    assert_eq!(table.rows, [(1_048_576, vec!["TJ001".to_string()])]);
+
+    let far = format!(
+        r#"<row r="1">{}{}</row>"#,
+        text_cell("A1", "体检号"),
+        text_cell("XFD1048576", "x")
+    );
+    let started = std::time::Instant::now();
+    let Err(err) = crate::cells::xlsx_table(&workbook(&far), None) else {
+        panic!("a cell in column XFD was let through")
+    };
+    assert!(err.contains("more than 1024 columns"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+}
+
+/// Reading stops once its time is spent, with a message that says what to do.
+#[test]
+fn a_workbook_past_its_time_is_refused() {
+    let spent = Budget {
+        time: std::time::Duration::ZERO,
+        ..Budget::default()
+    };
+    let Err(err) = crate::cells::xlsx_table_within(XLSX, None, spent) else {
+        panic!("no time, yet the workbook was read")
+    };
+    assert!(err.contains("took more than 0 s"), "{err}");
 }

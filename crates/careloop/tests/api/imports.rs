@@ -742,28 +742,41 @@ crate::register!(a_single_fhir_resource_is_imported_and_counted);
 /// checked each attribute name against every earlier one (RUSTSEC-2026-0194), so a workbook
 /// of a few hundred kilobytes cost seconds of CPU per upload.
 fn workbook_with_a_crowded_cell(attributes: usize) -> Vec<u8> {
-    use std::io::Write;
     let crowd: String = (0..attributes).map(|i| format!(" x{i}=\"\"")).collect();
-    let sheet = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"{crowd}><is><t>体检号</t></is></c></row></sheetData></worksheet>"#
-    );
-    let parts = [
-        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_string()),
-        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
-        ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="体检" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string()),
-        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_string()),
-        ("xl/worksheets/sheet1.xml", sheet),
-    ];
-    let mut out = std::io::Cursor::new(Vec::new());
-    let mut zip = zip::ZipWriter::new(&mut out);
-    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    for (name, body) in parts {
-        zip.start_file(name, stored).unwrap();
-        zip.write_all(body.as_bytes()).unwrap();
-    }
-    zip.finish().unwrap();
-    out.into_inner()
+    careloop_sheet::testing::workbook(&format!(
+        r#"<row r="1"><c r="A1" t="inlineStr"{crowd}><is><t>体检号</t></is></c></row>"#
+    ))
 }
+
+/// A 2 KB workbook with one cell in A1 and one in XFD1048576 is refused at once and the server
+/// lives on. The reader used to build calamine's dense grid of the sheet, 2^34 cells: the
+/// allocation killed the whole server 43 s after the upload.
+pub async fn a_workbook_with_a_far_cell_is_refused_and_the_server_lives(app: TestApp) {
+    use careloop_sheet::testing::{text_cell, workbook};
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let profile: Value = serde_json::from_slice(&sheet("tijian-profile.json")).unwrap();
+    let (status, _) = app.post(Some(&admin), "/api/v1/import/profiles", &profile).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let body = workbook(&format!(
+        r#"<row r="1">{}{}</row>"#,
+        text_cell("A1", "体检号"),
+        text_cell("XFD1048576", "x")
+    ));
+    assert!(body.len() < 4096, "{}", body.len());
+    let started = std::time::Instant::now();
+    let q = "profile=tijian-wide&source=tijian&department=cardio";
+    let (status, report) = import_sheet(&app, &nurse, "xlsx", q, body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{report}");
+    assert!(report.to_string().contains("1024 columns"), "{report}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let (status, _) = app.get(None, "/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+}
+crate::register!(a_workbook_with_a_far_cell_is_refused_and_the_server_lives);
 
 /// Two hostile workbooks uploaded at once are answered within seconds, and the server keeps
 /// answering /healthz meanwhile: the spreadsheet reader's XML parser is linear in a tag's

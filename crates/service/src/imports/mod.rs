@@ -115,14 +115,20 @@ pub enum Upload {
 
 /// Uploads read at once: all cores but one, so parsing never takes the whole machine from the
 /// requests being served; further uploads wait their turn, first come first served.
-static PARSES: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+static PARSES: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> = std::sync::LazyLock::new(|| {
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-    tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
+    std::sync::Arc::new(tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)))
 });
 
+/// How long an upload may take to read before the request is answered with a refusal. Every
+/// reader is linear in its input (a workbook also stops itself: [`careloop_sheet::Budget`]),
+/// so a real file never comes near it; it bounds what the readers do not foresee.
+pub const READ_BUDGET: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Read an upload with its reader and store the batch. Reading runs on the blocking pool, not
-/// on the async workers, and at most [`PARSES`] at once, so large or hostile files do not stall
-/// other requests.
+/// on the async workers, at most [`PARSES`] at once (a reader keeps its turn until it has
+/// really finished, even when its request has been answered), within [`READ_BUDGET`], so large
+/// or hostile files do not stall other requests.
 pub async fn import_upload(
     db: &Db,
     actor: &Actor,
@@ -134,11 +140,7 @@ pub async fn import_upload(
         Upload::Csv { profile, .. } | Upload::Xlsx { profile, .. } => Some(profiles::load_profile(db, profile).await?),
         Upload::Fhir(_) | Upload::Hl7v2(_) => None,
     };
-    let turn = PARSES
-        .acquire()
-        .await
-        .map_err(|_| ServiceError::Internal("the reader queue closed"))?;
-    let read = tokio::task::spawn_blocking(move || match (upload, profile) {
+    let read = read_off_the_workers(READ_BUDGET, move || match (upload, profile) {
         (Upload::Fhir(bytes), _) => Ok(careloop_fhir::read(&bytes, "")),
         (Upload::Hl7v2(bytes), _) => careloop_hl7::read_bytes(&bytes, "")
             .map_err(|e| ServiceError::Invalid(FieldError::new("body", "encoding_invalid", e, "文件编码无法识别"))),
@@ -146,10 +148,38 @@ pub async fn import_upload(
         (Upload::Xlsx { bytes, .. }, Some(p)) => Ok(careloop_sheet::read_xlsx(&bytes, &p, "")),
         (Upload::Csv { .. } | Upload::Xlsx { .. }, None) => Err(ServiceError::Internal("profile not loaded")),
     })
-    .await
-    .map_err(|_| ServiceError::Internal("the reader stopped"))??;
-    drop(turn);
+    .await?;
     import_batch(db, actor, read, options, now).await
+}
+
+/// Run `read` on the blocking pool in its turn ([`PARSES`]), answering a refusal once `budget`
+/// is spent. The reader keeps its turn until it has really finished, so readers that outlive
+/// their requests still never take more than their share of the cores.
+async fn read_off_the_workers<T: Send + 'static>(
+    budget: std::time::Duration,
+    read: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let turn = PARSES
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ServiceError::Internal("the reader queue closed"))?;
+    let reading = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        read()
+    });
+    match tokio::time::timeout(budget, reading).await {
+        Ok(done) => done.map_err(|_| ServiceError::Internal("the reader stopped"))?,
+        Err(_) => Err(ServiceError::Invalid(FieldError::new(
+            "body",
+            "read_too_long",
+            format!(
+                "the file took more than {} s to read; split it, or use `careloop import`",
+                budget.as_secs()
+            ),
+            "文件读取超时，请拆分后再导入",
+        ))),
+    }
 }
 
 /// Match, check and store one batch; see the module documentation for the rules.
@@ -259,4 +289,53 @@ async fn import_once(
     .await?;
     tx.commit().await?;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PARSES, read_off_the_workers};
+    use crate::ServiceError;
+    use std::time::Duration;
+
+    /// A reader past its budget is answered with a refusal naming the body, and keeps its turn
+    /// until it has really finished.
+    #[tokio::test]
+    async fn a_read_past_its_budget_is_refused_and_keeps_its_turn_until_done() {
+        let free = PARSES.available_permits();
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let slow = move || {
+            std::thread::sleep(Duration::from_millis(400));
+            done_tx.send(()).expect("the test waits");
+            Ok(1)
+        };
+        let started = std::time::Instant::now();
+        let refused = read_off_the_workers(Duration::from_millis(50), slow).await;
+        assert!(
+            started.elapsed() < Duration::from_millis(300),
+            "{:?}",
+            started.elapsed()
+        );
+        match refused {
+            Err(ServiceError::Invalid(e)) => assert_eq!((e.field.as_str(), e.code), ("body", "read_too_long")),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(
+            PARSES.available_permits(),
+            free - 1,
+            "the slow reader still holds its turn"
+        );
+        tokio::task::spawn_blocking(move || done_rx.recv().expect("the reader finishes"))
+            .await
+            .expect("joined");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            PARSES.available_permits(),
+            free,
+            "its turn is back once it has finished"
+        );
+        assert_eq!(
+            read_off_the_workers(Duration::from_secs(5), || Ok(2)).await.ok(),
+            Some(2)
+        );
+    }
 }
