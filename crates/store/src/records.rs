@@ -140,6 +140,40 @@ pub async fn list_alerts(tx: &mut Tx, status: &str, department_id: Option<Uuid>,
     tx.fetch_all(&stmt).await
 }
 
+/// Open alerts owned by one of `owner_roles`, of one department's patients if given: the count
+/// on every staff page's alert badge.
+pub async fn count_open_alerts(tx: &mut Tx, owner_roles: &[&str], department_id: Option<Uuid>) -> Result<i64> {
+    if owner_roles.is_empty() {
+        return Ok(0);
+    }
+    let mut stmt = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .from("alerts")
+        .and_where(Expr::col(("alerts", "status")).eq("open"))
+        .and_where(Expr::col(("alerts", "owner_role")).is_in(owner_roles.iter().copied()))
+        .to_owned();
+    if let Some(d) = department_id {
+        stmt.inner_join(
+            "patients",
+            Expr::col(("patients", "id")).equals(("alerts", "patient_id")),
+        )
+        .and_where(Expr::col(("patients", "department_id")).eq(d));
+    }
+    Ok(tx.fetch_one::<crate::db::Count, _>(&stmt).await?.n)
+}
+
+/// One patient's alerts, the newest first, up to `limit`.
+pub async fn alerts_of_patient(tx: &mut Tx, patient_id: Uuid, limit: u64) -> Result<Vec<AlertRow>> {
+    let stmt = Query::select()
+        .columns(ALERT_COLUMNS)
+        .from("alerts")
+        .and_where(Expr::col("patient_id").eq(patient_id))
+        .order_by("created_at", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
 pub async fn find_alert(tx: &mut Tx, id: Uuid) -> Result<Option<AlertRow>> {
     let stmt = Query::select()
         .columns(ALERT_COLUMNS)

@@ -16,6 +16,9 @@ pub fn chromedriver() -> Option<String> {
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// The narrowest window headless Chromium lays a page out in.
+const MIN_WINDOW: u32 = 500;
+
 /// A WebDriver session on its own chromedriver process.
 struct Browser {
     driver: Child,
@@ -63,8 +66,14 @@ impl Browser {
             "--disable-dev-shm-usage",
         ];
         let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        args.push(format!("--window-size={width},900"));
-        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {"binary": binary, "args": args}}}});
+        args.push(format!("--window-size={},900", width.max(MIN_WINDOW)));
+        let mut options = json!({"binary": binary, "args": args});
+        if width < MIN_WINDOW {
+            // A headless window is never narrower than 500 px: a phone is emulated instead, or a
+            // "360-px" page would really be laid out 500 px wide.
+            options["mobileEmulation"] = json!({"deviceMetrics": {"width": width, "height": 800, "pixelRatio": 1}});
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options}}});
         let res: Value = http
             .post(format!("{root}/session"))
             .json(&caps)
@@ -159,6 +168,20 @@ impl Browser {
         for _ in 0..150 {
             page = self.source().await;
             if needles.iter().all(|n| page.contains(n)) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        page
+    }
+
+    /// The page source once `needle` is gone from it (a form that removes what it acted on), or
+    /// the last source seen after five seconds.
+    async fn source_without(&self, needle: &str) -> String {
+        let mut page = String::new();
+        for _ in 0..50 {
+            page = self.source().await;
+            if !page.contains(needle) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -447,3 +470,75 @@ pub async fn the_health_report_prints_to_a4_in_chromium(app: TestApp) {
     b.close().await;
 }
 crate::register!(browser: the_health_report_prints_to_a4_in_chromium);
+
+/// The self-harm alert on screen (patient safety): a patient answers PHQ-9 item 9 with 1 on a
+/// 360-px phone; the doctor's worklist shows the alert first, the badge counts it, the alert
+/// centre names the item, and the doctor closes it with an outcome. The nurse sees it among
+/// colleagues' alerts, not on her desk.
+pub async fn a_doctor_sees_and_closes_a_self_harm_alert_in_chromium(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    app.user("dr.li", "doctor", Some("cardio")).await;
+    let patient = app
+        .enrol(
+            &nurse,
+            json!({"name": "王秀兰", "id_number": id_number("1950-02-03", false, 72), "phone": "13800138002"}),
+        )
+        .await;
+    let (_, link) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/questionnaire-links"),
+            &json!({"questionnaire": "phq-9"}),
+        )
+        .await;
+    let token = link["url"].as_str().unwrap().rsplit("/m/").next().unwrap().to_string();
+
+    let phone = Browser::start(360).await;
+    phone.go(&app.url(&format!("/m/{token}"))).await;
+    phone.source_with(&["患者健康问卷"]).await;
+    for (q, option) in [(1, 1), (2, 1), (3, 1), (4, 0), (5, 0), (6, 0), (7, 0), (8, 0), (9, 1)] {
+        phone.click(&format!("input[name=q{q}][value=o{option}]")).await;
+    }
+    let width = phone.script("return document.documentElement.clientWidth").await;
+    assert_eq!(width.as_i64(), Some(360), "the phone really is 360 px wide");
+    phone.click("button[type=submit]").await;
+    phone.source_with(&["提交成功"]).await;
+    phone.close().await;
+
+    let b = Browser::start(1280).await;
+    b.go(&app.url("/login")).await;
+    b.type_into("input[name=username]", "dr.li").await;
+    b.type_into("input[name=password]", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    let page = b.source_with(&["今日工作", "desk-alerts"]).await;
+    assert!(
+        page.contains("PHQ-9 第9题") && page.contains("王秀兰") && page.contains("严重"),
+        "the doctor's landing page shows the alert first"
+    );
+    assert!(
+        page.contains(r#"<span class="badge" title="待我处理的预警">1</span>"#),
+        "the badge counts it"
+    );
+
+    b.go(&app.url("/alerts")).await;
+    let page = b.source_with(&["预警中心", "交给我的"]).await;
+    assert!(
+        page.contains("轻生或自伤念头") && page.contains("剩余"),
+        "the item named, time left shown"
+    );
+    b.type_into("textarea[name=outcome]", "已电话联系，家属陪同明日心理门诊")
+        .await;
+    b.click("form.close-alert button[type=submit]").await;
+    let page = b.source_without("轻生或自伤念头").await;
+    assert!(page.contains("没有预警"), "closed: no longer open");
+    assert!(!page.contains(r#"class="badge""#), "and no longer counted");
+    b.go(&app.url("/alerts?status=closed")).await;
+    let page = b.source_with(&["已电话联系"]).await;
+    assert!(page.contains("已电话联系，家属陪同明日心理门诊"), "the outcome is kept");
+    b.close().await;
+
+    let (_, closed) = app.get(Some(&admin), "/api/v1/alerts?status=closed").await;
+    assert_eq!(closed[0]["outcome"], "已电话联系，家属陪同明日心理门诊", "{closed}");
+    assert_eq!(closed[0]["patient_id"], patient.as_str(), "{closed}");
+}
+crate::register!(browser: a_doctor_sees_and_closes_a_self_harm_alert_in_chromium);

@@ -320,3 +320,132 @@ pub async fn two_alert_claims_at_once_never_share_an_alert(app: TestApp) {
     crate::helpers::claims_at_once_never_overlap(&app, later, claim, 2, 3).await;
 }
 crate::register!(two_alert_claims_at_once_never_share_an_alert);
+
+/// The alert centre and the patient's page as the screens of the alert ladder: the nurse's badge
+/// counts the alert her visit raised; once it escalates it leaves her desk and reaches the
+/// doctor's badge at once; the doctor acknowledges it from the patient's page and closes it with
+/// an outcome (none: refused); a doctor of another department never sees it.
+pub async fn alerts_are_worked_on_screen_as_they_escalate(app: TestApp) {
+    use crate::ui::{browser, csrf_of, page};
+    use careloop_service::followup::scheduler::tick;
+    let (_, nurse) = app.admin_and_nurse().await;
+    app.user("dr.li", "doctor", Some("cardio")).await;
+    app.department("endo").await;
+    app.user("dr.wu", "doctor", Some("endo")).await;
+    let plan = planned(&app, &nurse, "htn-basic-ph").await;
+    let patient = plan["patient_id"].as_str().unwrap().to_string();
+    let (_, out) = sign(&app, &nurse, &plan["tasks"][0]["id"], bp(160, 95)).await;
+    let alert = out["alerts"][0]["id"].as_str().unwrap().to_string();
+    let badge = |html: &str| {
+        html.split(r#"<span class="badge" title="待我处理的预警">"#)
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .map(str::to_string)
+    };
+
+    let nurse_ui = browser(&app, "nurse.wang").await;
+    let doctor_ui = browser(&app, "dr.li").await;
+    let other_ui = browser(&app, "dr.wu").await;
+    let (_, html) = page(&nurse_ui, &app, "/worklist").await;
+    assert_eq!(badge(&html).as_deref(), Some("1"), "the nurse's own alert");
+    assert!(html.contains("id=\"desk-alerts\""), "first on her worklist");
+    let (_, html) = page(&doctor_ui, &app, "/alerts").await;
+    assert_eq!(badge(&html), None, "not on the doctor's desk yet");
+    let others = html.split("id=\"others\"").nth(1).unwrap();
+    assert!(
+        others.contains(&format!("id=\"alert-{alert}\"")),
+        "but among colleagues' alerts"
+    );
+
+    let sla = time::OffsetDateTime::parse(
+        out["alerts"][0]["sla_due_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert_eq!(
+        tick(&app.db, sla + time::Duration::minutes(1)).await.unwrap().escalated,
+        1
+    );
+    let (_, html) = page(&doctor_ui, &app, "/alerts").await;
+    assert_eq!(
+        badge(&html).as_deref(),
+        Some("1"),
+        "escalated: on the doctor's desk at once"
+    );
+    let mine = html
+        .split("id=\"mine\"")
+        .nth(1)
+        .unwrap()
+        .split("id=\"others\"")
+        .next()
+        .unwrap();
+    assert!(
+        mine.contains(&format!("id=\"alert-{alert}\"")) && mine.contains("已逐级上报 1 次"),
+        "{mine}"
+    );
+    let (_, html) = page(&nurse_ui, &app, "/worklist").await;
+    assert_eq!(badge(&html), None, "and off the nurse's");
+
+    let (_, html) = page(&doctor_ui, &app, &format!("/patients/{patient}")).await;
+    assert!(
+        html.contains("id=\"alerts\"") && html.contains("确认接手"),
+        "on the patient's page"
+    );
+    let csrf = csrf_of(&html);
+    let res = doctor_ui
+        .post(app.url(&format!("/alerts/{alert}/acknowledge")))
+        .form(&[("csrf", csrf.as_str()), ("back", "patient")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/patients/{patient}#alerts").as_str()
+    );
+    let (_, html) = page(&doctor_ui, &app, &format!("/patients/{patient}")).await;
+    assert!(
+        !html.contains("确认接手") && html.contains("处理完毕并关闭"),
+        "acknowledged, still to close"
+    );
+
+    let close = |form: Vec<(&'static str, String)>| {
+        doctor_ui
+            .post(app.url(&format!("/alerts/{alert}/close")))
+            .form(&form)
+            .send()
+    };
+    let res = close(vec![("csrf", csrf.clone()), ("outcome", "  ".into())])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "an outcome is required");
+    let res = other_ui
+        .post(app.url(&format!("/alerts/{alert}/close")))
+        .form(&[
+            ("csrf", csrf_of(&page(&other_ui, &app, "/alerts").await.1)),
+            ("outcome", "x".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "another department's doctor may not close it"
+    );
+    let (_, html) = page(&other_ui, &app, "/alerts?status=acknowledged").await;
+    assert!(!html.contains(&alert), "nor see it");
+    let res = close(vec![
+        ("csrf", csrf.clone()),
+        ("outcome", "复测血压 138/86，已调药".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&doctor_ui, &app, &format!("/patients/{patient}")).await;
+    assert!(
+        html.contains("复测血压 138/86，已调药") && !html.contains("处理完毕并关闭"),
+        "closed with its outcome"
+    );
+}
+crate::register!(alerts_are_worked_on_screen_as_they_escalate);

@@ -85,6 +85,25 @@ pub fn escalation(owner_role: &str) -> Option<(&'static str, Duration)> {
     }
 }
 
+/// The roles whose alerts are on the desk of a user with `role`: their own, and a health
+/// manager also works the nurse's, as the escalation ladder treats the two alike.
+pub fn desk_of(role: &str) -> &'static [&'static str] {
+    match role {
+        "nurse" => &["nurse"],
+        "health_manager" => &["health_manager", "nurse"],
+        "doctor" => &["doctor"],
+        "psychologist" => &["psychologist"],
+        "admin" => &["admin"],
+        _ => &[],
+    }
+}
+
+/// The order alerts are worked in: severe before mild, then the least time left (the longest
+/// overdue first).
+pub fn urgency(severity: &str, sla_due_at: time::OffsetDateTime) -> (bool, time::OffsetDateTime) {
+    (severity != "severe", sla_due_at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +126,28 @@ mod tests {
         assert_eq!(escalation("psychologist"), Some(("doctor", Duration::hours(4))));
         assert_eq!(escalation("doctor"), Some(("admin", Duration::hours(4))));
         assert_eq!(escalation("admin"), None);
+    }
+
+    #[test]
+    fn severe_alerts_come_first_then_the_least_time_left() {
+        use time::macros::datetime;
+        let mut alerts = [
+            ("mild", datetime!(2026-12-06 08:00 UTC)),
+            ("severe", datetime!(2026-12-06 12:00 UTC)),
+            ("severe", datetime!(2026-12-06 09:00 UTC)),
+        ];
+        alerts.sort_by_key(|(s, due)| urgency(s, *due));
+        assert_eq!(
+            alerts.map(|(s, due)| (s, due.hour())),
+            [("severe", 9), ("severe", 12), ("mild", 8)]
+        );
+    }
+
+    #[test]
+    fn a_health_manager_works_the_nurses_alerts_and_nobody_else_anothers() {
+        assert_eq!(desk_of("health_manager"), ["health_manager", "nurse"]);
+        assert_eq!(desk_of("doctor"), ["doctor"]);
+        assert!(desk_of("someone").is_empty());
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub struct AlertView {
     pub status: String,
     pub owner_role: String,
     pub reason: String,
+    /// When it was raised.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub sla_due_at: OffsetDateTime,
     /// How many times it passed to a higher role because nobody acted in time.
@@ -34,6 +37,7 @@ impl From<AlertRow> for AlertView {
             status: a.status,
             owner_role: a.owner_role,
             reason: a.reason,
+            created_at: a.created_at,
             sla_due_at: a.sla_due_at,
             escalations: a.escalations,
             outcome: a.outcome,

@@ -5,6 +5,7 @@
 //! write lock while it reads; if it cannot be written, the page is not shown.
 
 use crate::Result;
+use crate::followup::alerts::{BoardAlert, on_board};
 use crate::followup::events::{TagView, tags_in};
 use crate::kernel::access::accessible;
 use crate::kernel::audit::{event, record};
@@ -30,6 +31,8 @@ use uuid::Uuid;
 
 /// The newest values the page lists.
 const OBSERVATIONS_SHOWN: u64 = 500;
+/// The newest alerts the page lists.
+const ALERTS_SHOWN: u64 = 20;
 
 /// Everything the staff patient page shows, read at one instant.
 #[derive(Debug, Clone)]
@@ -49,6 +52,8 @@ pub struct PatientPage {
     pub questionnaires: Vec<QuestionnaireSummary>,
     pub links: Vec<LinkSummary>,
     pub proxies: Vec<ProxyView>,
+    /// The patient's alerts, newest first (the last twenty).
+    pub alerts: Vec<BoardAlert>,
 }
 
 /// Read the page of a patient the actor may see, auditing the view once (`patient.page`, with
@@ -68,8 +73,13 @@ pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime)
     let questionnaires = list_in(&mut tx).await?;
     let links = links_in(&mut tx, id, now).await?;
     let proxies = proxies_in(&mut tx, id).await?;
+    let alerts: Vec<BoardAlert> = careloop_store::records::alerts_of_patient(&mut tx, id, ALERTS_SHOWN)
+        .await?
+        .into_iter()
+        .map(|a| on_board(a, row.name.clone(), actor, now))
+        .collect();
     let shown = format!(
-        "observations={} diagnoses={} assessments={} responses={} reports={} links={} proxies={} articles={} tags={}",
+        "observations={} diagnoses={} assessments={} responses={} reports={} links={} proxies={} articles={} tags={} alerts={}",
         observations.len(),
         diagnoses.len(),
         tiers.history.len(),
@@ -78,7 +88,8 @@ pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime)
         links.len(),
         proxies.len(),
         advice.len(),
-        tags.len()
+        tags.len(),
+        alerts.len()
     );
     tx.commit().await?;
     let mut audit = db.begin().await?;
@@ -99,5 +110,6 @@ pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime)
         questionnaires,
         links,
         proxies,
+        alerts,
     })
 }

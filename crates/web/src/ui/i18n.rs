@@ -270,6 +270,23 @@ strings! {
     fig_on_time: "及时率", "On time";
     fig_contact: "联系成功率", "Contact success";
     fig_lost: "失访率", "Lost to follow-up";
+    alerts_centre: "预警中心", "Alerts";
+    alerts_on_desk: "待我处理的预警", "open alerts on your desk";
+    alerts_mine: "交给我的", "On my desk";
+    alerts_others: "本科室其他预警", "Colleagues' alerts";
+    alerts_none: "没有预警", "No alerts";
+    alerts_severe_first: "待处理预警（严重的在前）", "Open alerts (severe first)";
+    alerts_view_all: "进入预警中心", "Open the alert centre";
+    alert_owner: "负责", "Owner";
+    alert_raised: "发生", "Raised";
+    alert_due: "处理时限", "Due";
+    alert_reason: "预警原因", "Reason";
+    alert_acknowledge: "确认接手", "Acknowledge";
+    alert_close: "处理完毕并关闭", "Close";
+    alert_outcome: "处理结果", "Outcome";
+    alert_outcome_hint: "如：已电话联系患者，约明日门诊复诊", "e.g. called the patient; clinic visit tomorrow";
+    alert_handled: "预警已更新", "The alert was updated";
+    alert_count_unknown: "预警数暂不可用", "alert count unavailable";
     outbox: "消息发件箱", "Outbox";
     sandbox_note:
         "沙箱通道：以下是患者手机上收到的内容（未真正发出）。问卷链接在发送时生成、仅随短信发出，此处不保存，显示为[链接]。",
@@ -356,6 +373,17 @@ labels! {
         "high" => "高危", "High risk";
         "medium" => "中危", "Medium risk";
         "low" => "低危", "Low risk";
+    }
+    /// An alert's state.
+    alert_status_label {
+        "open" => "待处理", "open";
+        "acknowledged" => "处理中", "acknowledged";
+        "closed" => "已关闭", "closed";
+    }
+    /// An alert's severity.
+    severity_label {
+        "severe" => "严重", "severe";
+        "mild" => "一般", "mild";
     }
     /// A staff role.
     role_label {
@@ -484,6 +512,47 @@ labels! {
 
 impl Tr {
     /// A free-text finding as staff read it: 头晕（轻度） / dizziness (mild).
+    /// Time before an alert escalates, or past it: "剩余 45分钟" / "已超时 2小时5分钟".
+    pub fn alert_time_left(&self, minutes_left: &i64) -> String {
+        let minutes_left = *minutes_left;
+        let m = minutes_left.unsigned_abs();
+        let (h, min) = (m / 60, m % 60);
+        match (self.lang, minutes_left < 0) {
+            (Lang::Zh, over) => {
+                let span = match (h, min) {
+                    (0, m) => format!("{m}分钟"),
+                    (h, 0) => format!("{h}小时"),
+                    (h, m) => format!("{h}小时{m}分钟"),
+                };
+                if over {
+                    format!("已超时 {span}")
+                } else {
+                    format!("剩余 {span}")
+                }
+            }
+            (Lang::En, over) => {
+                let span = match (h, min) {
+                    (0, m) => format!("{m} min"),
+                    (h, 0) => format!("{h} h"),
+                    (h, m) => format!("{h} h {m} min"),
+                };
+                if over {
+                    format!("overdue by {span}")
+                } else {
+                    format!("{span} left")
+                }
+            }
+        }
+    }
+
+    /// How often an alert passed up because nobody acted in time.
+    pub fn escalated_times(&self, n: &i32) -> String {
+        match self.lang {
+            Lang::Zh => format!("已逐级上报 {n} 次"),
+            Lang::En => format!("escalated {n}×"),
+        }
+    }
+
     pub fn finding_name(&self, f: &careloop_service::questionnaires::free_text::FindingView) -> String {
         let zh = self.lang == Lang::Zh;
         match (zh, f.severity.as_str()) {
@@ -508,6 +577,7 @@ impl Tr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use careloop_domain::followup::alert::{AlertKind, AlertStatus};
     use careloop_domain::followup::classification::VisitClass;
     use careloop_domain::followup::contact::ContactResult;
     use careloop_domain::followup::message::ChannelKind;
@@ -552,6 +622,16 @@ mod tests {
             "role_label",
             |t, c| t.role_label(c).into(),
             &Role::ALL.map(Role::as_str),
+        );
+        labelled(
+            "alert_status_label",
+            |t, c| t.alert_status_label(c).into(),
+            &[AlertStatus::Open, AlertStatus::Acknowledged, AlertStatus::Closed].map(AlertStatus::as_str),
+        );
+        labelled(
+            "severity_label",
+            |t, c| t.severity_label(c).into(),
+            &[AlertKind::Severe, AlertKind::Mild].map(AlertKind::severity),
         );
         labelled(
             "tier_label",

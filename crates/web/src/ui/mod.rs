@@ -7,6 +7,7 @@
 //! token and every POST handler checks it before doing anything.
 
 mod admin;
+mod alerts;
 mod auth;
 mod chart;
 mod followup;
@@ -47,6 +48,9 @@ pub fn router() -> Router<AppState> {
         .route("/stats", get(followup::stats))
         .route("/stats.csv", get(followup::stats_csv))
         .route("/outbox", get(followup::outbox))
+        .route("/alerts", get(alerts::board))
+        .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
+        .route("/alerts/{id}/close", post(alerts::close))
         .route("/questionnaires", get(questionnaires::list))
         .route("/questionnaires/{id}/preview", get(questionnaires::preview))
         .route("/questionnaires/{id}/export", get(questionnaires::export))
@@ -111,6 +115,8 @@ pub struct UiUser {
     pub who: Authenticated,
     pub lang: Lang,
     pub path: String,
+    /// Open alerts on the user's desk, for the badge; `None` when they could not be counted.
+    pub open_alerts: Option<i64>,
 }
 
 impl FromRequestParts<AppState> for UiUser {
@@ -126,10 +132,18 @@ impl FromRequestParts<AppState> for UiUser {
             .uri
             .path_and_query()
             .map_or_else(|| "/".to_string(), |p| p.as_str().to_string());
+        let open_alerts = match careloop_service::followup::alerts::open_on_desk(&state.db, &who.actor).await {
+            Ok(n) => Some(n),
+            Err(e) => {
+                tracing::error!(error = %e, "could not count the open alerts");
+                None
+            }
+        };
         Ok(UiUser {
             who,
             lang: lang_of(parts),
             path,
+            open_alerts,
         })
     }
 }
@@ -141,6 +155,8 @@ pub struct Chrome {
     pub is_admin: bool,
     pub csrf: String,
     pub lang_href: String,
+    /// The alert badge: open alerts on the user's desk (`None`: could not be counted).
+    pub open_alerts: Option<i64>,
 }
 
 impl UiUser {
@@ -155,6 +171,7 @@ impl UiUser {
             is_admin: self.who.actor.is_admin(),
             csrf: self.who.csrf_token.clone(),
             lang_href: format!("/lang/{}?next={}", self.t().other_lang_code, percent_encode(&self.path)),
+            open_alerts: self.open_alerts,
         }
     }
 

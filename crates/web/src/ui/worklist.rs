@@ -9,6 +9,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use careloop_domain::risk_tier::RiskTier;
 use careloop_service::admin::staff::{DepartmentView, list_departments};
+use careloop_service::followup::alerts::{self, BoardAlert};
 use careloop_service::followup::worklist::{self, Worklist, WorklistOptions, WorklistTab};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -41,6 +42,9 @@ struct WorklistPage {
     protocols: Vec<(String, String)>,
     /// Admins only: departments to filter by.
     departments: Vec<DepartmentView>,
+    /// The most urgent open alerts on the user's desk, severe first: the first thing on the
+    /// page (a doctor's landing page shows the self-harm alert before any call).
+    desk_alerts: Vec<BoardAlert>,
 }
 
 impl WorklistPage {
@@ -117,6 +121,14 @@ pub async fn show(State(s): State<AppState>, u: UiUser, Query(q): Query<Worklist
         Ok(p) => p,
         Err(e) => return u.fail(e),
     };
+    let desk_alerts = if u.open_alerts.unwrap_or(1) > 0 {
+        match alerts::board(&s.db, &u.who.actor, Some("open"), now).await {
+            Ok(b) => b.into_iter().filter(|a| a.mine).take(DESK_ALERTS_SHOWN).collect(),
+            Err(e) => return u.fail(e),
+        }
+    } else {
+        Vec::new()
+    };
     let departments = if u.who.actor.is_admin() {
         match list_departments(&s.db).await {
             Ok(d) => d,
@@ -131,5 +143,9 @@ pub async fn show(State(s): State<AppState>, u: UiUser, Query(q): Query<Worklist
         tiers: RiskTier::ALL,
         protocols,
         departments,
+        desk_alerts,
     })
 }
+
+/// How many of the desk's alerts the worklist shows; the badge and the alert centre have all.
+const DESK_ALERTS_SHOWN: usize = 5;

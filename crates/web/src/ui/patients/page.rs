@@ -46,6 +46,14 @@ struct PatientPage {
     catalogue: &'static [Indicator],
     errors: FormErrors,
     today: String,
+    /// Open and acknowledged alerts, most urgent first, then the closed ones.
+    alerts: Vec<careloop_service::followup::alerts::BoardAlert>,
+}
+
+impl PatientPage {
+    fn has_closed_alerts(&self) -> bool {
+        self.alerts.iter().any(|a| a.alert.status == "closed")
+    }
 }
 
 impl PatientPage {
@@ -131,7 +139,14 @@ pub(super) async fn patient_page_with(
                 questionnaires: list,
                 links,
                 proxies,
+                mut alerts,
             } = page;
+            alerts.sort_by_key(|a| {
+                (
+                    a.alert.status == "closed",
+                    careloop_domain::followup::alert::urgency(&a.alert.severity, a.alert.sla_due_at),
+                )
+            });
             let advice = advice
                 .into_iter()
                 .map(|m| {
@@ -172,6 +187,7 @@ pub(super) async fn patient_page_with(
                 tags,
                 computed,
                 lab_reports,
+                alerts,
                 relations: Relation::ALL,
                 may_assess: a.may_assess_risk(),
                 tier_options: RiskTier::ALL,
