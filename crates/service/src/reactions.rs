@@ -6,17 +6,24 @@
 //! - an event (an abnormal value, a diagnosis, a discharge, a tag, a tier) → protocols it
 //!   triggers enrol the patient — [`events_happened`], [`event_happened`];
 //! - a death → every running plan stops and nothing more is sent — [`died`];
-//! - a transfer (转科) → the follow-up work moves to the new department — [`transferred`].
+//! - a transfer (转科) → the follow-up work moves to the new department — [`transferred`];
+//! - a value at or past a critical limit (危急值), however it arrived → a severe alert to the
+//!   doctor, once per measurement — [`critical_values`], [`critical_alerts`].
 //!
 //! Each is settled in the writer's transaction, so a failure rolls back the write with it.
 
 use crate::Result;
 use crate::followup::enrolment::PlanView;
+use crate::kernel::alerts::alert_from;
 use crate::kernel::audit::event;
 use careloop_domain::access::Actor;
+use careloop_domain::critical;
+use careloop_domain::followup::alert::AlertKind;
 use careloop_domain::followup::protocol::TriggerEvent;
 use careloop_store::Tx;
+use careloop_store::observations::ObservationRow;
 use careloop_store::patients::PatientRow;
+use careloop_store::records::AlertRow;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -85,4 +92,47 @@ pub async fn died(tx: &mut Tx, actor: &Actor, id: Uuid, at: OffsetDateTime, now:
     careloop_store::plans::insert_transitions(tx, &log).await?;
     crate::kernel::audit::record(tx, event(actor, "patient.deceased", Some(id), None, now)).await?;
     Ok(true)
+}
+
+/// The severe alerts the stored `rows` call for: one per measurement (a patient's values at one
+/// time) with any value at or past its critical limit ([`careloop_domain::critical`]), naming
+/// each value, its limit and `from` (how the values arrived). Built, not stored: a signed visit
+/// folds them into its own alerts.
+pub fn critical_alerts(
+    rows: &[ObservationRow],
+    from: &str,
+    source: (Option<Uuid>, Option<Uuid>),
+    now: OffsetDateTime,
+) -> Vec<AlertRow> {
+    let mut measurements: BTreeMap<(Uuid, OffsetDateTime), Vec<critical::Finding>> = BTreeMap::new();
+    for r in rows {
+        if let Some(f) = critical::check(&r.code, r.value) {
+            measurements.entry((r.patient_id, r.effective_at)).or_default().push(f);
+        }
+    }
+    measurements
+        .into_iter()
+        .map(|((patient, _), findings)| {
+            alert_from(
+                patient,
+                source,
+                AlertKind::Severe,
+                critical::reason(&findings, from),
+                now,
+            )
+        })
+        .collect()
+}
+
+/// Store the alerts [`critical_alerts`] calls for, in the writer's transaction.
+pub async fn critical_values(
+    tx: &mut Tx,
+    rows: &[ObservationRow],
+    from: &str,
+    source: (Option<Uuid>, Option<Uuid>),
+    now: OffsetDateTime,
+) -> Result<usize> {
+    let alerts = critical_alerts(rows, from, source, now);
+    careloop_store::records::insert_alerts(tx, &alerts).await?;
+    Ok(alerts.len())
 }

@@ -13,7 +13,7 @@ pub(crate) fn testdata(path: &str) -> PathBuf {
         .join(path)
 }
 
-async fn import(app: &TestApp, token: &str, query: &str, body: Vec<u8>) -> (StatusCode, Value) {
+pub(crate) async fn import(app: &TestApp, token: &str, query: &str, body: Vec<u8>) -> (StatusCode, Value) {
     let req = app
         .http
         .post(app.url(&format!("/api/v1/import/fhir?{query}")))
@@ -201,12 +201,12 @@ pub async fn bulk_ndjson_resolves_references_across_files(app: TestApp) {
 }
 crate::register!(bulk_ndjson_resolves_references_across_files);
 
-fn bundle(entries: Vec<Value>) -> Vec<u8> {
+pub(crate) fn bundle(entries: Vec<Value>) -> Vec<u8> {
     let entry: Vec<Value> = entries.into_iter().map(|r| json!({"resource": r})).collect();
     serde_json::to_vec(&json!({"resourceType": "Bundle", "type": "collection", "entry": entry})).unwrap()
 }
 
-fn glucose(id: &str, patient: &str, value: f64, unit: &str) -> Value {
+pub(crate) fn glucose(id: &str, patient: &str, value: f64, unit: &str) -> Value {
     json!({"resourceType": "Observation", "id": id, "status": "final",
         "code": {"coding": [{"system": "http://loinc.org", "code": "14771-0"}]},
         "subject": {"reference": format!("Patient/{patient}")},

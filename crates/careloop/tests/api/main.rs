@@ -12,6 +12,7 @@ mod admin;
 mod advice;
 mod auth;
 mod browser;
+mod critical;
 mod errors;
 mod faults;
 mod figures;

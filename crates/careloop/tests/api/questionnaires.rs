@@ -10,7 +10,7 @@ const SDC_Q: &str =
 const SDC_R: &str =
     include_str!("../../../domain/testdata/hl7-sdc-questionnaires/questionnaireresponse-sdc-profile-example-PHQ9.json");
 
-async fn post_text(app: &TestApp, token: &str, path: &str, body: &str) -> (StatusCode, Value) {
+pub(crate) async fn post_text(app: &TestApp, token: &str, path: &str, body: &str) -> (StatusCode, Value) {
     let req = app
         .http
         .post(app.url(path))

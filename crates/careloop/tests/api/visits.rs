@@ -449,3 +449,27 @@ pub async fn alerts_are_worked_on_screen_as_they_escalate(app: TestApp) {
     );
 }
 crate::register!(alerts_are_worked_on_screen_as_they_escalate);
+
+/// A call signed with 200/120 is an emergency visit: one severe alert for the doctor, naming the
+/// emergency and the critical values — not a second alert for the same reading.
+pub async fn a_critical_value_at_a_visit_makes_one_alert_naming_it(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let plan = planned(&app, &nurse, "htn-basic-ph").await;
+    let (status, out) = sign(&app, &nurse, &plan["tasks"][0]["id"], bp(200, 120)).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let severe: Vec<&Value> = out["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["severity"] == "severe")
+        .collect();
+    assert_eq!(severe.len(), 1, "{out}");
+    let reason = severe[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("紧急转诊")
+            && reason.contains("收缩压 200 mmHg（危急值 ≥180 mmHg）")
+            && reason.contains("来源：随访记录"),
+        "{reason}"
+    );
+}
+crate::register!(a_critical_value_at_a_visit_makes_one_alert_naming_it);

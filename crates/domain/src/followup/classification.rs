@@ -14,6 +14,7 @@
 //!   (并发症): refer upward and check on the referral within 2 weeks.
 //! - Controlled: routine follow-up; at least 4 visits a year, i.e. within about 3 months.
 
+use crate::critical;
 use serde::{Deserialize, Serialize};
 
 /// The chronic condition a visit is managed under.
@@ -130,11 +131,12 @@ pub fn bp_target(age: i32) -> (f64, f64) {
 }
 
 fn bp_emergency(f: &VisitFindings) -> bool {
-    f.sbp.is_some_and(|s| s >= 180.0) || f.dbp.is_some_and(|d| d >= 110.0)
+    f.sbp.is_some_and(|s| critical::check("sbp", s).is_some())
+        || f.dbp.is_some_and(|d| critical::check("dbp", d).is_some())
 }
 
 fn glucose_emergency(f: &VisitFindings) -> bool {
-    f.fpg.is_some_and(|g| g >= 16.7 || g <= 3.9)
+    f.fpg.is_some_and(|g| critical::check("fpg", g).is_some())
 }
 
 /// Whether the disease is under control at this visit. Missing measurements count as not

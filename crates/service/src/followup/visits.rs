@@ -190,7 +190,7 @@ pub(crate) async fn record_in(
     let (obs, _) = if entries.is_empty() {
         (Vec::new(), Default::default())
     } else {
-        insert_observations(tx, actor, &entries, true, now)
+        insert_observations(tx, actor, &entries, true, None, now)
             .await
             .map_err(|e| prefix(e, "observations"))?
     };
@@ -281,11 +281,19 @@ pub(crate) async fn record_in(
     if let Some(w) = &decided.follow_up_within {
         new_tasks.push(follow_up_task(&task, w, task.assignee_id, now)?);
     }
-    let alerts: Vec<AlertRow> = decided
+    let mut alerts: Vec<AlertRow> = decided
         .alerts
         .iter()
         .map(|a| alert_from(task.patient_id, (Some(rec.id), None), a.kind, a.reason.clone(), now))
         .collect();
+    // Critical values (危急值) join the visit's own severe alert (an emergency visit names them),
+    // or raise their own: one alert for the doctor, not two.
+    for critical in crate::reactions::critical_alerts(&obs, "随访记录", (Some(rec.id), None), now) {
+        match alerts.iter_mut().find(|a| a.severity == "severe") {
+            Some(severe) => severe.reason = format!("{}；{}", severe.reason, critical.reason),
+            None => alerts.push(critical),
+        }
+    }
     if referral {
         let doctor = users::active_in_department(tx, patient.department_id, "doctor")
             .await?

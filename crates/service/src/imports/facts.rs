@@ -41,6 +41,8 @@ pub(super) struct Work {
     pub new_identifiers: Vec<(String, Uuid)>,
     new_observations: Vec<ObservationRow>,
     corrections: Vec<(Uuid, f64, String, OffsetDateTime)>,
+    /// The corrected values as they now stand, for their critical-value alerts.
+    corrected: Vec<ObservationRow>,
     new_diagnoses: Vec<DiagnosisRow>,
     new_reports: Vec<LabReportRow>,
     triggers: BTreeMap<Uuid, Vec<TriggerEvent>>,
@@ -68,6 +70,7 @@ impl Work {
             new_identifiers: Vec::new(),
             new_observations: Vec::new(),
             corrections: Vec::new(),
+            corrected: Vec::new(),
             new_diagnoses: Vec::new(),
             new_reports: Vec::new(),
             triggers: BTreeMap::new(),
@@ -162,6 +165,11 @@ impl Work {
         for (id, value, flag, at) in &self.corrections {
             store::correct_observation(tx, *id, *value, flag, *at).await?;
         }
+        // Critical values (危急值) raise their alerts with the import, as cheap inserts in its
+        // transaction: a bulk import is not held up, and no value waits for a later pass.
+        let from = format!("导入（{}）", self.source);
+        crate::reactions::critical_values(tx, &self.new_observations, &from, (None, None), self.now).await?;
+        crate::reactions::critical_values(tx, &self.corrected, &from, (None, None), self.now).await?;
         let excluded: Vec<String> = self.excluded.iter().cloned().collect();
         store::exclude_keys(tx, &self.source, &excluded, "deceased", self.now).await?;
         diagnoses::insert_many(tx, &self.new_diagnoses).await?;
@@ -221,12 +229,26 @@ pub(super) async fn observations(tx: &mut Tx, batch: &ImportBatch, work: &mut Wo
             }
         };
         let effective_at = stored_time(v.effective_at);
+        let row = ObservationRow {
+            id: Uuid::now_v7(),
+            patient_id: patient,
+            code: v.indicator.code.into(),
+            value: v.value,
+            unit: v.indicator.unit.into(),
+            effective_at,
+            source: v.source.clone(),
+            flag: v.flag.as_str().into(),
+            created_at: stored_time(work.now),
+            created_by: None,
+            external_id: Some(ext.clone()),
+        };
         if let Some(s) = stored.get(ext) {
             if (s.value - v.value).abs() < 1e-9 && s.effective_at == effective_at {
                 work.observations.unchanged += 1;
             } else {
                 work.corrections
                     .push((s.id, v.value, v.flag.as_str().into(), effective_at));
+                work.corrected.push(ObservationRow { id: s.id, ..row });
                 work.observations.updated += 1;
                 work.count(patient, 0);
             }
@@ -240,19 +262,7 @@ pub(super) async fn observations(tx: &mut Tx, batch: &ImportBatch, work: &mut Wo
                 },
             );
         }
-        work.new_observations.push(ObservationRow {
-            id: Uuid::now_v7(),
-            patient_id: patient,
-            code: v.indicator.code.into(),
-            value: v.value,
-            unit: v.indicator.unit.into(),
-            effective_at,
-            source: v.source,
-            flag: v.flag.as_str().into(),
-            created_at: stored_time(work.now),
-            created_by: None,
-            external_id: Some(ext.clone()),
-        });
+        work.new_observations.push(row);
         work.observations.created += 1;
         work.count(patient, 0);
     }

@@ -97,7 +97,8 @@ pub async fn record_observations(
         .into());
     }
     let mut tx = db.begin().await?;
-    let (rows, sexes) = insert_observations(&mut tx, actor, entries, entries.len() > 1, now).await?;
+    let (rows, sexes) =
+        insert_observations(&mut tx, actor, entries, entries.len() > 1, Some(("录入", None)), now).await?;
     // A value outside its reference range may enrol the patient (指标异常入组).
     let mut abnormal: BTreeMap<Uuid, Vec<TriggerEvent>> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.flag != "normal") {
@@ -119,13 +120,20 @@ pub async fn record_observations(
         .collect())
 }
 
-/// Validate and insert observations inside the caller's transaction (with their audit events
-/// and the patients' recomputed risk tiers); returns the stored rows and each patient's sex. Errors name `[i].field` when `batch`.
+/// How values arrived, for the alert a critical one raises (危急值): its words and the response
+/// that brought them; `None` when the caller raises those alerts itself (a signed visit folds
+/// them into its own).
+pub(crate) type Arrival<'a> = Option<(&'a str, Option<Uuid>)>;
+
+/// Validate and insert observations inside the caller's transaction (with their audit events,
+/// the patients' recomputed risk tiers and, unless `arrival` is `None`, the alerts of critical
+/// values); returns the stored rows and each patient's sex. Errors name `[i].field` when `batch`.
 pub(crate) async fn insert_observations(
     tx: &mut Tx,
     actor: &Actor,
     entries: &[(Uuid, ObservationInput)],
     batch: bool,
+    arrival: Arrival<'_>,
     now: OffsetDateTime,
 ) -> Result<(Vec<ObservationRow>, HashMap<Uuid, Sex>)> {
     let mut ids: Vec<Uuid> = entries.iter().map(|(p, _)| *p).collect();
@@ -158,6 +166,9 @@ pub(crate) async fn insert_observations(
         });
     }
     observations::insert_many(tx, &rows).await?;
+    if let Some((from, response)) = arrival {
+        crate::reactions::critical_values(tx, &rows, from, (None, response), now).await?;
+    }
     let mut per_patient: BTreeMap<Uuid, usize> = BTreeMap::new();
     for r in &rows {
         *per_patient.entry(r.patient_id).or_default() += 1;

@@ -342,12 +342,20 @@ pub(crate) async fn store_response(
         alerts.push(alert(patient_id, row.id, level == BandAlert::Severe, reason, now));
     }
     crate::questionnaires::free_text::alerts(patient_id, row.id, &q.title, &text_findings, &mut alerts, now);
-    records::insert_alerts(tx, &alerts).await?;
-    let observations = if completed {
+    let recorded = if completed {
         record_indicators(tx, actor, patient_id, &q, &checked.answers, now).await?
     } else {
-        0
+        Vec::new()
     };
+    // A home reading past its critical limit (危急值) is the doctor's within the hour.
+    alerts.extend(crate::reactions::critical_alerts(
+        &recorded,
+        "问卷回答",
+        (None, Some(row.id)),
+        now,
+    ));
+    records::insert_alerts(tx, &alerts).await?;
+    let observations = recorded.len();
     Ok(ResponseOutcome {
         id: row.id,
         questionnaire: stored.id,
@@ -376,7 +384,7 @@ async fn record_indicators(
     q: &Questionnaire,
     answers: &careloop_domain::questionnaire::enable::Answers,
     now: OffsetDateTime,
-) -> Result<usize> {
+) -> Result<Vec<careloop_store::observations::ObservationRow>> {
     let mut entries = Vec::new();
     let mut link_ids = Vec::new();
     for item in q.all_items() {
@@ -403,9 +411,9 @@ async fn record_indicators(
         }
     }
     if entries.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
-    crate::patients::observations::insert_observations(tx, actor, &entries, true, now)
+    let (rows, _) = crate::patients::observations::insert_observations(tx, actor, &entries, true, None, now)
         .await
         .map_err(|e| match e {
             ServiceError::Invalid(f) => {
@@ -427,7 +435,7 @@ async fn record_indicators(
             }
             other => other,
         })?;
-    Ok(entries.len())
+    Ok(rows)
 }
 
 fn alert(patient_id: Uuid, response_id: Uuid, severe: bool, reason: String, now: OffsetDateTime) -> AlertRow {
