@@ -53,7 +53,10 @@ pub async fn outcome_rules_raise_alerts_referrals_and_earlier_follow_ups(app: Te
             .iter()
             .all(|a| a["severity"] == "severe" && a["owner_role"] == "doctor")
     );
-    assert!(alerts[0]["reason"].as_str().unwrap().contains("规则 fever"));
+    assert_eq!(
+        alerts[0]["reason"], "出院后体温≥38.5℃，请医生评估感染风险（随访方案规则）",
+        "the rule's own words, no rule id on a Chinese page (the record keeps matched_rules)"
+    );
     assert_eq!(out["next_task"]["step"], "F3", "within three days: {out}");
     assert!(rfc3339(&out["next_task"]["deadline"]) - now() <= time::Duration::days(4));
     let (_, tasks) = app.get(Some(&nurse), "/api/v1/tasks?per_page=50").await;

@@ -141,13 +141,13 @@ pub fn outcome(
         let severe = matches!(o.action, Action::Referral | Action::UrgentReferral);
         alerts.push(RaisedAlert {
             kind: AlertKind::of(severe),
-            reason: format!("{}（{}）", o.class.name_zh(), o.class.as_str()),
+            reason: format!("本次随访评估：{}", o.class.name_zh()),
         });
     }
-    for (rule_id, a) in &effects.alerts {
+    for (_rule, a) in &effects.alerts {
         alerts.push(RaisedAlert {
             kind: AlertKind::of(a.severity == Severity::Severe),
-            reason: format!("{}（规则 {rule_id}）", a.reason_zh),
+            reason: format!("{}（随访方案规则）", a.reason_zh),
         });
     }
     let stop = if result == ContactResult::Deceased {
@@ -156,7 +156,7 @@ pub fn outcome(
         failures.filter(|f| is_lost(stop, *f)).map(|failures| {
             alerts.push(RaisedAlert {
                 kind: AlertKind::Mild,
-                reason: format!("失访：连续{failures}次随访未能联系到患者，请核实联系方式（lost to follow-up）"),
+                reason: format!("失访：连续{failures}次随访未能联系到患者，请核实联系方式"),
             });
             Stop::LostToFollowUp { failures }
         })
@@ -290,7 +290,7 @@ mod tests {
             o.alerts,
             [RaisedAlert {
                 kind: AlertKind::Mild,
-                reason: "控制不满意（uncontrolled）".into()
+                reason: "本次随访评估：控制不满意".into()
             }]
         );
         assert!(!o.referral);
@@ -338,7 +338,7 @@ mod tests {
             o.alerts[1],
             RaisedAlert {
                 kind: AlertKind::Severe,
-                reason: "服药依从性差（规则 poor-adherence）".into()
+                reason: "服药依从性差（随访方案规则）".into()
             }
         );
         let longer = Effects {
