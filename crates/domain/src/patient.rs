@@ -15,8 +15,11 @@ use time::macros::format_description;
 #[serde(deny_unknown_fields)]
 pub struct PatientInput {
     pub name: Option<String>,
+    #[schema(pattern = "^(male|female)$")]
     pub sex: Option<String>,
+    #[schema(format = Date)]
     pub birth_date: Option<String>,
+    #[schema(pattern = "^[0-9]{17}[0-9Xx]$")]
     pub id_number: Option<String>,
     pub phone: Option<String>,
     pub address: Option<String>,

@@ -34,15 +34,23 @@ pub struct HealthRecord {
     pub family_history: Option<String>,
     pub allergies: Option<String>,
     pub medications: Option<String>,
+    #[schema(pattern = "^(never|former|current)$")]
     pub smoking: Option<String>,
+    #[schema(pattern = "^(never|occasional|regular|heavy)$")]
     pub alcohol: Option<String>,
+    #[schema(pattern = "^(none|occasional|regular|daily)$")]
     pub exercise: Option<String>,
     pub diet: Option<String>,
     pub sleep: Option<String>,
+    #[schema(pattern = "^(north|south)$")]
     pub region: Option<String>,
+    #[schema(pattern = "^(urban|rural)$")]
     pub residence: Option<String>,
+    #[schema(pattern = "^(yes|no)$")]
     pub bp_treated: Option<String>,
+    #[schema(pattern = "^(yes|no)$")]
     pub family_history_ascvd: Option<String>,
+    #[schema(pattern = "^(first_degree|second_degree|no)$")]
     pub family_history_diabetes: Option<String>,
 }
 
@@ -91,8 +99,10 @@ impl HealthRecord {
 #[serde(deny_unknown_fields)]
 pub struct Location {
     /// north / south; null: not set.
+    #[schema(pattern = "^(north|south)$")]
     pub region: Option<String>,
     /// urban / rural; null: not set.
+    #[schema(pattern = "^(urban|rural)$")]
     pub residence: Option<String>,
 }
 
@@ -109,8 +119,10 @@ impl Location {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiagnosisInput {
+    #[schema(required = true)]
     pub icd10_code: Option<String>,
     pub name: Option<String>,
+    #[schema(format = Date)]
     pub diagnosed_on: Option<String>,
     pub note: Option<String>,
 }

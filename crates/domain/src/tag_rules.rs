@@ -34,6 +34,7 @@ pub const VARIABLES: [&str; 8] = [
 #[serde(deny_unknown_fields)]
 pub struct TagRule {
     /// Stable id, e.g. `central-obesity`.
+    #[schema(pattern = "^[a-z0-9-]{1,64}$")]
     pub id: String,
     /// The tag it sets, e.g. 中心性肥胖 (at most 20 characters).
     pub tag: String,

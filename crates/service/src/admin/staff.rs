@@ -210,9 +210,12 @@ pub(crate) async fn department_by_code(tx: &mut Tx, code: &DepartmentCode) -> Re
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserInput {
+    #[schema(pattern = "^[a-z0-9._-]{3,32}$")]
     pub username: String,
+    #[schema(min_length = 10)]
     pub password: String,
     pub display_name: Option<String>,
+    #[schema(pattern = "^(admin|doctor|nurse|health_manager|psychologist)$")]
     pub role: String,
     /// Department code; required for doctors, nurses and health managers.
     pub department: Option<String>,
@@ -302,10 +305,12 @@ pub async fn list_users(db: &Db, actor: &Actor) -> Result<Vec<UserView>> {
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     pub display_name: Option<String>,
+    #[schema(pattern = "^(admin|doctor|nurse|health_manager|psychologist)$")]
     pub role: Option<String>,
     pub department: Option<String>,
     pub active: Option<bool>,
     /// A new password.
+    #[schema(min_length = 10)]
     pub password: Option<String>,
 }
 

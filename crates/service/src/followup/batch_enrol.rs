@@ -30,8 +30,10 @@ pub struct BatchEnrolInput {
     /// Protocol id, e.g. `htn-basic-ph`; its newest version is used.
     pub protocol: String,
     /// 1–1000 patients; repeats are enrolled once.
+    #[schema(min_items = 1, max_items = 5000)]
     pub patient_ids: Vec<Uuid>,
     /// The date the steps count from (default today, China time).
+    #[schema(format = Date)]
     pub anchor_date: Option<String>,
 }
 

@@ -24,6 +24,7 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct DischargeInput {
     /// YYYY-MM-DD; today or earlier.
+    #[schema(required = true, format = Date)]
     pub discharged_on: Option<String>,
     /// The ward or department discharged from (病区).
     pub ward: Option<String>,

@@ -489,8 +489,10 @@ pub async fn list_outbox(
 #[serde(deny_unknown_fields)]
 pub struct QuietHoursInput {
     /// Local time `HH:MM` (China time) when messages stop, e.g. `21:00`.
+    #[schema(required = true, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub start: Option<String>,
     /// Local time `HH:MM` when they may resume, e.g. `08:00`. Equal to `start`: no quiet hours.
+    #[schema(required = true, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub end: Option<String>,
 }
 

@@ -29,8 +29,10 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct AssessmentInput {
     /// `high`, `medium` or `low`.
+    #[schema(pattern = "^(high|medium|low)$")]
     pub tier: String,
     /// Why, e.g. the abnormal results it rests on.
+    #[schema(min_length = 1)]
     pub reason: String,
 }
 

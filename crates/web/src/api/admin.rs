@@ -26,6 +26,7 @@ pub async fn list_departments(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDepartment {
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,32}$")]
     code: String,
     name: String,
     /// Organisation code; the default organisation when left out.
@@ -125,6 +126,7 @@ pub async fn list_organisations(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganisation {
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,32}$")]
     code: String,
     name: String,
 }

@@ -51,6 +51,7 @@ pub async fn acknowledge_alert(
 #[serde(deny_unknown_fields)]
 pub struct CloseAlert {
     /// What was done (e.g. 已电话指导，建议复诊).
+    #[schema(min_length = 1, max_length = 500)]
     outcome: String,
 }
 

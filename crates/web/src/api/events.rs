@@ -43,6 +43,7 @@ pub async fn list_discharges(
 #[serde(deny_unknown_fields)]
 pub struct TagInput {
     /// 1–20 characters, e.g. 高危 or 糖尿病前期.
+    #[schema(min_length = 1, max_length = 20, pattern = "^[^\\r\\n]+$")]
     tag: String,
 }
 

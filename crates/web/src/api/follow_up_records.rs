@@ -17,6 +17,7 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct NewRecord {
     /// reached / no_answer / busy / powered_off / wrong_number / not_patient / refused / deceased
+    #[schema(pattern = "^(reached|no_answer|busy|powered_off|wrong_number|not_patient|refused|deceased)$")]
     contact_result: String,
     /// Values measured or reported during the contact (only when reached).
     #[serde(default)]
@@ -94,6 +95,7 @@ pub async fn get_record(
 #[serde(deny_unknown_fields)]
 pub struct NewAmendment {
     /// Why the record is corrected (e.g. 血压值录入错误).
+    #[schema(min_length = 1, max_length = 500)]
     reason: String,
     /// The corrected note.
     note: Option<String>,

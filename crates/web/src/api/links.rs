@@ -29,6 +29,7 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct Withdrawal {
     /// Why, 1–200 characters (e.g. 发错患者); kept in the audit trail.
+    #[schema(min_length = 1, max_length = 200)]
     reason: String,
 }
 

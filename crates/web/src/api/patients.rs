@@ -107,6 +107,7 @@ pub async fn update(
 #[serde(deny_unknown_fields)]
 pub struct DeathInput {
     /// The day the patient died, YYYY-MM-DD (not in the future).
+    #[schema(format = Date)]
     died_on: String,
 }
 

@@ -20,6 +20,7 @@ pub struct NewPlan {
     /// Protocol id, e.g. `htn-basic-ph`.
     protocol: String,
     /// The date steps count from (enrolment or discharge), China time; defaults to today.
+    #[schema(format = Date)]
     anchor_date: Option<String>,
 }
 
@@ -76,6 +77,7 @@ pub async fn enrol_batch(
 #[serde(deny_unknown_fields)]
 pub struct Reason {
     /// Why (e.g. 住院中, 患者要求退出).
+    #[schema(min_length = 1, max_length = 500)]
     pub(crate) reason: String,
 }
 

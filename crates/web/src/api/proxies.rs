@@ -41,6 +41,7 @@ pub async fn list(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeInput {
+    #[schema(min_length = 1, max_length = 200)]
     reason: String,
 }
 

@@ -83,7 +83,9 @@ async fn task_action(
 #[serde(deny_unknown_fields)]
 pub struct Reschedule {
     /// The new day (YYYY-MM-DD, China time); the window keeps its length.
+    #[schema(format = Date)]
     due_date: String,
+    #[schema(min_length = 1)]
     reason: String,
 }
 
@@ -106,6 +108,7 @@ pub async fn reschedule_task(
 #[serde(deny_unknown_fields)]
 pub struct Reassign {
     assignee_id: Uuid,
+    #[schema(min_length = 1)]
     reason: String,
 }
 

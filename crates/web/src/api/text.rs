@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 #[serde(deny_unknown_fields)]
 pub struct AnalyzeInput {
     /// The reply, 1 to 2000 characters.
+    #[schema(min_length = 1, max_length = 2000)]
     text: String,
 }
 
