@@ -327,6 +327,8 @@ pub async fn a_nurse_works_through_the_worklist_in_chromium(app: TestApp) {
         .await;
     let page = b.source_with(&["您好，请问是王先生吗？"]).await;
     assert!(page.contains("name=\"obs_sbp\""), "the call sheet with its form");
+    assert!(!page.contains(" checked>"), "no contact result is chosen for the nurse");
+    b.click("input[name=contact_result][value='reached']").await;
     b.type_into("input[name=obs_sbp]", "132").await;
     b.type_into("input[name=obs_dbp]", "82").await;
     b.click("input[name=ans_medication_adherence][value='规律']").await;

@@ -97,6 +97,7 @@ pub async fn login_page_and_protected_pages_work(app: TestApp) {
     let (status, detail) = page(&client, &app, &format!("/patients/{id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(detail.contains("13812345678") && detail.contains("11010519491231002X"));
+    assert!(detail.contains("href=\"tel:13812345678\""), "a tap to call the patient");
 
     let res = client
         .get(app.url(&format!("/lang/en?next=%2Fpatients%2F{id}")))
@@ -356,7 +357,11 @@ pub async fn a_nurse_signs_a_call_from_the_call_sheet_with_its_script(app: TestA
     let client = browser(&app, "nurse.wang").await;
     let (status, html) = page(&client, &app, &format!("/tasks/{task}")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("13800138000"), "the full number to dial");
+    assert!(
+        html.contains("href=\"tel:13800138000\""),
+        "the full number, a tap to dial"
+    );
+    assert!(!html.contains(" checked>"), "no contact result chosen for the nurse");
     assert!(
         html.contains("您好，请问是王先生吗？"),
         "the script addresses the patient"
@@ -378,8 +383,47 @@ pub async fn a_nurse_signs_a_call_from_the_call_sheet_with_its_script(app: TestA
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::OK, "shown again with the message");
-    assert!(res.text().await.unwrap().contains("收缩压应为数字"));
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "shown again with the message"
+    );
+    let again = res.text().await.unwrap();
+    assert!(again.contains("收缩压应为数字"));
+    assert!(
+        again.contains("name=\"obs_sbp\" inputmode=\"decimal\" autocomplete=\"off\" value=\"abc\""),
+        "what was typed is kept"
+    );
+
+    // A value typed on an unanswered call is refused with the API's words, not dropped, and
+    // the sheet keeps the result, the value and the note.
+    let form = [
+        ("csrf", csrf_of(&html)),
+        ("contact_result", "no_answer".to_string()),
+        ("obs_sbp", "150".to_string()),
+        ("note", "响铃无人接".to_string()),
+    ];
+    let res = client
+        .post(app.url(&format!("/tasks/{task}/record")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = res.text().await.unwrap();
+    assert!(again.contains("未联系到患者时不能登记检测值"), "refused, not dropped");
+    assert!(
+        again.contains("value=\"no_answer\" required checked")
+            && again.contains("value=\"150\"")
+            && again.contains(">响铃无人接</textarea>"),
+        "nothing typed is lost"
+    );
+    let (_, tasks) = app.get(Some(&nurse_token), &format!("/api/v1/tasks/{task}")).await;
+    assert_eq!(
+        (tasks["attempts"].as_i64(), tasks["state"].as_str()),
+        (Some(0), Some("pending")),
+        "nothing was recorded: {tasks}"
+    );
 
     let form = [
         ("csrf", csrf_of(&html)),

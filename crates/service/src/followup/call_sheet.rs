@@ -77,7 +77,10 @@ pub struct CallSheet {
     pub sex: String,
     pub age: i32,
     pub phone: Option<String>,
+    /// The emergency contact's name and number (either may be missing), for a call when the
+    /// patient cannot be reached.
     pub emergency_contact: Option<String>,
+    pub emergency_phone: Option<String>,
     pub protocol_name: String,
     pub step_name: String,
     pub fields: Vec<FormField>,
@@ -163,11 +166,8 @@ pub async fn call_sheet(db: &Db, actor: &Actor, task_id: Uuid, now: OffsetDateTi
         name: patient.name,
         sex: patient.sex,
         phone: patient.phone,
-        emergency_contact: match (patient.emergency_contact_name, patient.emergency_contact_phone) {
-            (Some(n), Some(p)) => Some(format!("{n} {p}")),
-            (None, Some(p)) => Some(p),
-            _ => None,
-        },
+        emergency_contact: patient.emergency_contact_name,
+        emergency_phone: patient.emergency_contact_phone,
         protocol_name: protocol.name_zh,
         step_name,
         fields,

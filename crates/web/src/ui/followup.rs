@@ -55,15 +55,46 @@ struct CallSheetPage {
     results: [&'static str; 8],
     open: bool,
     error: Option<String>,
+    /// What the nurse submitted, when the sheet comes back with an error: nothing typed is lost.
+    prior: HashMap<String, String>,
 }
 
 impl CallSheetPage {
+    /// A submitted field's value ("" when none).
+    fn prior(&self, name: &str) -> &str {
+        self.prior.get(name).map_or("", String::as_str)
+    }
+
+    fn prior_obs(&self, code: &str) -> &str {
+        self.prior(&format!("obs_{code}"))
+    }
+
+    fn prior_ans(&self, name: &str) -> &str {
+        self.prior(&format!("ans_{name}"))
+    }
+
+    /// Whether an option of a choice question was picked when the sheet was submitted.
+    fn answered(&self, name: &str, option: &str) -> bool {
+        self.prior_ans(name) == option
+    }
+
+    /// Whether a radio or checkbox was ticked when the sheet was submitted.
+    fn ticked(&self, name: &str, value: &str) -> bool {
+        self.prior(name) == value
+    }
+
     fn local(&self, at: &OffsetDateTime) -> String {
         local(at)
     }
 }
 
-async fn sheet_page(s: &AppState, u: &UiUser, id: Uuid, error: Option<String>) -> Response {
+async fn sheet_page(
+    s: &AppState,
+    u: &UiUser,
+    id: Uuid,
+    error: Option<String>,
+    prior: HashMap<String, String>,
+) -> Response {
     match call_sheet(&s.db, &u.who.actor, id, OffsetDateTime::now_utc()).await {
         Ok(sheet) => {
             let fields = sheet
@@ -92,6 +123,7 @@ async fn sheet_page(s: &AppState, u: &UiUser, id: Uuid, error: Option<String>) -
                 fields,
                 results: CONTACT_RESULTS.map(|r| r.as_str()),
                 error,
+                prior,
             })
         }
         Err(e) => u.fail(e),
@@ -103,7 +135,7 @@ fn code_name(code: &str) -> &'static str {
 }
 
 pub async fn show(State(s): State<AppState>, u: UiUser, Path(id): Path<Uuid>) -> Response {
-    sheet_page(&s, &u, id, None).await
+    sheet_page(&s, &u, id, None, HashMap::new()).await
 }
 
 /// Sign the record from the call sheet's form. Field names: `contact_result`, `obs_<code>`
@@ -118,7 +150,6 @@ pub async fn sign(
         return r;
     }
     let now = OffsetDateTime::now_utc();
-    let reached = f.get("contact_result").map(String::as_str) == Some("reached");
     let mut observations = Vec::new();
     let mut answers = serde_json::Map::new();
     let mut keys: Vec<&String> = f.keys().collect();
@@ -135,19 +166,19 @@ pub async fn sign(
                     Lang::Zh => format!("{name}应为数字"),
                     Lang::En => format!("{code} must be a number"),
                 };
-                return sheet_page(&s, &u, id, Some(msg)).await;
+                let mut page = sheet_page(&s, &u, id, Some(msg), f.clone()).await;
+                *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+                return page;
             };
-            // Values typed for an unreached patient are dropped rather than refused: the
-            // nurse may have started typing before the line went dead.
-            if reached {
-                observations.push(ObservationInput {
-                    code: code.to_string(),
-                    value,
-                    unit: None,
-                    effective_at: now,
-                    source: Some("followup".into()),
-                });
-            }
+            // Values on an unreached call are refused by the service with a message, as the
+            // API refuses them, and the sheet comes back with everything typed.
+            observations.push(ObservationInput {
+                code: code.to_string(),
+                value,
+                unit: None,
+                effective_at: now,
+                source: Some("followup".into()),
+            });
         } else if let Some(name) = k.strip_prefix("ans_") {
             answers.insert(name.to_string(), serde_json::Value::String(v.to_string()));
         }
@@ -166,7 +197,9 @@ pub async fn sign(
         Ok(_) => Redirect::to(&format!("/tasks/{id}")).into_response(),
         Err(ServiceError::Invalid(e)) => {
             let msg = if u.lang == Lang::Zh { e.message_zh } else { e.message };
-            sheet_page(&s, &u, id, Some(msg)).await
+            let mut page = sheet_page(&s, &u, id, Some(msg), f).await;
+            *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            page
         }
         Err(e) => u.fail(e),
     }
