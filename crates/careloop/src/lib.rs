@@ -34,6 +34,20 @@ impl App {
         Ok(self.listener.local_addr()?)
     }
 
+    /// The demo's patient links point where it really serves: a `public_url` left at its default
+    /// becomes the address the server is bound to (a demo on port 18100 sent links to port 8080).
+    pub fn link_to_bound_address(&mut self) -> anyhow::Result<()> {
+        if self.settings.public_url == Settings::default().public_url {
+            self.settings.public_url = format!("http://{}", self.local_addr()?);
+        }
+        Ok(())
+    }
+
+    /// The base of the links patients are sent.
+    pub fn public_url(&self) -> &str {
+        &self.settings.public_url
+    }
+
     /// Serve until `shutdown` resolves, running the follow-up scheduler alongside unless it is
     /// switched off.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
@@ -156,4 +170,36 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{App, Settings};
+
+    /// A demo started on another port sends patient links to that port; a configured public
+    /// address is kept.
+    #[tokio::test]
+    async fn a_demo_links_to_the_address_it_serves() {
+        let dir = std::env::temp_dir().join(format!("careloop-links-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let settings = Settings {
+            addr: "127.0.0.1:0".into(),
+            database_url: format!("sqlite://{}/careloop.db", dir.display()),
+            ..Settings::default()
+        };
+        let mut app = App::build(settings.clone()).await.unwrap();
+        app.link_to_bound_address().unwrap();
+        let port = app.local_addr().unwrap().port();
+        assert_eq!(app.public_url(), format!("http://127.0.0.1:{port}"));
+        drop(app);
+        let configured = Settings {
+            public_url: "https://followup.example.cn".into(),
+            ..settings
+        };
+        let mut app = App::build(configured).await.unwrap();
+        app.link_to_bound_address().unwrap();
+        assert_eq!(app.public_url(), "https://followup.example.cn");
+        drop(app);
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

@@ -183,7 +183,9 @@ async fn main() -> anyhow::Result<()> {
             for (user, name, role, dept) in STAFF {
                 println!("  {user:<12} {role:<15} {:<8} {name}", dept.unwrap_or("-"));
             }
-            serve(settings).await
+            let mut app = App::build(settings).await?;
+            app.link_to_bound_address()?;
+            start(app).await
         }
         Command::Migrate => {
             open_db(&settings).await?.close().await;
@@ -323,7 +325,10 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let app = App::build(settings).await?;
+    start(App::build(settings).await?).await
+}
+
+async fn start(app: App) -> anyhow::Result<()> {
     let addr = app.local_addr()?;
     println!("CareLoop is running at http://{addr}  (API docs: http://{addr}/api/docs)");
     app.serve(shutdown_signal()).await.context("serving")
