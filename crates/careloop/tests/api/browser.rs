@@ -333,19 +333,43 @@ pub async fn a_nurse_works_through_the_worklist_in_chromium(app: TestApp) {
     b.type_into("input[name=obs_dbp]", "82").await;
     b.click("input[name=ans_medication_adherence][value='规律']").await;
     b.click("form.stack button[type=submit]").await;
-    let page = b.source_with(&["控制满意"]).await;
+    let page = b.source_with(&["本次随访结果"]).await;
     assert!(page.contains("控制满意"), "132/82 is controlled");
+    let result = page
+        .split("id=\"call-result\"")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert!(
+        result.contains("<dd>接通</dd>") && result.contains("无预警") && result.contains("下次随访"),
+        "the sheet says what the call set off: {result}"
+    );
 
-    b.go(&app.url("/worklist")).await;
-    let page = b.source_with(&["李秀英"]).await;
-    assert!(page.contains("应访 <span class=\"count\">1</span>") && !page.contains("王建国"));
-    b.click_xpath("//tr[td/a[text()='李秀英']]//a[contains(@class,'button')]")
-        .await;
-    b.source_with(&["name=\"contact_result\""]).await;
+    // 下一位: straight to the next call of the worklist, no detour.
+    b.click("#next-call").await;
+    let page = b.source_with(&["李秀英", "name=\"contact_result\""]).await;
+    assert!(
+        page.contains("您好，请问是李女士吗？") || page.contains("李秀英"),
+        "the next patient's sheet"
+    );
     b.click("input[name=contact_result][value='no_answer']").await;
     b.click("form.stack button[type=submit]").await;
     // The signed record's row, not the choice offered on the form (which names it too).
-    b.source_with(&["<td>无人接听</td>"]).await;
+    let page = b.source_with(&["<td>无人接听</td>"]).await;
+    let result = page
+        .split("id=\"call-result\"")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert!(result.contains("未接通，将再次拨打"), "a retry and when: {result}");
+    assert!(
+        result.contains("没有待打的电话了"),
+        "the last call of the day: {result}"
+    );
 
     b.go(&app.url("/worklist")).await;
     let page = b.source_with(&["应访 <span class=\"count\">0</span>"]).await;

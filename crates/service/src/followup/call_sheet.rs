@@ -6,6 +6,7 @@
 use crate::followup::amendments::{self, FollowUpRecordView};
 use crate::followup::plans::{TaskDetail, get_task_in};
 use crate::kernel::access::accessible;
+use crate::kernel::alerts::AlertView;
 use crate::kernel::audit::{event, record};
 use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
@@ -88,6 +89,82 @@ pub struct CallSheet {
     pub readings: Vec<Reading>,
     /// Records already signed on this task (earlier unanswered attempts), newest first.
     pub records: Vec<FollowUpRecordView>,
+    /// What the last record signed on this task set off, once there is one.
+    pub caused: Option<CallResult>,
+    /// The caller's next call to make (their earliest due call but this one), for 下一位.
+    pub next_call: Option<Uuid>,
+}
+
+/// What a signed call set off (本次随访结果): the visit class, a referral, the alerts it raised
+/// and whose they are, the plan's next task, a retry, or the patient lost to follow-up.
+#[derive(Debug, Clone)]
+pub struct CallResult {
+    pub contact_result: String,
+    pub classification: Option<String>,
+    pub referral: bool,
+    pub alerts: Vec<AlertView>,
+    /// The plan's next open task: step, method and when it is due.
+    pub next_task: Option<(String, String, OffsetDateTime)>,
+    /// When an unanswered call is tried again.
+    pub retry_at: Option<OffsetDateTime>,
+    /// The plan stopped: the patient is lost to follow-up (失访).
+    pub lost: bool,
+}
+
+/// What the newest record of `task` set off, read in the sheet's transaction.
+async fn caused_by(
+    tx: &mut careloop_store::Tx,
+    task: &TaskDetail,
+    plan: &careloop_store::plans::PlanRow,
+    newest: &FollowUpRecordView,
+) -> Result<CallResult> {
+    let alerts = careloop_store::records::alerts_of_patient(tx, newest.patient_id, 50)
+        .await?
+        .into_iter()
+        .filter(|a| a.record_id == Some(newest.id))
+        .map(Into::into)
+        .collect();
+    let next_task = careloop_store::plans::tasks_of_plan(tx, plan.id)
+        .await?
+        .into_iter()
+        .filter(|t| t.id != task.task.id && ["pending", "due", "in_progress"].contains(&t.state.as_str()))
+        .min_by_key(|t| t.due_at)
+        .map(|t| (t.step_key, t.method, t.due_at));
+    Ok(CallResult {
+        contact_result: newest.contact_result.clone(),
+        classification: newest.classification.clone(),
+        referral: newest.referral,
+        alerts,
+        next_task,
+        retry_at: task.task.retry_at.filter(|_| task.task.state != "done"),
+        lost: plan.status == "stopped" && plan.status_reason.as_deref() == Some("lost_to_follow_up"),
+    })
+}
+
+/// The caller's earliest due call other than `task_id` (calls due or in progress, then overdue).
+async fn next_call_of(tx: &mut careloop_store::Tx, actor: &Actor, task_id: Uuid) -> Result<Option<Uuid>> {
+    for states in [&["due", "in_progress"][..], &["overdue"][..]] {
+        let filter = careloop_store::plans::TaskFilter {
+            assignee_id: Some(actor.user_id),
+            department_id: None,
+            states: states.iter().map(|s| s.to_string()).collect(),
+            due_before: None,
+            due_after: None,
+            failed_since: None,
+            manual_only: true,
+            active_plans_only: true,
+            protocol_id: None,
+            risk_tier: None,
+        };
+        let next = careloop_store::plans::list_tasks(tx, &filter, 2, 0)
+            .await?
+            .into_iter()
+            .find(|t| t.id != task_id);
+        if let Some(t) = next {
+            return Ok(Some(t.id));
+        }
+    }
+    Ok(None)
 }
 
 /// Everything for calling the patient of `task_id`.
@@ -147,6 +224,11 @@ pub async fn call_sheet(db: &Db, actor: &Actor, task_id: Uuid, now: OffsetDateTi
         .into_iter()
         .filter(|r| r.task_id == task_id)
         .collect();
+    let caused = match records.first() {
+        Some(newest) => Some(caused_by(&mut tx, &task, &plan, newest).await?),
+        None => None,
+    };
+    let next_call = next_call_of(&mut tx, actor, task_id).await?;
     record(
         &mut tx,
         event(
@@ -174,5 +256,7 @@ pub async fn call_sheet(db: &Db, actor: &Actor, task_id: Uuid, now: OffsetDateTi
         script,
         readings,
         records,
+        caused,
+        next_call,
     })
 }

@@ -270,6 +270,16 @@ strings! {
     fig_on_time: "及时率", "On time";
     fig_contact: "联系成功率", "Contact success";
     fig_lost: "失访率", "Lost to follow-up";
+    call_result_title: "本次随访结果", "What this call set off";
+    call_assessment: "随访评估", "Assessment";
+    call_referral_needed: "需要转诊（两周内随访转诊结果）", "Referral needed (follow it up within two weeks)";
+    call_alerts_raised: "已发出的预警", "Alerts raised";
+    call_no_alerts: "无预警", "No alerts";
+    call_next_task: "下次随访", "Next follow-up";
+    call_retry_at: "未接通，将再次拨打", "Not reached; calling again";
+    call_lost: "连续未能联系，已判定失访，随访方案已停止", "Not reached repeatedly: lost to follow-up, the plan has stopped";
+    call_next_patient: "下一位", "Next patient";
+    call_none_left: "没有待打的电话了", "No more calls due";
     alerts_centre: "预警中心", "Alerts";
     alerts_on_desk: "待我处理的预警", "open alerts on your desk";
     alerts_mine: "交给我的", "On my desk";
