@@ -454,6 +454,10 @@ pub async fn a_nurse_signs_a_call_from_the_call_sheet_with_its_script(app: TestA
         "the alert it raised, whose it is, and the next follow-up within two weeks: {result}"
     );
     assert!(escaped(&html, "b"), "the note is escaped");
+    assert!(
+        html.contains("生成任务 → ") && html.contains("随访完成 → ") && !html.contains("(created)"),
+        "the task's history in Chinese, no event codes"
+    );
     assert!(!html.contains("name=\"contact_result\""), "a done task has no form");
 
     let (status, html) = page(&client, &app, "/stats").await;
@@ -861,3 +865,60 @@ pub async fn a_patient_page_view_writes_one_audit_row(app: TestApp) {
     assert!(detail.contains("observations=2"), "{detail}");
 }
 crate::register!(a_patient_page_view_writes_one_audit_row);
+
+/// A ward nurse records a discharge on the patient's page: the page says which follow-up it
+/// started (外科出院后随访) and the plan exists; a discharge date in the future is refused at its
+/// field with the form open, and nothing is started.
+pub async fn a_ward_nurse_records_a_discharge_and_sees_the_follow_up_it_starts(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "出院登记", 7).await;
+    let client = browser(&app, "nurse.wang").await;
+    let (_, html) = page(&client, &app, &format!("/patients/{patient}")).await;
+    assert!(html.contains("id=\"record-discharge\"") && html.contains("登记出院"));
+    let csrf = csrf_of(&html);
+    let post = |form: Vec<(&'static str, String)>| {
+        client
+            .post(app.url(&format!("/patients/{patient}/discharges")))
+            .form(&form)
+            .send()
+    };
+    let res = post(vec![("csrf", csrf.clone()), ("discharged_on", "2099-01-01".into())])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("出院日期不能晚于今天") && html.contains("id=\"record-discharge\" open"),
+        "refused at its field"
+    );
+    let (_, plans) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/plans"))
+        .await;
+    assert_eq!(plans, serde_json::json!([]), "nothing started");
+
+    let yesterday = (careloop_domain::clock::local_today(crate::helpers::now()) - time::Duration::days(1)).to_string();
+    let res = post(vec![
+        ("csrf", csrf.clone()),
+        ("discharged_on", yesterday.clone()),
+        ("ward", "普外科".into()),
+        ("diagnosis_code", "K35.8".into()),
+        ("summary", "腹腔镜阑尾切除术后".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(&format!("已登记出院（{yesterday}）。已开始随访方案：外科出院后随访")),
+        "the page says what the discharge started"
+    );
+    let (_, plans) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/plans"))
+        .await;
+    assert_eq!(plans[0]["protocol"], "post-discharge-surgery", "{plans}");
+    let (_, discharges) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/discharges"))
+        .await;
+    assert_eq!(discharges[0]["ward"], "普外科", "{discharges}");
+}
+crate::register!(a_ward_nurse_records_a_discharge_and_sees_the_follow_up_it_starts);

@@ -355,6 +355,17 @@ strings! {
     lab_reports: "检查报告", "Lab and check-up reports";
     deceased_on: "已故", "Deceased";
     report_death: "登记死亡", "Record death";
+    record_discharge: "登记出院", "Record a discharge";
+    discharged_on: "出院日期", "Discharged on";
+    ward: "出院病区", "Ward";
+    discharge_diagnosis: "出院主要诊断（ICD-10）", "Main discharge diagnosis (ICD-10)";
+    discharge_summary: "出院小结摘要", "Discharge summary";
+    discharge_hint:
+        "登记后，由出院触发的随访方案（如术后出院随访）从出院日期起自动生成随访任务和问卷提醒。",
+        "Protocols that start on a discharge (such as post-surgery follow-up) plan their calls and questionnaire reminders from the discharge date.";
+    discharge_recorded: "已登记出院", "Discharge recorded";
+    discharge_started: "已开始随访方案", "Follow-up started";
+    discharge_no_protocol: "没有由出院触发的随访方案", "No protocol starts on a discharge";
     report_death_confirm: "确认登记死亡", "Confirm: record death";
     report_death_hint:
         "登记后该患者所有随访计划停止，不再发送任何消息，也不会再自动入组。",
@@ -383,6 +394,26 @@ labels! {
         "high" => "高危", "High risk";
         "medium" => "中危", "Medium risk";
         "low" => "低危", "Low risk";
+    }
+    /// What moved a task (its history on the call sheet).
+    task_event_label {
+        "created" => "生成任务", "created";
+        "window_opened" => "到期应访", "window opened";
+        "opened_early" => "提前开始", "started early";
+        "retried" => "重新拨打", "tried again";
+        "retry_due" => "到重拨时间", "retry due";
+        "completed" => "随访完成", "completed";
+        "not_reached" => "未联系上", "not reached";
+        "attempts_exhausted" => "多次未联系上", "attempts exhausted";
+        "deadline_passed" => "超过时限", "deadline passed";
+        "cancelled" => "已取消", "cancelled";
+        "rescheduled" => "改期", "rescheduled";
+        "reassigned" => "转交他人", "reassigned";
+        "queued" => "消息排队待发", "message queued";
+        "delivered" => "消息已送达", "message delivered";
+        "send_failed" => "消息发送失败", "message failed";
+        "no_mobile" => "无手机号，无法发送", "no mobile number";
+        "link_withdrawn" => "问卷链接已收回", "link withdrawn";
     }
     /// An alert's state.
     alert_status_label {

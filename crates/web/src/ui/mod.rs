@@ -80,6 +80,7 @@ pub fn router() -> Router<AppState> {
         .route("/patients/{id}/diagnoses", post(patients::add_diagnosis))
         .route("/patients/{id}/risk-tier", post(patients::assess_tier))
         .route("/patients/{id}/death", post(patients::report_death))
+        .route("/patients/{id}/discharges", post(patients::record_discharge))
         .route("/patients/{id}/death/clear", post(patients::clear_death))
         .route("/patients/{id}/questionnaire-link", post(patients::make_link))
         .route("/patients/{id}/links/{link_id}/withdraw", post(patients::withdraw_link))

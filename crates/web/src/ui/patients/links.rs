@@ -30,7 +30,7 @@ pub async fn make_link(
     )
     .await;
     match made {
-        Ok(link) => patient_page_with(&s, &u, id, FormErrors::default(), Some(link.url)).await,
+        Ok(link) => patient_page_with(&s, &u, id, FormErrors::default(), Some(link.url), None).await,
         Err(ServiceError::Invalid(e)) => patient_page(&s, &u, id, FormErrors::from_field(e, u.lang)).await,
         Err(e) => u.fail(e),
     }

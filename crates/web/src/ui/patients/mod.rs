@@ -36,6 +36,7 @@ use uuid::Uuid;
 
 mod batch;
 mod death;
+mod discharge;
 mod links;
 mod page;
 mod record;
@@ -43,6 +44,7 @@ mod values;
 
 pub use batch::enrol_batch;
 pub use death::{clear_death, report_death};
+pub use discharge::record_discharge;
 pub use links::{add_proxy, make_link, revoke_proxy, withdraw_link};
 pub use page::show;
 use page::{patient_page, patient_page_with};

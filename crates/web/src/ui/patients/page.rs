@@ -23,6 +23,8 @@ struct PatientPage {
     questionnaire_list: Vec<(String, String)>,
     /// A link just made, shown once.
     new_link: Option<String>,
+    /// What a form just did, shown once (出院登记: the protocols it started).
+    notice: Option<String>,
     /// The patient's recent links, open ones with a 收回 button.
     links: Vec<LinkSummary>,
     /// Family proxies (家属代理), withdrawn ones included.
@@ -110,7 +112,7 @@ impl PatientPage {
 }
 
 pub(super) async fn patient_page(s: &AppState, u: &UiUser, id: Uuid, errors: FormErrors) -> Response {
-    patient_page_with(s, u, id, errors, None).await
+    patient_page_with(s, u, id, errors, None, None).await
 }
 
 pub(super) async fn patient_page_with(
@@ -119,6 +121,7 @@ pub(super) async fn patient_page_with(
     id: Uuid,
     errors: FormErrors,
     new_link: Option<String>,
+    notice: Option<String>,
 ) -> Response {
     let now = OffsetDateTime::now_utc();
     let a = &u.who.actor;
@@ -180,6 +183,7 @@ pub(super) async fn patient_page_with(
                 responses,
                 questionnaire_list: list.into_iter().map(|q| (q.id, q.title)).collect(),
                 new_link,
+                notice,
                 links,
                 proxies,
                 trends,
