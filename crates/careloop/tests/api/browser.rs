@@ -260,30 +260,85 @@ pub async fn a_nurse_enrols_a_patient_and_records_values_in_chromium(app: TestAp
 }
 crate::register!(browser: a_nurse_enrols_a_patient_and_records_values_in_chromium);
 
-pub async fn the_patient_list_fits_a_phone_screen(app: TestApp) {
+/// Every staff page fits a 360-px phone (no sideways scrolling), for a nurse and for an
+/// administrator: lists with long addresses, the patient's page with its forms, the call sheet,
+/// the alert centre, figures, protocols, questionnaires and the admin pages.
+pub async fn every_staff_page_fits_a_phone_screen(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
+    let mut patient = String::new();
     for i in 0..3 {
-        app.enrol(&nurse, json!({"name": format!("欧阳娜娜{i}"), "id_number": id_number("1950-01-01", false, i), "phone": "13812345678",
-            "address": "上海市浦东新区世纪大道一百号某某小区十二号楼三单元"})).await;
+        patient = app.enrol(&nurse, json!({"name": format!("欧阳娜娜{i}"), "id_number": id_number("1950-01-01", false, i), "phone": "13812345678",
+            "address": "上海市浦东新区世纪大道一百号某某小区十二号楼三单元", "emergency_contact_name": "欧阳大山", "emergency_contact_phone": "13912345678"})).await;
     }
-    let b = Browser::start(360).await;
-    b.go(&app.url("/login")).await;
-    b.type_into("input[name=username]", "nurse.wang").await;
-    b.type_into("input[name=password]", PASSWORD).await;
-    b.click("button[type=submit]").await;
-    b.source_with(&["今日工作"]).await;
-    b.go(&app.url("/patients")).await;
-    b.source_with(&["欧阳娜娜2"]).await;
-    let overflow = b
-        .script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    let (_, plan) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/plans"),
+            &json!({"protocol": "htn-basic-ph"}),
+        )
         .await;
-    assert!(
-        overflow.as_i64().unwrap() <= 0,
-        "no horizontal scrolling at 360 px: {overflow}"
+    let task = plan["tasks"][0]["id"].as_str().unwrap().to_string();
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/observations"),
+            &json!({"code": "sbp", "value": 212}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::CREATED,
+        "a critical value, so the alert centre has a card"
     );
-    b.close().await;
+    let nurse_pages = [
+        "/worklist".to_string(),
+        "/alerts".into(),
+        "/patients".into(),
+        "/patients/new".into(),
+        format!("/patients/{patient}"),
+        format!("/patients/{patient}/edit"),
+        format!("/patients/{patient}/record"),
+        format!("/tasks/{task}"),
+        "/outbox".into(),
+        "/stats".into(),
+        "/protocols".into(),
+        "/protocols/htn-basic-ph".into(),
+        "/questionnaires".into(),
+    ];
+    let admin_pages = [
+        "/admin/users",
+        "/admin/departments",
+        "/admin/audit",
+        "/alerts",
+        "/worklist",
+    ];
+    for (user, pages) in [
+        ("nurse.wang", nurse_pages.to_vec()),
+        ("admin", admin_pages.iter().map(|p| p.to_string()).collect()),
+    ] {
+        let b = Browser::start(360).await;
+        b.go(&app.url("/login")).await;
+        b.type_into("input[name=username]", user).await;
+        b.type_into("input[name=password]", PASSWORD).await;
+        b.click("button[type=submit]").await;
+        b.source_with(&["退出登录"]).await;
+        let width = b.script("return document.documentElement.clientWidth").await;
+        assert_eq!(width.as_i64(), Some(360), "a real 360-px layout");
+        for path in &pages {
+            b.go(&app.url(path)).await;
+            b.source_with(&["退出登录"]).await;
+            let overflow = b
+                .script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                .await;
+            assert!(
+                overflow.as_i64().unwrap() <= 0,
+                "{path} as {user} scrolls sideways at 360 px by {overflow} px"
+            );
+        }
+        b.close().await;
+    }
 }
-crate::register!(browser: the_patient_list_fits_a_phone_screen);
+crate::register!(browser: every_staff_page_fits_a_phone_screen);
 
 /// A nurse's morning in a real browser: the worklist's 应访 tab lists today's calls; she opens a
 /// patient's call sheet from it, records a reached call with the form fields, marks the next one
