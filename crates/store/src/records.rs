@@ -129,6 +129,13 @@ pub async fn list_alerts(tx: &mut Tx, status: &str, department_id: Option<Uuid>,
         .from("alerts")
         .and_where(Expr::col(("alerts", "status")).eq(status))
         .to_owned();
+    of_department(&mut stmt, department_id);
+    stmt.order_by(("alerts", "sla_due_at"), Order::Asc).limit(limit);
+    tx.fetch_all(&stmt).await
+}
+
+/// Only alerts of one department's patients, when given.
+fn of_department(stmt: &mut sea_query::SelectStatement, department_id: Option<Uuid>) {
     if let Some(d) = department_id {
         stmt.inner_join(
             "patients",
@@ -136,8 +143,6 @@ pub async fn list_alerts(tx: &mut Tx, status: &str, department_id: Option<Uuid>,
         )
         .and_where(Expr::col(("patients", "department_id")).eq(d));
     }
-    stmt.order_by(("alerts", "sla_due_at"), Order::Asc).limit(limit);
-    tx.fetch_all(&stmt).await
 }
 
 /// Open alerts owned by one of `owner_roles`, of one department's patients if given: the count
@@ -152,13 +157,7 @@ pub async fn count_open_alerts(tx: &mut Tx, owner_roles: &[&str], department_id:
         .and_where(Expr::col(("alerts", "status")).eq("open"))
         .and_where(Expr::col(("alerts", "owner_role")).is_in(owner_roles.iter().copied()))
         .to_owned();
-    if let Some(d) = department_id {
-        stmt.inner_join(
-            "patients",
-            Expr::col(("patients", "id")).equals(("alerts", "patient_id")),
-        )
-        .and_where(Expr::col(("patients", "department_id")).eq(d));
-    }
+    of_department(&mut stmt, department_id);
     Ok(tx.fetch_one::<crate::db::Count, _>(&stmt).await?.n)
 }
 

@@ -390,13 +390,7 @@ pub async fn a_nurse_works_through_the_worklist_in_chromium(app: TestApp) {
     b.click("form.stack button[type=submit]").await;
     let page = b.source_with(&["本次随访结果"]).await;
     assert!(page.contains("控制满意"), "132/82 is controlled");
-    let result = page
-        .split("id=\"call-result\"")
-        .nth(1)
-        .unwrap()
-        .split("</section>")
-        .next()
-        .unwrap();
+    let result = crate::helpers::section(&page, "call-result");
     assert!(
         result.contains("<dd>接通</dd>") && result.contains("无预警") && result.contains("下次随访"),
         "the sheet says what the call set off: {result}"
@@ -413,13 +407,7 @@ pub async fn a_nurse_works_through_the_worklist_in_chromium(app: TestApp) {
     b.click("form.stack button[type=submit]").await;
     // The signed record's row, not the choice offered on the form (which names it too).
     let page = b.source_with(&["<td>无人接听</td>"]).await;
-    let result = page
-        .split("id=\"call-result\"")
-        .nth(1)
-        .unwrap()
-        .split("</section>")
-        .next()
-        .unwrap();
+    let result = crate::helpers::section(&page, "call-result");
     assert!(result.contains("未接通，将再次拨打"), "a retry and when: {result}");
     assert!(
         result.contains("没有待打的电话了"),

@@ -72,13 +72,7 @@ pub async fn critical_values_typed_in_raise_one_severe_alert_each(app: TestApp) 
     );
     let ui = crate::ui::browser(&app, "dr.li").await;
     let (_, html) = crate::ui::page(&ui, &app, "/alerts").await;
-    let mine = html
-        .split("id=\"mine\"")
-        .nth(1)
-        .unwrap()
-        .split("id=\"others\"")
-        .next()
-        .unwrap();
+    let mine = crate::helpers::section(&html, "mine");
     assert_eq!(
         mine.matches("class=\"card alert-card severe").count(),
         2,

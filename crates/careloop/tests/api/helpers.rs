@@ -445,3 +445,13 @@ pub async fn claims_at_once_never_overlap(
         }
     }
 }
+
+/// The part of a page inside `<section id="{id}">`, up to its end (sections do not nest on
+/// these pages); panics, naming the id, when the page has none.
+pub fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("the page has no section {id}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
+}

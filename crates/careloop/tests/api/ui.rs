@@ -442,13 +442,7 @@ pub async fn a_nurse_signs_a_call_from_the_call_sheet_with_its_script(app: TestA
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, html) = page(&client, &app, &format!("/tasks/{task}")).await;
     assert!(html.contains("控制不满意"), "the classification of 158/96 at 76");
-    let result = html
-        .split("id=\"call-result\"")
-        .nth(1)
-        .expect("what the call set off")
-        .split("</section>")
-        .next()
-        .unwrap();
+    let result = crate::helpers::section(&html, "call-result");
     assert!(
         result.contains("本次随访评估：控制不满意") && result.contains("负责：护士") && result.contains("下次随访"),
         "the alert it raised, whose it is, and the next follow-up within two weeks: {result}"

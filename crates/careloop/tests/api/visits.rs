@@ -351,7 +351,7 @@ pub async fn alerts_are_worked_on_screen_as_they_escalate(app: TestApp) {
     assert!(html.contains("id=\"desk-alerts\""), "first on her worklist");
     let (_, html) = page(&doctor_ui, &app, "/alerts").await;
     assert_eq!(badge(&html), None, "not on the doctor's desk yet");
-    let others = html.split("id=\"others\"").nth(1).unwrap();
+    let others = crate::helpers::section(&html, "others");
     assert!(
         others.contains(&format!("id=\"alert-{alert}\"")),
         "but among colleagues' alerts"
@@ -372,13 +372,7 @@ pub async fn alerts_are_worked_on_screen_as_they_escalate(app: TestApp) {
         Some("1"),
         "escalated: on the doctor's desk at once"
     );
-    let mine = html
-        .split("id=\"mine\"")
-        .nth(1)
-        .unwrap()
-        .split("id=\"others\"")
-        .next()
-        .unwrap();
+    let mine = crate::helpers::section(&html, "mine");
     assert!(
         mine.contains(&format!("id=\"alert-{alert}\"")) && mine.contains("已逐级上报 1 次"),
         "{mine}"
