@@ -530,6 +530,9 @@ pub struct WorklistRow {
     pub birth_date: time::Date,
     pub phone: Option<String>,
     pub risk_tier: Option<String>,
+    /// The plan's protocol version, for the step's name.
+    pub protocol_id: String,
+    pub protocol_version: i32,
 }
 
 /// Tasks matching `filter` with their patients, earliest due first.
@@ -555,11 +558,13 @@ pub async fn worklist(
             .map(|c| ("tasks", c)),
         )
         .columns(["name", "sex", "birth_date", "phone", "risk_tier"].map(|c| ("patients", c)))
+        .columns(["protocol_id", "protocol_version"].map(|c| ("plans", c)))
         .from("tasks")
         .inner_join(
             "patients",
             Expr::col(("patients", "id")).equals(("tasks", "patient_id")),
         )
+        .inner_join("plans", Expr::col(("plans", "id")).equals(("tasks", "plan_id")))
         .to_owned();
     match order {
         // Two steps: the page's task ids come from the worklist index alone (it holds every

@@ -289,6 +289,10 @@ pub async fn the_worklist_shows_overdue_calls_with_red_day_tags(app: TestApp) {
     );
     assert!(overdue.contains("tag high"), "and in red");
     assert!(
+        overdue.contains("<td>出院3天电话随访</td>") && !overdue.contains("<td class=\"mono\">D3</td>"),
+        "the step by its name, not its key"
+    );
+    assert!(
         overdue.contains("超期/漏访 <span class=\"count\">2</span>"),
         "the tab shows its count"
     );

@@ -220,6 +220,21 @@ pub struct Due {
 }
 
 impl Protocol {
+    /// A step's name as staff read it: the protocol's own, or for the steps the engine adds,
+    /// 两周内复查随访 (`F14`, after a visit not controlled) and 转诊后两周随访 (`REF`, after a
+    /// referral); a key no step has reads as itself.
+    pub fn step_name_zh(&self, key: &str) -> String {
+        match key {
+            "F14" => "两周内复查随访".into(),
+            "REF" => "转诊后两周随访".into(),
+            _ => self
+                .steps
+                .iter()
+                .find(|s| s.key == key)
+                .map_or_else(|| key.to_string(), |s| s.name_zh.clone()),
+        }
+    }
+
     /// Parse a protocol document and check it as a whole.
     pub fn from_json(json: &str) -> Result<Protocol, FieldError> {
         let p: Protocol = serde_json::from_str(json).map_err(|e| {
@@ -377,6 +392,21 @@ pub fn builtin() -> Result<Vec<Protocol>, FieldError> {
     .into_iter()
     .map(Protocol::from_json)
     .collect()
+}
+
+#[cfg(test)]
+mod step_name_tests {
+    use super::Protocol;
+
+    #[test]
+    fn a_step_reads_by_its_name_and_the_engines_steps_by_theirs() {
+        let p: Protocol =
+            serde_json::from_str(include_str!("../../protocols/htn-basic-ph.json")).expect("the built-in protocol");
+        assert_eq!(p.step_name_zh("Q"), "季度随访");
+        assert_eq!(p.step_name_zh("F14"), "两周内复查随访");
+        assert_eq!(p.step_name_zh("REF"), "转诊后两周随访");
+        assert_eq!(p.step_name_zh("X9"), "X9", "an unknown key reads as itself");
+    }
 }
 
 #[cfg(test)]

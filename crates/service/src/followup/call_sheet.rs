@@ -189,11 +189,7 @@ pub async fn call_sheet(db: &Db, actor: &Actor, task_id: Uuid, now: OffsetDateTi
         .iter()
         .find(|s| s.key == task.task.step)
         .or_else(|| protocol.steps.iter().find(|s| !s.method.is_automated()));
-    let step_name = match task.task.step.as_str() {
-        "F14" => "两周内复查随访".to_string(),
-        "REF" => "转诊后两周随访".to_string(),
-        _ => step.map_or_else(|| task.task.step.clone(), |s| s.name_zh.clone()),
-    };
+    let step_name = protocol.step_name_zh(&task.task.step);
     let fields = step
         .map(|s| s.form.iter().map(|f| FormField::of(f)).collect())
         .unwrap_or_default();

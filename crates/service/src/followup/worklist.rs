@@ -7,10 +7,12 @@ use crate::{Page, Result, ServiceError, page_bounds};
 use careloop_domain::access::{Actor, PatientScope};
 use careloop_domain::clock::CHINA;
 use careloop_domain::clock::local_today;
+use careloop_domain::followup::protocol::Protocol;
 use careloop_domain::risk_tier::RiskTier;
 use careloop_store::Db;
 use careloop_store::plans::{self, TaskFilter, TaskOrder};
 use serde::Serialize;
+use std::collections::HashMap;
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -84,6 +86,8 @@ pub struct WorklistItem {
     /// Masked, e.g. `138****5678`.
     pub phone: Option<String>,
     pub step: String,
+    /// The step as staff read it (季度随访, 两周内复查随访), from the plan's protocol version.
+    pub step_name: String,
     pub method: String,
     pub due_date: Date,
     pub state: String,
@@ -208,6 +212,17 @@ pub async fn worklist(db: &Db, actor: &Actor, o: &WorklistOptions, now: OffsetDa
         counts.push((t, plans::count_tasks(&mut tx, &t.filter(&base, now)).await?));
     }
     let rows = plans::worklist(&mut tx, &tab.filter(&base, now), order, per_page, offset).await?;
+    // The protocol versions of the page's plans (a handful), for the steps' names.
+    let mut protocols: HashMap<(String, i32), Protocol> = HashMap::new();
+    for r in &rows {
+        let key = (r.protocol_id.clone(), r.protocol_version);
+        if protocols.contains_key(&key) {
+            continue;
+        }
+        if let Some(stored) = careloop_store::protocols::version(&mut tx, &key.0, key.1).await? {
+            protocols.insert(key, crate::kernel::protocols::read_stored(stored.document.0)?);
+        }
+    }
     record(
         &mut tx,
         event(
@@ -230,6 +245,9 @@ pub async fn worklist(db: &Db, actor: &Actor, o: &WorklistOptions, now: OffsetDa
             phone: r.phone.as_deref().map(careloop_domain::mask::phone),
             name: r.name,
             sex: r.sex,
+            step_name: protocols
+                .get(&(r.protocol_id.clone(), r.protocol_version))
+                .map_or_else(|| r.step_key.clone(), |p| p.step_name_zh(&r.step_key)),
             step: r.step_key,
             method: r.method,
             due_date: r.due_at.to_offset(CHINA).date(),
