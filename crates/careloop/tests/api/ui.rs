@@ -359,6 +359,14 @@ pub async fn a_nurse_signs_a_call_from_the_call_sheet_with_its_script(app: TestA
         .await;
     let task = plan["tasks"][0]["id"].as_str().unwrap().to_string();
     let client = browser(&app, "nurse.wang").await;
+    let (_, html) = page(&client, &app, &format!("/patients/{patient}")).await;
+    let plans = crate::helpers::section(&html, "plans");
+    assert!(
+        plans.contains("高血压患者健康管理（基本公共卫生）")
+            && plans.contains("季度随访")
+            && plans.contains(&format!("href=\"/tasks/{task}\"")),
+        "the patient's page shows the plan and its next call: {plans}"
+    );
     let (status, html) = page(&client, &app, &format!("/tasks/{task}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(

@@ -52,7 +52,7 @@ fn conflict(field: &str, message: String, message_zh: &str) -> ServiceError {
     }
 }
 
-async fn view(tx: &mut Tx, plan: PlanRow) -> Result<PlanView> {
+pub(crate) async fn view(tx: &mut Tx, plan: PlanRow) -> Result<PlanView> {
     let tasks = plans::tasks_of_plan(tx, plan.id).await?;
     Ok(PlanView {
         id: plan.id,

@@ -54,6 +54,70 @@ pub struct PatientPage {
     pub proxies: Vec<ProxyView>,
     /// The patient's alerts, newest first (the last twenty).
     pub alerts: Vec<BoardAlert>,
+    /// Follow-up plans that are running or paused, each with its next call or message.
+    pub plans: Vec<PlanSummary>,
+}
+
+/// A running or paused plan as the patient's page shows it.
+#[derive(Debug, Clone)]
+pub struct PlanSummary {
+    pub plan_id: Uuid,
+    pub protocol_name: String,
+    /// `active` or `paused`.
+    pub status: String,
+    pub next: Option<NextTask>,
+}
+
+/// A plan's next open task: its step by name, how, when and in what state.
+#[derive(Debug, Clone)]
+pub struct NextTask {
+    pub task_id: Uuid,
+    pub step_name: String,
+    pub method: String,
+    pub due_at: OffsetDateTime,
+    pub state: String,
+}
+
+/// The patient's running and paused plans with their next open task, steps named from each
+/// plan's own protocol version.
+async fn plans_in(tx: &mut careloop_store::Tx, patient_id: Uuid) -> Result<Vec<PlanSummary>> {
+    let mut out = Vec::new();
+    for row in careloop_store::plans::plans_of_patient(tx, patient_id).await? {
+        if !matches!(row.status.as_str(), "active" | "paused") {
+            continue;
+        }
+        let protocol = match careloop_store::protocols::version(tx, &row.protocol_id, row.protocol_version).await? {
+            Some(stored) => Some(crate::kernel::protocols::read_stored(stored.document.0)?),
+            None => None,
+        };
+        let plan = crate::followup::plans::view(tx, row).await?;
+        let next = plan
+            .tasks
+            .iter()
+            .filter(|t| {
+                matches!(
+                    t.state.as_str(),
+                    "pending" | "due" | "in_progress" | "overdue" | "no_answer"
+                )
+            })
+            .min_by_key(|t| t.due_at)
+            .map(|t| NextTask {
+                task_id: t.id,
+                step_name: protocol
+                    .as_ref()
+                    .map_or_else(|| t.step.clone(), |p| p.step_name_zh(&t.step)),
+                method: t.method.clone(),
+                due_at: t.due_at,
+                state: t.state.clone(),
+            });
+        out.push(PlanSummary {
+            plan_id: plan.id,
+            protocol_name: protocol.map_or_else(|| plan.protocol.clone(), |p| p.name_zh),
+            status: plan.status,
+            next,
+        });
+    }
+    Ok(out)
 }
 
 /// Read the page of a patient the actor may see, auditing the view once (`patient.page`, with
@@ -78,8 +142,9 @@ pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime)
         .into_iter()
         .map(|a| on_board(a, row.name.clone(), actor, now))
         .collect();
+    let plans = plans_in(&mut tx, id).await?;
     let shown = format!(
-        "observations={} diagnoses={} assessments={} responses={} reports={} links={} proxies={} articles={} tags={} alerts={}",
+        "observations={} diagnoses={} assessments={} responses={} reports={} links={} proxies={} articles={} tags={} alerts={} plans={}",
         observations.len(),
         diagnoses.len(),
         tiers.history.len(),
@@ -89,7 +154,8 @@ pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime)
         proxies.len(),
         advice.len(),
         tags.len(),
-        alerts.len()
+        alerts.len(),
+        plans.len()
     );
     tx.commit().await?;
     let mut audit = db.begin().await?;
@@ -111,5 +177,6 @@ pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime)
         links,
         proxies,
         alerts,
+        plans,
     })
 }

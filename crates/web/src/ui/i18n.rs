@@ -271,6 +271,11 @@ strings! {
     fig_contact: "联系成功率", "Contact success";
     fig_lost: "失访率", "Lost to follow-up";
     call_result_title: "本次随访结果", "What this call set off";
+    plans_title: "随访计划", "Follow-up plans";
+    plans_none: "未在任何随访方案中", "On no follow-up plan";
+    plan_paused: "已暂停", "paused";
+    plan_no_open_task: "暂无待办任务", "No open task";
+    open_task: "打开", "Open";
     call_assessment: "随访评估", "Assessment";
     call_referral_needed: "需要转诊（两周内随访转诊结果）", "Referral needed (follow it up within two weeks)";
     call_alerts_raised: "已发出的预警", "Alerts raised";

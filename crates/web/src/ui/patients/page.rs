@@ -50,9 +50,15 @@ struct PatientPage {
     today: String,
     /// Open and acknowledged alerts, most urgent first, then the closed ones.
     alerts: Vec<careloop_service::followup::alerts::BoardAlert>,
+    /// Running and paused follow-up plans with their next task.
+    plans: Vec<careloop_service::patients::page::PlanSummary>,
 }
 
 impl PatientPage {
+    fn local(&self, at: &OffsetDateTime) -> String {
+        crate::ui::followup::local(at)
+    }
+
     fn has_closed_alerts(&self) -> bool {
         self.alerts.iter().any(|a| a.alert.status == "closed")
     }
@@ -143,6 +149,7 @@ pub(super) async fn patient_page_with(
                 links,
                 proxies,
                 mut alerts,
+                plans,
             } = page;
             alerts.sort_by_key(|a| {
                 (
@@ -192,6 +199,7 @@ pub(super) async fn patient_page_with(
                 computed,
                 lab_reports,
                 alerts,
+                plans,
                 relations: Relation::ALL,
                 may_assess: a.may_assess_risk(),
                 tier_options: RiskTier::ALL,
