@@ -7,7 +7,10 @@
 //! §1, [verified]):
 //! - blood pressure: SBP ≥ 180 and/or DBP ≥ 110 mmHg;
 //! - blood glucose: ≥ 16.7 or ≤ 3.9 mmol/L (the standard gives one glucose threshold; it is
-//!   applied to fasting glucose, the value its visits measure).
+//!   applied to fasting glucose, the value its visits measure). The low limit is the diabetes
+//!   specification's, for people with diabetes (glucose-lowering drugs make it hypoglycaemia);
+//!   in others a fasting 3.5–3.9 is common and no emergency, so it is applied to patients with
+//!   diabetes only — applied to everyone it flagged 18 of 40 demo patients.
 //!
 //! The visit classification ([`crate::followup::classification`]) reads the same limits.
 
@@ -54,8 +57,10 @@ fn limits(code: &str) -> Option<(&'static str, Option<f64>, Option<f64>)> {
 }
 
 /// Whether a value (in the indicator's canonical unit) is critical, and against which limit.
-pub fn check(code: &str, value: f64) -> Option<Finding> {
+/// `diabetic`: the patient has diabetes, so the low glucose limit applies.
+pub fn check(code: &str, value: f64, diabetic: bool) -> Option<Finding> {
     let (code, at_least, at_most) = limits(code)?;
+    let at_most = at_most.filter(|_| diabetic);
     if let Some(limit) = at_least.filter(|l| value >= *l) {
         return Some(Finding {
             code,
@@ -99,25 +104,35 @@ mod tests {
 
     #[test]
     fn values_at_the_limits_are_critical_and_just_inside_are_not() {
-        assert_eq!(check("sbp", 180.0).map(|f| f.side), Some(Side::High));
-        assert_eq!(check("sbp", 179.0), None);
-        assert_eq!(check("dbp", 110.0).map(|f| f.limit), Some(110.0));
-        assert_eq!(check("dbp", 109.0), None);
-        assert_eq!(check("fpg", 16.7).map(|f| f.side), Some(Side::High));
-        assert_eq!(check("fpg", 3.9).map(|f| f.side), Some(Side::Low));
-        assert_eq!(check("fpg", 4.0), None);
-        assert_eq!(check("fpg", 16.6), None);
-        assert_eq!(check("hr", 180.0), None, "no limit for heart rate here");
+        assert_eq!(check("sbp", 180.0, false).map(|f| f.side), Some(Side::High));
+        assert_eq!(check("sbp", 179.0, false), None);
+        assert_eq!(check("dbp", 110.0, false).map(|f| f.limit), Some(110.0));
+        assert_eq!(check("dbp", 109.0, false), None);
+        assert_eq!(check("fpg", 16.7, false).map(|f| f.side), Some(Side::High));
+        assert_eq!(check("fpg", 3.9, true).map(|f| f.side), Some(Side::Low));
+        assert_eq!(check("fpg", 4.0, true), None);
+        assert_eq!(check("fpg", 16.6, true), None);
+        assert_eq!(check("hr", 180.0, true), None, "no limit for heart rate here");
+    }
+
+    #[test]
+    fn low_glucose_is_critical_only_with_diabetes() {
+        assert_eq!(
+            check("fpg", 3.8, false),
+            None,
+            "a fasting 3.8 without diabetes is no emergency"
+        );
+        assert_eq!(check("fpg", 3.8, true).map(|f| f.side), Some(Side::Low));
     }
 
     #[test]
     fn the_reason_names_each_value_its_limit_where_it_came_from_and_the_source() {
-        let findings = [check("sbp", 210.0).unwrap(), check("dbp", 125.0).unwrap()];
+        let findings = [check("sbp", 210.0, false).unwrap(), check("dbp", 125.0, false).unwrap()];
         let text = reason(&findings, "录入");
         assert!(text.contains("收缩压 210 mmHg（危急值 ≥180 mmHg）"), "{text}");
         assert!(text.contains("舒张压 125 mmHg（危急值 ≥110 mmHg）"), "{text}");
         assert!(text.contains("来源：录入") && text.contains(SOURCE_ZH), "{text}");
-        let low = reason(&[check("fpg", 2.8).unwrap()], "导入");
+        let low = reason(&[check("fpg", 2.8, true).unwrap()], "导入");
         assert!(low.contains("≤3.9 mmol/L"), "{low}");
     }
 }

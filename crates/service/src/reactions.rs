@@ -95,22 +95,27 @@ pub async fn died(tx: &mut Tx, actor: &Actor, id: Uuid, at: OffsetDateTime, now:
 }
 
 /// The severe alerts the stored `rows` call for: one per measurement (a patient's values at one
-/// time) with any value at or past its critical limit ([`careloop_domain::critical`]), naming
-/// each value, its limit and `from` (how the values arrived). Built, not stored: a signed visit
-/// folds them into its own alerts.
-pub fn critical_alerts(
+/// time) with any value at or past its critical limit ([`careloop_domain::critical`]; the low
+/// glucose limit for patients with diabetes only), naming each value, its limit and `from` (how
+/// the values arrived). Built, not stored: a signed visit folds them into its own alerts.
+pub async fn critical_alerts(
+    tx: &mut Tx,
     rows: &[ObservationRow],
     from: &str,
     source: (Option<Uuid>, Option<Uuid>),
     now: OffsetDateTime,
-) -> Vec<AlertRow> {
+) -> Result<Vec<AlertRow>> {
+    if !rows.iter().any(|r| critical::check(&r.code, r.value, true).is_some()) {
+        return Ok(Vec::new());
+    }
+    let diabetic = with_diabetes(tx, rows).await?;
     let mut measurements: BTreeMap<(Uuid, OffsetDateTime), Vec<critical::Finding>> = BTreeMap::new();
     for r in rows {
-        if let Some(f) = critical::check(&r.code, r.value) {
+        if let Some(f) = critical::check(&r.code, r.value, diabetic.contains(&r.patient_id)) {
             measurements.entry((r.patient_id, r.effective_at)).or_default().push(f);
         }
     }
-    measurements
+    Ok(measurements
         .into_iter()
         .map(|((patient, _), findings)| {
             alert_from(
@@ -121,7 +126,24 @@ pub fn critical_alerts(
                 now,
             )
         })
-        .collect()
+        .collect())
+}
+
+/// The patients of `rows` with a diabetes diagnosis (ICD-10 E10–E14).
+async fn with_diabetes(tx: &mut Tx, rows: &[ObservationRow]) -> Result<std::collections::HashSet<Uuid>> {
+    let mut ids: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(careloop_store::diagnoses::of_patients(tx, &ids)
+        .await?
+        .into_iter()
+        .filter(|d| {
+            ["E10", "E11", "E12", "E13", "E14"]
+                .iter()
+                .any(|p| d.icd10_code.starts_with(p))
+        })
+        .map(|d| d.patient_id)
+        .collect())
 }
 
 /// Store the alerts [`critical_alerts`] calls for, in the writer's transaction.
@@ -132,7 +154,7 @@ pub async fn critical_values(
     source: (Option<Uuid>, Option<Uuid>),
     now: OffsetDateTime,
 ) -> Result<usize> {
-    let alerts = critical_alerts(rows, from, source, now);
+    let alerts = critical_alerts(tx, rows, from, source, now).await?;
     careloop_store::records::insert_alerts(tx, &alerts).await?;
     Ok(alerts.len())
 }

@@ -81,21 +81,27 @@ pub async fn critical_values_typed_in_raise_one_severe_alert_each(app: TestApp) 
 }
 crate::register!(critical_values_typed_in_raise_one_severe_alert_each);
 
-/// An imported glucose of 2.8 mmol/L raises one alert naming the import and its source system; a
-/// re-import of the same file raises none, and a correction into the critical range raises one.
+/// An imported glucose of 2.8 mmol/L of a patient with diabetes (the diagnosis in the same
+/// file) raises one alert naming the import and its source system; a 3.6 of a patient without
+/// diabetes raises none (the low limit is the diabetes standard's); a re-import raises nothing,
+/// and a correction into the critical range raises one.
 pub async fn imported_critical_values_raise_an_alert_once(app: TestApp) {
     let (admin, nurse) = app.admin_and_nurse().await;
-    let person = json!({"resourceType": "Patient", "id": "p1", "name": [{"text": "导入危急"}], "gender": "female",
-        "birthDate": "1955-04-01"});
+    let person = |id: &str, name: &str| json!({"resourceType": "Patient", "id": id, "name": [{"text": name}], "gender": "female", "birthDate": "1955-04-01"});
+    let diabetes = json!({"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p1"},
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "E11.9", "display": "2型糖尿病"}]}});
     let body = bundle(vec![
-        person.clone(),
+        person("p1", "导入危急"),
+        diabetes,
         glucose("g1", "p1", 2.8, "mmol/L"),
         glucose("g2", "p1", 6.1, "mmol/L"),
+        person("p2", "导入偏低"),
+        glucose("g3", "p2", 3.6, "mmol/L"),
     ]);
     let (status, report) = import(&app, &nurse, "source=lis", body.clone()).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     let alerts = open_alerts(&app, &admin).await;
-    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts.len(), 1, "only the patient with diabetes: {alerts:?}");
     let reason = alerts[0]["reason"].as_str().unwrap();
     assert!(
         reason.contains("空腹血糖 2.8 mmol/L（危急值 ≤3.9 mmol/L）") && reason.contains("导入（lis）"),
@@ -110,12 +116,16 @@ pub async fn imported_critical_values_raise_an_alert_once(app: TestApp) {
         "the same value imported again: no new alert"
     );
 
-    let corrected = bundle(vec![person, glucose("g2", "p1", 18.2, "mmol/L")]);
+    let corrected = bundle(vec![person("p2", "导入偏低"), glucose("g3", "p2", 18.2, "mmol/L")]);
     let (status, report) = import(&app, &nurse, "source=lis", corrected).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["observations"]["updated"], 1, "{report}");
     let alerts = open_alerts(&app, &admin).await;
-    assert_eq!(alerts.len(), 2, "the corrected value is critical: {alerts:?}");
+    assert_eq!(
+        alerts.len(),
+        2,
+        "the corrected value is critical for anyone: {alerts:?}"
+    );
 }
 crate::register!(imported_critical_values_raise_an_alert_once);
 

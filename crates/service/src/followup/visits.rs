@@ -288,7 +288,7 @@ pub(crate) async fn record_in(
         .collect();
     // Critical values (危急值) join the visit's own severe alert (an emergency visit names them),
     // or raise their own: one alert for the doctor, not two.
-    for critical in crate::reactions::critical_alerts(&obs, "随访记录", (Some(rec.id), None), now) {
+    for critical in crate::reactions::critical_alerts(tx, &obs, "随访记录", (Some(rec.id), None), now).await? {
         match alerts.iter_mut().find(|a| a.severity == "severe") {
             Some(severe) => severe.reason = format!("{}；{}", severe.reason, critical.reason),
             None => alerts.push(critical),

@@ -165,14 +165,15 @@ impl Work {
         for (id, value, flag, at) in &self.corrections {
             store::correct_observation(tx, *id, *value, flag, *at).await?;
         }
-        // Critical values (危急值) raise their alerts with the import, as cheap inserts in its
-        // transaction: a bulk import is not held up, and no value waits for a later pass.
-        let from = format!("导入（{}）", self.source);
-        crate::reactions::critical_values(tx, &self.new_observations, &from, (None, None), self.now).await?;
-        crate::reactions::critical_values(tx, &self.corrected, &from, (None, None), self.now).await?;
         let excluded: Vec<String> = self.excluded.iter().cloned().collect();
         store::exclude_keys(tx, &self.source, &excluded, "deceased", self.now).await?;
         diagnoses::insert_many(tx, &self.new_diagnoses).await?;
+        // Critical values (危急值) raise their alerts with the import, as cheap inserts in its
+        // transaction (after the diagnoses: a diabetes diagnosis in the same file counts), so a
+        // bulk import is not held up and no value waits for a later pass.
+        let from = format!("导入（{}）", self.source);
+        crate::reactions::critical_values(tx, &self.new_observations, &from, (None, None), self.now).await?;
+        crate::reactions::critical_values(tx, &self.corrected, &from, (None, None), self.now).await?;
         store::insert_reports(tx, &self.new_reports).await?;
         Ok(())
     }

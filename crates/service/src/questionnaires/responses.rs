@@ -348,12 +348,7 @@ pub(crate) async fn store_response(
         Vec::new()
     };
     // A home reading past its critical limit (危急值) is the doctor's within the hour.
-    alerts.extend(crate::reactions::critical_alerts(
-        &recorded,
-        "问卷回答",
-        (None, Some(row.id)),
-        now,
-    ));
+    alerts.extend(crate::reactions::critical_alerts(tx, &recorded, "问卷回答", (None, Some(row.id)), now).await?);
     records::insert_alerts(tx, &alerts).await?;
     let observations = recorded.len();
     Ok(ResponseOutcome {
