@@ -52,6 +52,16 @@ fn escaped(html: &str, tag: &str) -> bool {
     html.contains(&format!("&#60;{tag}&#62;")) || html.contains(&format!("&lt;{tag}&gt;"))
 }
 
+/// Submit a call sheet's form as the browser does.
+async fn sign_sheet(app: &TestApp, client: &reqwest::Client, task: &str, form: &[(&str, String)]) -> reqwest::Response {
+    client
+        .post(app.url(&format!("/tasks/{task}/record")))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
 pub(crate) async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
     let res = client.get(app.url(path)).send().await.unwrap();
     (res.status(), res.text().await.unwrap())
@@ -389,12 +399,7 @@ pub async fn a_nurse_signs_a_call_from_the_call_sheet_with_its_script(app: TestA
         ("contact_result", "reached".to_string()),
         ("obs_sbp", "abc".to_string()),
     ];
-    let res = client
-        .post(app.url(&format!("/tasks/{task}/record")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = sign_sheet(&app, &client, &task, &form).await;
     assert_eq!(
         res.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -415,12 +420,7 @@ pub async fn a_nurse_signs_a_call_from_the_call_sheet_with_its_script(app: TestA
         ("obs_sbp", "150".to_string()),
         ("note", "响铃无人接".to_string()),
     ];
-    let res = client
-        .post(app.url(&format!("/tasks/{task}/record")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = sign_sheet(&app, &client, &task, &form).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let again = res.text().await.unwrap();
     assert!(again.contains("未联系到患者时不能登记检测值"), "refused, not dropped");
@@ -445,12 +445,7 @@ pub async fn a_nurse_signs_a_call_from_the_call_sheet_with_its_script(app: TestA
         ("ans_medication_adherence", "间断".to_string()),
         ("note", "<b>漏服</b>两次".to_string()),
     ];
-    let res = client
-        .post(app.url(&format!("/tasks/{task}/record")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = sign_sheet(&app, &client, &task, &form).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, html) = page(&client, &app, &format!("/tasks/{task}")).await;
     assert!(html.contains("控制不满意"), "the classification of 158/96 at 76");
@@ -819,12 +814,7 @@ pub async fn the_call_sheet_names_an_unanswered_call_in_its_own_words(app: TestA
         "the choice offered: {html}"
     );
     let form = [("csrf", csrf_of(&html)), ("contact_result", "no_answer".to_string())];
-    let res = client
-        .post(app.url(&format!("/tasks/{task}/record")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let res = sign_sheet(&app, &client, &task, &form).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, html) = page(&client, &app, &format!("/tasks/{task}")).await;
     assert!(html.contains("<td>无人接听</td>"), "the signed record: {html}");

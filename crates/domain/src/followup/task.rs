@@ -74,6 +74,11 @@ impl TaskState {
     pub fn is_terminal(self) -> bool {
         matches!(self, TaskState::Done | TaskState::Cancelled)
     }
+
+    /// A stored state that still needs someone or something: not done, not cancelled.
+    pub fn is_open(stored: &str) -> bool {
+        TaskState::parse(stored).is_some_and(|s| !s.is_terminal())
+    }
 }
 
 /// What happens to a task.
@@ -187,6 +192,13 @@ mod tests {
         (S::Overdue, E::AttemptFailed, S::Failed),
         (S::Overdue, E::Cancelled, S::Cancelled),
     ];
+
+    #[test]
+    fn open_tasks_are_those_not_done_or_cancelled() {
+        assert!(TaskState::is_open("pending") && TaskState::is_open("overdue") && TaskState::is_open("no_answer"));
+        assert!(!TaskState::is_open("done") && !TaskState::is_open("cancelled"));
+        assert!(!TaskState::is_open("unknown"), "a state no one knows is not worked");
+    }
 
     #[test]
     fn exactly_the_listed_transitions_are_allowed() {

@@ -12,6 +12,7 @@ use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
 use careloop_domain::clock::local_today;
 use careloop_domain::followup::message::salutation;
+use careloop_domain::followup::task::TaskState;
 use careloop_domain::indicator::lookup;
 use careloop_domain::patient::{Sex, age_on};
 use careloop_store::{Db, observations, organisations, protocols};
@@ -127,7 +128,7 @@ async fn caused_by(
     let next_task = careloop_store::plans::tasks_of_plan(tx, plan.id)
         .await?
         .into_iter()
-        .filter(|t| t.id != task.task.id && ["pending", "due", "in_progress"].contains(&t.state.as_str()))
+        .filter(|t| t.id != task.task.id && TaskState::is_open(&t.state))
         .min_by_key(|t| t.due_at)
         .map(|t| (t.step_key, t.method, t.due_at));
     Ok(CallResult {

@@ -22,6 +22,7 @@ use crate::risk::tiering::overview_in;
 use careloop_domain::access::Actor;
 use careloop_domain::advice::Matched;
 use careloop_domain::clock::local_today;
+use careloop_domain::followup::alert::urgency;
 use careloop_domain::record::HealthRecord;
 use careloop_domain::tiering::ComputedTier;
 
@@ -52,7 +53,8 @@ pub struct PatientPage {
     pub questionnaires: Vec<QuestionnaireSummary>,
     pub links: Vec<LinkSummary>,
     pub proxies: Vec<ProxyView>,
-    /// The patient's alerts, newest first (the last twenty).
+    /// The patient's last twenty alerts: open and acknowledged ones first, most urgent first,
+    /// then the closed ones.
     pub alerts: Vec<BoardAlert>,
     /// Follow-up plans that are running or paused, each with its next call or message.
     pub plans: Vec<PlanSummary>,
@@ -94,12 +96,7 @@ async fn plans_in(tx: &mut careloop_store::Tx, patient_id: Uuid) -> Result<Vec<P
         let next = plan
             .tasks
             .iter()
-            .filter(|t| {
-                matches!(
-                    t.state.as_str(),
-                    "pending" | "due" | "in_progress" | "overdue" | "no_answer"
-                )
-            })
+            .filter(|t| careloop_domain::followup::task::TaskState::is_open(&t.state))
             .min_by_key(|t| t.due_at)
             .map(|t| NextTask {
                 task_id: t.id,
@@ -137,11 +134,17 @@ pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime)
     let questionnaires = list_in(&mut tx).await?;
     let links = links_in(&mut tx, id, now).await?;
     let proxies = proxies_in(&mut tx, id).await?;
-    let alerts: Vec<BoardAlert> = careloop_store::records::alerts_of_patient(&mut tx, id, ALERTS_SHOWN)
+    let mut alerts: Vec<BoardAlert> = careloop_store::records::alerts_of_patient(&mut tx, id, ALERTS_SHOWN)
         .await?
         .into_iter()
         .map(|a| on_board(a, row.name.clone(), actor, now))
         .collect();
+    alerts.sort_by_key(|a| {
+        (
+            a.alert.status == "closed",
+            urgency(&a.alert.severity, a.alert.sla_due_at),
+        )
+    });
     let plans = plans_in(&mut tx, id).await?;
     let shown = format!(
         "observations={} diagnoses={} assessments={} responses={} reports={} links={} proxies={} articles={} tags={} alerts={} plans={}",

@@ -560,34 +560,21 @@ impl Tr {
     /// A free-text finding as staff read it: 头晕（轻度） / dizziness (mild).
     /// Time before an alert escalates, or past it: "剩余 45分钟" / "已超时 2小时5分钟".
     pub fn alert_time_left(&self, minutes_left: &i64) -> String {
-        let minutes_left = *minutes_left;
         let m = minutes_left.unsigned_abs();
-        let (h, min) = (m / 60, m % 60);
-        match (self.lang, minutes_left < 0) {
-            (Lang::Zh, over) => {
-                let span = match (h, min) {
-                    (0, m) => format!("{m}分钟"),
-                    (h, 0) => format!("{h}小时"),
-                    (h, m) => format!("{h}小时{m}分钟"),
-                };
-                if over {
-                    format!("已超时 {span}")
-                } else {
-                    format!("剩余 {span}")
-                }
-            }
-            (Lang::En, over) => {
-                let span = match (h, min) {
-                    (0, m) => format!("{m} min"),
-                    (h, 0) => format!("{h} h"),
-                    (h, m) => format!("{h} h {m} min"),
-                };
-                if over {
-                    format!("overdue by {span}")
-                } else {
-                    format!("{span} left")
-                }
-            }
+        let (hour, minute, joiner) = match self.lang {
+            Lang::Zh => ("小时", "分钟", ""),
+            Lang::En => (" h", " min", " "),
+        };
+        let span = match (m / 60, m % 60) {
+            (0, m) => format!("{m}{minute}"),
+            (h, 0) => format!("{h}{hour}"),
+            (h, m) => format!("{h}{hour}{joiner}{m}{minute}"),
+        };
+        match (self.lang, *minutes_left < 0) {
+            (Lang::Zh, true) => format!("已超时 {span}"),
+            (Lang::Zh, false) => format!("剩余 {span}"),
+            (Lang::En, true) => format!("overdue by {span}"),
+            (Lang::En, false) => format!("{span} left"),
         }
     }
 
@@ -650,6 +637,15 @@ mod tests {
                 "{kind} has no label for {code}"
             );
         }
+    }
+
+    #[test]
+    fn an_alerts_time_reads_in_hours_and_minutes_left_or_overdue() {
+        assert_eq!(ZH.alert_time_left(&59), "剩余 59分钟");
+        assert_eq!(ZH.alert_time_left(&60), "剩余 1小时");
+        assert_eq!(ZH.alert_time_left(&-125), "已超时 2小时5分钟");
+        assert_eq!(EN.alert_time_left(&-125), "overdue by 2 h 5 min");
+        assert_eq!(EN.alert_time_left(&30), "30 min left");
     }
 
     #[test]

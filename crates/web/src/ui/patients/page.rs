@@ -148,15 +148,9 @@ pub(super) async fn patient_page_with(
                 questionnaires: list,
                 links,
                 proxies,
-                mut alerts,
+                alerts,
                 plans,
             } = page;
-            alerts.sort_by_key(|a| {
-                (
-                    a.alert.status == "closed",
-                    careloop_domain::followup::alert::urgency(&a.alert.severity, a.alert.sla_due_at),
-                )
-            });
             let advice = advice
                 .into_iter()
                 .map(|m| {
