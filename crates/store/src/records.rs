@@ -182,19 +182,22 @@ pub async fn find_alert(tx: &mut Tx, id: Uuid) -> Result<Option<AlertRow>> {
     tx.fetch_optional(&stmt).await
 }
 
-/// Record an acknowledgement (`outcome` None) or a closure (with its outcome).
+/// Record an acknowledgement (`outcome` None) or a closure (with its outcome), only if the
+/// alert is still in state `from`: false when someone else moved it first (two doctors closing
+/// the same alert at once on PostgreSQL both read it open).
 pub async fn set_alert_status(
     tx: &mut Tx,
     id: Uuid,
-    status: &str,
+    (from, status): (&str, &str),
     by: Option<Uuid>,
     outcome: Option<&str>,
     at: OffsetDateTime,
-) -> Result<()> {
+) -> Result<bool> {
     let mut stmt = Query::update()
         .table("alerts")
         .value("status", status)
         .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("status").eq(from))
         .to_owned();
     match outcome {
         None => stmt
@@ -202,8 +205,7 @@ pub async fn set_alert_status(
             .value("acknowledged_at", stored_time(at)),
         Some(o) => stmt.value("outcome", o).value("closed_at", stored_time(at)),
     };
-    tx.execute(&stmt).await?;
-    Ok(())
+    Ok(tx.execute(&stmt).await? == 1)
 }
 
 /// Open alerts whose SLA has run out, locked for this transaction (SKIP LOCKED on PostgreSQL).

@@ -170,3 +170,57 @@ pub async fn a_critical_home_reading_in_a_questionnaire_raises_an_alert(app: Tes
     assert_eq!(open_alerts(&app, &admin).await.len(), raised.len());
 }
 crate::register!(a_critical_home_reading_in_a_questionnaire_raises_an_alert);
+
+/// Two doctors close the same alert at the same moment: one closes it, the other is told it
+/// was already handled (409), and the stored outcome is the one that won — it is never
+/// overwritten. (On PostgreSQL both read it open and both "closed" it.)
+pub async fn two_doctors_closing_one_alert_at_once_one_wins(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let li = app.user("dr.li", "doctor", Some("cardio")).await;
+    let wu = app.user("dr.wu", "doctor", Some("cardio")).await;
+    for round in 0..5 {
+        let patient = app.enrol_simple(&nurse, &format!("并发关闭{round}"), 10 + round).await;
+        let (status, _) = app
+            .post(
+                Some(&nurse),
+                &format!("/api/v1/patients/{patient}/observations"),
+                &json!({"code": "sbp", "value": 200}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let alert = open_alerts(&app, &admin)
+            .await
+            .into_iter()
+            .find(|a| a["patient_id"] == patient.as_str())
+            .expect("the critical value's alert");
+        let path = format!("/api/v1/alerts/{}/close", alert["id"].as_str().unwrap());
+        let (by_li, by_wu) = (
+            json!({"outcome": "李医生已电话处理"}),
+            json!({"outcome": "吴医生已电话处理"}),
+        );
+        let (a, b) = tokio::join!(app.post(Some(&li), &path, &by_li), app.post(Some(&wu), &path, &by_wu));
+        let mut statuses = [a.0, b.0];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::CONFLICT],
+            "round {round}: {} / {}",
+            a.1,
+            b.1
+        );
+        let winner = if a.0 == StatusCode::OK { &a.1 } else { &b.1 };
+        let (_, closed) = app.get(Some(&admin), "/api/v1/alerts?status=closed").await;
+        let stored = closed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == alert["id"])
+            .expect("closed")
+            .clone();
+        assert_eq!(
+            stored["outcome"], winner["outcome"],
+            "round {round}: the winner's outcome stands"
+        );
+    }
+}
+crate::register!(two_doctors_closing_one_alert_at_once_one_wins);

@@ -138,7 +138,11 @@ pub async fn handle_alert(
     }
     .ok_or_else(|| conflict_alert(status.as_str()))?;
     let by = Some(actor.user_id).filter(|u| !u.is_nil());
-    records::set_alert_status(&mut tx, id, next.as_str(), by, outcome.as_deref(), now).await?;
+    let moved = (status.as_str(), next.as_str());
+    if !records::set_alert_status(&mut tx, id, moved, by, outcome.as_deref(), now).await? {
+        // Someone acknowledged or closed it between our read and this write.
+        return Err(conflict_alert("handled"));
+    }
     let action = if outcome.is_some() {
         "alert.close"
     } else {
