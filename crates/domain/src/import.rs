@@ -263,11 +263,11 @@ mod tests {
     fn known_loinc_codes_are_kept_and_unknown_ones_counted_once_per_code() {
         let mut b = ImportBatch::default();
         b.observation("http://loinc.org", "Total Cholesterol", obs("2093-3"));
-        b.observation("http://loinc.org", "Hemoglobin", obs("718-7"));
-        b.observation("http://loinc.org", "Hemoglobin", obs("718-7"));
+        b.observation("http://loinc.org", "Leukocytes", obs("6690-2"));
+        b.observation("http://loinc.org", "Leukocytes", obs("6690-2"));
         assert_eq!(b.observations.len(), 1);
-        let u = &b.unknown_codes["http://loinc.org|718-7"];
-        assert_eq!((u.count, u.display.as_str()), (2, "Hemoglobin"));
+        let u = &b.unknown_codes["http://loinc.org|6690-2"];
+        assert_eq!((u.count, u.display.as_str()), (2, "Leukocytes"));
     }
 
     #[test]

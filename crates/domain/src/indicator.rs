@@ -13,11 +13,16 @@
 //!   intervals, sex-specific; quoted from background knowledge, unverified against the text).
 //! - HbA1c 4.0–6.0 %, PSA ≤4.0, AFP ≤7.0, CEA ≤5.0 ng/mL: common Chinese laboratory reference
 //!   intervals (method-dependent; a hospital may override them later).
+//! - Potassium 3.5–5.3 and sodium 137–147 mmol/L: WS/T 404.3-2012; haemoglobin 130–175 g/L men,
+//!   115–150 g/L women, platelets 125–350 ×10⁹/L: WS/T 405-2012 (Chinese adult reference
+//!   intervals; quoted from background knowledge, unverified against the text). These four are
+//!   in the catalogue for their critical values ([`crate::critical`]).
 //!
 //! Conversion factors: glucose 1 mmol/L = 18.016 mg/dL (molar mass 180.16); cholesterol
 //! 1 mmol/L = 38.67 mg/dL; triglycerides 1 mmol/L = 88.57 mg/dL; uric acid 1 mg/dL =
 //! 59.48 µmol/L; creatinine 1 mg/dL = 88.42 µmol/L; HbA1c % = 0.09148 × mmol/mol + 2.152
-//! (IFCC–NGSP master equation); 1 kPa = 7.50062 mmHg; 1 斤 = 0.5 kg.
+//! (IFCC–NGSP master equation); 1 kPa = 7.50062 mmHg; 1 斤 = 0.5 kg; haemoglobin 1 g/dL =
+//! 10 g/L; platelets 1 ×10³/µL = 1 ×10⁹/L; potassium and sodium 1 mEq/L = 1 mmol/L.
 
 use crate::FieldError;
 use crate::patient::Sex;
@@ -484,6 +489,61 @@ pub static CATALOGUE: &[Indicator] = &[
         plausible: (0.0, 100_000.0),
         decimals: 2,
     },
+    Indicator {
+        code: "k",
+        loinc: Some("2823-3"),
+        loinc_aliases: &["6298-4"],
+        name_zh: "血钾",
+        name_en: "Potassium",
+        unit: "mmol/L",
+        unit_aliases: &["mEq/L"],
+        conversions: &[],
+        reference: Reference::All(range(Some(In(3.5)), Some(In(5.3)))),
+        plausible: (1.0, 12.0),
+        decimals: 2,
+    },
+    Indicator {
+        code: "na",
+        loinc: Some("2951-2"),
+        loinc_aliases: &["2947-0"],
+        name_zh: "血钠",
+        name_en: "Sodium",
+        unit: "mmol/L",
+        unit_aliases: &["mEq/L"],
+        conversions: &[],
+        reference: Reference::All(range(Some(In(137.0)), Some(In(147.0)))),
+        plausible: (90.0, 200.0),
+        decimals: 1,
+    },
+    Indicator {
+        code: "hb",
+        loinc: Some("718-7"),
+        loinc_aliases: &[],
+        name_zh: "血红蛋白",
+        name_en: "Haemoglobin",
+        unit: "g/L",
+        unit_aliases: &[],
+        conversions: &[conv("g/dL", 10.0)],
+        reference: Reference::BySex {
+            male: range(Some(In(130.0)), Some(In(175.0))),
+            female: range(Some(In(115.0)), Some(In(150.0))),
+        },
+        plausible: (10.0, 280.0),
+        decimals: 0,
+    },
+    Indicator {
+        code: "plt",
+        loinc: Some("777-3"),
+        loinc_aliases: &[],
+        name_zh: "血小板计数",
+        name_en: "Platelet count",
+        unit: "10^9/L",
+        unit_aliases: &["10*9/L", "×10^9/L", "x10^9/L", "10*3/uL", "10^3/uL", "K/uL"],
+        conversions: &[],
+        reference: Reference::All(range(Some(In(125.0)), Some(In(350.0)))),
+        plausible: (0.0, 3000.0),
+        decimals: 0,
+    },
 ];
 
 /// The indicator with this short code or LOINC code.
@@ -669,7 +729,7 @@ mod tests {
     fn the_catalogue_has_every_indicator_the_issue_names_with_unique_codes() {
         let required = [
             "sbp", "dbp", "hr", "height", "weight", "bmi", "waist", "fpg", "pg2h", "hba1c", "tc", "tg", "ldl", "hdl",
-            "ua", "cr", "alt", "ast", "psa", "afp", "cea",
+            "ua", "cr", "alt", "ast", "psa", "afp", "cea", "k", "na", "hb", "plt",
         ];
         for code in required {
             assert!(lookup(code).is_some(), "{code}");
@@ -702,6 +762,18 @@ mod tests {
     fn cholesterol_200_mg_dl_is_5_17_mmol_l() {
         assert_eq!(obs("tc", 200.0, Some("mg/dl")).unwrap().value, 5.17);
         assert_eq!(obs("tg", 150.0, Some("mg/dL")).unwrap().value, 1.69);
+    }
+
+    #[test]
+    fn laboratory_units_convert_to_the_chinese_report_units() {
+        assert_eq!(obs("718-7", 14.1, Some("g/dL")).unwrap().value, 141.0);
+        assert_eq!(obs("777-3", 250.0, Some("10*3/uL")).unwrap().value, 250.0);
+        assert_eq!(obs("2823-3", 4.1, Some("mEq/L")).unwrap().value, 4.1);
+        assert_eq!(
+            obs("hb", 120.0, Some("g/L")).unwrap().flag,
+            Flag::Low,
+            "men from 130 g/L"
+        );
     }
 
     #[test]

@@ -156,9 +156,9 @@ mod tests {
         "code": {"coding": [{"system": "http://loinc.org", "code": "2093-3"}]}, "subject": {"reference": "Patient/p-1"},
         "effectiveDateTime": "2024-03-05", "valueQuantity": {"value": 200, "unit": "mg/dL"}}},
       {"resource": {"resourceType": "Observation", "id": "o-3", "status": "final",
-        "code": {"coding": [{"system": "http://loinc.org", "code": "718-7", "display": "Hemoglobin"}]},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "6690-2", "display": "Leukocytes"}]},
         "subject": {"reference": "https://his.example/fhir/Patient/p-1/_history/2"},
-        "effectiveDateTime": "2024-03-05", "valueQuantity": {"value": 13, "unit": "g/dL"}}},
+        "effectiveDateTime": "2024-03-05", "valueQuantity": {"value": 6.3, "unit": "10*3/uL"}}},
       {"resource": {"resourceType": "Condition", "id": "c-1",
         "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "I10", "display": "高血压"}]},
         "subject": {"reference": "Patient/p-1"}, "onsetDateTime": "2019"}},
@@ -202,7 +202,7 @@ mod tests {
                 .all(|o| o.patient == PatientRef::Key("Patient/p-1".into()))
         );
         assert_eq!(
-            b.unknown_codes["http://loinc.org|718-7"].count, 1,
+            b.unknown_codes["http://loinc.org|6690-2"].count, 1,
             "an absolute, versioned reference resolves too"
         );
         assert_eq!(b.conditions[0].icd10, "I10");

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod advice;
+pub mod critical_limits;
 mod error;
 pub mod followup;
 pub mod imports;

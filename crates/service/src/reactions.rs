@@ -95,9 +95,10 @@ pub async fn died(tx: &mut Tx, actor: &Actor, id: Uuid, at: OffsetDateTime, now:
 }
 
 /// The severe alerts the stored `rows` call for: one per measurement (a patient's values at one
-/// time) with any value at or past its critical limit ([`careloop_domain::critical`]; the low
-/// glucose limit for patients with diabetes only), naming each value, its limit and `from` (how
-/// the values arrived). Built, not stored: a signed visit folds them into its own alerts.
+/// time) with any value at or past its critical limit ([`careloop_domain::critical`]: the
+/// national limits, the low glucose one for patients with diabetes only, and the laboratory
+/// table of the patient's organisation), naming each value, its limit and `from` (how the values
+/// arrived). Built, not stored: a signed visit folds them into its own alerts.
 pub async fn critical_alerts(
     tx: &mut Tx,
     rows: &[ObservationRow],
@@ -105,13 +106,24 @@ pub async fn critical_alerts(
     source: (Option<Uuid>, Option<Uuid>),
     now: OffsetDateTime,
 ) -> Result<Vec<AlertRow>> {
-    if !rows.iter().any(|r| critical::check(&r.code, r.value, true).is_some()) {
+    if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let diabetic = with_diabetes(tx, rows).await?;
+    let mut ids: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let tables = crate::critical_limits::tables_of_patients(tx, &ids).await?;
+    if !rows
+        .iter()
+        .any(|r| critical::check(&r.code, r.value, true, tables.of(r.patient_id)).is_some())
+    {
+        return Ok(Vec::new());
+    }
+    let diabetic = with_diabetes(tx, &ids).await?;
     let mut measurements: BTreeMap<(Uuid, OffsetDateTime), Vec<critical::Finding>> = BTreeMap::new();
     for r in rows {
-        if let Some(f) = critical::check(&r.code, r.value, diabetic.contains(&r.patient_id)) {
+        let lab = tables.of(r.patient_id);
+        if let Some(f) = critical::check(&r.code, r.value, diabetic.contains(&r.patient_id), lab) {
             measurements.entry((r.patient_id, r.effective_at)).or_default().push(f);
         }
     }
@@ -129,12 +141,9 @@ pub async fn critical_alerts(
         .collect())
 }
 
-/// The patients of `rows` with a diabetes diagnosis (ICD-10 E10–E14).
-async fn with_diabetes(tx: &mut Tx, rows: &[ObservationRow]) -> Result<std::collections::HashSet<Uuid>> {
-    let mut ids: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(careloop_store::diagnoses::of_patients(tx, &ids)
+/// The patients of `ids` with a diabetes diagnosis (ICD-10 E10–E14).
+async fn with_diabetes(tx: &mut Tx, ids: &[Uuid]) -> Result<std::collections::HashSet<Uuid>> {
+    Ok(careloop_store::diagnoses::of_patients(tx, ids)
         .await?
         .into_iter()
         .filter(|d| {

@@ -10,6 +10,7 @@ pub mod advice;
 pub mod amendments;
 pub mod audit;
 pub mod counters;
+pub mod critical_limits;
 mod db;
 pub mod departments;
 pub mod diagnoses;

@@ -111,6 +111,27 @@ pub async fn patients_of(tx: &mut Tx, id: Uuid) -> Result<Vec<Uuid>> {
         .collect())
 }
 
+/// The organisation of each of these patients: (patient, organisation).
+pub async fn of_patients(tx: &mut Tx, patient_ids: &[Uuid]) -> Result<Vec<PatientOrganisation>> {
+    let stmt = Query::select()
+        .expr_as(Expr::col(("patients", "id")), "patient_id")
+        .column(("departments", "organisation_id"))
+        .from("patients")
+        .inner_join(
+            "departments",
+            Expr::col(("departments", "id")).equals(("patients", "department_id")),
+        )
+        .and_where(Expr::col(("patients", "id")).is_in(patient_ids.iter().copied()))
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]
+pub struct PatientOrganisation {
+    pub patient_id: Uuid,
+    pub organisation_id: Uuid,
+}
+
 #[derive(sqlx::FromRow)]
 struct IdRow {
     id: Uuid,

@@ -224,3 +224,159 @@ pub async fn two_doctors_closing_one_alert_at_once_one_wins(app: TestApp) {
     }
 }
 crate::register!(two_doctors_closing_one_alert_at_once_one_wins);
+
+/// Laboratory results from a LIS (HL7 v2) past the seeded critical-value table raise one alert
+/// naming each value and the table: potassium 6.8 and haemoglobin 4.5 g/dL (45 g/L) in one
+/// order; a normal potassium none.
+pub async fn laboratory_critical_values_from_a_lis_raise_an_alert(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let message = |id: &str, k: &str| {
+        format!(
+            "MSH|^~\\&|LIS|检验科|CARELOOP|随访中心|20261202080000+0800||ORU^R01|{id}|P|2.5\r\
+             PID|||L77^^^LIS||赵^建华||19500101|M\r\
+             OBR|1||{id}|LAB^生化血常规|||20261202073000+0800\r\
+             OBX|1|NM|2823-3^钾||{k}|mmol/L|3.5-5.3|H|||F\r\
+             OBX|2|NM|718-7^血红蛋白||4.5|g/dL|13-17.5|L|||F\r"
+        )
+    };
+    let send = |body: String| {
+        let req = app
+            .http
+            .post(app.url("/api/v1/import/hl7v2?source=lis"))
+            .header("content-type", "x-application/hl7-v2+er7")
+            .body(body);
+        app.send(req, Some(&nurse))
+    };
+    let (status, r) = send(message("K1", "6.8")).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["observations"]["created"], 2, "{r}");
+    let alerts = open_alerts(&app, &admin).await;
+    assert_eq!(alerts.len(), 1, "one alert for the order's values: {alerts:?}");
+    let reason = alerts[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("血钾 6.8 mmol/L（危急值 ≥6.2 mmol/L）")
+            && reason.contains("血红蛋白 45 g/L（危急值 ≤50 g/L）")
+            && reason.contains("导入（lis）")
+            && reason.contains("常用检验危急值"),
+        "{reason}"
+    );
+    assert_eq!(alerts[0]["severity"], "severe");
+}
+crate::register!(laboratory_critical_values_from_a_lis_raise_an_alert);
+
+/// An organisation sets its own row (potassium ≥ 6.0, its source named): a 6.0 typed in for its
+/// patient raises an alert citing that source, while the same value in another organisation
+/// does not. Rows inside the normal range or for blood pressure are refused (422), nurses may
+/// read the table but not change it (403), and removing the row restores the seeded one.
+pub async fn an_organisations_own_critical_limits_apply_to_its_patients_only(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let (_, orgs) = app.get(Some(&admin), "/api/v1/organisations").await;
+    let home = orgs[0]["id"].as_str().unwrap().to_string();
+    let (status, other) = app
+        .post(
+            Some(&admin),
+            "/api/v1/organisations",
+            &json!({"code": "branch", "name": "分院"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{other}");
+    let (status, _) = app
+        .post(
+            Some(&admin),
+            "/api/v1/departments",
+            &json!({"code": "br-cardio", "name": "分院心内科", "organisation": "branch"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let branch_nurse = app.user("nurse.zhao", "nurse", Some("br-cardio")).await;
+
+    let table = format!("/api/v1/organisations/{home}/critical-limits");
+    let (status, rows) = app.get(Some(&nurse), &table).await;
+    assert_eq!(status, StatusCode::OK, "{rows}");
+    let codes: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["fpg", "k", "na", "hb", "plt"], "the seeded table");
+    assert!(rows.as_array().unwrap().iter().all(|r| r["own"] == false));
+
+    let k = format!("{table}/2823-3");
+    let own = json!({"at_least": 6.0, "at_most": 3.0, "source": "本院危急值管理制度（2025版）"});
+    let (status, _) = app.put(Some(&nurse), &k, &own).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for (bad, field) in [
+        (json!({"at_least": 5.0, "source": "x"}), "at_least"),
+        (json!({"at_least": 6.0, "source": " "}), "source"),
+        (json!({"source": "x"}), "at_least"),
+    ] {
+        let (status, err) = app.put(Some(&admin), &k, &bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {err}");
+        assert_eq!(err["error"]["field"], field, "{err}");
+    }
+    let (status, err) = app.put(Some(&admin), &format!("{table}/sbp"), &own).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    let missing = format!("/api/v1/organisations/{}/critical-limits/k", uuid::Uuid::nil());
+    assert_eq!(app.put(Some(&admin), &missing, &own).await.0, StatusCode::NOT_FOUND);
+    let (status, row) = app.put(Some(&admin), &k, &own).await;
+    assert_eq!(status, StatusCode::OK, "{row}");
+    assert_eq!((row["code"].as_str(), row["own"].as_bool()), (Some("k"), Some(true)));
+    let (_, rows) = app.get(Some(&nurse), &table).await;
+    let k_row = rows.as_array().unwrap().iter().find(|r| r["code"] == "k").unwrap();
+    assert_eq!(
+        (k_row["at_least"].as_f64(), k_row["own"].as_bool()),
+        (Some(6.0), Some(true))
+    );
+
+    let mine = app.enrol_simple(&nurse, "本院血钾", 21).await;
+    let theirs = app
+        .enrol(
+            &branch_nurse,
+            json!({"name": "分院血钾", "id_number": crate::helpers::id_number("1960-05-01", true, 22), "phone": "13900002222"}),
+        )
+        .await;
+    for (who, patient) in [(&nurse, &mine), (&branch_nurse, &theirs)] {
+        let (status, res) = app
+            .post(
+                Some(who),
+                &format!("/api/v1/patients/{patient}/observations"),
+                &json!({"code": "k", "value": 6.0}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{res}");
+    }
+    let alerts = open_alerts(&app, &admin).await;
+    assert_eq!(alerts.len(), 1, "only the organisation with the row: {alerts:?}");
+    assert_eq!(alerts[0]["patient_id"], mine.as_str());
+    let reason = alerts[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("血钾 6 mmol/L（危急值 ≥6 mmol/L）") && reason.contains("本院危急值管理制度（2025版）"),
+        "{reason}"
+    );
+
+    assert_eq!(app.delete(Some(&admin), &k).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.delete(Some(&admin), &k).await.0,
+        StatusCode::NOT_FOUND,
+        "already removed"
+    );
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{mine}/observations"),
+            &json!({"code": "k", "value": 6.1, "effective_at": "2026-12-01T08:00:00+08:00"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(open_alerts(&app, &admin).await.len(), 1, "6.1 is under the seeded 6.2");
+    let (_, audit) = app.get(Some(&admin), "/api/v1/audit-events?per_page=200").await;
+    let changes = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "organisation.critical_limit")
+        .count();
+    assert_eq!(changes, 2, "the row set and removed, each audited");
+}
+crate::register!(an_organisations_own_critical_limits_apply_to_its_patients_only);

@@ -40,9 +40,10 @@ fn sum(reports: &[Value], kind: &str, count: &str) -> u64 {
     reports.iter().map(|r| r[kind][count].as_u64().unwrap()).sum()
 }
 
-/// Every Synthea bundle imports with no error: 5 patients, the 97 values whose LOINC codes the
-/// catalogue knows (blood-pressure panels split into systolic and diastolic), cholesterol
-/// converted from mg/dL, the other codes reported; a second import changes nothing.
+/// Every Synthea bundle imports with no error: 5 patients, the 109 values whose LOINC codes the
+/// catalogue knows (blood-pressure panels split into systolic and diastolic; haemoglobin and
+/// platelets from the blood counts), cholesterol converted from mg/dL, the other codes reported;
+/// a second import changes nothing.
 pub async fn the_synthea_bundles_import_cleanly_and_a_second_import_changes_nothing(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
     let mut first = Vec::new();
@@ -53,7 +54,7 @@ pub async fn the_synthea_bundles_import_cleanly_and_a_second_import_changes_noth
         first.push(report);
     }
     assert_eq!(sum(&first, "patients", "created"), 5);
-    assert_eq!(sum(&first, "observations", "created"), 97);
+    assert_eq!(sum(&first, "observations", "created"), 109);
     assert_eq!(sum(&first, "reports", "created"), 10);
     let conditions = sum(&first, "diagnoses", "created");
     let unknown: Vec<&Value> = first
@@ -63,8 +64,8 @@ pub async fn the_synthea_bundles_import_cleanly_and_a_second_import_changes_noth
     assert!(
         unknown
             .iter()
-            .any(|u| u["code"] == "718-7" && u["display"].as_str().unwrap().contains("Hemoglobin")),
-        "haemoglobin is not in the catalogue and must be reported"
+            .any(|u| u["code"] == "6690-2" && u["display"].as_str().unwrap().contains("Leukocytes")),
+        "leukocytes are not in the catalogue and must be reported"
     );
     assert_eq!(first[0]["skipped"]["Organization"], 102);
     assert!(first[2]["skipped"]["Claim"].as_u64().unwrap() > 0);
@@ -134,7 +135,7 @@ pub async fn the_synthea_bundles_import_cleanly_and_a_second_import_changes_noth
         assert_eq!(sum(&second, kind, "updated"), 0, "{kind} changed");
     }
     assert_eq!(sum(&second, "patients", "unchanged"), 5);
-    assert_eq!(sum(&second, "observations", "unchanged"), 97);
+    assert_eq!(sum(&second, "observations", "unchanged"), 109);
     assert_eq!(sum(&second, "diagnoses", "unchanged"), conditions);
     let (_, list) = app.get(Some(&nurse), "/api/v1/patients?per_page=50").await;
     assert_eq!(list["total"], 5);

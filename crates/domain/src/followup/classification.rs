@@ -131,13 +131,13 @@ pub fn bp_target(age: i32) -> (f64, f64) {
 }
 
 fn bp_emergency(f: &VisitFindings) -> bool {
-    f.sbp.is_some_and(|s| critical::check("sbp", s, false).is_some())
-        || f.dbp.is_some_and(|d| critical::check("dbp", d, false).is_some())
+    f.sbp.is_some_and(|s| critical::national("sbp", s, false).is_some())
+        || f.dbp.is_some_and(|d| critical::national("dbp", d, false).is_some())
 }
 
 fn glucose_emergency(f: &VisitFindings) -> bool {
     // Glucose is classified on the diabetes protocol: the patient has diabetes.
-    f.fpg.is_some_and(|g| critical::check("fpg", g, true).is_some())
+    f.fpg.is_some_and(|g| critical::national("fpg", g, true).is_some())
 }
 
 /// Whether the disease is under control at this visit. Missing measurements count as not

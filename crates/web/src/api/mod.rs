@@ -4,6 +4,7 @@ mod admin;
 mod advice;
 mod alerts;
 mod auth;
+mod critical_limits;
 mod doc;
 mod events;
 mod figures;
@@ -108,6 +109,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(risk_models::classify))
         .routes(routes!(admin::list_organisations, admin::create_organisation))
         .routes(routes!(admin::put_organisation_location))
+        .routes(routes!(critical_limits::list))
+        .routes(routes!(critical_limits::set, critical_limits::reset))
         .routes(routes!(admin::list_departments, admin::create_department))
         .routes(routes!(admin::list_users, admin::create_user))
         .routes(routes!(admin::update_user))
