@@ -89,6 +89,12 @@ const SEEDED: [(&str, Option<f64>, Option<f64>); 5] = [
 /// Measured at a visit, not in a laboratory: no row of the laboratory table.
 const NOT_LABORATORY: [&str; 7] = ["sbp", "dbp", "hr", "height", "weight", "bmi", "waist"];
 
+/// Whether an indicator (short code) is measured in a laboratory, so it may have a row of the
+/// laboratory table.
+pub fn is_laboratory(code: &str) -> bool {
+    lookup(code).is_some_and(|i| !NOT_LABORATORY.contains(&i.code))
+}
+
 /// The seeded laboratory table.
 pub fn seeded_lab_table() -> Vec<LabLimit> {
     SEEDED
@@ -199,16 +205,14 @@ pub fn lab_limit(
     at_least: Option<f64>,
     source: &str,
 ) -> Result<LabLimit, FieldError> {
-    let indicator = lookup(code)
-        .filter(|i| !NOT_LABORATORY.contains(&i.code))
-        .ok_or_else(|| {
-            FieldError::new(
-                "code",
-                "not_laboratory",
-                format!("{code} is not a laboratory indicator of the catalogue"),
-                "危急值表只收检验项目（血压等体征的紧急阈值由国家规范规定）",
-            )
-        })?;
+    let indicator = lookup(code).filter(|i| is_laboratory(i.code)).ok_or_else(|| {
+        FieldError::new(
+            "code",
+            "not_laboratory",
+            format!("{code} is not a laboratory indicator of the catalogue"),
+            "危急值表只收检验项目（血压等体征的紧急阈值由国家规范规定）",
+        )
+    })?;
     if at_most.is_none() && at_least.is_none() {
         return Err(FieldError::new(
             "at_least",

@@ -135,6 +135,15 @@ impl Browser {
             .await;
     }
 
+    /// Log in through the login form and wait for a staff page.
+    async fn log_in(&self, app: &TestApp, username: &str) {
+        self.go(&app.url("/login")).await;
+        self.type_into("input[name=username]", username).await;
+        self.type_into("input[name=password]", PASSWORD).await;
+        self.click("button[type=submit]").await;
+        self.source_with(&["退出登录"]).await;
+    }
+
     async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
         self.cmd(reqwest::Method::POST, &format!("/element/{el}/clear"), Some(json!({})))
@@ -309,6 +318,7 @@ pub async fn every_staff_page_fits_a_phone_screen(app: TestApp) {
         "/admin/users",
         "/admin/departments",
         "/admin/audit",
+        "/admin/critical-limits",
         "/alerts",
         "/worklist",
     ];
@@ -317,11 +327,7 @@ pub async fn every_staff_page_fits_a_phone_screen(app: TestApp) {
         ("admin", admin_pages.iter().map(|p| p.to_string()).collect()),
     ] {
         let b = Browser::start(360).await;
-        b.go(&app.url("/login")).await;
-        b.type_into("input[name=username]", user).await;
-        b.type_into("input[name=password]", PASSWORD).await;
-        b.click("button[type=submit]").await;
-        b.source_with(&["退出登录"]).await;
+        b.log_in(&app, user).await;
         let width = b.script("return document.documentElement.clientWidth").await;
         assert_eq!(width.as_i64(), Some(360), "a real 360-px layout");
         for path in &pages {
@@ -371,10 +377,7 @@ pub async fn a_nurse_works_through_the_worklist_in_chromium(app: TestApp) {
         assert_eq!(plan["tasks"][0]["state"], "due", "{plan}");
     }
     let b = Browser::start(1280).await;
-    b.go(&app.url("/login")).await;
-    b.type_into("input[name=username]", "nurse.wang").await;
-    b.type_into("input[name=password]", PASSWORD).await;
-    b.click("button[type=submit]").await;
+    b.log_in(&app, "nurse.wang").await;
     let page = b.source_with(&["王建国", "李秀英"]).await;
     assert!(page.contains("应访 <span class=\"count\">2</span>"), "{page}");
 
@@ -439,10 +442,7 @@ pub async fn a_patient_fills_phq9_on_a_phone_in_chromium(app: TestApp) {
         )
         .await;
     let b = Browser::start(360).await;
-    b.go(&app.url("/login")).await;
-    b.type_into("input[name=username]", "nurse.wang").await;
-    b.type_into("input[name=password]", PASSWORD).await;
-    b.click("button[type=submit]").await;
+    b.log_in(&app, "nurse.wang").await;
     b.source_with(&["今日工作"]).await;
     b.go(&app.url(&format!("/patients/{patient}"))).await;
     b.source_with(&["生成问卷链接"]).await;
@@ -502,10 +502,7 @@ pub async fn the_health_report_prints_to_a4_in_chromium(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
     let patient = crate::report::reported_patient(&app, &nurse).await;
     let b = Browser::start(1280).await;
-    b.go(&app.url("/login")).await;
-    b.type_into("input[name=username]", "nurse.wang").await;
-    b.type_into("input[name=password]", PASSWORD).await;
-    b.click("button[type=submit]").await;
+    b.log_in(&app, "nurse.wang").await;
     b.source_with(&["今日工作"]).await;
     b.go(&app.url(&format!("/patients/{patient}"))).await;
     b.click("form[action$='/report'] button[type=submit]").await;
@@ -575,10 +572,7 @@ pub async fn a_doctor_sees_and_closes_a_self_harm_alert_in_chromium(app: TestApp
     phone.close().await;
 
     let b = Browser::start(1280).await;
-    b.go(&app.url("/login")).await;
-    b.type_into("input[name=username]", "dr.li").await;
-    b.type_into("input[name=password]", PASSWORD).await;
-    b.click("button[type=submit]").await;
+    b.log_in(&app, "dr.li").await;
     let page = b.source_with(&["今日工作", "desk-alerts"]).await;
     assert!(
         page.contains("PHQ-9 第9题") && page.contains("王秀兰") && page.contains("严重"),
@@ -611,3 +605,63 @@ pub async fn a_doctor_sees_and_closes_a_self_harm_alert_in_chromium(app: TestApp
     assert_eq!(closed[0]["patient_id"], patient.as_str(), "{closed}");
 }
 crate::register!(browser: a_doctor_sees_and_closes_a_self_harm_alert_in_chromium);
+
+/// An administrator sets the hospital's own potassium limit on the critical-value table page in
+/// Chromium: a high limit inside the normal range is refused with the reason and what was typed
+/// kept; 6.0 with the hospital's policy named is saved and marked as the hospital's; a nurse's
+/// potassium of 6.0 then raises the doctor's alert citing that policy; 恢复默认 brings the
+/// seeded row back.
+pub async fn an_admin_sets_a_critical_limit_in_chromium(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let b = Browser::start(1280).await;
+    b.log_in(&app, "admin").await;
+    b.go(&app.url("/admin/critical-limits")).await;
+    let page = b.source_with(&["危急值表", "国家规范紧急阈值"]).await;
+    assert!(
+        page.contains("≥ 180 mmHg") && page.contains("血钾"),
+        "national and laboratory rows"
+    );
+
+    b.type_into("#limit-k input[name=at_least]", "5.0").await;
+    b.type_into("#limit-k input[name=source]", "本院危急值管理制度（2025版）")
+        .await;
+    b.click("#limit-k button.primary").await;
+    b.source_with(&["高限须高于正常范围"]).await;
+    let kept = b
+        .script("return document.querySelector('#limit-k input[name=at_least]').value")
+        .await;
+    assert_eq!(kept.as_str(), Some("5.0"), "what was typed is kept");
+
+    b.type_into("#limit-k input[name=at_least]", "6.0").await;
+    b.type_into("#limit-k input[name=source]", "本院危急值管理制度（2025版）")
+        .await;
+    b.click("#limit-k button.primary").await;
+    let page = b.source_with(&["恢复默认"]).await;
+    let k = crate::helpers::section(&page, "limit-k");
+    assert!(k.contains("本机构设定") && k.contains("value=\"6\""), "{k}");
+
+    let patient = app.enrol_simple(&nurse, "血钾偏高", 41).await;
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/observations"),
+            &json!({"code": "k", "value": 6.0}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED);
+    let (_, alerts) = app.get(Some(&admin), "/api/v1/alerts").await;
+    assert!(
+        alerts[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("本院危急值管理制度（2025版）"),
+        "{alerts}"
+    );
+
+    b.click("#limit-k form[action$=reset] button").await;
+    let page = b.source_without("恢复默认").await;
+    let k = crate::helpers::section(&page, "limit-k");
+    assert!(!k.contains("本机构设定") && k.contains("value=\"6.2\""), "{k}");
+    b.close().await;
+}
+crate::register!(browser: an_admin_sets_a_critical_limit_in_chromium);

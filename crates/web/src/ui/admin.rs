@@ -17,7 +17,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-fn admin_only(u: &UiUser) -> Result<(), Response> {
+pub(super) fn admin_only(u: &UiUser) -> Result<(), Response> {
     if u.who.actor.is_admin() {
         Ok(())
     } else {
@@ -25,7 +25,7 @@ fn admin_only(u: &UiUser) -> Result<(), Response> {
     }
 }
 
-fn errors_of(e: ServiceError, u: &UiUser) -> Result<FormErrors, Response> {
+pub(super) fn errors_of(e: ServiceError, u: &UiUser) -> Result<FormErrors, Response> {
     match e {
         ServiceError::Invalid(f) => Ok(FormErrors::from_field(f, u.lang)),
         ServiceError::Conflict {

@@ -171,6 +171,31 @@ strings! {
     organisation: "所属机构", "Organisation";
     users: "用户管理", "Users";
     audit: "审计日志", "Audit trail";
+    critical_limits: "危急值表", "Critical values";
+    critical_limits_hint:
+        "达到或超过界值的结果（录入、随访、导入或问卷回答）立即生成严重预警，由责任医生在1小时内处理。",
+        "A result at or past a limit (typed in, at a visit, imported or answered) raises a severe alert for the responsible doctor to handle within the hour.";
+    critical_national: "国家规范紧急阈值（不可更改）", "National emergency thresholds (fixed)";
+    critical_national_source:
+        "依据：国家基本公共卫生服务规范（第三版）高血压、2型糖尿病患者健康管理服务规范。",
+        "Source: National Basic Public Health Service Standard (3rd edition), hypertension and type 2 diabetes specifications.";
+    critical_sbp: "收缩压", "Systolic pressure";
+    critical_dbp: "舒张压", "Diastolic pressure";
+    critical_glucose: "空腹血糖", "Fasting glucose";
+    critical_glucose_low_note: "（低限仅用于糖尿病患者）", "(the low limit for patients with diabetes only)";
+    critical_lab: "检验危急值", "Laboratory critical values";
+    critical_at_most: "低限（≤）", "At or below";
+    critical_at_least: "高限（≥）", "At or above";
+    critical_source: "依据", "Source";
+    critical_source_placeholder: "如：本院危急值管理制度（2025版）", "e.g. the hospital's critical-value policy (2025)";
+    critical_own: "本机构设定", "Set here";
+    critical_seeded: "默认", "Default";
+    critical_seeded_source:
+        "常用检验危急值（依《医疗质量安全核心制度要点》危急值报告制度，本机构未另行设定）",
+        "Commonly listed laboratory critical values (the organisation has not set its own)";
+    critical_reset: "恢复默认", "Back to the default";
+    critical_add: "添加检验项目", "Add a laboratory test";
+    critical_indicator: "检验项目", "Test";
     code: "代码", "Code";
     role: "角色", "Role";
     status: "状态", "Status";

@@ -10,6 +10,7 @@ mod admin;
 mod alerts;
 mod auth;
 mod chart;
+mod critical_limits;
 mod followup;
 pub mod i18n;
 pub(crate) mod markdown;
@@ -94,6 +95,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}", post(admin::update_user))
         .route("/admin/audit", get(admin::audit))
+        .route("/admin/critical-limits", get(critical_limits::page))
+        .route("/admin/critical-limits/{id}", post(critical_limits::save))
+        .route("/admin/critical-limits/{id}/reset", post(critical_limits::reset))
 }
 
 async fn stylesheet() -> Response {
