@@ -129,6 +129,13 @@ pub async fn ten_years_of_values_become_trends(app: TestApp) {
         (ldl_trend["direction"].as_str(), ldl_trend["worse_when"].as_str()),
         (Some("rising"), Some("rising"))
     );
+    assert_eq!(
+        (
+            ldl_trend["course"]["kind"].as_str(),
+            ldl_trend["course"]["direction"].as_str()
+        ),
+        (Some("mixed"), Some("rising"))
+    );
     // The reference range is < 3.4 (the 2016 guideline's suitable level): 3.6 and every later value.
     assert_eq!(ldl_trend["abnormal_count"], 6);
     // 3.0 → 3.3 → 3.6 → 4.2 (indexes 2–5) and 3.8 → 3.9 → 4.1 → 4.4 (6–9).
@@ -162,7 +169,10 @@ pub async fn ten_years_of_values_become_trends(app: TestApp) {
         html.contains("历年指标趋势") && html.contains("aria-label=\"LDL cholesterol trend\""),
         "{html}"
     );
-    assert!(html.contains("上升；异常 6 次 / 共 10 次；连续恶化 2 段"), "{html}");
+    assert!(
+        html.contains("部分超出参考范围，总体呈上升趋势；每年 +0.16 mmol/L；异常 6 次 / 共 10 次；连续恶化 2 段"),
+        "{html}"
+    );
     assert_eq!(
         html.matches("class=\"worsening\"").count(),
         3,

@@ -57,8 +57,19 @@ pub async fn the_report_covers_its_period_from_the_data_only(app: TestApp) {
         .post(Some(&nurse), "/api/v1/questionnaires/phq-9/responses", &response)
         .await;
     assert_eq!(status, StatusCode::CREATED, "{out}");
-    let client = browser(&app, "nurse.wang").await;
     let today = careloop_domain::clock::local_today(now());
+    // A glycated haemoglobin taken at 00:30 Beijing time three days ago (the evening before in
+    // UTC) is dated that Beijing day.
+    let day = today - time::Duration::days(3);
+    let (status, r) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{p}/observations"),
+            &json!({"code": "hba1c", "value": 6.1, "effective_at": format!("{day}T00:30:00+08:00")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let client = browser(&app, "nurse.wang").await;
     let from = today - time::Duration::days(365);
     let (status, html) = page(&client, &app, &format!("/patients/{p}/report?from={from}&to={today}")).await;
     assert_eq!(status, StatusCode::OK, "{html}");
@@ -67,6 +78,22 @@ pub async fn the_report_covers_its_period_from_the_data_only(app: TestApp) {
     assert!(html.contains("收缩压测量3次，从158 mmHg"), "{html}");
     assert!(html.contains("到134 mmHg") && html.contains("下降24 mmHg"), "{html}");
     assert!(html.contains("低密度脂蛋白胆固醇测量1次，为3.9 mmol/L"));
+    let china_day = format!("{}年{}月{}日", day.year(), u8::from(day.month()), day.day());
+    assert!(
+        html.contains(&format!("糖化血红蛋白测量1次，为6.1 %（{china_day}）")),
+        "dated in China time: {html}"
+    );
+    // Trends in clinical words, not slopes: three readings over 280 days, the last normal.
+    let indicators = crate::helpers::section(&html, "indicators");
+    assert!(indicators.contains("部分超出参考范围，总体呈下降趋势"), "{indicators}");
+    assert!(
+        indicators.contains("数据不足，暂不判断趋势"),
+        "one LDL-C value: {indicators}"
+    );
+    assert!(
+        !indicators.contains("/年") && !indicators.contains("平稳"),
+        "{indicators}"
+    );
     assert!(!html.contains("170"), "a reading before the period is not in it");
     assert!(html.contains("风险评估与分层") && html.contains("中国高血压防治指南 2018"));
     assert!(html.contains("结果为轻度抑郁"), "its band in Chinese: {html}");

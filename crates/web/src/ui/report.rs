@@ -58,11 +58,17 @@ impl ReportPage {
         }
     }
 
-    fn slope(&self, t: &IndicatorTrend) -> String {
-        t.trend
-            .slope_per_year
-            .map(|s| format!("{s:+.2} {}/年", t.unit))
-            .unwrap_or_default()
+    fn course_min_points(&self) -> usize {
+        careloop_domain::trend::COURSE_MIN_POINTS
+    }
+
+    fn course_min_days(&self) -> i64 {
+        careloop_domain::trend::COURSE_MIN_DAYS
+    }
+
+    /// The course in clinical words (持续偏高 …), not a slope: the report is the patient's.
+    fn course(&self, t: &IndicatorTrend) -> String {
+        t.trend.course.zh()
     }
 }
 

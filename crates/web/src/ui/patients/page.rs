@@ -75,27 +75,28 @@ impl PatientPage {
         self.c.t.tier_label(stored)
     }
 
-    /// A trend's one-line summary: slope, direction, abnormal values, worsening runs.
+    /// A trend's one-line summary: its course in clinical words, the slope where one is called,
+    /// abnormal values and worsening runs.
     fn trend_summary(&self, t: &IndicatorTrend) -> String {
-        use careloop_domain::trend::Direction;
         let zh = self.c.t.lang == crate::ui::i18n::Lang::Zh;
         let tr = &t.trend;
-        let direction = match (zh, tr.direction) {
-            (true, Some(Direction::Rising)) => "上升",
-            (true, Some(Direction::Falling)) => "下降",
-            (true, _) => "平稳",
-            (false, Some(Direction::Rising)) => "rising",
-            (false, Some(Direction::Falling)) => "falling",
-            (false, _) => "stable",
-        };
-        let slope = tr
-            .slope_per_year
-            .map_or(String::new(), |s| format!("{s:+.2} {}/", t.unit));
         let (abnormal, total, runs) = (tr.abnormal_count, tr.points.len(), tr.worsening_runs.len());
         if zh {
-            format!("{slope}年，{direction}；异常 {abnormal} 次 / 共 {total} 次；连续恶化 {runs} 段")
+            let slope = tr
+                .slope_per_year
+                .map_or(String::new(), |s| format!("；每年 {s:+.2} {}", t.unit));
+            format!(
+                "{}{slope}；异常 {abnormal} 次 / 共 {total} 次；连续恶化 {runs} 段",
+                tr.course.zh()
+            )
         } else {
-            format!("{slope}year, {direction}; {abnormal} of {total} abnormal; {runs} worsening run(s)")
+            let slope = tr
+                .slope_per_year
+                .map_or(String::new(), |s| format!("; {s:+.2} {}/year", t.unit));
+            format!(
+                "{}{slope}; {abnormal} of {total} abnormal; {runs} worsening run(s)",
+                tr.course.en()
+            )
         }
     }
 
