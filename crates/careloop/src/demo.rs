@@ -1,7 +1,10 @@
 //! Loads the demo organisation: departments, staff accounts and a synthetic population with
 //! health records, diagnoses, five years of annual check-ups and, for hypertensive and diabetic
-//! patients, a national-standard follow-up plan; check-up patients stratified by risk tier and
-//! on post-check-up follow-up — all through the same service calls the API uses.
+//! patients, a national-standard follow-up plan with a year of its calls behind it
+//! ([`history`]); check-up patients stratified by risk tier and on post-check-up follow-up —
+//! all through the same service calls the API uses.
+
+mod history;
 
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::admin::staff::{self, NewUserInput};
@@ -51,6 +54,7 @@ pub async fn load_patients(db: &Db, n: usize, seed: u64, now: OffsetDateTime) ->
     let cli = system_actor();
     let mut generator = Generator::new(seed, careloop_domain::clock::local_today(now), 5);
     let mut left = n;
+    let mut lived = Vec::new();
     while left > 0 {
         let size = left.min(500);
         left -= size;
@@ -61,14 +65,26 @@ pub async fn load_patients(db: &Db, n: usize, seed: u64, now: OffsetDateTime) ->
         let mut entries: Vec<(Uuid, ObservationInput)> = Vec::new();
         for (i, (p, e)) in batch.into_iter().zip(&enrolled).enumerate() {
             records::save_health_record(db, &cli, e.id, p.record, now).await?;
-            // Chronic patients joined their national-standard protocol when diagnosed, at
-            // some point in the last four months (so worklists show calls due today, soon and
-            // overdue); the diagnoses recorded next find them enrolled already.
-            let anchor =
-                (careloop_domain::clock::local_today(now) - time::Duration::days((i % 120) as i64)).to_string();
+            // Chronic patients joined their national-standard protocol when diagnosed, 10 to
+            // 14 months ago (so a year of calls lies behind them and worklists show calls due
+            // today, soon and overdue); the diagnoses recorded next find them enrolled already.
+            let anchor = careloop_domain::clock::local_today(now) - time::Duration::days(300 + (i % 120) as i64);
+            let enrolled_at = time::OffsetDateTime::new_in_offset(
+                anchor,
+                time::Time::from_hms(10, 0, 0)?,
+                careloop_domain::clock::CHINA,
+            );
             for (has, protocol) in [(p.hypertension, "htn-basic-ph"), (p.diabetes, "t2dm-basic-ph")] {
                 if has {
-                    followup::enrol_in_protocol(db, &cli, e.id, protocol, Some(&anchor), now).await?;
+                    let plan =
+                        followup::enrol_in_protocol(db, &cli, e.id, protocol, Some(&anchor.to_string()), enrolled_at)
+                            .await?;
+                    lived.push(history::Lived {
+                        patient: e.id,
+                        plan: plan.id,
+                        index: i + (n - left - size),
+                        diabetes: protocol == "t2dm-basic-ph",
+                    });
                 }
             }
             for d in &p.diagnoses {
@@ -98,6 +114,7 @@ pub async fn load_patients(db: &Db, n: usize, seed: u64, now: OffsetDateTime) ->
         assess_checkups(db, &checkups, now).await?;
         checkups.clear();
     }
+    history::live(db, &lived, now).await?;
     db.optimize().await?;
     Ok(())
 }

@@ -202,6 +202,20 @@ pub async fn the_figures_break_down_by_protocol_staff_department_and_month(app: 
         1,
         "lost this month"
     );
+    // Each month carries the standard's figures as of its end: this month's are the period's.
+    let (_, whole) = app
+        .get(Some(&nurse), &format!("/api/v1/stats/follow-up?{period}"))
+        .await;
+    let now = &rows.last().unwrap()["standard"];
+    assert_eq!(
+        fig(&now["hypertension_standard_management"]),
+        fig(&whole["hypertension"]["standard_management"])
+    );
+    assert_eq!(
+        fig(&now["hypertension_control"]),
+        fig(&whole["hypertension"]["control"])
+    );
+    assert!(rows.iter().all(|r| r["standard"].is_object()), "{rows:?}");
 
     let res = app
         .http
@@ -211,8 +225,15 @@ pub async fn the_figures_break_down_by_protocol_staff_department_and_month(app: 
         .await
         .unwrap();
     let csv = res.text().await.unwrap();
-    assert!(csv.contains("htn-basic-ph,100.0,0.0,100.0,0.0\r\n"), "{csv}");
-    assert!(csv.contains("post-discharge-surgery,0.0,,0.0,100.0\r\n"), "{csv}");
+    // Counts beside every percentage, in the CSV too.
+    assert!(
+        csv.contains("htn-basic-ph,100.0,3,3,0.0,0,3,100.0,5,5,0.0,0,2\r\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("post-discharge-surgery,0.0,0,3,,0,0,0.0,0,3,100.0,1,1\r\n"),
+        "{csv}"
+    );
 
     let (status, err) = app
         .get(Some(&nurse), &format!("/api/v1/stats/follow-up?{period}&by=ward"))
@@ -226,5 +247,36 @@ pub async fn the_figures_break_down_by_protocol_staff_department_and_month(app: 
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("id=\"breakdown\""), "{html}");
     assert!(html.contains("100% (3/3)"), "{html}");
+    assert!(
+        html.contains(r#"<svg class="bar" viewBox="0 0 100 6""#),
+        "bars beside the groups' figures"
+    );
+    // Every figure month by month, as small charts with the counts, whatever the table's split.
+    let charts = crate::helpers::section(&html, "monthly-charts");
+    for name in [
+        "随访完成率",
+        "随访及时率",
+        "联系成功率",
+        "失访率",
+        "高血压规范管理率",
+        "高血压控制率",
+    ] {
+        assert!(charts.contains(&format!(r#"aria-label="{name}""#)), "{name}: {charts}");
+    }
+    assert!(
+        !charts.contains("糖尿病控制率"),
+        "no diabetic patients: no chart, rather than a line at zero"
+    );
+    let month = rows
+        .iter()
+        .rfind(|r| r["completion"]["denominator"].as_i64() > Some(0))
+        .expect("a month with calls due");
+    let (n, d) = fig(&month["completion"]);
+    let title = format!(
+        "{}：{}%（{n}/{d}）",
+        month["key"].as_str().unwrap(),
+        month["completion"]["percent"].as_f64().unwrap()
+    );
+    assert!(charts.contains(&title), "{title}: {charts}");
 }
 crate::register!(the_figures_break_down_by_protocol_staff_department_and_month);

@@ -99,6 +99,18 @@ pub struct BreakdownRow {
     pub contact_success: Figure,
     /// Absent by staff: a plan is no one person's.
     pub lost_to_follow_up: Option<Figure>,
+    /// By month only: the national standard's figures as of the month's end (each over the
+    /// twelve months to it), so 规范管理率 and 控制率 can be followed month by month.
+    pub standard: Option<StandardFigures>,
+}
+
+/// The standard's figures for hypertension and diabetes at one time.
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+pub struct StandardFigures {
+    pub hypertension_standard_management: Figure,
+    pub hypertension_control: Figure,
+    pub diabetes_standard_management: Figure,
+    pub diabetes_control: Figure,
 }
 
 /// What to count.
@@ -161,6 +173,7 @@ fn blank(key: &Option<String>, label: &Option<String>, dim: Dimension) -> Breakd
         on_time: Rate::default().into(),
         contact_success: Rate::default().into(),
         lost_to_follow_up: (dim != Dimension::Staff).then(|| Rate::default().into()),
+        standard: None,
     }
 }
 
@@ -185,11 +198,21 @@ async fn breakdown(
         Dimension::Staff => {}
         Dimension::Month => {
             for (month, first, last) in months(from, to) {
-                let lost = stats::lost(tx, start_of(first), start_of(last) + Duration::days(1), department).await?;
+                let end = start_of(last) + Duration::days(1);
+                let lost = stats::lost(tx, start_of(first), end, department).await?;
+                let hypertension = condition(tx, "htn-basic-ph", end, department).await?;
+                let diabetes = condition(tx, "t2dm-basic-ph", end, department).await?;
                 let key = Some(month);
-                if lost.den > 0 || out.contains_key(&key) {
+                let managed = hypertension.managed + diabetes.managed;
+                if lost.den > 0 || managed > 0 || out.contains_key(&key) {
                     let r = out.entry(key.clone()).or_insert_with(|| blank(&key, &key, dim));
                     r.lost_to_follow_up = Some(lost.into());
+                    r.standard = Some(StandardFigures {
+                        hypertension_standard_management: hypertension.standard_management,
+                        hypertension_control: hypertension.control,
+                        diabetes_standard_management: diabetes.standard_management,
+                        diabetes_control: diabetes.control,
+                    });
                 }
             }
         }
@@ -345,6 +368,34 @@ pub fn rows(f: &FollowUpFigures) -> Vec<(&'static str, &'static str, Figure)> {
 /// CSV for Excel: UTF-8 with a byte-order mark (Excel in China otherwise reads GBK), CRLF line
 /// ends, written by the csv crate (quoting), with every text cell kept from being read as a
 /// formula ([`formula_safe`]).
+/// The figures of a breakdown row, in column order: Chinese and English names. The last four
+/// (the standard's) are the monthly breakdown's only.
+pub const BREAKDOWN_FIGURES: [(&str, &str); 8] = [
+    ("随访完成率", "Completion"),
+    ("随访及时率", "On time"),
+    ("联系成功率", "Contact success"),
+    ("失访率", "Lost to follow-up"),
+    ("高血压规范管理率", "Hypertension standard management"),
+    ("高血压控制率", "Hypertension control"),
+    ("糖尿病规范管理率", "Diabetes standard management"),
+    ("糖尿病控制率", "Diabetes control"),
+];
+
+/// A breakdown row's figures in [`BREAKDOWN_FIGURES`] order (absent where the row has none).
+pub fn breakdown_values(r: &BreakdownRow) -> [Option<Figure>; 8] {
+    let s = r.standard;
+    [
+        Some(r.completion),
+        Some(r.on_time),
+        Some(r.contact_success),
+        r.lost_to_follow_up,
+        s.map(|s| s.hypertension_standard_management),
+        s.map(|s| s.hypertension_control),
+        s.map(|s| s.diabetes_standard_management),
+        s.map(|s| s.diabetes_control),
+    ]
+}
+
 pub fn to_csv(f: &FollowUpFigures) -> String {
     let mut w = csv::WriterBuilder::new()
         .flexible(true)
@@ -376,22 +427,30 @@ pub fn to_csv(f: &FollowUpFigures) -> String {
     ]);
     if let Some(b) = &f.breakdown {
         rows.push(vec![]);
-        rows.push(vec![
-            format!("分组 Group ({})", b.by),
-            "完成率 Completion %".into(),
-            "及时率 On time %".into(),
-            "联系成功率 Contact success %".into(),
-            "失访率 Lost %".into(),
-        ]);
+        let columns = if b.rows.iter().any(|r| r.standard.is_some()) {
+            8
+        } else {
+            4
+        };
+        let mut header = vec![format!("分组 Group ({})", b.by)];
+        for (zh, en) in &BREAKDOWN_FIGURES[..columns] {
+            header.extend([
+                format!("{zh} {en} %"),
+                "分子 Numerator".into(),
+                "分母 Denominator".into(),
+            ]);
+        }
+        rows.push(header);
         for r in &b.rows {
             let name = r.label.as_deref().or(r.key.as_deref()).unwrap_or("未分配 unassigned");
-            rows.push(vec![
-                formula_safe(name),
-                pct(&r.completion),
-                pct(&r.on_time),
-                pct(&r.contact_success),
-                r.lost_to_follow_up.as_ref().map(pct).unwrap_or_default(),
-            ]);
+            let mut row = vec![formula_safe(name)];
+            for fig in &breakdown_values(r)[..columns] {
+                match fig {
+                    Some(fig) => row.extend([pct(fig), fig.numerator.to_string(), fig.denominator.to_string()]),
+                    None => row.extend([String::new(), String::new(), String::new()]),
+                }
+            }
+            rows.push(row);
         }
     }
     for row in rows {

@@ -2,6 +2,7 @@
 //! into the markup, so the output is safe to embed as it is.
 
 use careloop_domain::clock::CHINA;
+use careloop_service::admin::figures::Figure;
 use careloop_service::patients::trends::IndicatorTrend;
 use time::Date;
 
@@ -131,6 +132,87 @@ pub fn indicator_trend(t: &IndicatorTrend) -> Option<String> {
     Some(svg)
 }
 
+/// One figure month by month, as a small multiple: 0–100 % with gridlines at 50 and 100, a
+/// point per month that has a denominator (its percent and counts in its title), gaps where a
+/// month has none, and the last month's percent with its counts written at the top. `months`
+/// are `YYYY-MM` keys. `None` when no month has a value.
+pub fn monthly_figure(name: &str, months: &[(String, Option<Figure>)]) -> Option<String> {
+    // Size, and the margins left, right, top and bottom.
+    const MW: f64 = 300.0;
+    const MH: f64 = 130.0;
+    const L: f64 = 30.0;
+    const R: f64 = 8.0;
+    const T: f64 = 22.0;
+    const B: f64 = 20.0;
+    let valued: Vec<(usize, &String, Figure, f64)> = months
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (m, f))| f.and_then(|f| f.percent.map(|p| (i, m, f, p))))
+        .collect();
+    let (_, _, last_fig, last_pct) = *valued.last()?;
+    let n = months.len().max(2) as f64 - 1.0;
+    let x = |i: usize| L + (MW - L - R) * (i as f64 / n);
+    let y = |p: f64| (MH - B) - (MH - T - B) * (p / 100.0).clamp(0.0, 1.0);
+    let key = |m: &str| {
+        m.chars()
+            .filter(|c| c.is_ascii_digit() || *c == '-')
+            .collect::<String>()
+    };
+    let (first, last) = (
+        key(months.first().map_or("", |m| m.0.as_str())),
+        key(months.last().map_or("", |m| m.0.as_str())),
+    );
+    let mut svg = format!(
+        r##"<svg class="chart small" viewBox="0 0 {MW} {MH}" width="100%" role="img" aria-label="{name}"><line x1="{L}" y1="{y100}" x2="{xr}" y2="{y100}" stroke="#ddd"/><line x1="{L}" y1="{y50}" x2="{xr}" y2="{y50}" stroke="#eee"/><line x1="{L}" y1="{y0}" x2="{xr}" y2="{y0}" stroke="#888"/><text x="2" y="{t100}" font-size="10">100%</text><text x="8" y="{t50}" font-size="10">50%</text><text x="14" y="{t0}" font-size="10">0%</text><text x="{L}" y="{tb}" font-size="10">{first}</text><text x="{xr}" y="{tb}" font-size="10" text-anchor="end">{last}</text><text x="{xr}" y="14" font-size="12" font-weight="bold" text-anchor="end" class="latest">{last_pct}%（{ln}/{ld}）</text>"##,
+        name = key_words(name),
+        y100 = y(100.0),
+        y50 = y(50.0),
+        y0 = y(0.0),
+        xr = MW - R,
+        t100 = y(100.0) + 4.0,
+        t50 = y(50.0) + 4.0,
+        t0 = y(0.0) + 4.0,
+        tb = MH - 5.0,
+        ln = last_fig.numerator,
+        ld = last_fig.denominator,
+    );
+    // A line through consecutive months only: a month without a denominator breaks it.
+    let mut runs: Vec<Vec<String>> = Vec::new();
+    let mut previous: Option<usize> = None;
+    for (i, _, _, p) in &valued {
+        if previous != Some(i.wrapping_sub(1)) {
+            runs.push(Vec::new());
+        }
+        if let Some(run) = runs.last_mut() {
+            run.push(format!("{:.1},{:.1}", x(*i), y(*p)));
+        }
+        previous = Some(*i);
+    }
+    for run in runs.iter().filter(|r| r.len() > 1) {
+        svg.push_str(&format!(
+            r##"<polyline fill="none" stroke="#0b4f9c" stroke-width="2" points="{}"/>"##,
+            run.join(" ")
+        ));
+    }
+    for (i, m, f, p) in &valued {
+        svg.push_str(&format!(
+            r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#0b4f9c"><title>{}：{p}%（{}/{}）</title></circle>"##,
+            x(*i),
+            y(*p),
+            key(m),
+            f.numerator,
+            f.denominator
+        ));
+    }
+    svg.push_str("</svg>");
+    Some(svg)
+}
+
+/// A fixed figure name as it may appear in the markup: letters, digits, CJK and spaces only.
+fn key_words(name: &str) -> String {
+    name.chars().filter(|c| c.is_alphanumeric() || *c == ' ').collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +280,38 @@ mod tests {
             }])
             .is_none()
         );
+    }
+
+    fn figure(numerator: i64, denominator: i64) -> Option<Figure> {
+        let percent = (denominator > 0).then(|| (1000.0 * numerator as f64 / denominator as f64).round() / 10.0);
+        Some(Figure {
+            numerator,
+            denominator,
+            percent,
+        })
+    }
+
+    #[test]
+    fn a_monthly_figure_draws_each_month_with_its_counts_and_breaks_at_empty_months() {
+        let months = vec![
+            ("2026-01".to_string(), figure(2, 2)),
+            ("2026-02".to_string(), figure(9, 10)),
+            ("2026-03".to_string(), figure(0, 0)),
+            ("2026-04".to_string(), figure(30, 40)),
+            ("2026-05".to_string(), figure(35, 40)),
+        ];
+        let svg = monthly_figure("随访完成率", &months).unwrap();
+        assert_eq!(
+            svg.matches("<circle").count(),
+            4,
+            "no point for a month without a denominator"
+        );
+        assert_eq!(svg.matches("<polyline").count(), 2, "the line breaks at March");
+        assert!(svg.contains("2026-02：90%（9/10）"), "{svg}");
+        assert!(svg.contains("87.5%（35/40）"), "the latest with its counts: {svg}");
+        assert!(svg.contains(r#"aria-label="随访完成率""#));
+        // 100 % at the top gridline, 0 % on the baseline.
+        assert!(svg.contains(r#"<circle cx="30.0" cy="22.0""#), "{svg}");
+        assert!(monthly_figure("x", &[("2026-01".into(), figure(0, 0))]).is_none());
     }
 }

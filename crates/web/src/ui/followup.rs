@@ -224,6 +224,8 @@ struct FiguresPage {
     /// The select's options: value, label, chosen.
     by_options: Vec<(&'static str, &'static str, bool)>,
     rates: ResponseRates,
+    /// Each figure month by month: its name and small chart (server-side SVG).
+    charts: Vec<(&'static str, String)>,
 }
 
 impl FiguresPage {
@@ -245,6 +247,32 @@ impl FiguresPage {
             None => "—".into(),
         }
     }
+
+    /// The width of a figure's bar, in percent of its cell (0 without a denominator).
+    fn bar(&self, f: &Figure) -> String {
+        format!("{:.1}", f.percent.unwrap_or(0.0).clamp(0.0, 100.0))
+    }
+}
+
+/// The small chart of each figure over the months of the period.
+fn monthly_charts(monthly: &FollowUpFigures, zh: bool) -> Vec<(&'static str, String)> {
+    let Some(b) = &monthly.breakdown else {
+        return Vec::new();
+    };
+    let values: Vec<(String, [Option<Figure>; 8])> = b
+        .rows
+        .iter()
+        .map(|r| (r.key.clone().unwrap_or_default(), figures::breakdown_values(r)))
+        .collect();
+    figures::BREAKDOWN_FIGURES
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (name_zh, name_en))| {
+            let name = if zh { *name_zh } else { *name_en };
+            let months: Vec<(String, Option<Figure>)> = values.iter().map(|(m, v)| (m.clone(), v[i])).collect();
+            super::chart::monthly_figure(name, &months).map(|svg| (name, svg))
+        })
+        .collect()
 }
 
 async fn load_figures(s: &AppState, u: &UiUser, q: FiguresForm) -> Result<FollowUpFigures, ServiceError> {
@@ -264,15 +292,26 @@ pub async fn stats(State(s): State<AppState>, u: UiUser, Query(q): Query<Figures
         department_id: None,
         by: None,
     };
+    let by_month = FiguresForm {
+        from: q.from.clone(),
+        to: q.to.clone(),
+        by: Some("month".into()),
+    };
     let loaded = async {
         let f = load_figures(&s, &u, q).await?;
+        // The charts are by month whatever the table is split by.
+        let monthly = match f.breakdown.as_ref().map(|b| b.by.as_str()) {
+            Some("month") => f.clone(),
+            _ => load_figures(&s, &u, by_month).await?,
+        };
         let rates =
             response_rates::response_rates(&s.db, &u.who.actor, &rates_query, OffsetDateTime::now_utc()).await?;
-        Ok::<_, ServiceError>((f, rates))
+        Ok::<_, ServiceError>((f, monthly, rates))
     }
     .await;
     match loaded {
-        Ok((f, rates)) => render(&FiguresPage {
+        Ok((f, monthly, rates)) => render(&FiguresPage {
+            charts: monthly_charts(&monthly, u.lang == Lang::Zh),
             rates,
             c: u.chrome(),
             rows: figures::rows(&f),

@@ -290,6 +290,7 @@ strings! {
     by_protocol: "按随访方案", "by protocol";
     by_staff: "按人员", "by staff";
     by_month: "按月份", "by month";
+    by_month_charts: "逐月变化", "Month by month";
     unassigned: "未分配", "unassigned";
     fig_completion: "完成率", "Completion";
     fig_on_time: "及时率", "On time";
