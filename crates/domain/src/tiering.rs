@@ -166,6 +166,7 @@ pub struct ComputedTier {
 pub struct Unavailable {
     pub model: &'static str,
     pub missing: Vec<&'static str>,
+    /// Why the model does not apply to this patient, in Chinese.
     pub refused: Option<String>,
 }
 
@@ -528,7 +529,7 @@ fn model_bounds(f: &TierFacts, recent: &BTreeMap<&str, Reading>) -> (Vec<ModelBo
             match evaluate(model, &input) {
                 Ok(r) if r.missing.is_empty() => results.push(r),
                 Ok(r) => missing = r.missing,
-                Err(e) => refused = Some(e.message),
+                Err(e) => refused = Some(e.message_zh),
             }
         }
         let key = |r: &RiskResult| r.value.or(r.score).unwrap_or(0.0);

@@ -19,6 +19,7 @@ mod figures;
 mod followup;
 mod helpers;
 mod imports;
+mod language;
 mod logscan;
 mod observations;
 mod outbox;

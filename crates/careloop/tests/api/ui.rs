@@ -129,7 +129,10 @@ pub async fn login_page_and_protected_pages_work(app: TestApp) {
     let admin = browser(&app, "admin").await;
     let (status, audit) = page(&admin, &app, "/admin/audit").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(audit.contains("patient.page") && audit.contains("nurse.wang"));
+    assert!(
+        audit.contains("查看患者全景") && audit.contains("nurse.wang"),
+        "the action in words: {audit}"
+    );
 
     let csrf = csrf_of(&detail);
     let res = client
@@ -486,7 +489,7 @@ pub async fn protocols_are_viewable_exportable_and_dry_run_from_the_ui(app: Test
     assert_eq!(status, StatusCode::OK);
     for expected in [
         "出院3天电话随访",
-        "P3D",
+        "<td>3天</td>",
         "结局规则",
         "伤口异常",
         "double(answers.temperature) &#62;= 38.5",

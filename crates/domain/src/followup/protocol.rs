@@ -23,6 +23,10 @@ pub struct Protocol {
     pub name_en: String,
     /// The standard, guideline or hospital rule the protocol implements.
     pub source: String,
+    /// What the protocol does and on what authority, for the Chinese pages (the `source` is the
+    /// maintainers' note). Absent in protocols published before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description_zh: Option<String>,
     /// The chronic condition whose visits are classified by the national standard, if any.
     pub condition: Option<Condition>,
     pub trigger: Trigger,

@@ -161,6 +161,16 @@ struct UsersPage {
     errors: FormErrors,
 }
 
+impl UsersPage {
+    /// A department's name, by its code.
+    fn department_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.departments
+            .iter()
+            .find(|d| d.code == code)
+            .map_or(code, |d| d.name.as_str())
+    }
+}
+
 async fn users_page(s: &AppState, u: &UiUser, errors: FormErrors) -> Response {
     let loaded = async {
         Ok::<_, ServiceError>((

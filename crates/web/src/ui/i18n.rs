@@ -172,6 +172,10 @@ strings! {
     users: "用户管理", "Users";
     audit: "审计日志", "Audit trail";
     critical_limits: "危急值表", "Critical values";
+    every: "每", "every ";
+    patient_id_placeholder: "患者编号", "Patient id";
+    export_fhir: "导出（FHIR 格式）", "Export (FHIR)";
+    rule_expression: "规则表达式（供方案维护人员）", "Rule expression (for protocol maintainers)";
     critical_limits_hint:
         "达到或超过界值的结果（录入、随访、导入或问卷回答）立即生成严重预警，由责任医生在1小时内处理。",
         "A result at or past a limit (typed in, at a visit, imported or answered) raises a severe alert for the responsible doctor to handle within the hour.";
@@ -409,6 +413,98 @@ strings! {
 }
 
 labels! {
+    /// What an audit event records (its stored action code).
+    audit_action_label {
+        "advice.read" => "查看健康建议", "read advice";
+        "advice.save" => "保存健康建议", "saved advice";
+        "alert.acknowledge" => "确认预警", "acknowledged an alert";
+        "alert.close" => "关闭预警", "closed an alert";
+        "alert.list" => "查看预警", "listed alerts";
+        "audit.read" => "查看审计日志", "read the audit trail";
+        "auth.login" => "登录", "logged in";
+        "auth.login_failed" => "登录失败", "failed login";
+        "auth.logout" => "退出登录", "logged out";
+        "department.create" => "新建科室", "created a department";
+        "diagnosis.create" => "登记诊断", "recorded a diagnosis";
+        "diagnosis.read" => "查看诊断", "read diagnoses";
+        "discharge.create" => "登记出院", "recorded a discharge";
+        "discharge.list" => "查看出院记录", "listed discharges";
+        "followup_record.amend" => "更正随访记录", "amended a follow-up record";
+        "followup_record.create" => "签署随访记录", "signed a follow-up record";
+        "followup_record.list" => "查看随访记录", "listed follow-up records";
+        "followup_record.read" => "查看随访记录详情", "read a follow-up record";
+        "health_record.read" => "查看健康档案", "read a health record";
+        "health_record.update" => "修改健康档案", "updated a health record";
+        "import.batch" => "导入数据", "imported a file";
+        "import.write" => "导入写入", "import wrote data";
+        "lab_report.read" => "查看检查报告", "read lab reports";
+        "observation.create" => "录入检测值", "recorded values";
+        "observation.read" => "查看检测值", "read values";
+        "organisation.create" => "新建机构", "created an organisation";
+        "organisation.critical_limit" => "修改危急值表", "changed the critical-value table";
+        "organisation.location" => "设置机构所在地", "set an organisation's location";
+        "organisation.quiet_hours" => "设置机构免打扰时段", "set an organisation's quiet hours";
+        "outbox.list" => "查看消息发件箱", "listed the outbox";
+        "patient.create" => "新建档案", "enrolled a patient";
+        "patient.death_cleared" => "撤销死亡登记", "cleared a recorded death";
+        "patient.deceased" => "登记死亡", "recorded a death";
+        "patient.page" => "查看患者全景", "opened a patient page";
+        "patient.quiet_hours" => "设置患者免打扰时段", "set a patient's quiet hours";
+        "patient.read" => "查看患者", "read a patient";
+        "patient.search" => "查找患者", "searched patients";
+        "patient.update" => "修改患者信息", "updated a patient";
+        "patient_link.answer" => "患者提交问卷", "a patient answered a link";
+        "patient_link.create" => "生成问卷链接", "created a patient link";
+        "patient_link.list" => "查看问卷链接", "listed patient links";
+        "patient_link.open" => "患者打开链接", "a patient opened a link";
+        "patient_link.withdraw" => "撤回问卷链接", "withdrew a patient link";
+        "plan.batch_create" => "批量入组", "enrolled a batch";
+        "plan.create" => "加入随访计划", "started a plan";
+        "plan.list" => "查看随访计划", "listed plans";
+        "protocol.dry_run" => "试运行随访方案", "dry-ran a protocol";
+        "protocol.import" => "发布随访方案", "published a protocol";
+        "proxy.add" => "添加家属代理", "added a family proxy";
+        "proxy.list" => "查看家属代理", "listed proxies";
+        "proxy.revoke" => "撤销家属代理", "revoked a proxy";
+        "questionnaire.import" => "导入问卷", "imported a questionnaire";
+        "questionnaire_response.list" => "查看问卷回答", "listed responses";
+        "questionnaire_response.save" => "保存问卷回答", "saved a response";
+        "report.read" => "查看健康报告", "read a health report";
+        "risk_tier.assess" => "评定风险分层", "assessed a risk tier";
+        "risk_tier.explain" => "查看分层依据", "read a tier's reasons";
+        "risk_tier.read" => "查看风险分层", "read risk tiers";
+        "stats.follow_up" => "查看随访统计", "read follow-up figures";
+        "stats.response_rates" => "查看问卷回收率", "read response rates";
+        "tag.add" => "添加标签", "added a tag";
+        "tag.list" => "查看标签", "listed tags";
+        "tag.remove" => "移除标签", "removed a tag";
+        "tag.rules" => "按规则更新标签", "tags updated by rules";
+        "tag_rule.dry_run" => "试运行标签规则", "dry-ran tag rules";
+        "tag_rule.save" => "保存标签规则", "saved tag rules";
+        "task.call_sheet" => "打开随访单", "opened a call sheet";
+        "task.cancel" => "取消任务", "cancelled a task";
+        "task.list" => "查看任务", "listed tasks";
+        "task.read" => "查看任务详情", "read a task";
+        "task.reassign" => "改派任务", "reassigned a task";
+        "task.reschedule" => "改期任务", "rescheduled a task";
+        "text.analyze" => "分析文本", "analysed text";
+        "trend.read" => "查看指标趋势", "read trends";
+        "user.create" => "新建用户", "created a user";
+        "user.update" => "修改用户", "updated a user";
+        "worklist.read" => "查看今日工作", "read the worklist";
+    }
+    /// Where a value came from (the import's own form is built in [`Tr::value_source`]).
+    value_source_label {
+        "manual" => "手工录入", "entered by hand";
+        "checkup" => "体检", "check-up";
+        "follow_up" => "随访记录", "follow-up call";
+        "questionnaire" => "问卷", "questionnaire";
+    }
+    /// A risk model by its id.
+    risk_model_label {
+        "china-par" => "China-PAR 心血管病风险", "China-PAR cardiovascular risk";
+        "cdrs" => "中国糖尿病风险评分", "Chinese Diabetes Risk Score";
+    }
     /// Sex as stored (男 / 女).
     sex_label {
         "male" => "男", "male";
@@ -624,6 +720,18 @@ impl Tr {
     }
 
     /// The name of a risk-model input (as a computed tier lists those not on record).
+    /// Where a value came from, in words: `import:lis` is 导入（lis）, the sending system's name
+    /// as the import named it.
+    pub fn value_source(&self, source: &str) -> String {
+        if let Some(system) = source.strip_prefix("import:") {
+            return match self.lang {
+                Lang::Zh => format!("导入（{system}）"),
+                Lang::En => format!("imported ({system})"),
+            };
+        }
+        self.value_source_label(source).to_string()
+    }
+
     pub fn risk_input(&self, input: &str) -> String {
         if self.lang == Lang::Zh {
             careloop_domain::tiering::input_zh(input).to_string()

@@ -272,14 +272,19 @@ impl FormErrors {
     }
 }
 
-/// (id, Chinese name) of every protocol's newest version, for the pages' protocol selects.
-pub(crate) async fn protocol_choices(db: &careloop_store::Db) -> Result<Vec<(String, String)>, ServiceError> {
+/// (id, name in the page's language) of every protocol's newest version, for the pages'
+/// protocol selects.
+pub(crate) async fn protocol_choices(
+    db: &careloop_store::Db,
+    lang: Lang,
+) -> Result<Vec<(String, String)>, ServiceError> {
+    let name = if lang == Lang::Zh { "name_zh" } else { "name_en" };
     Ok(careloop_service::followup::enrolment::list_protocols(db)
         .await?
         .iter()
         .map(|d| {
             let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
-            (text("id"), text("name_zh"))
+            (text("id"), text(name))
         })
         .collect())
 }

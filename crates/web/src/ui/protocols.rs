@@ -44,6 +44,46 @@ fn trigger_text(t: &Trigger, lang: Lang) -> String {
     }
 }
 
+/// An ISO 8601 duration of a protocol (`P3M`, `P14D`, `P2W`, `P1Y`, `PT2H`) in words: 3个月,
+/// 14天 … or "3 months"; anything else as written.
+fn duration_text(iso: &str, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    let (number, unit) = match iso.strip_prefix("PT") {
+        Some(rest) => (rest.trim_end_matches('H'), if rest.ends_with('H') { "H" } else { "" }),
+        None => {
+            let rest = iso.strip_prefix('P').unwrap_or("");
+            (
+                &rest[..rest.len().saturating_sub(1)],
+                rest.get(rest.len().saturating_sub(1)..).unwrap_or(""),
+            )
+        }
+    };
+    let Ok(n) = number.parse::<u32>() else {
+        return iso.to_string();
+    };
+    let (zh_unit, en_unit) = match unit {
+        "Y" => ("年", "year"),
+        "M" => ("个月", "month"),
+        "W" => ("周", "week"),
+        "D" => ("天", "day"),
+        "H" => ("小时", "hour"),
+        _ => return iso.to_string(),
+    };
+    if zh {
+        format!("{n}{zh_unit}")
+    } else {
+        format!("{n} {en_unit}{}", if n == 1 { "" } else { "s" })
+    }
+}
+
+/// What a protocol is and on what authority: its Chinese description on a Chinese page.
+fn description(p: &Protocol, lang: Lang) -> &str {
+    match (&p.description_zh, lang) {
+        (Some(d), Lang::Zh) => d,
+        _ => &p.source,
+    }
+}
+
 fn assignee_text(a: &AssigneeRule, lang: Lang) -> String {
     let zh = lang == Lang::Zh;
     match a {
@@ -60,6 +100,12 @@ fn assignee_text(a: &AssigneeRule, lang: Lang) -> String {
 struct ListPage {
     c: Chrome,
     rows: Vec<(Protocol, String)>,
+}
+
+impl ListPage {
+    fn description<'a>(&self, p: &'a Protocol) -> &'a str {
+        description(p, self.c.t.lang)
+    }
 }
 
 pub async fn list(State(s): State<AppState>, u: UiUser) -> Response {
@@ -154,6 +200,14 @@ impl DryRunPage {
     fn local(&self, at: &OffsetDateTime) -> String {
         super::followup::local(at)
     }
+
+    /// The protocol's Chinese name as the document being tried gives it (its id otherwise).
+    fn name(&self) -> String {
+        serde_json::from_str::<serde_json::Value>(&self.document)
+            .ok()
+            .and_then(|d| d["name_zh"].as_str().map(str::to_string))
+            .unwrap_or_else(|| self.id.clone())
+    }
 }
 
 pub async fn dry_run_form(State(s): State<AppState>, u: UiUser, Path(id): Path<String>) -> Response {
@@ -220,6 +274,14 @@ pub async fn dry_run_submit(
 }
 
 impl DetailPage {
+    fn description(&self) -> &str {
+        description(&self.p, self.c.t.lang)
+    }
+
+    fn duration(&self, iso: &str) -> String {
+        duration_text(iso, self.c.t.lang)
+    }
+
     /// The stored code of a method, for its label.
     fn method_code(&self, m: &careloop_domain::followup::protocol::Method) -> &'static str {
         m.as_str()
@@ -233,5 +295,25 @@ impl DetailPage {
             (Severity::Severe, _) => "severe",
             (Severity::Mild, _) => "mild",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocol_durations_read_as_words() {
+        assert_eq!(duration_text("P3M", Lang::Zh), "3个月");
+        assert_eq!(duration_text("P14D", Lang::Zh), "14天");
+        assert_eq!(duration_text("PT2H", Lang::Zh), "2小时");
+        assert_eq!(duration_text("P1D", Lang::En), "1 day");
+        assert_eq!(duration_text("P2W", Lang::En), "2 weeks");
+        assert_eq!(
+            duration_text("P1Y2M", Lang::Zh),
+            "P1Y2M",
+            "a compound duration stays as written"
+        );
+        assert_eq!(duration_text("", Lang::Zh), "");
     }
 }

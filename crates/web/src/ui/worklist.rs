@@ -117,7 +117,7 @@ pub async fn show(State(s): State<AppState>, u: UiUser, Query(q): Query<Worklist
         Ok(w) => w,
         Err(e) => return u.fail(e),
     };
-    let protocols = match super::protocol_choices(&s.db).await {
+    let protocols = match super::protocol_choices(&s.db, u.lang).await {
         Ok(p) => p,
         Err(e) => return u.fail(e),
     };

@@ -33,7 +33,7 @@ pub async fn record_discharge(
     };
     match events::record_discharge(&s.db, &u.who.actor, id, &input, OffsetDateTime::now_utc()).await {
         Ok(d) => {
-            let names = match crate::ui::protocol_choices(&s.db).await {
+            let names = match crate::ui::protocol_choices(&s.db, u.lang).await {
                 Ok(all) => all,
                 Err(e) => return u.fail(e),
             };

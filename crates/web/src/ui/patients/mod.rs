@@ -77,7 +77,7 @@ pub async fn list(State(s): State<AppState>, u: UiUser, Query(q): Query<ListQuer
         Ok(p) => p,
         Err(e) => return u.fail(e),
     };
-    let protocols = match super::protocol_choices(&s.db).await {
+    let protocols = match super::protocol_choices(&s.db, u.lang).await {
         Ok(p) => p,
         Err(e) => return u.fail(e),
     };
