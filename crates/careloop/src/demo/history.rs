@@ -125,7 +125,7 @@ pub async fn live(db: &Db, lived: &[Lived], now: OffsetDateTime) -> anyhow::Resu
                     value: value.round(),
                     unit: None,
                     effective_at: at,
-                    source: Some("follow_up".into()),
+                    source: Some("followup".into()),
                 };
                 observations.push(value("sbp", sbp));
                 observations.push(value("dbp", dbp));

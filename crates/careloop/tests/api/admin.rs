@@ -223,7 +223,7 @@ pub async fn the_demo_population_loads_and_is_searchable(app: TestApp) {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|o| o["source"] != "follow_up")
+        .filter(|o| o["source"] != "followup")
         .count();
     assert_eq!(checkups, 5, "five annual check-ups: {obs}");
     let nurse = app.login("nurse.wang", careloop_synth::DEMO_PASSWORD).await;

@@ -330,13 +330,13 @@ pub async fn records_are_corrected_by_amendments_that_keep_the_original(app: Tes
         .post(
             Some(&nurse),
             &path,
-            &json!({"reason": "录入错误：应为伤口愈合良好", "note": "伤口愈合良好", "answers": {"wound": "愈合良好"}}),
+            &json!({"reason": "录入错误：应为伤口愈合良好", "note": "伤口愈合良好", "answers": {"wound": "无异常"}}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{amended}");
     assert_eq!(amended["note"], "伤口红肿", "the signed original is kept");
     assert_eq!(amended["current_note"], "伤口愈合良好");
-    assert_eq!(amended["current_answers"]["wound"], "愈合良好");
+    assert_eq!(amended["current_answers"]["wound"], "无异常");
     assert_eq!(amended["amendments"].as_array().unwrap().len(), 1);
 
     let (_, list) = app

@@ -41,7 +41,7 @@ pub async fn outcome_rules_raise_alerts_referrals_and_earlier_follow_ups(app: Te
         &app,
         &nurse,
         &plan,
-        json!({"temperature": "38.9", "wound": "切口红肿有渗液", "pain": "3"}),
+        json!({"temperature": "38.9", "wound": "红肿、渗液", "pain": "3"}),
     )
     .await;
     assert_eq!(out["matched_rules"], json!(["fever", "wound-problem"]));
@@ -71,7 +71,7 @@ pub async fn outcome_rules_raise_alerts_referrals_and_earlier_follow_ups(app: Te
     assert_eq!(pd["total"], tasks["total"]);
     assert!(tasks["items"].as_array().unwrap().iter().any(|t| t["step"] == "REF"));
 
-    // A normal recovery fires nothing; an unreadable temperature fails the rule, not the record.
+    // A normal recovery fires nothing; a temperature staff type that is no number is refused.
     let calm = call(
         &app,
         &nurse,
@@ -82,15 +82,19 @@ pub async fn outcome_rules_raise_alerts_referrals_and_earlier_follow_ups(app: Te
     assert_eq!(calm["matched_rules"], json!([]));
     assert_eq!(calm["alerts"], json!([]));
     assert_eq!(calm["referral"], false);
-    let vague = call(
-        &app,
-        &nurse,
-        &discharged(&app, &nurse, "赵模糊", 3).await,
-        json!({"temperature": "有点烧"}),
-    )
-    .await;
-    assert_eq!(vague["matched_rules"], json!([]));
-    assert_eq!(vague["task_state"], "done");
+    let vague = discharged(&app, &nurse, "赵模糊", 3).await;
+    let task = vague["tasks"][0]["id"].as_str().unwrap();
+    let (status, err) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/tasks/{task}/records"),
+            &json!({"contact_result": "reached", "answers": {"temperature": "有点烧"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["field"], "answers.temperature");
+    let (_, task) = app.get(Some(&nurse), &format!("/api/v1/tasks/{task}")).await;
+    assert_ne!(task["task"]["state"], "done", "nothing signed: {task}");
 }
 crate::register!(outcome_rules_raise_alerts_referrals_and_earlier_follow_ups);
 
@@ -128,13 +132,28 @@ pub async fn a_dry_run_replays_candidate_rules_over_stored_visits(app: TestApp) 
     for (i, (name, answers)) in [
         ("甲", json!({"temperature": "38.9", "pain": "8"})),
         ("乙", json!({"temperature": "37.4", "pain": "3"})),
-        ("丙", json!({"temperature": "有点烧", "pain": "5"})),
+        ("丙", json!({"temperature": "37.0", "pain": "5"})),
     ]
     .into_iter()
     .enumerate()
     {
         let plan = discharged(&app, &nurse, &format!("患者{name}"), i as u32 + 1).await;
-        call(&app, &nurse, &plan, answers).await;
+        let signed = call(&app, &nurse, &plan, answers).await;
+        if i == 2 {
+            // A visit corrected before answers were checked: its temperature is no number.
+            let mut tx = app.db.begin().await.unwrap();
+            let legacy = careloop_store::amendments::AmendmentRow {
+                id: uuid::Uuid::now_v7(),
+                record_id: signed["id"].as_str().unwrap().parse().unwrap(),
+                reason: "旧版本录入".into(),
+                note: None,
+                answers: Some(careloop_store::Json(json!({"temperature": "有点烧", "pain": "5"}))),
+                signed_by: None,
+                signed_at: now(),
+            };
+            careloop_store::amendments::insert(&mut tx, &legacy).await.unwrap();
+            tx.commit().await.unwrap();
+        }
         if i == 1 {
             let tags = format!("/api/v1/patients/{}/tags", plan["patient_id"].as_str().unwrap());
             app.post(Some(&nurse), &tags, &json!({"tag": "独居老人"})).await;

@@ -921,3 +921,108 @@ pub async fn a_ward_nurse_records_a_discharge_and_sees_the_follow_up_it_starts(a
     assert_eq!(discharges[0]["ward"], "普外科", "{discharges}");
 }
 crate::register!(a_ward_nurse_records_a_discharge_and_sees_the_follow_up_it_starts);
+
+/// The discharge call sheet asks its questions in the form the protocol's rules read: the wound
+/// as findings to tick (红肿、渗液), pain on a 0–10 scale, temperature as a number. An
+/// impossible temperature is refused with the reason and every tick kept; signed, the rules
+/// fire on what was ticked — the wound's referral and the fever's alert — and the record keeps
+/// the findings as one answer. The API refuses a pain of 12 the same way.
+pub async fn the_discharge_call_sheet_asks_structured_questions_the_rules_read(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "结构化随访", 8).await;
+    let yesterday = (careloop_domain::clock::local_today(crate::helpers::now()) - time::Duration::days(3)).to_string();
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/discharges"),
+            &serde_json::json!({"discharged_on": yesterday, "ward": "普外科"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, plans) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/plans"))
+        .await;
+    let call = plans[0]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["method"] == "phone_call")
+        .expect("the day-3 call")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let client = browser(&app, "nurse.wang").await;
+    let (_, sheet) = page(&client, &app, &format!("/tasks/{call}")).await;
+    for field in [
+        r#"type="checkbox" name="ans_wound" value="红肿""#,
+        r#"type="checkbox" name="ans_wound" value="无异常""#,
+        r#"type="radio" name="ans_pain" value="10""#,
+        r#"name="ans_temperature" type="number""#,
+    ] {
+        assert!(sheet.contains(field), "{field}: {sheet}");
+    }
+    let csrf = csrf_of(&sheet);
+    let sign = |temperature: &'static str| {
+        let form = vec![
+            ("csrf", csrf.clone()),
+            ("contact_result", "reached".to_string()),
+            ("ans_wound", "红肿".into()),
+            ("ans_wound", "渗液".into()),
+            ("ans_pain", "8".into()),
+            ("ans_temperature", temperature.into()),
+        ];
+        client
+            .post(app.url(&format!("/tasks/{call}/record")))
+            .form(&form)
+            .send()
+    };
+    let res = sign("389").await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("请填写 34–43 ℃ 之间的数字"), "{html}");
+    assert!(
+        html.contains(r#"value="红肿" checked"#) && html.contains(r#"value="渗液" checked"#),
+        "the ticks are kept"
+    );
+    assert!(html.contains(r#"value="8" checked"#), "the scale is kept");
+
+    let res = sign("39.2").await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, alerts) = app.get(Some(&admin), "/api/v1/alerts").await;
+    let reasons: Vec<&str> = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["patient_id"] == patient.as_str())
+        .map(|a| a["reason"].as_str().unwrap())
+        .collect();
+    assert!(reasons.iter().any(|r| r.contains("伤口红肿")), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("体温≥38.5")), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("疼痛评分≥7")), "{reasons:?}");
+    let (_, records) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/follow-up-records"))
+        .await;
+    assert_eq!(records[0]["answers"]["wound"], "红肿、渗液", "{records}");
+
+    let (_, plans) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/plans"))
+        .await;
+    let open = plans[0]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["state"] != "done" && t["state"] != "cancelled" && t["method"] == "phone_call")
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .expect("the call the rules asked for within three days");
+    let (status, err) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/tasks/{open}/records"),
+            &serde_json::json!({"contact_result": "reached", "answers": {"pain": 12}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["field"], "answers.pain", "{err}");
+}
+crate::register!(the_discharge_call_sheet_asks_structured_questions_the_rules_read);

@@ -2,6 +2,7 @@
 //! the life cycle of a follow-up task. Pure functions; the scheduler and services call them.
 
 pub mod alert;
+pub mod answers;
 pub mod classification;
 pub mod contact;
 pub mod figures;

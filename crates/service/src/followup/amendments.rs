@@ -173,16 +173,8 @@ pub async fn amend_record(
         optional_text(&Some(input.reason.clone()), "reason", 500)?.ok_or_else(|| FieldError::required("reason"))?;
     let note = optional_text(&input.note, "note", 2000)?;
     let answers = input.answers.filter(|a| !a.is_null());
-    if let Some(a) = &answers
-        && !a.is_object()
-    {
-        return Err(FieldError::new(
-            "answers",
-            "answers_invalid",
-            "answers must be an object",
-            "答案格式无效",
-        )
-        .into());
+    if let Some(a) = &answers {
+        careloop_domain::followup::answers::check(a)?;
     }
     if note.is_none() && answers.is_none() {
         return Err(FieldError::new(

@@ -11,6 +11,7 @@ use crate::kernel::audit::{event, record};
 use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
 use careloop_domain::clock::local_today;
+use careloop_domain::followup::answers::{Question, question};
 use careloop_domain::followup::message::salutation;
 use careloop_domain::followup::task::TaskState;
 use careloop_domain::indicator::lookup;
@@ -30,17 +31,10 @@ pub enum FormField {
     },
     /// A yes/no finding the national standard classifies on.
     Flag(String),
-    /// One of fixed answers, stored as written (so outcome rules can compare them).
-    Choice {
-        name: String,
-        options: &'static [&'static str],
-    },
-    /// A short free answer (symptoms, wound ...).
-    Text(String),
+    /// A question answered in words, a choice, a scale or a number ([`Question`]), stored as
+    /// written so outcome rules can compare it.
+    Answer { name: String, question: Question },
 }
-
-/// 服药依从性 as the national standard's follow-up record lists it.
-pub const ADHERENCE: [&str; 3] = ["规律", "间断", "不服药"];
 
 impl FormField {
     fn of(name: &str) -> FormField {
@@ -51,11 +45,10 @@ impl FormField {
                 unit: i.unit,
             },
             None if matches!(name, "adverse_drug_reaction" | "new_complication") => FormField::Flag(name.into()),
-            None if name == "medication_adherence" => FormField::Choice {
+            None => FormField::Answer {
                 name: name.into(),
-                options: &ADHERENCE,
+                question: question(name),
             },
-            None => FormField::Text(name.into()),
         }
     }
 }

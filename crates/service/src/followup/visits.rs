@@ -133,6 +133,11 @@ pub async fn record_follow_up(
 ) -> Result<RecordOutcome> {
     let result = ContactResult::parse(input.contact_result.trim())?;
     let note = optional_text(&input.note, "note", 2000)?;
+    // Staff answers pass their question's check (a patient's questionnaire is checked by its
+    // own definition before it completes a task).
+    if let Some(answers) = &input.answers {
+        careloop_domain::followup::answers::check(answers)?;
+    }
     let reached = result == ContactResult::Reached;
     if !reached && !input.observations.is_empty() {
         return Err(FieldError::new(

@@ -9,6 +9,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use careloop_domain::clock::CHINA;
+use careloop_domain::followup::answers::{self, Question};
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::ServiceError;
 use careloop_service::admin::figures::{self, Figure, FigureQuery, FollowUpFigures};
@@ -40,9 +41,42 @@ pub enum FieldView {
         name: String,
         options: &'static [&'static str],
     },
+    /// Findings ticked together (伤口: 红肿、渗液 …).
+    Findings {
+        name: String,
+        options: &'static [&'static str],
+    },
+    /// A whole-number scale from 0 (疼痛 0–10).
+    Scale {
+        name: String,
+        points: Vec<String>,
+    },
+    /// A number with its unit and the range a person can have (体温 ℃).
+    Measure {
+        name: String,
+        unit: &'static str,
+        min: f64,
+        max: f64,
+    },
     Text {
         name: String,
     },
+}
+
+impl FieldView {
+    fn of_answer(name: &str, q: Question) -> FieldView {
+        let name = name.to_string();
+        match q {
+            Question::Choice(options) => FieldView::Choice { name, options },
+            Question::Findings(options) => FieldView::Findings { name, options },
+            Question::Scale(end) => FieldView::Scale {
+                name,
+                points: (0..=end).map(|v| v.to_string()).collect(),
+            },
+            Question::Number { unit, min, max } => FieldView::Measure { name, unit, min, max },
+            Question::Text => FieldView::Text { name },
+        }
+    }
 }
 
 #[derive(Template)]
@@ -78,6 +112,11 @@ impl CallSheetPage {
         self.prior_ans(name) == option
     }
 
+    /// Whether a finding was ticked when the sheet was submitted.
+    fn found(&self, name: &str, option: &str) -> bool {
+        self.prior_ans(name).split(answers::JOIN).any(|o| o == option)
+    }
+
     /// Whether a radio or checkbox was ticked when the sheet was submitted.
     fn ticked(&self, name: &str, value: &str) -> bool {
         self.prior(name) == value
@@ -107,11 +146,7 @@ async fn sheet_page(
                         unit,
                     },
                     FormField::Flag(n) => FieldView::Flag { name: n.clone() },
-                    FormField::Choice { name, options } => FieldView::Choice {
-                        name: name.clone(),
-                        options,
-                    },
-                    FormField::Text(n) => FieldView::Text { name: n.clone() },
+                    FormField::Answer { name, question } => FieldView::of_answer(name, *question),
                 })
                 .collect();
             let state = sheet.task.task.state.as_str();
@@ -144,8 +179,22 @@ pub async fn sign(
     State(s): State<AppState>,
     u: UiUser,
     Path(id): Path<Uuid>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
+    // Findings ticked together arrive as one name many times: kept as one answer.
+    let mut f: HashMap<String, String> = HashMap::new();
+    for (k, v) in pairs {
+        match f.get_mut(&k) {
+            Some(prior) if k.starts_with("ans_") && !v.trim().is_empty() => {
+                prior.push_str(answers::JOIN);
+                prior.push_str(v.trim());
+            }
+            Some(_) => {}
+            None => {
+                f.insert(k, v);
+            }
+        }
+    }
     if let Err(r) = u.check_csrf(f.get("csrf").map_or("", String::as_str)) {
         return r;
     }

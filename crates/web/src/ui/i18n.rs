@@ -497,7 +497,7 @@ labels! {
     value_source_label {
         "manual" => "手工录入", "entered by hand";
         "checkup" => "体检", "check-up";
-        "follow_up" => "随访记录", "follow-up call";
+        "followup" => "随访记录", "follow-up call";
         "questionnaire" => "问卷", "questionnaire";
     }
     /// A risk model by its id.
