@@ -1026,3 +1026,69 @@ pub async fn the_discharge_call_sheet_asks_structured_questions_the_rules_read(a
     assert_eq!(err["error"]["field"], "answers.pain", "{err}");
 }
 crate::register!(the_discharge_call_sheet_asks_structured_questions_the_rules_read);
+
+/// The patient page answers "what is going on with this patient" from the top: alerts, plans
+/// with their next call, the tier with its reasons, the last follow-ups (who, when, result,
+/// the values signed, the note) — then identity details, trends as small charts side by side,
+/// and every value in a closed list.
+pub async fn the_patient_page_puts_what_is_going_on_first(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "全景患者", 9).await;
+    let (_, plan) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/plans"),
+            &serde_json::json!({"protocol": "htn-basic-ph"}),
+        )
+        .await;
+    let task = plan["tasks"][0]["id"].as_str().unwrap();
+    let sign = serde_json::json!({"contact_result": "reached", "note": "按时服药，血压平稳",
+        "observations": [{"code": "sbp", "value": 146}, {"code": "dbp", "value": 92}]});
+    let (status, r) = app
+        .post(Some(&nurse), &format!("/api/v1/tasks/{task}/records"), &sign)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    for (i, v) in [150, 152, 149].iter().enumerate() {
+        let at = format!("2026-0{}-01T08:00:00+08:00", i + 1);
+        app.post(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/observations"),
+            &serde_json::json!({"code": "sbp", "value": v, "effective_at": at}),
+        )
+        .await;
+    }
+
+    let client = browser(&app, "nurse.wang").await;
+    let (_, html) = page(&client, &app, &format!("/patients/{patient}")).await;
+    let at = |id: &str| html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no {id}"));
+    let order = [
+        "plans",
+        "risk-tier",
+        "recent-records",
+        "profile",
+        "trends",
+        "observations",
+    ];
+    assert!(
+        order.windows(2).all(|w| at(w[0]) < at(w[1])),
+        "sections in order {order:?}"
+    );
+    let recent = crate::helpers::section(&html, "recent-records");
+    assert!(
+        recent.contains("nurse.wang") && recent.contains("接通") && recent.contains("控制不满意"),
+        "who and the result: {recent}"
+    );
+    assert!(
+        recent.contains("收缩压 146 mmHg") && recent.contains("按时服药，血压平稳"),
+        "the values and note: {recent}"
+    );
+    assert!(
+        crate::helpers::section(&html, "trends").contains("class=\"small-multiples trends\""),
+        "trends side by side"
+    );
+    assert!(
+        html.contains("<details id=\"all-values\">"),
+        "every value in a closed list"
+    );
+}
+crate::register!(the_patient_page_puts_what_is_going_on_first);

@@ -124,7 +124,16 @@ pub async fn list_records(
 
 /// A patient's latest 500 records with their amendments (inside a caller's transaction).
 pub(crate) async fn records_in(tx: &mut careloop_store::Tx, patient_id: Uuid) -> Result<Vec<FollowUpRecordView>> {
-    let rows = amendments::records_of_patient(tx, patient_id, 500).await?;
+    latest_in(tx, patient_id, 500).await
+}
+
+/// A patient's newest `limit` records, newest first, with their amendments.
+pub(crate) async fn latest_in(
+    tx: &mut careloop_store::Tx,
+    patient_id: Uuid,
+    limit: u64,
+) -> Result<Vec<FollowUpRecordView>> {
+    let rows = amendments::records_of_patient(tx, patient_id, limit).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.record.id).collect();
     let all = amendments::of_records(tx, &ids).await?;
     Ok(rows.into_iter().map(|r| view(r, &all)).collect())

@@ -58,6 +58,59 @@ pub struct PatientPage {
     pub alerts: Vec<BoardAlert>,
     /// Follow-up plans that are running or paused, each with its next call or message.
     pub plans: Vec<PlanSummary>,
+    /// The last follow-up records: who, when, the result, the values signed with them, the note.
+    pub recent_records: Vec<RecentRecord>,
+}
+
+/// One of the last follow-up records, as the page's summary shows it.
+#[derive(Debug, Clone)]
+pub struct RecentRecord {
+    pub record_id: Uuid,
+    pub signed_at: OffsetDateTime,
+    /// The signer's display name (none for the system or a patient's own questionnaire).
+    pub signed_by: Option<String>,
+    pub contact_result: String,
+    pub classification: Option<String>,
+    /// The values signed with the record: (Chinese name, value, unit).
+    pub values: Vec<(String, f64, String)>,
+    /// The note in effect (after any amendment).
+    pub note: Option<String>,
+}
+
+/// Follow-up records the page's summary shows.
+const RECENT_RECORDS_SHOWN: u64 = 3;
+
+/// The last records, each with its signer's name and the values stored at its signing.
+async fn recent_records_in(
+    tx: &mut careloop_store::Tx,
+    patient_id: Uuid,
+    observations: &[ObservationView],
+) -> Result<Vec<RecentRecord>> {
+    let records = crate::followup::amendments::latest_in(tx, patient_id, RECENT_RECORDS_SHOWN).await?;
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    let users = careloop_store::users::list(tx).await?;
+    Ok(records
+        .into_iter()
+        .map(|r| RecentRecord {
+            record_id: r.id,
+            signed_at: r.signed_at,
+            signed_by: r
+                .signed_by
+                .and_then(|id| users.iter().find(|u| u.id == id))
+                .map(|u| u.display_name.clone()),
+            contact_result: r.contact_result,
+            classification: r.classification,
+            // A visit's values are stored at the moment it is signed.
+            values: observations
+                .iter()
+                .filter(|o| o.effective_at == r.signed_at)
+                .map(|o| (o.name.clone(), o.value, o.unit.clone()))
+                .collect(),
+            note: r.current_note,
+        })
+        .collect())
 }
 
 /// A running or paused plan as the patient's page shows it.
@@ -146,6 +199,7 @@ pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime)
         )
     });
     let plans = plans_in(&mut tx, id).await?;
+    let recent_records = recent_records_in(&mut tx, id, &observations).await?;
     let shown = format!(
         "observations={} diagnoses={} assessments={} responses={} reports={} links={} proxies={} articles={} tags={} alerts={} plans={}",
         observations.len(),
@@ -181,5 +235,6 @@ pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime)
         proxies,
         alerts,
         plans,
+        recent_records,
     })
 }

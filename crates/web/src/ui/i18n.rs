@@ -173,6 +173,9 @@ strings! {
     audit: "审计日志", "Audit trail";
     critical_limits: "危急值表", "Critical values";
     every: "每", "every ";
+    recent_records: "最近随访", "Last follow-ups";
+    signed_by_system: "系统记录", "recorded by the system";
+    all_values: "全部检测记录", "All values";
     patient_id_placeholder: "患者编号", "Patient id";
     export_fhir: "导出（FHIR 格式）", "Export (FHIR)";
     rule_expression: "规则表达式（供方案维护人员）", "Rule expression (for protocol maintainers)";

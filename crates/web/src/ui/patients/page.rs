@@ -52,6 +52,8 @@ struct PatientPage {
     alerts: Vec<careloop_service::followup::alerts::BoardAlert>,
     /// Running and paused follow-up plans with their next task.
     plans: Vec<careloop_service::patients::page::PlanSummary>,
+    /// The last follow-up records.
+    recent_records: Vec<careloop_service::patients::page::RecentRecord>,
 }
 
 impl PatientPage {
@@ -151,6 +153,7 @@ pub(super) async fn patient_page_with(
                 proxies,
                 alerts,
                 plans,
+                recent_records,
             } = page;
             let advice = advice
                 .into_iter()
@@ -195,6 +198,7 @@ pub(super) async fn patient_page_with(
                 lab_reports,
                 alerts,
                 plans,
+                recent_records,
                 relations: Relation::ALL,
                 may_assess: a.may_assess_risk(),
                 tier_options: RiskTier::ALL,
