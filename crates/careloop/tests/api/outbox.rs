@@ -746,3 +746,47 @@ pub async fn a_pass_that_lost_its_lease_neither_sends_nor_settles_the_message(ap
     assert!(msgs.iter().all(|m| m["status"] == "sent"), "{msgs:?}");
 }
 crate::register!(a_pass_that_lost_its_lease_neither_sends_nor_settles_the_message);
+
+/// A questionnaire task on the call sheet can be worked: before it goes out the sheet says so
+/// and offers to send it today; sent today, the sheet shows the message as the patient got it
+/// (link slot kept), its status and the link waiting to be filled, and no second send while
+/// the patient may still answer; the nurse may call instead (the call form stays open).
+pub async fn a_questionnaire_task_shows_what_went_out_and_can_be_sent_today(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (_, plan) = discharged(&app, &nurse).await;
+    let task = plan["tasks"][1]["id"].as_str().unwrap().to_string();
+    assert_eq!(plan["tasks"][1]["method"], "questionnaire");
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, sheet) = crate::ui::page(&client, &app, &format!("/tasks/{task}")).await;
+    let outreach = crate::helpers::section(&sheet, "outreach");
+    assert!(
+        outreach.contains("出院康复问卷") && outreach.contains("尚未发出") && outreach.contains("今天发送"),
+        "{outreach}"
+    );
+    assert!(sheet.contains("name=\"contact_result\""), "the nurse may call instead");
+
+    let res = client
+        .post(app.url(&format!("/tasks/{task}/resend")))
+        .form(&[("csrf", crate::ui::csrf_of(&sheet))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, t) = app.get(Some(&nurse), &format!("/api/v1/tasks/{task}")).await;
+    let today = careloop_domain::clock::local_today(now());
+    let due = at(&t["due_at"]).to_offset(careloop_domain::clock::CHINA);
+    assert_eq!(due.date(), today, "moved to today: {t}");
+
+    let d = Delivery::sandbox(&app.db, "https://followup.example.cn/");
+    let ten = OffsetDateTime::new_in_offset(today, time::macros::time!(10:00), careloop_domain::clock::CHINA);
+    let out = pass(&app, &d, ten).await;
+    assert_eq!((out.queued, out.sent), (1, 1), "{out:?}");
+    let (_, sheet) = crate::ui::page(&client, &app, &format!("/tasks/{task}")).await;
+    let outreach = crate::helpers::section(&sheet, "outreach");
+    assert!(
+        outreach.contains("已发送") && outreach.contains("《出院7天康复问卷》：[链接]") && outreach.contains("待填写"),
+        "{outreach}"
+    );
+    assert!(!outreach.contains("/resend"), "not while the patient may still answer");
+}
+crate::register!(a_questionnaire_task_shows_what_went_out_and_can_be_sent_today);

@@ -63,7 +63,21 @@ pub fn salutation(name: &str, sex: Sex) -> String {
     format!("{surname}{title}")
 }
 
-/// The text the patient receives.
+/// Where a patient link stands: `answered`, `withdrawn`, `expired` or `open`.
+pub fn link_state(
+    answered: bool,
+    withdrawn: bool,
+    expires_at: time::OffsetDateTime,
+    now: time::OffsetDateTime,
+) -> &'static str {
+    match (answered, withdrawn) {
+        (true, _) => "answered",
+        (false, true) => "withdrawn",
+        (false, false) if expires_at <= now => "expired",
+        (false, false) => "open",
+    }
+}
+
 /// Where a queued message's link goes. The link's token is made only when the message is sent
 /// and is never stored: the stored text keeps this slot, and the outbox shows it as it is.
 pub const LINK_SLOT: &str = "[链接]";

@@ -87,6 +87,98 @@ pub struct CallSheet {
     pub caused: Option<CallResult>,
     /// The caller's next call to make (their earliest due call but this one), for 下一位.
     pub next_call: Option<Uuid>,
+    /// For an automated step: what went out and how it stands.
+    pub outreach: Option<Outreach>,
+}
+
+/// A message sent for the task (sandbox or a provider), as the outbox keeps it.
+#[derive(Debug, Clone)]
+pub struct TaskMessage {
+    pub created_at: OffsetDateTime,
+    pub sent_at: Option<OffsetDateTime>,
+    /// `sms`, `wechat` or `voice`.
+    pub channel: String,
+    /// `queued`, `sent` or `failed`.
+    pub status: String,
+    /// The text with its link shown as [链接].
+    pub body: String,
+}
+
+/// A patient link made for the task, and where it stands.
+#[derive(Debug, Clone)]
+pub struct TaskLink {
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    /// `answered`, `withdrawn`, `expired` or `open`.
+    pub state: &'static str,
+}
+
+/// What an automated step (a questionnaire, an SMS, a WeChat message, a robot call) has done so
+/// far, so the nurse can follow it up: what went out and when, whether the link was answered,
+/// and whether it may be sent again.
+#[derive(Debug, Clone)]
+pub struct Outreach {
+    /// The questionnaire the step sends: (id, title).
+    pub questionnaire: Option<(String, String)>,
+    pub messages: Vec<TaskMessage>,
+    pub links: Vec<TaskLink>,
+    /// The task's state lets staff move it to today, so the scheduler sends it again.
+    pub may_resend: bool,
+}
+
+/// The outreach of an automated task, read in the sheet's transaction.
+async fn outreach_of(
+    tx: &mut careloop_store::Tx,
+    task: &TaskDetail,
+    step: Option<&careloop_domain::followup::protocol::Step>,
+    now: OffsetDateTime,
+) -> Result<Option<Outreach>> {
+    let Some(step) = step.filter(|s| s.method.is_automated() && s.key == task.task.step) else {
+        return Ok(None);
+    };
+    let questionnaire = match &step.questionnaire {
+        Some(id) => careloop_store::questionnaires::latest(tx, id)
+            .await?
+            .map(|q| (q.id, q.title)),
+        None => None,
+    };
+    let task_id = task.task.id;
+    let messages = careloop_store::outbox::list(tx, Some(task.task.patient_id), None, 200)
+        .await?
+        .into_iter()
+        .filter(|m| m.task_id == Some(task_id))
+        .map(|m| TaskMessage {
+            created_at: m.created_at,
+            sent_at: m.sent_at,
+            channel: m.channel,
+            status: m.status,
+            body: m.body,
+        })
+        .collect();
+    let links = careloop_store::outbox::links_of_patient(tx, task.task.patient_id, 200)
+        .await?
+        .into_iter()
+        .filter(|l| l.task_id == Some(task_id))
+        .map(|l| TaskLink {
+            created_at: l.created_at,
+            expires_at: l.expires_at,
+            state: careloop_domain::followup::message::link_state(
+                l.answered_at.is_some(),
+                l.revoked_at.is_some(),
+                l.expires_at,
+                now,
+            ),
+        })
+        .collect();
+    let may_resend = TaskState::parse(&task.task.state).is_some_and(|s| {
+        careloop_domain::followup::task::transition(s, careloop_domain::followup::task::TaskEvent::Rescheduled).is_ok()
+    });
+    Ok(Some(Outreach {
+        questionnaire,
+        messages,
+        links,
+        may_resend,
+    }))
 }
 
 /// What a signed call set off (本次随访结果): the visit class, a referral, the alerts it raised
@@ -219,6 +311,7 @@ pub async fn call_sheet(db: &Db, actor: &Actor, task_id: Uuid, now: OffsetDateTi
         None => None,
     };
     let next_call = next_call_of(&mut tx, actor, task_id).await?;
+    let outreach = outreach_of(&mut tx, &task, step, now).await?;
     record(
         &mut tx,
         event(
@@ -248,5 +341,6 @@ pub async fn call_sheet(db: &Db, actor: &Actor, task_id: Uuid, now: OffsetDateTi
         records,
         caused,
         next_call,
+        outreach,
     })
 }

@@ -36,12 +36,12 @@ pub struct LinkSummary {
 }
 
 fn summary(r: LinkListRow, now: OffsetDateTime) -> LinkSummary {
-    let state = match (r.answered_at, r.revoked_at) {
-        (Some(_), _) => "answered",
-        (None, Some(_)) => "withdrawn",
-        (None, None) if r.expires_at <= now => "expired",
-        (None, None) => "open",
-    };
+    let state = careloop_domain::followup::message::link_state(
+        r.answered_at.is_some(),
+        r.revoked_at.is_some(),
+        r.expires_at,
+        now,
+    );
     LinkSummary {
         id: r.token_hash,
         purpose: r.purpose,

@@ -173,6 +173,27 @@ pub async fn show(State(s): State<AppState>, u: UiUser, Path(id): Path<Uuid>) ->
     sheet_page(&s, &u, id, None, HashMap::new()).await
 }
 
+#[derive(Deserialize)]
+pub struct ResendForm {
+    csrf: String,
+}
+
+/// Send an automated step again: the task moves to today, and the scheduler's next pass sends
+/// it (quiet hours respected); the change is in the task's log as 改期 with its reason.
+pub async fn resend(State(s): State<AppState>, u: UiUser, Path(id): Path<Uuid>, Form(f): Form<ResendForm>) -> Response {
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
+    }
+    let now = OffsetDateTime::now_utc();
+    let change = careloop_service::followup::plans::TaskChange::Reschedule {
+        due_date: careloop_domain::clock::local_today(now).to_string(),
+    };
+    match careloop_service::followup::plans::change_task(&s.db, &u.who.actor, id, change, "重新发送", now).await {
+        Ok(_) => Redirect::to(&format!("/tasks/{id}")).into_response(),
+        Err(e) => u.fail(e),
+    }
+}
+
 /// Sign the record from the call sheet's form. Field names: `contact_result`, `obs_<code>`
 /// (numbers), `ans_<name>` (short answers), the flags, `note`, `csrf`.
 pub async fn sign(

@@ -173,6 +173,12 @@ strings! {
     audit: "审计日志", "Audit trail";
     critical_limits: "危急值表", "Critical values";
     every: "每", "every ";
+    outreach_title: "消息与问卷", "Messages and questionnaire";
+    send_today: "今天发送", "Send today";
+    outreach_none_sent: "尚未发出（到期后由系统发送，免打扰时段顺延）", "Nothing sent yet (the system sends it when due, after quiet hours)";
+    link_valid_until: "有效至", "valid until";
+    resend_today: "今天重新发送", "Send again today";
+    switch_to_phone: "患者未回复时，可直接电话随访：拨打上方号码，在下方登记结果。", "If the patient does not answer, call instead: dial the number above and record the result below.";
     recent_records: "最近随访", "Last follow-ups";
     signed_by_system: "系统记录", "recorded by the system";
     all_values: "全部检测记录", "All values";

@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/worklist", get(worklist::show))
         .route("/tasks/{id}", get(followup::show))
         .route("/tasks/{id}/record", post(followup::sign))
+        .route("/tasks/{id}/resend", post(followup::resend))
         .route("/stats", get(followup::stats))
         .route("/stats.csv", get(followup::stats_csv))
         .route("/outbox", get(followup::outbox))
