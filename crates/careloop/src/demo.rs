@@ -33,6 +33,8 @@ pub async fn load_organisation(db: &Db, now: OffsetDateTime) -> anyhow::Result<(
         residence: Some("urban".into()),
     };
     staff::set_organisation_location(db, &cli, org.id, &location, now).await?;
+    // The number its reminders name (a demo number).
+    staff::set_organisation_phone(db, &cli, org.id, Some("010-12345678"), now).await?;
     for (code, name) in DEPARTMENTS {
         staff::create_department(db, &cli, code, name, Some(org_code), now).await?;
     }

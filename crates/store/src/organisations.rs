@@ -16,9 +16,11 @@ pub struct Organisation {
     pub created_at: OffsetDateTime,
     pub region: Option<String>,
     pub residence: Option<String>,
+    /// The number patients call for appointments and questions.
+    pub phone: Option<String>,
 }
 
-const COLUMNS: [&str; 6] = ["id", "code", "name", "created_at", "region", "residence"];
+const COLUMNS: [&str; 7] = ["id", "code", "name", "created_at", "region", "residence", "phone"];
 
 pub async fn insert(tx: &mut Tx, o: &Organisation) -> Result<()> {
     let stmt = Query::insert()
@@ -31,6 +33,7 @@ pub async fn insert(tx: &mut Tx, o: &Organisation) -> Result<()> {
             stored_time(o.created_at).into(),
             o.region.clone().into(),
             o.residence.clone().into(),
+            o.phone.clone().into(),
         ])
         .to_owned();
     tx.execute(&stmt).await?;
@@ -87,6 +90,16 @@ pub async fn set_location(tx: &mut Tx, id: Uuid, l: &LocationRow) -> Result<bool
         .table("organisations")
         .value("region", l.region.clone())
         .value("residence", l.residence.clone())
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
+/// Set (or with `None`, clear) an organisation's number; false when there is no such one.
+pub async fn set_phone(tx: &mut Tx, id: Uuid, phone: Option<&str>) -> Result<bool> {
+    let stmt = Query::update()
+        .table("organisations")
+        .value("phone", phone.map(str::to_string))
         .and_where(Expr::col("id").eq(id))
         .to_owned();
     Ok(tx.execute(&stmt).await? == 1)

@@ -31,6 +31,9 @@ pub struct DueStepRow {
     pub org_quiet_start: Option<String>,
     pub org_quiet_end: Option<String>,
     pub org_name: String,
+    pub org_phone: Option<String>,
+    pub department_name: String,
+    pub due_at: OffsetDateTime,
 }
 
 /// Automated tasks of active plans that are due, locked for this transaction (skipping rows
@@ -45,6 +48,9 @@ pub async fn claim_due_steps(tx: &mut Tx, limit: u64, exclude: &[Uuid]) -> Resul
         .expr_as(Expr::col(("organisations", "quiet_start")), "org_quiet_start")
         .expr_as(Expr::col(("organisations", "quiet_end")), "org_quiet_end")
         .expr_as(Expr::col(("organisations", "name")), "org_name")
+        .expr_as(Expr::col(("organisations", "phone")), "org_phone")
+        .expr_as(Expr::col(("departments", "name")), "department_name")
+        .column(("tasks", "due_at"))
         .from("tasks")
         .inner_join("plans", Expr::col(("plans", "id")).equals(("tasks", "plan_id")))
         .inner_join(

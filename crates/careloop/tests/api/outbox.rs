@@ -790,3 +790,51 @@ pub async fn a_questionnaire_task_shows_what_went_out_and_can_be_sent_today(app:
     assert!(!outreach.contains("/resend"), "not while the patient may still answer");
 }
 crate::register!(a_questionnaire_task_shows_what_went_out_and_can_be_sent_today);
+
+/// The revisit reminder says when (the day it is due), where (the patient's department) and
+/// whom to call (the organisation's number, once an administrator has set one); a number that
+/// is no number is refused.
+pub async fn the_revisit_reminder_says_when_where_and_whom_to_call(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let (_, orgs) = app.get(Some(&admin), "/api/v1/organisations").await;
+    let org = orgs[0]["id"].as_str().unwrap().to_string();
+    let phone = format!("/api/v1/organisations/{org}/phone");
+    let (status, err) = app.put(Some(&admin), &phone, &json!({"phone": "call us"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(
+        app.put(Some(&nurse), &phone, &json!({"phone": "0571-87000000"}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, o) = app
+        .put(Some(&admin), &phone, &json!({"phone": " 0571-87000000 "}))
+        .await;
+    assert_eq!(
+        (status, o["phone"].as_str()),
+        (StatusCode::OK, Some("0571-87000000")),
+        "{o}"
+    );
+
+    let (patient, plan) = discharged(&app, &nurse).await;
+    let reminder = &plan["tasks"][2];
+    assert_eq!(reminder["method"], "sms");
+    let due = at(&reminder["due_at"]);
+    let d = Delivery::sandbox(&app.db, "https://followup.example.cn/");
+    pass(&app, &d, due + Duration::hours(1)).await;
+    let (_, msgs) = app
+        .get(Some(&nurse), &format!("/api/v1/outbox?patient_id={patient}"))
+        .await;
+    let body = msgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .find(|b| b.contains("复诊"))
+        .expect("the reminder went out");
+    let day = due.to_offset(careloop_domain::clock::CHINA).date();
+    let when = format!("请于{}月{}日前后到cardio 科复诊", u8::from(day.month()), day.day());
+    assert!(body.contains(&when), "when and where: {body}");
+    assert!(body.contains("预约或咨询请致电0571-87000000。"), "whom to call: {body}");
+}
+crate::register!(the_revisit_reminder_says_when_where_and_whom_to_call);

@@ -50,6 +50,20 @@ pub struct MessageContext<'a> {
     pub link_days: u32,
     /// A family proxy receives the link on the patient's behalf: their relation (子女).
     pub proxy_relation: Option<&'a str>,
+    /// For a reminder: when (the step's day), where (the patient's department) and whom to
+    /// call (the organisation's number, if it has set one).
+    pub visit: Visit<'a>,
+}
+
+/// What a reminder needs to say when, where and whom to call.
+#[derive(Debug, Clone, Copy)]
+pub struct Visit<'a> {
+    /// The day the step is due (China time).
+    pub on: time::Date,
+    /// The department the patient is seen in (普外科).
+    pub department: &'a str,
+    /// The organisation's number for appointments and questions.
+    pub phone: Option<&'a str>,
 }
 
 /// 王先生 / 李女士: the surname (first character; compound surnames are rare enough that the
@@ -105,10 +119,18 @@ pub fn render(c: &MessageContext<'_>) -> String {
             "【{}】{who}您好，请您花两分钟填写《{}》：{link} （{}天内有效）。如有不适请及时就医。回T退订",
             c.sender, c.step_name, c.link_days
         ),
-        _ => format!(
-            "【{}】{who}您好，{}：请按医嘱按时复诊，带好病历和正在服用的药物。如有不适请及时就医。回T退订",
-            c.sender, c.step_name
-        ),
+        _ => {
+            let v = c.visit;
+            let call = v.phone.map_or(String::new(), |p| format!("预约或咨询请致电{p}。"));
+            format!(
+                "【{}】{who}您好，{}：请于{}月{}日前后到{}复诊，带好病历和正在服用的药物。{call}如有不适请及时就医。回T退订",
+                c.sender,
+                c.step_name,
+                u8::from(v.on.month()),
+                v.on.day(),
+                v.department
+            )
+        }
     }
 }
 
@@ -126,7 +148,24 @@ mod tests {
             link,
             link_days: 7,
             proxy_relation: None,
+            visit: Visit {
+                on: time::macros::date!(2026 - 12 - 06),
+                department: "普外科",
+                phone: Some("0571-87000000"),
+            },
         }
+    }
+
+    #[test]
+    fn a_reminder_says_when_where_and_whom_to_call() {
+        let mut c = ctx(Method::Sms, None);
+        c.step_name = "出院30天复诊提醒";
+        assert_eq!(
+            render(&c),
+            "【城东社区卫生服务中心】王先生您好，出院30天复诊提醒：请于12月6日前后到普外科复诊，带好病历和正在服用的药物。预约或咨询请致电0571-87000000。如有不适请及时就医。回T退订"
+        );
+        c.visit.phone = None;
+        assert!(!render(&c).contains("致电"), "no number set: no call sentence");
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub struct OrganisationView {
     /// The default region and residence of its patients' records (China-PAR inputs).
     #[schema(inline)]
     pub location: Location,
+    /// The number patients call for appointments and questions, named in reminders.
+    pub phone: Option<String>,
 }
 
 impl From<Organisation> for OrganisationView {
@@ -40,6 +42,7 @@ impl From<Organisation> for OrganisationView {
                 region: o.region,
                 residence: o.residence,
             },
+            phone: o.phone,
         }
     }
 }
@@ -61,6 +64,7 @@ pub async fn create_organisation(
         created_at: now,
         region: None,
         residence: None,
+        phone: None,
     };
     let mut tx = db.begin().await?;
     organisations::insert(&mut tx, &o).await?;
@@ -100,6 +104,55 @@ pub async fn set_organisation_location(
         row.residence.as_deref().unwrap_or("-")
     );
     record(&mut tx, event(actor, "organisation.location", None, Some(detail), now)).await?;
+    let o = organisations::list(&mut tx)
+        .await?
+        .into_iter()
+        .find(|o| o.id == id)
+        .ok_or(ServiceError::NotFound("organisation"))?;
+    tx.commit().await?;
+    Ok(o.into())
+}
+
+/// Set the number patients call (for appointments and questions), named in reminders; `None`
+/// or blank clears it. Digits, spaces and hyphens, 3 to 20 characters (a mobile, a landline
+/// with its area code, or a service number such as 12320).
+pub async fn set_organisation_phone(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    phone: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<OrganisationView> {
+    require_admin(actor)?;
+    let phone = phone.map(str::trim).filter(|p| !p.is_empty());
+    if let Some(p) = phone {
+        let digits = p.chars().filter(char::is_ascii_digit).count();
+        let allowed = p.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ' ');
+        if !allowed || !(3..=20).contains(&p.chars().count()) || digits < 3 {
+            return Err(FieldError::new(
+                "phone",
+                "phone_invalid",
+                "give digits, spaces and hyphens only (3 to 20 characters)",
+                "请填写电话号码（数字，可含区号和连字符，3–20位）",
+            )
+            .into());
+        }
+    }
+    let mut tx = db.begin().await?;
+    if !organisations::set_phone(&mut tx, id, phone).await? {
+        return Err(ServiceError::NotFound("organisation"));
+    }
+    record(
+        &mut tx,
+        event(
+            actor,
+            "organisation.phone",
+            None,
+            Some(format!("organisation={id}")),
+            now,
+        ),
+    )
+    .await?;
     let o = organisations::list(&mut tx)
         .await?
         .into_iter()

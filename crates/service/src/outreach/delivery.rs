@@ -262,6 +262,11 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
                     .as_ref()
                     .and_then(|p| careloop_domain::proxy::Relation::parse(&p.relation).ok())
                     .map(|r| r.label_zh()),
+                visit: careloop_domain::followup::message::Visit {
+                    on: r.due_at.to_offset(careloop_domain::clock::CHINA).date(),
+                    department: &r.department_name,
+                    phone: r.org_phone.as_deref(),
+                },
             });
             let attempt = r.attempts + 1;
             let queued = outbox::enqueue(

@@ -142,6 +142,29 @@ pub async fn create_organisation(
     Ok((StatusCode::CREATED, Json(o)))
 }
 
+/// The number patients call, as set through the API; null or blank clears it.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationPhone {
+    /// Digits, spaces and hyphens, 3 to 20 characters, e.g. `0571-87000000` or `12320`.
+    #[schema(required = true, max_length = 20)]
+    phone: Option<String>,
+}
+
+/// Set the number patients call for appointments and questions; reminders (复诊提醒) name it.
+#[utoipa::path(put, path = "/api/v1/organisations/{id}/phone", tag = "admin", request_body = OrganisationPhone, security(("bearer" = [])),
+    responses((status = 200, body = OrganisationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_organisation_phone(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<OrganisationPhone>,
+) -> Result<Json<OrganisationView>, ApiError> {
+    Ok(Json(
+        staff::set_organisation_phone(&s.db, &who.actor, id, body.phone.as_deref(), OffsetDateTime::now_utc()).await?,
+    ))
+}
+
 /// Set where an organisation is: the default `region` (north/south of the Yangtze) and
 /// `residence` (urban/rural) of its patients' records, read by China-PAR where a record leaves
 /// them out. Null clears. Its patients' tiers and tags are refreshed.

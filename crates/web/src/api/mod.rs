@@ -109,6 +109,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(risk_models::classify))
         .routes(routes!(admin::list_organisations, admin::create_organisation))
         .routes(routes!(admin::put_organisation_location))
+        .routes(routes!(admin::put_organisation_phone))
         .routes(routes!(critical_limits::list))
         .routes(routes!(critical_limits::set, critical_limits::reset))
         .routes(routes!(admin::list_departments, admin::create_department))

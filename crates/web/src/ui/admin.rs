@@ -151,6 +151,31 @@ pub async fn organisation_location(
     }
 }
 
+#[derive(Deserialize)]
+pub struct PhoneForm {
+    csrf: String,
+    phone: Option<String>,
+}
+
+/// Set the number patients call for an organisation (named in reminders).
+pub async fn organisation_phone(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<PhoneForm>,
+) -> Response {
+    if let Err(r) = admin_only(&u).and_then(|()| u.check_csrf(&f.csrf)) {
+        return r;
+    }
+    match staff::set_organisation_phone(&s.db, &u.who.actor, id, f.phone.as_deref(), OffsetDateTime::now_utc()).await {
+        Ok(_) => Redirect::to("/admin/departments").into_response(),
+        Err(e) => match errors_of(e, &u) {
+            Ok(errors) => departments_page(&s, &u, errors).await,
+            Err(r) => r,
+        },
+    }
+}
+
 #[derive(Template)]
 #[template(path = "admin_users.html")]
 struct UsersPage {

@@ -173,6 +173,7 @@ strings! {
     audit: "审计日志", "Audit trail";
     critical_limits: "危急值表", "Critical values";
     every: "每", "every ";
+    organisation_phone: "预约咨询电话（写入复诊提醒短信）", "Number patients call (named in reminders)";
     outreach_title: "消息与问卷", "Messages and questionnaire";
     send_today: "今天发送", "Send today";
     outreach_none_sent: "尚未发出（到期后由系统发送，免打扰时段顺延）", "Nothing sent yet (the system sends it when due, after quiet hours)";
@@ -452,6 +453,7 @@ labels! {
         "organisation.create" => "新建机构", "created an organisation";
         "organisation.critical_limit" => "修改危急值表", "changed the critical-value table";
         "organisation.location" => "设置机构所在地", "set an organisation's location";
+        "organisation.phone" => "设置机构咨询电话", "set an organisation's number";
         "organisation.quiet_hours" => "设置机构免打扰时段", "set an organisation's quiet hours";
         "outbox.list" => "查看消息发件箱", "listed the outbox";
         "patient.create" => "新建档案", "enrolled a patient";

@@ -93,6 +93,7 @@ pub fn router() -> Router<AppState> {
             get(admin::departments).post(admin::create_department),
         )
         .route("/admin/organisations/{id}/location", post(admin::organisation_location))
+        .route("/admin/organisations/{id}/phone", post(admin::organisation_phone))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}", post(admin::update_user))
         .route("/admin/audit", get(admin::audit))

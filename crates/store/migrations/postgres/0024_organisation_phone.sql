@@ -1,0 +1,2 @@
+-- See ../sqlite/0024_organisation_phone.sql.
+ALTER TABLE organisations ADD COLUMN phone TEXT;
