@@ -1092,3 +1092,63 @@ pub async fn the_patient_page_puts_what_is_going_on_first(app: TestApp) {
     );
 }
 crate::register!(the_patient_page_puts_what_is_going_on_first);
+
+/// A questionnaire response opens item by item from the patient page: each question with the
+/// words the patient chose and their score, PHQ-9 item 9 above 0 marked; another department
+/// cannot open it; the read is audited.
+pub async fn a_response_opens_item_by_item_with_item_nine_marked(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let patient = app.enrol_simple(&nurse, "逐题查看", 10).await;
+    let items: Vec<serde_json::Value> = [1, 1, 0, 0, 0, 0, 0, 0, 1]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| serde_json::json!({"linkId": format!("q{}", i + 1), "answer": [{"valueCoding": {"code": c.to_string()}}]}))
+        .collect();
+    let response = serde_json::json!({"resourceType": "QuestionnaireResponse", "status": "completed",
+        "subject": {"reference": format!("Patient/{patient}")}, "item": [{"linkId": "g", "item": items}]});
+    let (status, out) = app
+        .post(Some(&nurse), "/api/v1/questionnaires/phq-9/responses", &response)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let id = out["id"].as_str().unwrap();
+
+    let client = browser(&app, "nurse.wang").await;
+    let (_, html) = page(&client, &app, &format!("/patients/{patient}")).await;
+    let path = format!("/patients/{patient}/responses/{id}");
+    assert!(
+        html.contains(&format!("href=\"{path}\"")),
+        "linked from the patient page"
+    );
+    assert!(html.contains("患者健康问卷"), "the title, not the id");
+    let (status, detail) = page(&client, &app, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    let items = crate::helpers::section(&detail, "items");
+    assert_eq!(items.matches("<tr").count(), 10, "a header and nine answered questions");
+    assert_eq!(
+        items.matches("class=\"abnormal urgent\"").count(),
+        1,
+        "item 9 marked: {items}"
+    );
+    assert!(!items.contains(">0</td><td>1<"), "answers in words, not codes");
+    assert!(detail.contains("<dd>3</dd>"), "the total: {detail}");
+
+    app.department("endo").await;
+    app.user("nurse.li", "nurse", Some("endo")).await;
+    let other = browser(&app, "nurse.li").await;
+    assert_eq!(page(&other, &app, &path).await.0, StatusCode::FORBIDDEN);
+    let (_, audit) = app
+        .get(
+            Some(&admin),
+            &format!("/api/v1/audit-events?patient_id={patient}&per_page=50"),
+        )
+        .await;
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "questionnaire_response.read"),
+        "{audit}"
+    );
+}
+crate::register!(a_response_opens_item_by_item_with_item_nine_marked);

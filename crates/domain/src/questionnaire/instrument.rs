@@ -84,10 +84,10 @@ impl Instrument {
         self.bands().iter().find(|b| score >= b.low && score <= b.high)
     }
 
-    /// Why the response needs a clinician at once, whatever its total: PHQ-9 item 9 answered
-    /// above 0. Item 9 is the item coded LOINC 44260-8, or else the ninth scored question (the
+    /// The question whose answer above 0 needs a clinician at once, whatever the total: PHQ-9
+    /// item 9, the item coded LOINC 44260-8, or else the ninth scored question (the
     /// instrument's order is fixed; the SDC example carries no item codes).
-    pub fn urgent_reason(self, q: &Questionnaire, answers: &Answers) -> Option<&'static str> {
+    pub fn urgent_item(self, q: &Questionnaire) -> Option<&super::Item> {
         if self != Instrument::Phq9 {
             return None;
         }
@@ -98,10 +98,16 @@ impl Instrument {
             .filter(|i| i.options.iter().any(|o| o.score.is_some()))
             .collect();
         let coded = format!("{LOINC}|{PHQ9_ITEM9}");
-        let item9 = scored
+        scored
             .iter()
             .find(|i| i.codes.contains(&coded))
-            .or_else(|| scored.get(8))?;
+            .or_else(|| scored.get(8))
+            .copied()
+    }
+
+    /// Why the response needs a clinician at once: its urgent item answered above 0.
+    pub fn urgent_reason(self, q: &Questionnaire, answers: &Answers) -> Option<&'static str> {
+        let item9 = self.urgent_item(q)?;
         let above_zero = answers.get(&item9.link_id).into_iter().flatten().any(|a| {
             item9
                 .options

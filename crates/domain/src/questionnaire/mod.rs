@@ -12,6 +12,7 @@ pub mod bands;
 pub mod enable;
 pub mod form;
 pub mod instrument;
+pub mod read;
 pub mod response;
 
 use crate::FieldError;

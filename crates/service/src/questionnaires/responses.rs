@@ -503,3 +503,69 @@ pub(crate) async fn responses_in(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<Re
         })
         .collect())
 }
+
+/// One response read back item by item, for staff.
+#[derive(Debug, Clone)]
+pub struct ResponseDetail {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub title: String,
+    pub status: String,
+    pub score: Option<f64>,
+    pub band: Option<String>,
+    pub answered_by: String,
+    pub updated_at: OffsetDateTime,
+    pub items: Vec<careloop_domain::questionnaire::read::ReadItem>,
+}
+
+/// A patient's response with each answered question in the questionnaire's order, read against
+/// the version it was answered on; the read is audited (`questionnaire_response.read`).
+pub async fn response_detail(
+    db: &Db,
+    actor: &Actor,
+    patient_id: Uuid,
+    response_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<ResponseDetail> {
+    let mut tx = db.begin().await?;
+    accessible(&mut tx, actor, patient_id).await?;
+    let row = questionnaires::find_response(&mut tx, response_id)
+        .await?
+        .filter(|r| r.patient_id == patient_id)
+        .ok_or(ServiceError::NotFound("response"))?;
+    let stored = questionnaires::version(&mut tx, &row.questionnaire_id, row.questionnaire_version)
+        .await?
+        .ok_or(ServiceError::NotFound("questionnaire"))?;
+    record(
+        &mut tx,
+        event(
+            actor,
+            "questionnaire_response.read",
+            Some(patient_id),
+            Some(format!("response={response_id}")),
+            now,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    let resource: Value =
+        serde_json::from_str(&stored.resource).map_err(|_| ServiceError::Internal("stored questionnaire"))?;
+    let q = Questionnaire::from_value(resource)?;
+    let answered: Value = serde_json::from_str(&row.resource).map_err(|_| ServiceError::Internal("stored response"))?;
+    // A stored response passed this check when it was saved, against this same version.
+    let items = match check(&q, &answered) {
+        Ok(checked) => careloop_domain::questionnaire::read::answered_items(&q, &checked.answers),
+        Err(_) => return Err(ServiceError::Internal("a stored response no longer reads")),
+    };
+    Ok(ResponseDetail {
+        id: row.id,
+        patient_id,
+        title: stored.title,
+        status: row.status,
+        score: row.score,
+        band: row.band,
+        answered_by: row.answered_by,
+        updated_at: row.updated_at,
+        items,
+    })
+}

@@ -173,6 +173,9 @@ strings! {
     audit: "审计日志", "Audit trail";
     critical_limits: "危急值表", "Critical values";
     every: "每", "every ";
+    back_to_patient: "返回患者全景", "Back to the patient";
+    question: "题目", "Question";
+    answer: "回答", "Answer";
     organisation_phone: "预约咨询电话（写入复诊提醒短信）", "Number patients call (named in reminders)";
     outreach_title: "消息与问卷", "Messages and questionnaire";
     send_today: "今天发送", "Send today";
@@ -479,6 +482,7 @@ labels! {
         "proxy.revoke" => "撤销家属代理", "revoked a proxy";
         "questionnaire.import" => "导入问卷", "imported a questionnaire";
         "questionnaire_response.list" => "查看问卷回答", "listed responses";
+        "questionnaire_response.read" => "逐题查看问卷回答", "read a response item by item";
         "questionnaire_response.save" => "保存问卷回答", "saved a response";
         "report.read" => "查看健康报告", "read a health report";
         "risk_tier.assess" => "评定风险分层", "assessed a risk tier";
@@ -510,6 +514,11 @@ labels! {
         "checkup" => "体检", "check-up";
         "followup" => "随访记录", "follow-up call";
         "questionnaire" => "问卷", "questionnaire";
+    }
+    /// What a patient link opens.
+    link_purpose_label {
+        "questionnaire" => "问卷", "questionnaire";
+        "message" => "健康消息", "message";
     }
     /// A risk model by its id.
     risk_model_label {

@@ -85,6 +85,7 @@ pub fn router() -> Router<AppState> {
         .route("/patients/{id}/discharges", post(patients::record_discharge))
         .route("/patients/{id}/death/clear", post(patients::clear_death))
         .route("/patients/{id}/questionnaire-link", post(patients::make_link))
+        .route("/patients/{id}/responses/{response_id}", get(patients::show_response))
         .route("/patients/{id}/links/{link_id}/withdraw", post(patients::withdraw_link))
         .route("/patients/{id}/proxies", post(patients::add_proxy))
         .route("/patients/{id}/proxies/{proxy_id}/revoke", post(patients::revoke_proxy))

@@ -40,6 +40,7 @@ mod discharge;
 mod links;
 mod page;
 mod record;
+mod response;
 mod values;
 
 pub use batch::enrol_batch;
@@ -49,6 +50,7 @@ pub use links::{add_proxy, make_link, revoke_proxy, withdraw_link};
 pub use page::show;
 use page::{patient_page, patient_page_with};
 pub use record::{record_form, save_record};
+pub use response::show_response;
 pub use values::{add_diagnosis, add_observation, assess_tier};
 
 #[derive(Deserialize)]

@@ -72,6 +72,14 @@ impl PatientPage {
         v.as_deref().filter(|s| !s.is_empty()).unwrap_or(self.c.t.not_recorded)
     }
 
+    /// A questionnaire's title by its id (the id when the library no longer has it).
+    fn questionnaire_title<'a>(&'a self, id: &'a str) -> &'a str {
+        self.questionnaire_list
+            .iter()
+            .find(|(qid, _)| qid == id)
+            .map_or(id, |(_, title)| title.as_str())
+    }
+
     /// A stored tier (`high` ...) in words.
     fn tier_text<'a>(&self, stored: &'a str) -> &'a str {
         self.c.t.tier_label(stored)
