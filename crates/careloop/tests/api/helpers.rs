@@ -379,6 +379,22 @@ impl TestApp {
     }
 
     /// Enrol a valid patient with a unique ID number made from `seq`.
+    /// The actions the audit trail holds for a patient (read as the admin `admin`).
+    pub async fn audited(&self, admin: &str, patient: &str) -> Vec<String> {
+        let (_, audit) = self
+            .get(
+                Some(admin),
+                &format!("/api/v1/audit-events?patient_id={patient}&per_page=200"),
+            )
+            .await;
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     pub async fn enrol_simple(&self, token: &str, name: &str, seq: u32) -> String {
         self.enrol(
             token,

@@ -124,21 +124,9 @@ pub async fn the_report_covers_its_period_from_the_data_only(app: TestApp) {
     let other = browser(&app, "nurse.li").await;
     let (status, _) = page(&other, &app, &format!("/patients/{p}/report")).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "another department's patient");
-    let (admin, _) = (app.user("auditor", "admin", None).await, ());
-    let (_, audit) = app
-        .get(
-            Some(&admin),
-            &format!("/api/v1/audit-events?patient_id={p}&per_page=50"),
-        )
-        .await;
-    assert!(
-        audit["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["action"] == "report.read"),
-        "{audit}"
-    );
+    let admin = app.user("auditor", "admin", None).await;
+    let audit = app.audited(&admin, &p).await;
+    assert!(audit.iter().any(|a| a == "report.read"), "{audit:?}");
 }
 crate::register!(the_report_covers_its_period_from_the_data_only);
 

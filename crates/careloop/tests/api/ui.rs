@@ -1136,19 +1136,7 @@ pub async fn a_response_opens_item_by_item_with_item_nine_marked(app: TestApp) {
     app.user("nurse.li", "nurse", Some("endo")).await;
     let other = browser(&app, "nurse.li").await;
     assert_eq!(page(&other, &app, &path).await.0, StatusCode::FORBIDDEN);
-    let (_, audit) = app
-        .get(
-            Some(&admin),
-            &format!("/api/v1/audit-events?patient_id={patient}&per_page=50"),
-        )
-        .await;
-    assert!(
-        audit["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["action"] == "questionnaire_response.read"),
-        "{audit}"
-    );
+    let audit = app.audited(&admin, &patient).await;
+    assert!(audit.iter().any(|a| a == "questionnaire_response.read"), "{audit:?}");
 }
 crate::register!(a_response_opens_item_by_item_with_item_nine_marked);
