@@ -753,7 +753,7 @@ crate::register!(a_pass_that_lost_its_lease_neither_sends_nor_settles_the_messag
 /// the patient may still answer; the nurse may call instead (the call form stays open).
 pub async fn a_questionnaire_task_shows_what_went_out_and_can_be_sent_today(app: TestApp) {
     let (_, nurse) = app.admin_and_nurse().await;
-    let (_, plan) = discharged(&app, &nurse).await;
+    let (patient, plan) = discharged(&app, &nurse).await;
     let task = plan["tasks"][1]["id"].as_str().unwrap().to_string();
     assert_eq!(plan["tasks"][1]["method"], "questionnaire");
     let client = crate::ui::browser(&app, "nurse.wang").await;
@@ -788,6 +788,13 @@ pub async fn a_questionnaire_task_shows_what_went_out_and_can_be_sent_today(app:
         "{outreach}"
     );
     assert!(!outreach.contains("/resend"), "not while the patient may still answer");
+    // The patient page says so too, above the fold.
+    let (_, html) = crate::ui::page(&client, &app, &format!("/patients/{patient}")).await;
+    let recent = crate::helpers::section(&html, "recent-messages");
+    assert!(
+        recent.contains("《出院7天康复问卷》：[链接]") && recent.contains("出院康复问卷：待填写"),
+        "{recent}"
+    );
 }
 crate::register!(a_questionnaire_task_shows_what_went_out_and_can_be_sent_today);
 

@@ -60,7 +60,24 @@ pub struct PatientPage {
     pub plans: Vec<PlanSummary>,
     /// The last follow-up records: who, when, the result, the values signed with them, the note.
     pub recent_records: Vec<RecentRecord>,
+    /// The last messages sent to the patient (or their proxy), newest first, as the outbox
+    /// keeps them (a link's place reads [链接]).
+    pub recent_messages: Vec<RecentMessage>,
 }
+
+/// One of the last messages, as the page's summary shows it.
+#[derive(Debug, Clone)]
+pub struct RecentMessage {
+    pub created_at: OffsetDateTime,
+    pub channel: String,
+    pub status: String,
+    pub body: String,
+    /// The task it was sent for, to open its sheet.
+    pub task_id: Option<Uuid>,
+}
+
+/// Messages the page's summary shows.
+const RECENT_MESSAGES_SHOWN: u64 = 3;
 
 /// One of the last follow-up records, as the page's summary shows it.
 #[derive(Debug, Clone)]
@@ -200,6 +217,17 @@ pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime)
     });
     let plans = plans_in(&mut tx, id).await?;
     let recent_records = recent_records_in(&mut tx, id, &observations).await?;
+    let recent_messages = careloop_store::outbox::list(&mut tx, Some(id), None, RECENT_MESSAGES_SHOWN)
+        .await?
+        .into_iter()
+        .map(|m| RecentMessage {
+            created_at: m.created_at,
+            channel: m.channel,
+            status: m.status,
+            body: m.body,
+            task_id: m.task_id,
+        })
+        .collect();
     let shown = format!(
         "observations={} diagnoses={} assessments={} responses={} reports={} links={} proxies={} articles={} tags={} alerts={} plans={}",
         observations.len(),
@@ -236,5 +264,6 @@ pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime)
         alerts,
         plans,
         recent_records,
+        recent_messages,
     })
 }

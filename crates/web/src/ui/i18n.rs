@@ -184,6 +184,7 @@ strings! {
     resend_today: "今天重新发送", "Send again today";
     switch_to_phone: "患者未回复时，可直接电话随访：拨打上方号码，在下方登记结果。", "If the patient does not answer, call instead: dial the number above and record the result below.";
     recent_records: "最近随访", "Last follow-ups";
+    recent_messages: "最近消息与问卷", "Last messages and questionnaires";
     signed_by_system: "系统记录", "recorded by the system";
     all_values: "全部检测记录", "All values";
     patient_id_placeholder: "患者编号", "Patient id";

@@ -54,6 +54,8 @@ struct PatientPage {
     plans: Vec<careloop_service::patients::page::PlanSummary>,
     /// The last follow-up records.
     recent_records: Vec<careloop_service::patients::page::RecentRecord>,
+    /// The last messages sent.
+    recent_messages: Vec<careloop_service::patients::page::RecentMessage>,
 }
 
 impl PatientPage {
@@ -162,6 +164,7 @@ pub(super) async fn patient_page_with(
                 alerts,
                 plans,
                 recent_records,
+                recent_messages,
             } = page;
             let advice = advice
                 .into_iter()
@@ -207,6 +210,7 @@ pub(super) async fn patient_page_with(
                 alerts,
                 plans,
                 recent_records,
+                recent_messages,
                 relations: Relation::ALL,
                 may_assess: a.may_assess_risk(),
                 tier_options: RiskTier::ALL,
