@@ -1,5 +1,5 @@
 //! The whole suite runs with the application's log captured, and every line is scanned for what
-//! must never be logged: a session or link token (64 hex digits), a resident ID number, a mobile
+//! must never be logged: a session token (64 hex digits), a patient link (`/m/` and its token), a resident ID number, a mobile
 //! number, or a fixture patient's name. A hit fails the run after the trials, naming the line's
 //! start (never the secret itself in full).
 
@@ -12,6 +12,7 @@ use tracing_subscriber::fmt::MakeWriter;
 fn secrets() -> Vec<(&'static str, Regex)> {
     [
         ("a token", r"\b[0-9a-f]{64}\b"),
+        ("a patient link", r"/m/[0-9A-Za-z]{22}\b"),
         ("an ID number", r"\b\d{17}[\dXx]\b"),
         ("a mobile number", r"\b1[3-9]\d{9}\b"),
         (
@@ -112,6 +113,7 @@ pub fn the_scanner_finds_planted_identifiers() -> Result<(), libtest_mimic::Fail
         "11010519491231002X",
         "13812345678",
         "3f9a0c77e1d24b6a3f9a0c77e1d24b6a3f9a0c77e1d24b6a3f9a0c77e1d24b6a",
+        "https://followup.example.cn/m/WPNevo4eGdfBNWo9HDNaFV",
         "王一",
     ];
     for p in planted {

@@ -93,6 +93,16 @@ pub async fn a_questionnaire_link_goes_out_once_and_shows_in_the_outbox(app: Tes
     assert_eq!(got[0].recipient, "13912345678");
     // Nothing stored opens the link: the outbox row and the link row keep only its hash.
     let token = link.rsplit("/m/").next().unwrap();
+    assert!(
+        token.len() == 22 && token.chars().all(|c| c.is_ascii_alphanumeric()),
+        "a short token: {token}"
+    );
+    assert_eq!(
+        careloop_domain::followup::message::sms_segments(&got[0].body),
+        2,
+        "billed as two messages, not three: {}",
+        got[0].body
+    );
     let mut tx = app.db.begin_read().await.unwrap();
     let stored = outbox::list(&mut tx, None, None, 10).await.unwrap();
     tx.commit().await.unwrap();

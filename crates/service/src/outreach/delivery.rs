@@ -3,7 +3,7 @@
 //! the two-phase protocol (queue in the task's transaction; deliver under a lease with an
 //! idempotency key).
 
-use crate::admin::auth::{new_token, token_hash};
+use crate::admin::auth::{new_link_token, token_hash};
 use crate::followup::enrolment::stored_state;
 use crate::kernel::audit::{event, record};
 use crate::kernel::transitions::system_transition;
@@ -226,7 +226,7 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
             let link = if method == Method::Questionnaire {
                 // The link's row is made now under the hash of a token nobody holds; the
                 // token it is sent with is made at send time (deliver_queued) and never stored.
-                let unsent = token_hash(&new_token());
+                let unsent = token_hash(&new_link_token());
                 outbox::insert_link(
                     &mut tx,
                     &PatientLinkRow {
@@ -321,7 +321,7 @@ async fn deliver_queued(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut Se
             // as soon as the patient has it; each attempt sends a fresh one.
             let body = match (&m.link, held) {
                 (Some(old), true) => {
-                    let token = new_token();
+                    let token = new_link_token();
                     outbox::rekey_link(&mut tx, m.id, old, &token_hash(&token))
                         .await?
                         .then(|| with_link(&m.body, &format!("{}/m/{token}", d.public_url)))

@@ -3,7 +3,7 @@
 //! nothing for anyone else, after it expires, once revoked, or once its questionnaire is
 //! submitted. Every creation, opening and submission is audited (without answers).
 
-use crate::admin::auth::{new_token, token_hash};
+use crate::admin::auth::{new_link_token, token_hash};
 use crate::followup::visits::{RecordInput, record_in};
 use crate::kernel::access::accessible;
 use crate::kernel::audit::{event, record};
@@ -72,7 +72,7 @@ pub async fn create_questionnaire_link(
                 "问卷不存在",
             )
         })?;
-    let token = new_token();
+    let token = new_link_token();
     let expires_at = stored_time(now + Duration::days(LINK_DAYS));
     outbox::insert_link(
         &mut tx,
@@ -209,8 +209,8 @@ fn patient_event(
 /// The link's row if it may be used now: unknown (or tampered) tokens are not found; expired,
 /// revoked or used ones are gone.
 async fn usable(tx: &mut Tx, token: &str, now: OffsetDateTime) -> Result<PatientLinkRow> {
-    // A token is 64 hex characters; anything else cannot be one.
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    // Anything not shaped as a link token cannot be one.
+    if !crate::admin::auth::is_link_token(token) {
         return Err(ServiceError::NotFound("link"));
     }
     let link = outbox::find_link(tx, &token_hash(token))
