@@ -302,7 +302,7 @@ pub async fn the_worklist_shows_overdue_calls_with_red_day_tags(app: TestApp) {
     );
     assert!(overdue.contains("tag high"), "and in red");
     assert!(
-        overdue.contains("<td>出院3天电话随访</td>") && !overdue.contains("<td class=\"mono\">D3</td>"),
+        overdue.contains("<td>出院3天电话随访<br>") && !overdue.contains("<td class=\"mono\">D3</td>"),
         "the step by its name, not its key"
     );
     assert!(
@@ -592,6 +592,10 @@ pub async fn the_worklist_filters_by_protocol_and_scope_and_sorts_by_name(app: T
         count(&department),
         4 * 2 + 2,
         "D3 and D7 of four discharges, one quarterly call each for two"
+    );
+    assert!(
+        department.contains("季度随访<br><small class=\"muted\">高血压患者健康管理（基本公共卫生）</small>"),
+        "each call names its protocol"
     );
     let zhao = browser(&app, "nurse.zhao").await;
     let (_, theirs) = page(&zhao, &app, "/worklist?tab=overdue").await;

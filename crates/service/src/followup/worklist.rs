@@ -88,6 +88,9 @@ pub struct WorklistItem {
     pub step: String,
     /// The step as staff read it (季度随访, 两周内复查随访), from the plan's protocol version.
     pub step_name: String,
+    /// The plan's protocol, in Chinese and English (a patient on two plans has two 季度随访).
+    pub protocol_name_zh: Option<String>,
+    pub protocol_name_en: Option<String>,
     pub method: String,
     pub due_date: Date,
     pub state: String,
@@ -248,6 +251,12 @@ pub async fn worklist(db: &Db, actor: &Actor, o: &WorklistOptions, now: OffsetDa
             step_name: protocols
                 .get(&(r.protocol_id.clone(), r.protocol_version))
                 .map_or_else(|| r.step_key.clone(), |p| p.step_name_zh(&r.step_key)),
+            protocol_name_zh: protocols
+                .get(&(r.protocol_id.clone(), r.protocol_version))
+                .map(|p| p.name_zh.clone()),
+            protocol_name_en: protocols
+                .get(&(r.protocol_id.clone(), r.protocol_version))
+                .map(|p| p.name_en.clone()),
             step: r.step_key,
             method: r.method,
             due_date: r.due_at.to_offset(CHINA).date(),
