@@ -74,11 +74,7 @@ fn own_limit(r: &CriticalLimitRow) -> Option<LabLimit> {
 }
 
 async fn organisation_exists(tx: &mut Tx, id: Uuid) -> Result<()> {
-    if careloop_store::organisations::list(tx)
-        .await?
-        .iter()
-        .any(|o| o.id == id)
-    {
+    if careloop_store::organisations::find(tx, id).await?.is_some() {
         Ok(())
     } else {
         Err(ServiceError::NotFound("organisation"))

@@ -49,6 +49,15 @@ pub async fn list(tx: &mut Tx) -> Result<Vec<Organisation>> {
     tx.fetch_all(&stmt).await
 }
 
+pub async fn find(tx: &mut Tx, id: Uuid) -> Result<Option<Organisation>> {
+    let stmt = Query::select()
+        .columns(COLUMNS)
+        .from("organisations")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.fetch_optional(&stmt).await
+}
+
 pub async fn find_by_code(tx: &mut Tx, code: &str) -> Result<Option<Organisation>> {
     let stmt = Query::select()
         .columns(COLUMNS)

@@ -104,10 +104,8 @@ pub async fn set_organisation_location(
         row.residence.as_deref().unwrap_or("-")
     );
     record(&mut tx, event(actor, "organisation.location", None, Some(detail), now)).await?;
-    let o = organisations::list(&mut tx)
+    let o = organisations::find(&mut tx, id)
         .await?
-        .into_iter()
-        .find(|o| o.id == id)
         .ok_or(ServiceError::NotFound("organisation"))?;
     tx.commit().await?;
     Ok(o.into())
@@ -153,10 +151,8 @@ pub async fn set_organisation_phone(
         ),
     )
     .await?;
-    let o = organisations::list(&mut tx)
+    let o = organisations::find(&mut tx, id)
         .await?
-        .into_iter()
-        .find(|o| o.id == id)
         .ok_or(ServiceError::NotFound("organisation"))?;
     tx.commit().await?;
     Ok(o.into())

@@ -241,36 +241,33 @@ pub async fn worklist(db: &Db, actor: &Actor, o: &WorklistOptions, now: OffsetDa
     let total = counts.iter().find(|(t, _)| *t == tab).map_or(0, |(_, n)| *n);
     let items = rows
         .into_iter()
-        .map(|r| WorklistItem {
-            task_id: r.id,
-            patient_id: r.patient_id,
-            age: careloop_domain::patient::age_on(r.birth_date, today),
-            phone: r.phone.as_deref().map(careloop_domain::mask::phone),
-            name: r.name,
-            sex: r.sex,
-            step_name: protocols
-                .get(&(r.protocol_id.clone(), r.protocol_version))
-                .map_or_else(|| r.step_key.clone(), |p| p.step_name_zh(&r.step_key)),
-            protocol_name_zh: protocols
-                .get(&(r.protocol_id.clone(), r.protocol_version))
-                .map(|p| p.name_zh.clone()),
-            protocol_name_en: protocols
-                .get(&(r.protocol_id.clone(), r.protocol_version))
-                .map(|p| p.name_en.clone()),
-            step: r.step_key,
-            method: r.method,
-            due_date: r.due_at.to_offset(CHINA).date(),
-            days_overdue: if r.state == "overdue" || r.state == "failed" {
-                (today - r.deadline.to_offset(CHINA).date()).whole_days().max(0)
-            } else {
-                0
-            },
-            state: r.state,
-            attempts: r.attempts,
-            risk_tier: r
-                .risk_tier
-                .as_deref()
-                .and_then(|t| RiskTier::parse(t, "risk_tier").ok()),
+        .map(|r| {
+            let protocol = protocols.get(&(r.protocol_id.clone(), r.protocol_version));
+            WorklistItem {
+                task_id: r.id,
+                patient_id: r.patient_id,
+                age: careloop_domain::patient::age_on(r.birth_date, today),
+                phone: r.phone.as_deref().map(careloop_domain::mask::phone),
+                name: r.name,
+                sex: r.sex,
+                step_name: protocol.map_or_else(|| r.step_key.clone(), |p| p.step_name_zh(&r.step_key)),
+                protocol_name_zh: protocol.map(|p| p.name_zh.clone()),
+                protocol_name_en: protocol.map(|p| p.name_en.clone()),
+                step: r.step_key,
+                method: r.method,
+                due_date: r.due_at.to_offset(CHINA).date(),
+                days_overdue: if r.state == "overdue" || r.state == "failed" {
+                    (today - r.deadline.to_offset(CHINA).date()).whole_days().max(0)
+                } else {
+                    0
+                },
+                state: r.state,
+                attempts: r.attempts,
+                risk_tier: r
+                    .risk_tier
+                    .as_deref()
+                    .and_then(|t| RiskTier::parse(t, "risk_tier").ok()),
+            }
         })
         .collect();
     Ok(Worklist {
