@@ -7,12 +7,12 @@
 
 use crate::indicator::lookup;
 use crate::patient::PatientInput;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
 /// An error rejects the item it is about; a warning keeps it and says what was left out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -21,7 +21,7 @@ pub enum Severity {
 
 /// One problem found in a batch, at the place in the file it came from (`entry[12]`,
 /// `line 40`, `message 2 OBX 5`, `row 7 column fpg`). Never carries a patient's values.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Issue {
     pub location: String,
     pub severity: Severity,
@@ -100,7 +100,7 @@ pub struct ImportedReport {
 }
 
 /// A code the importer does not know, counted rather than dropped silently.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UnknownCode {
     pub system: String,
     pub code: String,

@@ -310,3 +310,67 @@ pub async fn profile(tx: &mut Tx, id: &str) -> Result<Option<ProfileRow>> {
         .to_owned();
     tx.fetch_optional(&stmt).await
 }
+
+/// One recorded import as a list shows it: its counts and who sent it (without the report).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct BatchListRow {
+    pub id: Uuid,
+    pub format: String,
+    pub source: String,
+    pub received: i32,
+    pub created: i32,
+    pub updated: i32,
+    pub unchanged: i32,
+    pub rejected: i32,
+    pub created_at: OffsetDateTime,
+    /// The importing user's display name (`None`: the command line, or a removed user).
+    pub created_by: Option<String>,
+}
+
+/// The latest `limit` imports, newest first.
+pub async fn recent_batches(tx: &mut Tx, limit: u64) -> Result<Vec<BatchListRow>> {
+    let stmt = Query::select()
+        .columns(
+            [
+                "id",
+                "format",
+                "source",
+                "received",
+                "created",
+                "updated",
+                "unchanged",
+                "rejected",
+                "created_at",
+            ]
+            .map(|c| ("import_batches", c)),
+        )
+        .expr_as(Expr::col(("users", "display_name")), "created_by")
+        .from("import_batches")
+        .left_join(
+            "users",
+            Expr::col(("users", "id")).equals(("import_batches", "created_by")),
+        )
+        .order_by(("import_batches", "created_at"), sea_query::Order::Desc)
+        .order_by(("import_batches", "id"), sea_query::Order::Desc)
+        .limit(limit)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+/// The report recorded with an import, when and by whom (the display name).
+pub async fn batch_report(
+    tx: &mut Tx,
+    id: Uuid,
+) -> Result<Option<(crate::Json<serde_json::Value>, OffsetDateTime, Option<String>)>> {
+    let stmt = Query::select()
+        .columns([("import_batches", "report"), ("import_batches", "created_at")])
+        .expr_as(Expr::col(("users", "display_name")), "created_by")
+        .from("import_batches")
+        .left_join(
+            "users",
+            Expr::col(("users", "id")).equals(("import_batches", "created_by")),
+        )
+        .and_where(Expr::col(("import_batches", "id")).eq(id))
+        .to_owned();
+    tx.fetch_optional(&stmt).await
+}

@@ -22,6 +22,10 @@ use tower_http::trace::TraceLayer;
 /// Largest request body accepted (a batch of observations fits; a stray upload does not).
 pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
+/// Largest import one request may carry (API or upload form); bigger exports go through
+/// `careloop import`.
+pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,

@@ -313,6 +313,7 @@ pub async fn every_staff_page_fits_a_phone_screen(app: TestApp) {
         "/protocols".into(),
         "/protocols/htn-basic-ph".into(),
         "/questionnaires".into(),
+        "/imports".into(),
     ];
     let admin_pages = [
         "/admin/users",
@@ -665,3 +666,43 @@ pub async fn an_admin_sets_a_critical_limit_in_chromium(app: TestApp) {
     b.close().await;
 }
 crate::register!(browser: an_admin_sets_a_critical_limit_in_chromium);
+
+/// A nurse imports a laboratory's HL7 v2 file from a 360-px phone: she chooses the format,
+/// names the sender, picks the file, and reads the report on a page that fits the screen; the
+/// import is listed among earlier imports.
+pub async fn a_nurse_imports_an_hl7_file_in_chromium(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let file = crate::imports::testdata("hl7v2-fhir-converter/LAB-ORU-1.hl7");
+    let b = Browser::start(360).await;
+    b.log_in(&app, "nurse.wang").await;
+    b.go(&app.url("/imports")).await;
+    b.source_with(&["导入检查结果"]).await;
+    b.click("select[name=format] option[value=hl7v2]").await;
+    b.type_into("input[name=source]", "lis").await;
+    let input = b.find("input[type=file]").await;
+    b.cmd(
+        reqwest::Method::POST,
+        &format!("/element/{input}/value"),
+        Some(json!({"text": file.canonicalize().unwrap().to_string_lossy()})),
+    )
+    .await;
+    b.click("#upload button.primary").await;
+    let page = b.source_with(&["导入报告", "已导入"]).await;
+    assert!(page.contains("HL7 v2"), "{page}");
+    let wider = b
+        .script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        .await;
+    assert_eq!(wider.as_i64(), Some(0), "the report fits a 360-px screen");
+    let (_, listed) = app.get(Some(&nurse), "/api/v1/import/batches").await;
+    assert_eq!(
+        (listed[0]["format"].as_str(), listed[0]["source"].as_str()),
+        (Some("hl7v2"), Some("lis"))
+    );
+    assert!(
+        b.url()
+            .await
+            .ends_with(&format!("/imports/{}", listed[0]["id"].as_str().unwrap()))
+    );
+    b.close().await;
+}
+crate::register!(browser: a_nurse_imports_an_hl7_file_in_chromium);

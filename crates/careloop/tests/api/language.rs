@@ -20,6 +20,8 @@ const ALLOWED: &[&str] = &[
     "Excel",
     "CSV",
     "JSON",
+    "NDJSON",
+    "xlsx",
     "FHIR",
     "HL7",
     "China-PAR",
@@ -149,6 +151,10 @@ pub async fn every_staff_page_is_in_chinese_and_the_english_pages_in_english(app
     assert_eq!(foreign_words(sample), ["follow_up"]);
     let (_, nurse) = app.admin_and_nurse().await;
     let (p, task) = busy_patient(&app, &nurse).await;
+    let (status, import) =
+        crate::imports::import(&app, &nurse, "source=lis", crate::import_screen::mixed_bundle()).await;
+    assert_eq!(status, StatusCode::OK, "{import}");
+    let batch = import["batch_id"].as_str().unwrap();
     let nurse_pages = [
         "/worklist".to_string(),
         "/worklist?tab=done".into(),
@@ -170,6 +176,8 @@ pub async fn every_staff_page_is_in_chinese_and_the_english_pages_in_english(app
         "/protocols/post-discharge-surgery".into(),
         "/questionnaires".into(),
         "/questionnaires/phq-9/preview".into(),
+        "/imports".into(),
+        format!("/imports/{batch}"),
     ];
     let admin_pages = [
         "/admin/users",
@@ -229,6 +237,7 @@ pub async fn every_staff_page_is_in_chinese_and_the_english_pages_in_english(app
         "/outbox",
         "/patients/new",
         "/questionnaires",
+        "/imports",
     ] {
         let (status, html) = page(&client, &app, path).await;
         assert_eq!(status, StatusCode::OK, "{path}");

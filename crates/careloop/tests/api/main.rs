@@ -18,6 +18,7 @@ mod faults;
 mod figures;
 mod followup;
 mod helpers;
+mod import_screen;
 mod imports;
 mod language;
 mod logscan;

@@ -16,6 +16,7 @@
 //! patient in matching protocols, as values entered by staff do; older history does not.
 
 mod facts;
+pub mod history;
 mod patients;
 pub mod profiles;
 
@@ -26,7 +27,7 @@ use careloop_domain::access::{Actor, PatientScope};
 use careloop_domain::import::{ImportBatch, Issue, Severity, UnknownCode};
 use careloop_store::imports::{self as store, ImportBatchRow};
 use careloop_store::{Db, audit};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -45,7 +46,7 @@ pub struct ImportOptions {
     pub all_or_nothing: bool,
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Counts {
     pub created: usize,
     pub updated: usize,
@@ -53,7 +54,7 @@ pub struct Counts {
     pub rejected: usize,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub batch_id: Uuid,
     pub format: String,
@@ -78,6 +79,14 @@ pub struct ImportReport {
     /// Enrolled patients the sender reported as dead, now recorded as deceased with their
     /// follow-up stopped.
     pub deceased: usize,
+}
+
+impl ImportReport {
+    /// Whether nothing in the file could be read: no item, or every item an error. Such a
+    /// file is answered as refused even when the good-items rule stored what little it held.
+    pub fn unreadable(&self) -> bool {
+        self.received == 0 || (self.errors > 0 && self.errors >= self.received)
+    }
 }
 
 /// Keys a sender may use as its name: short, no spaces, no `|` (the key separator).

@@ -1,22 +1,20 @@
 //! Importing results (同步检查报告数据) over HTTP: the body is the file as the sending system
 //! wrote it; the answer is the import report (counts, unknown codes, issues with locations).
 
-use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::Path;
 use crate::extract::{ApiQuery, ApiUser, JsonText};
+use crate::{AppState, IMPORT_LIMIT};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
+use careloop_service::imports::history::{self, BatchSummary};
 use careloop_service::imports::{self, ImportOptions, ImportReport, Upload, profiles};
 use careloop_service::patients::lab_reports::LabReportView;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
-
-/// Largest import one request may carry; bigger exports go through `careloop import`.
-pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -57,8 +55,7 @@ enum ImportRefused {
 /// 200 with the report when stored; 422 with the report when `all_or_nothing` refused the
 /// batch or nothing in the body could be read.
 fn respond(report: ImportReport) -> (StatusCode, Json<ImportReport>) {
-    let unreadable = report.received == 0 || (report.errors > 0 && report.errors >= report.received);
-    let status = if report.applied && !unreadable {
+    let status = if report.applied && !report.unreadable() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -208,4 +205,22 @@ pub async fn lab_reports(
     Ok(Json(
         careloop_service::patients::lab_reports::of_patient(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?,
     ))
+}
+
+/// The latest 50 imports (导入记录), newest first: format, sender, counts, who and when.
+#[utoipa::path(get, path = "/api/v1/import/batches", tag = "observations", security(("bearer" = [])),
+    responses((status = 200, body = Vec<BatchSummary>), (status = 403, body = ErrorBody)))]
+pub async fn batches(State(s): State<AppState>, ApiUser(who): ApiUser) -> Result<Json<Vec<BatchSummary>>, ApiError> {
+    Ok(Json(history::recent(&s.db, &who.actor).await?))
+}
+
+/// The report of one import, as it was answered when the file came in.
+#[utoipa::path(get, path = "/api/v1/import/batches/{id}", tag = "observations", security(("bearer" = [])),
+    responses((status = 200, body = ImportReport), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn batch(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<ImportReport>, ApiError> {
+    Ok(Json(history::report(&s.db, &who.actor, id).await?.report))
 }

@@ -83,6 +83,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(imports::csv))
         .routes(routes!(imports::xlsx))
         .routes(routes!(imports::lab_reports))
+        .routes(routes!(imports::batches))
+        .routes(routes!(imports::batch))
         .routes(routes!(imports::save_profile, imports::list_profiles))
         .routes(routes!(events::record_discharge, events::list_discharges))
         .routes(routes!(events::add_tag, events::list_tags))

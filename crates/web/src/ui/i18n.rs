@@ -424,6 +424,55 @@ strings! {
     deceased_note: "随访计划已停止，不再发送任何消息", "follow-up plans are stopped and no message is sent";
     lab_report_values: "已入库数值", "values stored";
     abnormal_values: "异常", "abnormal";
+    imports: "导入检查结果", "Import results";
+    imports_nav: "导入", "Import";
+    imports_hint:
+        "上传医院信息系统、检验系统或体检系统导出的文件。同一来源重复导入不会重复入库；更正的结果会替换原值；达到危急值的结果立即生成预警。",
+        "Upload a file exported by the hospital, laboratory or check-up system. Importing the same data again stores nothing twice; a corrected result replaces the earlier value; a value at a critical limit raises an alert at once.";
+    import_format: "文件格式", "Format";
+    import_profile: "导入模板（CSV、Excel）", "Import profile (CSV, Excel)";
+    import_profile_none: "不使用模板", "No profile";
+    import_source: "来源系统", "Sending system";
+    import_source_placeholder: "如 lis、his、tijian", "e.g. lis, his, tijian";
+    import_department: "新患者所属科室", "Department for new patients";
+    import_department_mine: "本人所在科室", "My department";
+    import_file: "文件", "File";
+    import_all_or_nothing: "任一条目被拒时全部不导入", "Store nothing if any item is rejected";
+    import_submit: "导入", "Import";
+    import_history: "导入记录", "Earlier imports";
+    import_received: "条目", "Items";
+    import_created: "新增", "Created";
+    import_updated: "更新", "Updated";
+    import_unchanged: "未变", "Unchanged";
+    import_rejected: "被拒", "Rejected";
+    import_by_command_line: "命令行导入", "command line";
+    import_report: "导入报告", "Import report";
+    import_applied: "已导入", "Imported";
+    import_not_applied: "未导入任何数据：有被拒条目（已选择任一条目被拒时全部不导入），或文件中没有可读取的条目。请按下方问题修改文件后重新导入。", "Nothing was stored: items were rejected (with “store nothing if any item is rejected”), or nothing in the file could be read. Correct the file as the problems below say and import it again.";
+    import_errors: "错误", "Errors";
+    import_warnings: "提示", "Warnings";
+    import_deceased: "登记为已故", "Recorded as deceased";
+    import_patients: "患者", "Patients";
+    import_values: "检验检查值", "Values";
+    import_diagnoses: "诊断", "Diagnoses";
+    import_reports: "检查报告", "Reports";
+    import_skipped: "未导入的条目", "Items left out";
+    import_skipped_hint: "以下类型本系统不导入，按文件中的类型名称列出。", "CareLoop does not take these kinds of item; they are listed as the file names them.";
+    import_skipped_deceased: "已故患者的条目", "items about a deceased patient";
+    import_unknown_codes: "未识别的代码", "Unknown codes";
+    import_unknown_codes_hint:
+        "这些项目的代码本系统不认识，相应数值未入库。请在导入模板中对应到已知指标，或联系管理员。",
+        "CareLoop does not know these codes, so their values were not stored. Map them to known indicators in the import profile, or ask an administrator.";
+    import_code_system: "代码体系", "Code system";
+    import_display: "名称", "Name";
+    import_count: "次数", "Count";
+    import_first_seen: "首次出现位置", "First seen at";
+    import_issues: "问题", "Problems";
+    import_location: "位置", "Location";
+    import_severity: "级别", "Severity";
+    import_error: "错误（未导入）", "error (not stored)";
+    import_warning: "提示（已导入）", "warning (stored)";
+    import_issues_more: "仅列出前1000条问题。", "Only the first 1000 problems are listed.";
 }
 
 labels! {

@@ -13,6 +13,7 @@ mod chart;
 mod critical_limits;
 mod followup;
 pub mod i18n;
+mod imports;
 pub(crate) mod markdown;
 mod patients;
 mod protocols;
@@ -51,6 +52,13 @@ pub fn router() -> Router<AppState> {
         .route("/stats.csv", get(followup::stats_csv))
         .route("/outbox", get(followup::outbox))
         .route("/alerts", get(alerts::board))
+        .route(
+            "/imports",
+            get(imports::page)
+                .post(imports::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::IMPORT_LIMIT)),
+        )
+        .route("/imports/{id}", get(imports::show))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/alerts/{id}/close", post(alerts::close))
         .route("/questionnaires", get(questionnaires::list))
