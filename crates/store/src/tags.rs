@@ -148,3 +148,14 @@ pub async fn last_visits(tx: &mut Tx, patient_ids: &[Uuid]) -> Result<Vec<(Uuid,
         .to_owned();
     tx.fetch_all(&stmt).await
 }
+
+/// How many patients carry each tag (by any source).
+pub async fn counts(tx: &mut Tx) -> Result<Vec<(String, i64)>> {
+    let stmt = Query::select()
+        .column("tag")
+        .expr(Expr::cust("COUNT(*)"))
+        .from("patient_tags")
+        .group_by_col("tag")
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}

@@ -320,6 +320,7 @@ pub async fn every_staff_page_fits_a_phone_screen(app: TestApp) {
         "/admin/departments",
         "/admin/audit",
         "/admin/critical-limits",
+        "/tag-rules",
         "/alerts",
         "/worklist",
     ];

@@ -184,6 +184,8 @@ pub async fn every_staff_page_is_in_chinese_and_the_english_pages_in_english(app
         "/admin/departments",
         "/admin/audit",
         "/admin/critical-limits",
+        "/tag-rules",
+        "/tag-rules?edit=raised-bp",
         "/protocols/htn-basic-ph/dry-run",
     ];
     let mut found = Vec::new();

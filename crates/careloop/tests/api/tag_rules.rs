@@ -196,3 +196,115 @@ pub async fn high_risk_and_overdue_is_tagged_by_the_scheduler(app: TestApp) {
     assert!(has(&tags(&app, &nurse, &p).await, "高危未复诊", "rule"));
 }
 crate::register!(high_risk_and_overdue_is_tagged_by_the_scheduler);
+
+/// Tag rules on screen (admins): the rules with their patients; a new rule tried first (the
+/// numbers shown, nothing stored), refused with the reason under its field when it cannot
+/// compile (what was typed kept), then saved and applied; a rule opened for a change.
+pub async fn an_admin_tries_and_saves_a_tag_rule_on_screen(app: TestApp) {
+    use crate::ui::{browser, csrf_of, page};
+    let (_, nurse) = app.admin_and_nurse().await;
+    let high = app.enrol_simple(&nurse, "血脂高", 51).await;
+    let normal = app.enrol_simple(&nurse, "血脂正常", 52).await;
+    value(&app, &nurse, &high, "ldl", 4.6).await;
+    value(&app, &nurse, &normal, "ldl", 2.9).await;
+
+    let nurse_ui = browser(&app, "nurse.wang").await;
+    assert_eq!(page(&nurse_ui, &app, "/tag-rules").await.0, StatusCode::FORBIDDEN);
+    let client = browser(&app, "admin").await;
+    let (status, html) = page(&client, &app, "/tag-rules").await;
+    assert_eq!(status, StatusCode::OK);
+    for builtin in ["rule-hypertension", "rule-raised-bp", "rule-central-obesity"] {
+        assert!(html.contains(builtin), "{builtin}");
+    }
+    let csrf = csrf_of(&html);
+    let submit = |action: &'static str, id: &'static str, when: &'static str| {
+        let form = [
+            ("csrf", csrf.clone()),
+            ("action", action.to_string()),
+            ("id", id.to_string()),
+            ("tag", "血脂异常".to_string()),
+            (
+                "description_zh",
+                "LDL-C ≥4.1 mmol/L（中国血脂管理指南 2023）".to_string(),
+            ),
+            ("when", when.to_string()),
+        ];
+        let client = client.clone();
+        let url = app.url("/tag-rules");
+        async move { client.post(url).form(&form).send().await.unwrap() }
+    };
+
+    let res = submit("dry_run", "high-ldl", "latest.ldl >= 4.1").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    let tried = crate::helpers::section(&html, "rule-form");
+    let cell = |label: &str| {
+        let at = tried
+            .find(&format!("<td>{label}</td>"))
+            .unwrap_or_else(|| panic!("{label}: {tried}"));
+        tried[at..]
+            .split("<td class=\"num\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        [
+            cell("评估患者"),
+            cell("符合条件"),
+            cell("将新增标签"),
+            cell("将移除标签")
+        ],
+        ["2", "1", "1", "0"]
+    );
+    assert!(tags(&app, &nurse, &high).await.is_empty(), "a dry run stores nothing");
+
+    let res = submit("dry_run", "high-ldl", "latest.ldl >=").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    let form = crate::helpers::section(&html, "rule-form");
+    assert!(form.contains("class=\"invalid\""), "the condition is marked: {form}");
+    assert!(
+        form.contains("latest.ldl &#62;=") || form.contains("latest.ldl &gt;="),
+        "what was typed is kept: {form}"
+    );
+    assert!(!form.contains("id=\"dry-run\""));
+    let res = submit("save", "High LDL", "latest.ldl >= 4.1").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("规则编号应为小写字母、数字或-"));
+
+    let res = submit("save", "high-ldl", "latest.ldl >= 4.1").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(crate::helpers::section(&html, "saved").contains("新增 1 人"), "{html}");
+    let row = crate::helpers::section(&html, "rules");
+    let at = row.find("id=\"rule-high-ldl\"").expect("the new rule is listed");
+    assert!(
+        row[at..].contains("<td class=\"num\">1</td>"),
+        "one patient carries it: {row}"
+    );
+    assert!(has(&tags(&app, &nurse, &high).await, "血脂异常", "rule"));
+    assert!(tags(&app, &nurse, &normal).await.is_empty());
+
+    let (status, html) = page(&client, &app, "/tag-rules?edit=high-ldl").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("修改规则") && html.contains("value=\"high-ldl\""),
+        "the rule opens for a change"
+    );
+    assert_eq!(
+        page(&client, &app, "/tag-rules?edit=nope").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let res = client
+        .post(app.url("/tag-rules"))
+        .form(&[("action", "save"), ("id", "x"), ("tag", "x"), ("when", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no CSRF token");
+}
+crate::register!(an_admin_tries_and_saves_a_tag_rule_on_screen);

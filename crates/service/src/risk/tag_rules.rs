@@ -60,6 +60,29 @@ pub async fn list_rules(db: &Db) -> Result<Vec<TagRule>> {
     Ok(rules.into_iter().map(|r| r.rule).collect())
 }
 
+/// A rule with how many patients carry its tag now.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleOverview {
+    pub rule: TagRule,
+    pub patients: i64,
+}
+
+/// Every rule with its tag's patients, for the rules' page (admins).
+pub async fn overview(db: &Db, actor: &Actor) -> Result<Vec<RuleOverview>> {
+    admin_only(actor)?;
+    let mut tx = db.begin().await?;
+    let rules = stored_rules(&mut tx).await?;
+    let counts: HashMap<String, i64> = tags::counts(&mut tx).await?.into_iter().collect();
+    tx.commit().await?;
+    Ok(rules
+        .into_iter()
+        .map(|r| RuleOverview {
+            patients: counts.get(r.rule.tag.trim()).copied().unwrap_or(0),
+            rule: r.rule,
+        })
+        .collect())
+}
+
 /// What a rule sees of one patient — given what the risk tier read of the same record — and
 /// the patient's tags as they stand.
 pub(crate) struct Seen {

@@ -473,6 +473,43 @@ strings! {
     import_error: "错误（未导入）", "error (not stored)";
     import_warning: "提示（已导入）", "warning (stored)";
     import_issues_more: "仅列出前1000条问题。", "Only the first 1000 problems are listed.";
+    tag_rules: "自动标签规则", "Tag rules";
+    tag_rules_hint:
+        "规则按患者的检查结果、诊断、问卷、风险分层和随访情况自动设置标签，条件不再满足时自动移除；人工设置的标签不受影响。标签可触发随访方案。新规则或修改后请先试运行，确认影响人数后再保存。",
+        "Rules set tags from a patient's results, diagnoses, questionnaires, risk tier and follow-up, and take them off when the condition no longer holds; tags set by staff are never touched. A tag can start a protocol. Try a new or changed rule first and save it once the numbers look right.";
+    tag_rule_tag: "标签", "Tag";
+    tag_rule_description: "说明与依据", "Meaning and source";
+    tag_rule_patients: "当前人数", "Patients now";
+    tag_rule_condition: "条件（规则表达式）", "Condition (rule expression)";
+    tag_rule_new: "新建规则", "New rule";
+    tag_rule_edit: "修改规则", "Change the rule";
+    tag_rule_id: "规则编号", "Rule id";
+    tag_rule_id_placeholder: "小写字母、数字或-，如 high-ldl", "lowercase letters, digits or -, e.g. high-ldl";
+    tag_rule_tag_placeholder: "如 血脂异常", "e.g. dyslipidaemia";
+    tag_rule_description_placeholder: "如 低密度脂蛋白胆固醇 ≥4.1 mmol/L（中国血脂管理指南 2023）", "e.g. LDL-C ≥4.1 mmol/L (Chinese lipid guideline 2023)";
+    tag_rule_try: "试运行（不保存）", "Try it (nothing saved)";
+    tag_rule_save: "保存并应用到全部患者", "Save and apply to everyone";
+    tag_rule_saved: "已保存并应用", "Saved and applied";
+    tag_rule_gained: "新增", "gained by";
+    tag_rule_lost: "移除", "removed from";
+    people: "人", "patients";
+    tag_rule_evaluated: "评估患者", "Patients evaluated";
+    tag_rule_matching: "符合条件", "Matching";
+    tag_rule_would_gain: "将新增标签", "Would gain the tag";
+    tag_rule_would_lose: "将移除标签", "Would lose the tag";
+    tag_rule_failed: "无法评估", "Could not be evaluated";
+    tag_rule_first_error: "首个错误", "First error";
+    tag_rule_nothing_stored: "试运行未保存任何内容，也未改变任何患者的标签。", "The dry run stored nothing and changed no patient's tags.";
+    tag_rule_variables: "条件中可用的数据", "What a condition may read";
+    tag_var_latest: "某指标最近3年内的最新值（标准单位），指标代码见下表；患者没有该值时比较结果为否", "an indicator's latest value of the last 3 years (canonical unit; codes below); a comparison with a value the patient lacks is false";
+    tag_var_flags: "该最新值偏低、正常或偏高", "whether that value is low, normal or high";
+    tag_var_diagnoses: "诊断的 ICD-10 编码", "the ICD-10 codes of the diagnoses";
+    tag_var_answers: "最近一次计分问卷的总分与分级", "the total and band of the latest scored response";
+    tag_var_risk: "风险分层：高危、中危、低危", "the risk tier: high, medium, low";
+    tag_var_patient: "年龄、性别", "age and sex";
+    tag_var_history: "超期未完成的随访数；距上次随访的天数（从未随访为 −1）", "overdue follow-ups; days since the last visit (−1 when never visited)";
+    tag_var_tags: "工作人员设置的标签", "tags staff set";
+    tag_rule_indicator_codes: "指标代码", "Indicator codes";
 }
 
 labels! {

@@ -19,6 +19,7 @@ mod patients;
 mod protocols;
 mod questionnaires;
 mod report;
+mod tag_rules;
 mod worklist;
 
 use crate::AppState;
@@ -107,6 +108,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}", post(admin::update_user))
         .route("/admin/audit", get(admin::audit))
         .route("/admin/critical-limits", get(critical_limits::page))
+        .route("/tag-rules", get(tag_rules::page).post(tag_rules::submit))
         .route("/admin/critical-limits/{id}", post(critical_limits::save))
         .route("/admin/critical-limits/{id}/reset", post(critical_limits::reset))
 }
