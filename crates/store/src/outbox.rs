@@ -539,3 +539,16 @@ impl QuietHoursOf {
         }
     }
 }
+
+/// Revoke every link of a task not yet answered or revoked (its questionnaire was answered
+/// another way); returns how many.
+pub async fn revoke_links_of_task(tx: &mut Tx, task_id: Uuid, at: OffsetDateTime) -> Result<u64> {
+    let stmt = Query::update()
+        .table("patient_links")
+        .value("revoked_at", stored_time(at))
+        .and_where(Expr::col("task_id").eq(task_id))
+        .and_where(Expr::col("revoked_at").is_null())
+        .and_where(Expr::col("answered_at").is_null())
+        .to_owned();
+    tx.execute(&stmt).await
+}

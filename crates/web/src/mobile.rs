@@ -148,22 +148,22 @@ struct Step {
     carried: Vec<(String, String)>,
 }
 
-/// One question as the page shows it.
-struct Field {
-    link_id: String,
-    text: String,
+/// One question as the page shows it (the patient's page, and staff filling in for them).
+pub(crate) struct Field {
+    pub link_id: String,
+    pub text: String,
     /// `heading`, `note`, `choice`, `choices`, `yesno`, `number`, `date`, `line`, `lines`.
-    widget: &'static str,
-    required: bool,
+    pub widget: &'static str,
+    pub required: bool,
     /// Shown only for some answers to other questions (the page has no script to hide it).
-    conditional: bool,
+    pub conditional: bool,
     /// (form value, label, chosen)
-    options: Vec<(String, String, bool)>,
-    value: String,
-    error: Option<String>,
+    pub options: Vec<(String, String, bool)>,
+    pub value: String,
+    pub error: Option<String>,
 }
 
-fn fields(q: &Questionnaire, given: &[(String, String)], errors: &HashMap<String, String>) -> Vec<Field> {
+pub(crate) fn fields(q: &Questionnaire, given: &[(String, String)], errors: &HashMap<String, String>) -> Vec<Field> {
     q.all_items()
         .into_iter()
         .filter(|i| !i.calculated)

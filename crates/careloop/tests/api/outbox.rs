@@ -855,3 +855,112 @@ pub async fn the_revisit_reminder_says_when_where_and_whom_to_call(app: TestApp)
     assert!(body.contains("预约或咨询请致电0571-87000000。"), "whom to call: {body}");
 }
 crate::register!(the_revisit_reminder_says_when_where_and_whom_to_call);
+
+/// A questionnaire task filled in on the patient's behalf (代患者填写): the patient did not
+/// answer the SMS, the nurse calls and enters the answers on the sheet's form. A missing answer
+/// is shown under its question with the others kept; stored, the response is the staff's (the
+/// nurse its author), it alerts as the patient's would (pain 8, a split wound), the task is
+/// settled as reached and the sheet says what it set off, the link sent to the patient no longer
+/// opens, and the form cannot be sent twice. A call task has no questionnaire to fill.
+pub async fn a_nurse_fills_a_questionnaire_task_in_for_the_patient(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (patient, plan) = discharged(&app, &nurse).await;
+    let task = plan["tasks"][1]["id"].as_str().unwrap().to_string();
+    let d = Delivery::sandbox(&app.db, "https://followup.example.cn/");
+    let out = pass(&app, &d, at(&plan["tasks"][1]["due_at"]) + Duration::hours(1)).await;
+    assert_eq!(out.sent, 1);
+    let link = delivered(&app).await[0]
+        .body
+        .split_whitespace()
+        .find(|w| w.contains("/m/"))
+        .unwrap()
+        .to_string();
+    let token = link.rsplit("/m/").next().unwrap().to_string();
+
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, sheet) = crate::ui::page(&client, &app, &format!("/tasks/{task}")).await;
+    let outreach = crate::helpers::section(&sheet, "outreach");
+    assert!(
+        outreach.contains(&format!("href=\"/tasks/{task}/questionnaire\"")),
+        "{outreach}"
+    );
+    let (status, form) = crate::ui::page(&client, &app, &format!("/tasks/{task}/questionnaire")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        form.contains("王建国") && form.contains("您的伤口现在怎么样？") && form.contains("name=\"pain\""),
+        "{form}"
+    );
+    let csrf = crate::ui::csrf_of(&form);
+    let url = app.url(&format!("/tasks/{task}/questionnaire"));
+
+    // The wound left unanswered: refused under its question, the other answers kept.
+    let partial = [
+        ("csrf", csrf.as_str()),
+        ("pain", "8"),
+        ("fever", "false"),
+        ("medication_adherence", "o0"),
+    ];
+    let res = client.post(&url).form(&partial).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    let wound = crate::helpers::section(&format!("{html}</section>"), "q-wound").to_string();
+    assert!(wound.contains("class=\"invalid\""), "{wound}");
+    assert!(html.contains("name=\"pain\" value=\"8\""), "the typed pain is kept");
+    let (_, t) = app.get(Some(&nurse), &format!("/api/v1/tasks/{task}")).await;
+    assert_eq!(t["state"], "in_progress", "nothing stored: {t}");
+
+    let full = [
+        ("csrf", csrf.as_str()),
+        ("wound", "o3"),
+        ("pain", "8"),
+        ("fever", "false"),
+        ("medication_adherence", "o0"),
+        ("symptoms", "伤口有点裂开"),
+    ];
+    let res = client.post(&url).form(&full).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()["location"].to_str().unwrap(),
+        format!("/tasks/{task}#call-result")
+    );
+    let (_, t) = app.get(Some(&nurse), &format!("/api/v1/tasks/{task}")).await;
+    assert_eq!(t["state"], "done", "{t}");
+    let (_, responses) = app
+        .get(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/questionnaire-responses"),
+        )
+        .await;
+    let r = &responses.as_array().unwrap()[0];
+    assert_eq!(r["answered_by"], "staff", "{r}");
+    let (_, sheet) = crate::ui::page(&client, &app, &format!("/tasks/{task}")).await;
+    let result = crate::helpers::section(&sheet, "call-result");
+    assert!(result.contains("接通"), "{result}");
+    assert!(
+        result.contains("伤口红肿") && result.contains("疼痛评分≥7分") && result.contains("需要转诊"),
+        "the protocol's rules read the answers as they read the patient's: {result}"
+    );
+    let records = crate::helpers::section(&sheet, "outreach");
+    assert!(records.contains("已收回"), "the patient's link is withdrawn: {records}");
+    assert_eq!(
+        reqwest::get(app.url(&format!("/m/{token}"))).await.unwrap().status(),
+        StatusCode::GONE,
+        "the patient is not asked twice"
+    );
+    let (status, _) = crate::ui::page(&client, &app, &format!("/tasks/{task}/questionnaire")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a settled task is not filled twice");
+    let res = client.post(&url).form(&full).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+
+    let call = plan["tasks"][0]["id"].as_str().unwrap();
+    let (status, _) = crate::ui::page(&client, &app, &format!("/tasks/{call}/questionnaire")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a call task sends no questionnaire");
+    let res = client
+        .post(app.url(&format!("/tasks/{call}/questionnaire")))
+        .form(&[("pain", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no CSRF token");
+}
+crate::register!(a_nurse_fills_a_questionnaire_task_in_for_the_patient);

@@ -292,11 +292,15 @@ fn system_actor() -> Actor {
 /// task's follow-up record (contact result `reached`), so the protocol's outcome rules, alerts
 /// and next steps follow exactly as after a nurse's call. Choices enter the record as the words
 /// the patient chose (what the rules compare), numbers as numbers.
-async fn complete_task(
+/// Settle the questionnaire task `task_id` as reached with the response's answers in words,
+/// signed by `actor` with `note` — unless it was settled meanwhile (a nurse reached the patient).
+pub(crate) async fn complete_task(
     tx: &mut Tx,
+    actor: &Actor,
     task_id: Uuid,
-    page: &OpenLink,
+    questionnaire: &Questionnaire,
     response: &serde_json::Value,
+    note: String,
     now: OffsetDateTime,
 ) -> Result<()> {
     let Some(task) = careloop_store::plans::find_task(tx, task_id).await? else {
@@ -306,9 +310,9 @@ async fn complete_task(
     if !matches!(task.state.as_str(), "due" | "in_progress" | "no_answer" | "overdue") {
         return Ok(());
     }
-    let checked = check(&page.questionnaire, response).map_err(ServiceError::InvalidItems)?;
+    let checked = check(questionnaire, response).map_err(ServiceError::InvalidItems)?;
     let mut answers = serde_json::Map::new();
-    for item in page.questionnaire.all_items() {
+    for item in questionnaire.all_items() {
         let Some(values) = checked.answers.get(&item.link_id) else {
             continue;
         };
@@ -339,11 +343,11 @@ async fn complete_task(
         adverse_drug_reaction: false,
         new_complication: false,
         emergency_symptom: false,
-        note: Some(format!("患者在线填写《{}》", page.questionnaire.title)),
+        note: Some(note),
     };
     record_in(
         tx,
-        &system_actor(),
+        actor,
         task_id,
         &input,
         careloop_domain::followup::contact::ContactResult::Reached,
@@ -389,7 +393,17 @@ pub async fn answer(
     )
     .await?;
     if let Some(task_id) = link.task_id {
-        complete_task(&mut tx, task_id, &page, &response, now).await?;
+        let note = format!("患者在线填写《{}》", page.questionnaire.title);
+        complete_task(
+            &mut tx,
+            &system_actor(),
+            task_id,
+            &page.questionnaire,
+            &response,
+            note,
+            now,
+        )
+        .await?;
     }
     outbox::mark_answered(&mut tx, &link.token_hash, now).await?;
     // What the patient sees next includes what they just reported.

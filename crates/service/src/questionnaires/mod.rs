@@ -4,5 +4,6 @@
 pub mod free_text;
 pub mod link_revocation;
 pub mod links;
+pub mod on_behalf;
 pub mod response_rates;
 pub mod responses;

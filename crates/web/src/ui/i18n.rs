@@ -473,6 +473,14 @@ strings! {
     import_error: "错误（未导入）", "error (not stored)";
     import_warning: "提示（已导入）", "warning (stored)";
     import_issues_more: "仅列出前1000条问题。", "Only the first 1000 problems are listed.";
+    fill_on_behalf: "代患者填写问卷", "Fill in for the patient";
+    fill_on_behalf_hint:
+        "电话联系到患者后，逐题读给患者听，按患者的回答填写。提交后记录为医护代填，与患者本人填写一样计分和预警，本任务完成，已发给患者的问卷链接随即收回。",
+        "Once you reach the patient by phone, read each question aloud and enter the answer given. It is stored as entered by staff, scored and alerting as the patient's own; this task is settled and the links sent to the patient are withdrawn.";
+    fill_on_behalf_fix: "有题目需要修改，请看下面红色的提示。", "Some answers need attention: see the notes in red below.";
+    fill_on_behalf_submit: "提交（医护代填）", "Submit (entered by staff)";
+    if_applicable: "（如适用）", "(if applicable)";
+    patient: "患者", "Patient";
     tag_rules: "自动标签规则", "Tag rules";
     tag_rules_hint:
         "规则按患者的检查结果、诊断、问卷、风险分层和随访情况自动设置标签，条件不再满足时自动移除；人工设置的标签不受影响。标签可触发随访方案。新规则或修改后请先试运行，确认影响人数后再保存。",
@@ -568,6 +576,7 @@ labels! {
         "proxy.list" => "查看家属代理", "listed proxies";
         "proxy.revoke" => "撤销家属代理", "revoked a proxy";
         "questionnaire.import" => "导入问卷", "imported a questionnaire";
+        "questionnaire_response.form" => "打开代填问卷", "opened a questionnaire to fill in";
         "questionnaire_response.list" => "查看问卷回答", "listed responses";
         "questionnaire_response.read" => "逐题查看问卷回答", "read a response item by item";
         "questionnaire_response.save" => "保存问卷回答", "saved a response";

@@ -15,6 +15,7 @@ mod followup;
 pub mod i18n;
 mod imports;
 pub(crate) mod markdown;
+mod on_behalf;
 mod patients;
 mod protocols;
 mod questionnaires;
@@ -49,6 +50,10 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}", get(followup::show))
         .route("/tasks/{id}/record", post(followup::sign))
         .route("/tasks/{id}/resend", post(followup::resend))
+        .route(
+            "/tasks/{id}/questionnaire",
+            get(on_behalf::form).post(on_behalf::submit),
+        )
         .route("/stats", get(followup::stats))
         .route("/stats.csv", get(followup::stats_csv))
         .route("/outbox", get(followup::outbox))
