@@ -35,6 +35,24 @@ pub async fn load_organisation(db: &Db, now: OffsetDateTime) -> anyhow::Result<(
     staff::set_organisation_location(db, &cli, org.id, &location, now).await?;
     // The number its reminders name (a demo number).
     staff::set_organisation_phone(db, &cli, org.id, Some("010-12345678"), now).await?;
+    // Targets as a county's assessment plan might set them (made up for the demo: the national
+    // standard sets none), so the figures' charts show their lines.
+    for (figure, percent) in [
+        ("completion", 90.0),
+        ("on_time", 85.0),
+        ("contact_success", 80.0),
+        ("lost_to_follow_up", 5.0),
+        ("hypertension_standard_management", 65.0),
+        ("hypertension_control", 60.0),
+        ("diabetes_standard_management", 65.0),
+        ("diabetes_control", 55.0),
+    ] {
+        let input = careloop_service::admin::targets::TargetInput {
+            percent,
+            source: "演示用考核目标（示例，非国家规定）".into(),
+        };
+        careloop_service::admin::targets::set(db, &cli, org.id, figure, &input, now).await?;
+    }
     for (code, name) in DEPARTMENTS {
         staff::create_department(db, &cli, code, name, Some(org_code), now).await?;
     }

@@ -26,6 +26,7 @@ pub mod sex;
 pub mod staff;
 pub mod stage_summary;
 pub mod tag_rules;
+pub mod targets;
 pub mod tiering;
 pub mod trend;
 

@@ -15,6 +15,7 @@ mod db;
 pub mod departments;
 pub mod diagnoses;
 pub mod discharges;
+pub mod figure_targets;
 pub mod health_records;
 pub mod imports;
 pub mod observations;

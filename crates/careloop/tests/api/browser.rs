@@ -321,6 +321,7 @@ pub async fn every_staff_page_fits_a_phone_screen(app: TestApp) {
         "/admin/audit",
         "/admin/critical-limits",
         "/tag-rules",
+        "/admin/targets",
         "/alerts",
         "/worklist",
     ];

@@ -280,3 +280,168 @@ pub async fn the_figures_break_down_by_protocol_staff_department_and_month(app: 
     assert!(charts.contains(&title), "{title}: {charts}");
 }
 crate::register!(the_figures_break_down_by_protocol_staff_department_and_month);
+
+/// The organisation's targets (考核目标): none preset; an administrator sets them (in the API and
+/// on screen, refused with the reason when out of range, unknown or without a source, what was
+/// typed kept); the figures page draws each as a dashed line on its chart, the latest month in
+/// red when it misses; parallel changes of one target all land, the last one standing; a target
+/// removed is gone.
+pub async fn an_admin_sets_targets_and_the_charts_draw_them(app: TestApp) {
+    let (admin, nurse) = population(&app).await;
+    let (_, orgs) = app.get(Some(&admin), "/api/v1/organisations").await;
+    let org = orgs[0]["id"].as_str().unwrap().to_string();
+    let path = |figure: &str| format!("/api/v1/organisations/{org}/targets/{figure}");
+    let (status, list) = app
+        .get(Some(&nurse), &format!("/api/v1/organisations/{org}/targets"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 8);
+    assert!(
+        list.iter().all(|t| t["percent"].is_null()),
+        "no target is preset: {list:?}"
+    );
+    assert_eq!(list[3]["figure"], "lost_to_follow_up");
+    assert_eq!(list[3]["lower_is_better"], true);
+
+    let plan = json!({"percent": 95, "source": "区卫健委2026年考核方案"});
+    assert_eq!(
+        app.put(Some(&nurse), &path("completion"), &plan).await.0,
+        StatusCode::FORBIDDEN
+    );
+    for (figure, body, field) in [
+        ("completion", json!({"percent": 120, "source": "x"}), "percent"),
+        ("completion", json!({"percent": 90, "source": " "}), "source"),
+        ("happiness", json!({"percent": 90, "source": "x"}), "figure"),
+    ] {
+        let (status, e) = app.put(Some(&admin), &path(figure), &body).await;
+        assert_eq!(
+            (status, e["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{e}"
+        );
+    }
+    // Parallel changes of one target: each lands, one of them stands.
+    let writes: Vec<_> = [91, 92, 93, 94, 95, 96]
+        .into_iter()
+        .map(|p| {
+            let (http, url, admin) = (app.http.clone(), app.url(&path("completion")), admin.clone());
+            tokio::spawn(async move {
+                http.put(url)
+                    .bearer_auth(admin)
+                    .json(&json!({"percent": p, "source": "区卫健委2026年考核方案"}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    for w in writes {
+        assert_eq!(w.await.unwrap(), StatusCode::OK);
+    }
+    let (_, list) = app
+        .get(Some(&nurse), &format!("/api/v1/organisations/{org}/targets"))
+        .await;
+    let stood = list[0]["percent"].as_f64().unwrap();
+    assert!(
+        (91.0..=96.0).contains(&stood),
+        "one of the parallel writes stands: {stood}"
+    );
+    let (status, t) = app.put(Some(&admin), &path("completion"), &plan).await;
+    assert_eq!((status, t["percent"].as_f64()), (StatusCode::OK, Some(95.0)), "{t}");
+    let (status, _) = app
+        .put(
+            Some(&admin),
+            &path("lost_to_follow_up"),
+            &json!({"percent": 50, "source": "本院质量计划"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The charts draw them.
+    let period = format!("from={}&to={}", days_ago(365), days_ago(0));
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, html) = crate::ui::page(&client, &app, &format!("/stats?{period}")).await;
+    let charts = crate::helpers::section(&html, "monthly-charts");
+    let chart = |name: &str| {
+        let at = charts
+            .find(&format!(r#"aria-label="{name}""#))
+            .unwrap_or_else(|| panic!("{name}: {charts}"));
+        charts[at..charts[at..].find("</svg>").unwrap() + at].to_string()
+    };
+    let completion = chart("随访完成率");
+    assert!(
+        completion.contains("目标 ≥ 95%") && completion.contains("stroke-dasharray"),
+        "{completion}"
+    );
+    let lost = chart("失访率");
+    assert!(lost.contains("目标 ≤ 50%"), "{lost}");
+    assert!(!chart("联系成功率").contains("stroke-dasharray"), "no target, no line");
+    assert!(!html.contains("/admin/targets"), "the link is the administrators'");
+
+    // On screen: a number that is none is refused and kept.
+    let nurse_ui = client;
+    assert_eq!(
+        crate::ui::page(&nurse_ui, &app, "/admin/targets").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let admin_ui = crate::ui::browser(&app, "admin").await;
+    let (status, page) = crate::ui::page(&admin_ui, &app, "/admin/targets").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(crate::helpers::section(&page, "target-completion").contains("目标 ≥ 95%"));
+    let res = admin_ui
+        .post(app.url(&format!("/admin/targets/{org}")))
+        .form(&[
+            ("csrf", crate::ui::csrf_of(&page).as_str()),
+            ("figure", "hypertension_control"),
+            ("percent", "六十"),
+            ("source", "县考核方案"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = res.text().await.unwrap();
+    let row = crate::helpers::section(&refused, "target-hypertension_control");
+    assert!(row.contains("请输入数字") && row.contains("value=\"六十\""), "{row}");
+    let res = admin_ui
+        .post(app.url(&format!("/admin/targets/{org}")))
+        .form(&[
+            ("csrf", crate::ui::csrf_of(&page).as_str()),
+            ("figure", "hypertension_control"),
+            ("percent", "60%"),
+            ("source", "县考核方案"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, list) = app
+        .get(Some(&nurse), &format!("/api/v1/organisations/{org}/targets"))
+        .await;
+    assert_eq!(list[5]["percent"], 60.0);
+    assert_eq!(list[5]["source"], "县考核方案");
+
+    assert_eq!(
+        app.delete(Some(&admin), &path("completion")).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.delete(Some(&admin), &path("completion")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, list) = app
+        .get(Some(&nurse), &format!("/api/v1/organisations/{org}/targets"))
+        .await;
+    assert!(list[0]["percent"].is_null());
+    let (_, audit) = app.get(Some(&admin), "/api/v1/audit-events?per_page=200").await;
+    let changes = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "organisation.figure_target")
+        .count();
+    assert_eq!(changes, 6 + 1 + 1 + 1 + 1, "every change audited, removals too");
+}
+crate::register!(an_admin_sets_targets_and_the_charts_draw_them);

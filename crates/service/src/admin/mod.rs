@@ -4,3 +4,4 @@
 pub mod auth;
 pub mod figures;
 pub mod staff;
+pub mod targets;

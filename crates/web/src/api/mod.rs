@@ -22,6 +22,7 @@ mod records;
 mod risk;
 mod risk_models;
 mod tag_rules;
+mod targets;
 mod tasks;
 mod text;
 
@@ -114,6 +115,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(admin::put_organisation_phone))
         .routes(routes!(critical_limits::list))
         .routes(routes!(critical_limits::set, critical_limits::reset))
+        .routes(routes!(targets::list))
+        .routes(routes!(targets::set, targets::remove))
         .routes(routes!(admin::list_departments, admin::create_department))
         .routes(routes!(admin::list_users, admin::create_user))
         .routes(routes!(admin::update_user))

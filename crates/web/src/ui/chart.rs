@@ -132,11 +132,22 @@ pub fn indicator_trend(t: &IndicatorTrend) -> Option<String> {
     Some(svg)
 }
 
+/// A figure's target as a chart draws it.
+pub struct ChartTarget {
+    pub percent: f64,
+    /// A lower value is better: the target is a ceiling (≤).
+    pub lower_is_better: bool,
+    /// What the line is called (目标 / target).
+    pub word: &'static str,
+}
+
 /// One figure month by month, as a small multiple: 0–100 % with gridlines at 50 and 100, a
 /// point per month that has a denominator (its percent and counts in its title), gaps where a
 /// month has none, and the last month's percent with its counts written at the top. `months`
-/// are `YYYY-MM` keys. `None` when no month has a value.
-pub fn monthly_figure(name: &str, months: &[(String, Option<Figure>)]) -> Option<String> {
+/// are `YYYY-MM` keys. A target, when the organisation set one, is a dashed line with its
+/// words (`目标 ≥ 80%`), and the last month's percent is red when it misses it. `None` when no
+/// month has a value.
+pub fn monthly_figure(name: &str, months: &[(String, Option<Figure>)], target: Option<&ChartTarget>) -> Option<String> {
     // Size, and the margins left, right, top and bottom.
     const MW: f64 = 300.0;
     const MH: f64 = 130.0;
@@ -176,6 +187,25 @@ pub fn monthly_figure(name: &str, months: &[(String, Option<Figure>)]) -> Option
         ln = last_fig.numerator,
         ld = last_fig.denominator,
     );
+    if let Some(t) = target {
+        let (sign, met) = if t.lower_is_better {
+            ("≤", last_pct <= t.percent)
+        } else {
+            ("≥", last_pct >= t.percent)
+        };
+        let ty = y(t.percent);
+        svg.push_str(&format!(
+            r##"<line x1="{L}" y1="{ty:.1}" x2="{xr}" y2="{ty:.1}" stroke="#1b7a3a" stroke-width="1.5" stroke-dasharray="5 3" class="target"/><text x="{tx}" y="{tl:.1}" font-size="10" fill="#1b7a3a">{} {sign} {}%</text>"##,
+            t.word,
+            t.percent,
+            xr = MW - R,
+            tx = L + 3.0,
+            tl = if ty - 3.0 < T + 8.0 { ty + 11.0 } else { ty - 3.0 },
+        ));
+        if !met {
+            svg = svg.replacen(r#"class="latest">"#, r##"class="latest missed" fill="#b00020">"##, 1);
+        }
+    }
     // A line through consecutive months only: a month without a denominator breaks it.
     let mut runs: Vec<Vec<String>> = Vec::new();
     let mut previous: Option<usize> = None;
@@ -300,7 +330,7 @@ mod tests {
             ("2026-04".to_string(), figure(30, 40)),
             ("2026-05".to_string(), figure(35, 40)),
         ];
-        let svg = monthly_figure("随访完成率", &months).unwrap();
+        let svg = monthly_figure("随访完成率", &months, None).unwrap();
         assert_eq!(
             svg.matches("<circle").count(),
             4,
@@ -312,6 +342,40 @@ mod tests {
         assert!(svg.contains(r#"aria-label="随访完成率""#));
         // 100 % at the top gridline, 0 % on the baseline.
         assert!(svg.contains(r#"<circle cx="30.0" cy="22.0""#), "{svg}");
-        assert!(monthly_figure("x", &[("2026-01".into(), figure(0, 0))]).is_none());
+        assert!(monthly_figure("x", &[("2026-01".into(), figure(0, 0))], None).is_none());
+        assert!(!svg.contains("stroke-dasharray"), "no target, no line");
+    }
+
+    #[test]
+    fn a_target_is_a_dashed_line_and_a_missed_target_turns_the_latest_red() {
+        let months = vec![
+            ("2026-04".to_string(), figure(30, 40)),
+            ("2026-05".to_string(), figure(35, 40)),
+        ];
+        let floor = ChartTarget {
+            percent: 90.0,
+            lower_is_better: false,
+            word: "目标",
+        };
+        let svg = monthly_figure("随访完成率", &months, Some(&floor)).unwrap();
+        // 90 % between the 100 % line (y 22) and the baseline (y 110).
+        assert!(
+            svg.contains(r##"y1="30.8" x2="292" y2="30.8" stroke="#1b7a3a""##),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("目标 ≥ 90%") && svg.contains("latest missed"),
+            "87.5 % misses 90 %: {svg}"
+        );
+        let ceiling = ChartTarget {
+            percent: 90.0,
+            lower_is_better: true,
+            word: "目标",
+        };
+        let svg = monthly_figure("失访率", &months, Some(&ceiling)).unwrap();
+        assert!(
+            svg.contains("目标 ≤ 90%") && !svg.contains("missed"),
+            "87.5 % is under the ceiling: {svg}"
+        );
     }
 }

@@ -13,6 +13,7 @@ use careloop_domain::followup::answers::{self, Question};
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::ServiceError;
 use careloop_service::admin::figures::{self, Figure, FigureQuery, FollowUpFigures};
+use careloop_service::admin::targets::{self, TargetView};
 use careloop_service::followup::call_sheet::{CallSheet, FormField, call_sheet};
 use careloop_service::followup::visits::{self, CONTACT_RESULTS, RecordInput};
 use careloop_service::outreach::delivery::{self, OutboxView};
@@ -324,8 +325,14 @@ impl FiguresPage {
     }
 }
 
-/// The small chart of each figure over the months of the period.
-fn monthly_charts(monthly: &FollowUpFigures, zh: bool) -> Vec<(&'static str, String)> {
+/// The small chart of each figure over the months of the period, with the organisation's
+/// target where it set one.
+fn monthly_charts(
+    monthly: &FollowUpFigures,
+    t: &'static super::i18n::Tr,
+    targets: &[TargetView],
+) -> Vec<(&'static str, String)> {
+    let zh = t.lang == Lang::Zh;
     let Some(b) = &monthly.breakdown else {
         return Vec::new();
     };
@@ -340,7 +347,15 @@ fn monthly_charts(monthly: &FollowUpFigures, zh: bool) -> Vec<(&'static str, Str
         .filter_map(|(i, (name_zh, name_en))| {
             let name = if zh { *name_zh } else { *name_en };
             let months: Vec<(String, Option<Figure>)> = values.iter().map(|(m, v)| (m.clone(), v[i])).collect();
-            super::chart::monthly_figure(name, &months).map(|svg| (name, svg))
+            // The figures are in the targets' order (a test in this module keeps them so).
+            let target = targets.get(i).and_then(|v| {
+                v.percent.map(|percent| super::chart::ChartTarget {
+                    percent,
+                    lower_is_better: v.lower_is_better,
+                    word: t.target_word,
+                })
+            });
+            super::chart::monthly_figure(name, &months, target.as_ref()).map(|svg| (name, svg))
         })
         .collect()
 }
@@ -376,12 +391,14 @@ pub async fn stats(State(s): State<AppState>, u: UiUser, Query(q): Query<Figures
         };
         let rates =
             response_rates::response_rates(&s.db, &u.who.actor, &rates_query, OffsetDateTime::now_utc()).await?;
-        Ok::<_, ServiceError>((f, monthly, rates))
+        let organisation = targets::organisation_of(&s.db, &u.who.actor).await?;
+        let targets = targets::of_organisation(&s.db, organisation).await?;
+        Ok::<_, ServiceError>((f, monthly, rates, targets))
     }
     .await;
     match loaded {
-        Ok((f, monthly, rates)) => render(&FiguresPage {
-            charts: monthly_charts(&monthly, u.lang == Lang::Zh),
+        Ok((f, monthly, rates, targets)) => render(&FiguresPage {
+            charts: monthly_charts(&monthly, u.t(), &targets),
             rates,
             c: u.chrome(),
             rows: figures::rows(&f),
@@ -438,5 +455,45 @@ pub async fn outbox(State(s): State<AppState>, u: UiUser, Query(q): Query<Outbox
             messages,
         }),
         Err(e) => u.fail(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The charts take each figure's target by its place: the figures and the targets must be
+    /// in the same order.
+    #[test]
+    fn the_charted_figures_are_in_the_targets_order() {
+        let names: Vec<&str> = careloop_service::admin::figures::BREAKDOWN_FIGURES
+            .iter()
+            .map(|(_, en)| *en)
+            .collect();
+        let codes: Vec<&str> = careloop_domain::targets::FIGURES.iter().map(|(c, _)| *c).collect();
+        assert_eq!(
+            names,
+            [
+                "Completion",
+                "On time",
+                "Contact success",
+                "Lost to follow-up",
+                "Hypertension standard management",
+                "Hypertension control",
+                "Diabetes standard management",
+                "Diabetes control"
+            ]
+        );
+        assert_eq!(
+            codes,
+            [
+                "completion",
+                "on_time",
+                "contact_success",
+                "lost_to_follow_up",
+                "hypertension_standard_management",
+                "hypertension_control",
+                "diabetes_standard_management",
+                "diabetes_control"
+            ]
+        );
     }
 }

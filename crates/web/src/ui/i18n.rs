@@ -481,6 +481,17 @@ strings! {
     fill_on_behalf_submit: "提交（医护代填）", "Submit (entered by staff)";
     if_applicable: "（如适用）", "(if applicable)";
     patient: "患者", "Patient";
+    target_word: "目标", "target";
+    targets: "考核目标", "Targets";
+    targets_hint:
+        "国家基本公共卫生服务规范规定各项指标的计算方法，未统一规定目标值；请按上级考核方案或本机构质量计划填写。设置后，随访统计的月度图表以虚线显示目标，未达标时本月数值显示为红色。",
+        "The national standard defines how each figure is counted but sets no target: enter the targets of your assessment plan or quality plan. The monthly charts on the figures page draw each as a dashed line and show the latest month in red when it misses.";
+    target_none: "未设目标", "no target";
+    target_at_least: "目标（不低于，%）", "Target (at least, %)";
+    target_at_most: "目标（不高于，%）", "Target (at most, %)";
+    target_source_placeholder: "如：区卫健委2026年基本公共卫生服务考核方案", "e.g. the district's 2026 public health service assessment plan";
+    target_remove: "取消目标", "Remove the target";
+    set_targets: "设置考核目标", "Set targets";
     tag_rules: "自动标签规则", "Tag rules";
     tag_rules_hint:
         "规则按患者的检查结果、诊断、问卷、风险分层和随访情况自动设置标签，条件不再满足时自动移除；人工设置的标签不受影响。标签可触发随访方案。新规则或修改后请先试运行，确认影响人数后再保存。",
@@ -550,6 +561,7 @@ labels! {
         "observation.read" => "查看检测值", "read values";
         "organisation.create" => "新建机构", "created an organisation";
         "organisation.critical_limit" => "修改危急值表", "changed the critical-value table";
+        "organisation.figure_target" => "设置考核目标", "set a figure's target";
         "organisation.location" => "设置机构所在地", "set an organisation's location";
         "organisation.phone" => "设置机构咨询电话", "set an organisation's number";
         "organisation.quiet_hours" => "设置机构免打扰时段", "set an organisation's quiet hours";

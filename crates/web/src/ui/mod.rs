@@ -21,6 +21,7 @@ mod protocols;
 mod questionnaires;
 mod report;
 mod tag_rules;
+mod targets;
 mod worklist;
 
 use crate::AppState;
@@ -114,6 +115,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/audit", get(admin::audit))
         .route("/admin/critical-limits", get(critical_limits::page))
         .route("/tag-rules", get(tag_rules::page).post(tag_rules::submit))
+        .route("/admin/targets", get(targets::page))
+        .route("/admin/targets/{id}", post(targets::save))
+        .route("/admin/targets/{id}/remove", post(targets::remove))
         .route("/admin/critical-limits/{id}", post(critical_limits::save))
         .route("/admin/critical-limits/{id}/reset", post(critical_limits::reset))
 }
