@@ -295,7 +295,20 @@ pub async fn the_worklist_shows_overdue_calls_with_red_day_tags(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert!(due.contains("暂无任务"), "nothing due today");
     let (_, overdue) = page(&client, &app, "/worklist?tab=overdue").await;
-    assert!(overdue.contains("张三丰") && overdue.contains("138****5678") && !overdue.contains("13812345678"));
+    // The number shows masked and calls with a tap.
+    assert!(
+        overdue.contains("张三丰") && overdue.contains(">138****5678</a>"),
+        "{overdue}"
+    );
+    assert!(
+        overdue.contains("<a class=\"tel\" href=\"tel:13812345678\">"),
+        "a tap to call"
+    );
+    assert_eq!(
+        overdue.matches("13812345678").count(),
+        2,
+        "in the two links only (D3, D7)"
+    );
     assert!(
         overdue.contains("超期 15 天") && overdue.contains("超期 10 天"),
         "D3 and D7 with days overdue as words"

@@ -85,6 +85,10 @@ pub struct WorklistItem {
     pub age: i32,
     /// Masked, e.g. `138****5678`.
     pub phone: Option<String>,
+    /// The full number, for the screen's click-to-call link only (the list shows it masked and
+    /// the API never sends it).
+    #[serde(skip)]
+    pub dial: Option<String>,
     pub step: String,
     /// The step as staff read it (季度随访, 两周内复查随访), from the plan's protocol version.
     pub step_name: String,
@@ -248,6 +252,7 @@ pub async fn worklist(db: &Db, actor: &Actor, o: &WorklistOptions, now: OffsetDa
                 patient_id: r.patient_id,
                 age: careloop_domain::patient::age_on(r.birth_date, today),
                 phone: r.phone.as_deref().map(careloop_domain::mask::phone),
+                dial: r.phone.clone(),
                 name: r.name,
                 sex: r.sex,
                 step_name: protocol.map_or_else(|| r.step_key.clone(), |p| p.step_name_zh(&r.step_key)),
