@@ -500,6 +500,27 @@ crate::register!(browser: a_patient_fills_phq9_on_a_phone_in_chromium);
 
 /// The health report opened in Chromium and printed to PDF through WebDriver: A4, more than one
 /// page (advice starts on a new page), the Chinese text laid out by the browser.
+/// The text of a PDF as `pdftotext` reads it (layout kept), or `None` without poppler.
+fn pdf_text(pdf: &[u8]) -> Option<String> {
+    let dir = std::env::temp_dir().join(format!("careloop-pdf-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).ok()?;
+    let file = dir.join("report.pdf");
+    std::fs::write(&file, pdf).ok()?;
+    let out = Command::new("pdftotext")
+        .args(["-enc", "UTF-8", "-layout"])
+        .arg(&file)
+        .arg("-")
+        .output();
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = out.ok()?;
+    assert!(
+        out.status.success(),
+        "pdftotext: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 pub async fn the_health_report_prints_to_a4_in_chromium(app: TestApp) {
     use base64::Engine;
     let (_, nurse) = app.admin_and_nurse().await;
@@ -537,6 +558,37 @@ pub async fn the_health_report_prints_to_a4_in_chromium(app: TestApp) {
     let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
     assert!(pages >= 2, "summary pages and the advice page: {pages}");
     b.close().await;
+    // The words as printed, read back from the PDF (poppler's pdftotext; CI installs it).
+    let Some(printed) = pdf_text(&bytes) else {
+        eprintln!("note: pdftotext is not installed; the printed words were not read back");
+        return;
+    };
+    let flat: String = printed.split_whitespace().collect();
+    for words in [
+        "健康阶段总结",
+        "马国庆",
+        "139****2222",
+        "收缩压测量3次，从158mmHg",
+        "部分超出参考范围，总体呈下降趋势",
+        "数据不足，暂不判断趋势",
+        "控制血压的饮食",
+    ] {
+        assert!(flat.contains(words), "the printed report says {words}: {printed}");
+    }
+    for never in ["13911112222", "平稳", "/年", "NaN", "None"] {
+        assert!(
+            !flat.contains(never),
+            "the printed report never says {never}: {printed}"
+        );
+    }
+    // Dated in China time: the print date is today's Beijing date.
+    let today = careloop_domain::clock::local_today(crate::helpers::now());
+    let china = format!("{}年{}月{}日", today.year(), u8::from(today.month()), today.day());
+    let iso = today.to_string();
+    assert!(
+        flat.contains(&china) || flat.contains(&iso),
+        "today ({iso}) in China time: {printed}"
+    );
 }
 crate::register!(browser: the_health_report_prints_to_a4_in_chromium);
 

@@ -148,7 +148,7 @@ pub async fn the_report_names_each_tier_in_words(app: TestApp) {
     assert!(html.contains("当前风险分层：<strong>高危</strong>"), "{html}");
     assert!(!html.contains("<strong>偏高</strong>"));
     assert!(
-        html.contains("<td>中危</td><td>医生评估</td>"),
+        html.contains("<td class=\"short\">中危</td><td>医生评估</td>"),
         "the earlier assessment is named too: {html}"
     );
 }
