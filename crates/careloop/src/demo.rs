@@ -46,6 +46,7 @@ pub async fn load_organisation(db: &Db, now: OffsetDateTime) -> anyhow::Result<(
         ("hypertension_control", 60.0),
         ("diabetes_standard_management", 65.0),
         ("diabetes_control", 55.0),
+        ("satisfaction", 85.0),
     ] {
         let input = careloop_service::admin::targets::TargetInput {
             percent,

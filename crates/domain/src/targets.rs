@@ -8,7 +8,7 @@ use crate::FieldError;
 
 /// The figures a target may be set on, in the figures page's order, with whether a lower
 /// value is better (失访率: the target is a ceiling).
-pub const FIGURES: [(&str, bool); 8] = [
+pub const FIGURES: [(&str, bool); 9] = [
     ("completion", false),
     ("on_time", false),
     ("contact_success", false),
@@ -17,6 +17,7 @@ pub const FIGURES: [(&str, bool); 8] = [
     ("hypertension_control", false),
     ("diabetes_standard_management", false),
     ("diabetes_control", false),
+    ("satisfaction", false),
 ];
 
 /// A target as stated: the percentage and where it comes from.

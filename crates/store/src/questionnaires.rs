@@ -187,3 +187,44 @@ pub async fn responses_of_patient(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<R
         .to_owned();
     tx.fetch_all(&stmt).await
 }
+
+/// A completed response as a figure reads it: which questionnaire version, what was answered,
+/// when it was completed.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CompletedResponseRow {
+    pub questionnaire_id: String,
+    pub questionnaire_version: i32,
+    pub resource: String,
+    pub updated_at: OffsetDateTime,
+}
+
+/// Completed responses to `questionnaires` last saved in [from, to), of one department's
+/// patients or everyone's.
+pub async fn completed_between(
+    tx: &mut Tx,
+    questionnaires: &[&str],
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    department_id: Option<Uuid>,
+) -> Result<Vec<CompletedResponseRow>> {
+    let mut stmt = Query::select()
+        .columns(
+            ["questionnaire_id", "questionnaire_version", "resource", "updated_at"]
+                .map(|c| ("questionnaire_responses", c)),
+        )
+        .from("questionnaire_responses")
+        .inner_join(
+            "patients",
+            Expr::col(("patients", "id")).equals(("questionnaire_responses", "patient_id")),
+        )
+        .and_where(Expr::col(("questionnaire_responses", "status")).eq("completed"))
+        .and_where(Expr::col(("questionnaire_responses", "questionnaire_id")).is_in(questionnaires.iter().copied()))
+        .and_where(Expr::col(("questionnaire_responses", "updated_at")).gte(crate::stored_time(from)))
+        .and_where(Expr::col(("questionnaire_responses", "updated_at")).lt(crate::stored_time(to)))
+        .order_by(("questionnaire_responses", "updated_at"), Order::Asc)
+        .to_owned();
+    if let Some(d) = department_id {
+        stmt.and_where(Expr::col(("patients", "department_id")).eq(d));
+    }
+    tx.fetch_all(&stmt).await
+}

@@ -5,7 +5,9 @@
 //! a few patients never reached again (lost to follow-up); reached calls record blood pressure
 //! (and fasting glucose for diabetes), under control in most patients and most visits, so the
 //! standard's classification asks for two-week rechecks where it is not. One patient in ten
-//! still has a call of the last month open, so the worklist has overdue work.
+//! still has a call of the last month open, so the worklist has overdue work. After about one
+//! reached call in three the nurse sends the outpatient satisfaction survey, which most
+//! patients answer, so 问卷回收率 and 满意度 have a year of history too.
 //!
 //! Everything goes through the service calls the call sheet uses, each at the moment it
 //! happened (`now` is the call's time), so tasks, records, retries, alerts and the audit trail
@@ -18,6 +20,7 @@ use careloop_domain::indicator::ObservationInput;
 use careloop_domain::staff::Role;
 use careloop_service::followup::{alerts, plans, visits};
 use careloop_service::kernel::access::system_actor;
+use careloop_service::questionnaires::links;
 use careloop_store::Db;
 use std::collections::HashMap;
 use time::{Duration, OffsetDateTime};
@@ -99,7 +102,11 @@ pub async fn live(db: &Db, lived: &[Lived], now: OffsetDateTime) -> anyhow::Resu
             } else {
                 Duration::hours((r(1) * 72.0) as i64)
             };
-            let at = from + delay + Duration::minutes((r(2) * 360.0) as i64);
+            // Nurses call in working hours: 08:30 to 17:30, China time, on the day it falls.
+            let day = (from + delay).to_offset(careloop_domain::clock::CHINA).date();
+            let at = OffsetDateTime::new_in_offset(day, time::macros::time!(08:30), careloop_domain::clock::CHINA)
+                + Duration::minutes((r(2) * 540.0) as i64);
+            let at = at.max(from);
             let recent = task.due_at > now - Duration::days(30);
             if at > now - Duration::hours(2) || (leave_recent_open && recent) {
                 break;
@@ -154,10 +161,65 @@ pub async fn live(db: &Db, lived: &[Lived], now: OffsetDateTime) -> anyhow::Resu
             let signer = task.assignee_id.and_then(|id| staff.get(&id)).unwrap_or(&cli);
             visits::record_follow_up(db, signer, task.id, input, at).await?;
             signed += 1;
+            // After about one reached call in three, the nurse sends the outpatient
+            // satisfaction survey (门诊满意度调查); most patients answer within two days.
+            if reached && r(10) < 0.3 {
+                survey(db, signer, p.patient, at, |salt| r(20 + salt)).await?;
+            }
         }
     }
     close_old_alerts(db, &staff, now).await?;
     Ok(signed)
+}
+
+/// A satisfaction survey sent at `at`: its link made by the nurse and, three times in four,
+/// answered within two days — most ratings the best option (满意), some 一般, a few 有待改进.
+async fn survey(
+    db: &Db,
+    nurse: &Actor,
+    patient: Uuid,
+    at: OffsetDateTime,
+    r: impl Fn(u64) -> f64,
+) -> anyhow::Result<()> {
+    const QUESTIONNAIRE: &str = "satisfaction-outpatient";
+    const RATED: [&str; 6] = [
+        "registration",
+        "waiting",
+        "listened",
+        "explained",
+        "attitude",
+        "environment",
+    ];
+    let link =
+        links::create_questionnaire_link(db, nurse, patient, QUESTIONNAIRE, None, "https://demo.invalid", at).await?;
+    if r(0) >= 0.75 {
+        return Ok(());
+    }
+    let token = link.url.rsplit('/').next().unwrap_or_default().to_string();
+    let mut fields: Vec<(String, String)> = RATED
+        .iter()
+        .zip(1u64..)
+        .map(|(id, salt)| {
+            let x = r(salt);
+            // Waiting times please least.
+            let best = if *id == "waiting" { 0.55 } else { 0.8 };
+            let option = if x < best {
+                0
+            } else if x < 0.96 {
+                1
+            } else {
+                2
+            };
+            (
+                (*id).to_string(),
+                careloop_domain::questionnaire::form::option_field(option),
+            )
+        })
+        .collect();
+    fields.push(("red_envelope".into(), "false".into()));
+    let answered_at = at + Duration::minutes(30 + (r(9) * 2880.0) as i64);
+    links::answer(db, &token, &fields, None, answered_at).await?;
+    Ok(())
 }
 
 /// Alerts the history raised more than a week ago were handled at the time: a doctor closed

@@ -296,7 +296,7 @@ pub async fn an_admin_sets_targets_and_the_charts_draw_them(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::OK);
     let list = list.as_array().unwrap();
-    assert_eq!(list.len(), 8);
+    assert_eq!(list.len(), 9, "the eight follow-up figures and satisfaction");
     assert!(
         list.iter().all(|t| t["percent"].is_null()),
         "no target is preset: {list:?}"
@@ -445,3 +445,78 @@ pub async fn an_admin_sets_targets_and_the_charts_draw_them(app: TestApp) {
     assert_eq!(changes, 6 + 1 + 1 + 1 + 1, "every change audited, removals too");
 }
 crate::register!(an_admin_sets_targets_and_the_charts_draw_them);
+
+/// A satisfaction questionnaire answered with the rated questions in the best option (满意),
+/// with the counts: of 12 ratings in two responses 10 are 满意 — 83.3% (10/12), this month;
+/// yes/no and comments are not ratings; another department's nurse sees none of it; the figures
+/// page charts it beside the others.
+pub async fn satisfaction_is_the_share_of_best_ratings_with_its_counts(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let p = app.enrol_simple(&nurse, "满意度患者", 61).await;
+    let (_, q) = app
+        .get(Some(&nurse), "/api/v1/questionnaires/satisfaction-outpatient")
+        .await;
+    let rated = [
+        "registration",
+        "waiting",
+        "listened",
+        "explained",
+        "attitude",
+        "environment",
+    ];
+    let option = |id: &str, n: usize| {
+        let items = q["item"][0]["item"].as_array().unwrap();
+        let item = items
+            .iter()
+            .find(|i| i["linkId"] == id)
+            .unwrap_or_else(|| panic!("{id}: {q}"));
+        item["answerOption"][n]["valueCoding"].clone()
+    };
+    for worse in [vec!["waiting", "attitude"], vec![]] {
+        let items: Vec<Value> = rated
+            .iter()
+            .map(|id| json!({"linkId": id, "answer": [{"valueCoding": option(id, usize::from(worse.contains(id)))}]}))
+            .collect();
+        let response = json!({"resourceType": "QuestionnaireResponse", "status": "completed",
+            "subject": {"reference": format!("Patient/{p}")},
+            "item": [{"linkId": "g", "item": items},
+                {"linkId": "red_envelope", "answer": [{"valueBoolean": false}]},
+                {"linkId": "comments", "answer": [{"valueString": "候诊时间长"}]}]});
+        let (status, out) = app
+            .post(
+                Some(&nurse),
+                "/api/v1/questionnaires/satisfaction-outpatient/responses",
+                &response,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{out}");
+    }
+    let (status, s) = app.get(Some(&nurse), "/api/v1/stats/satisfaction").await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    assert_eq!(s["responses"], 2);
+    assert_eq!(fig(&s["overall"]), (10, 12));
+    assert_eq!(s["overall"]["percent"], 83.3);
+    let today = careloop_domain::clock::local_today(crate::helpers::now());
+    let month = format!("{}-{:02}", today.year(), u8::from(today.month()));
+    assert_eq!(s["by_month"].as_array().unwrap().len(), 1);
+    assert_eq!(s["by_month"][0]["month"], month.as_str());
+
+    app.department("endo").await;
+    let other = app.user("nurse.li", "nurse", Some("endo")).await;
+    let (_, theirs) = app.get(Some(&other), "/api/v1/stats/satisfaction").await;
+    assert_eq!(theirs["responses"], 0, "another department's patients only: {theirs}");
+    assert!(theirs["overall"]["percent"].is_null());
+    let (status, _) = app
+        .get(Some(&admin), "/api/v1/stats/satisfaction?from=2026-12-01&to=2026-01-01")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, html) = crate::ui::page(&client, &app, "/stats").await;
+    let charts = crate::helpers::section(&html, "monthly-charts");
+    assert!(
+        charts.contains(r#"aria-label="满意度""#) && charts.contains("83.3%（10/12）"),
+        "{charts}"
+    );
+}
+crate::register!(satisfaction_is_the_share_of_best_ratings_with_its_counts);

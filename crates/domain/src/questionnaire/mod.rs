@@ -14,6 +14,7 @@ pub mod form;
 pub mod instrument;
 pub mod read;
 pub mod response;
+pub mod satisfaction;
 
 use crate::FieldError;
 use serde_json::Value;

@@ -18,7 +18,7 @@ use uuid::Uuid;
 pub struct TargetView {
     /// `completion`, `on_time`, `contact_success`, `lost_to_follow_up`,
     /// `hypertension_standard_management`, `hypertension_control`,
-    /// `diabetes_standard_management` or `diabetes_control`.
+    /// `diabetes_standard_management`, `diabetes_control` or `satisfaction`.
     pub figure: String,
     /// A lower value is better (失访率): the target is a ceiling.
     pub lower_is_better: bool,

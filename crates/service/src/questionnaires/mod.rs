@@ -7,3 +7,4 @@ pub mod links;
 pub mod on_behalf;
 pub mod response_rates;
 pub mod responses;
+pub mod satisfaction;

@@ -105,7 +105,12 @@ pub async fn response_rates(db: &Db, actor: &Actor, q: &FigureQuery, now: Offset
         overall: row("all".into(), links.len() as u64, answered_total),
         by_channel: rows(channel),
         by_hour: rows(hour),
-        by_age_band: rows(age),
+        by_age_band: {
+            // Youngest first (`<45` sorts after the digits as text).
+            let mut bands = rows(age);
+            bands.sort_by_key(|r| ["<45", "45-59", "60-74", "75+"].iter().position(|b| *b == r.key));
+            bands
+        },
     })
 }
 

@@ -107,6 +107,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(proxies::add, proxies::list))
         .routes(routes!(proxies::revoke))
         .routes(routes!(questionnaires::response_rates))
+        .routes(routes!(questionnaires::satisfaction))
         .routes(routes!(text::analyze))
         .routes(routes!(risk_models::evaluate))
         .routes(routes!(risk_models::classify))

@@ -14,6 +14,7 @@ use careloop_service::questionnaires::response_rates::{self, ResponseRates};
 use careloop_service::questionnaires::responses::{
     self as questionnaires, Imported, QuestionnaireSummary, ResponseOutcome, ResponseSummary,
 };
+use careloop_service::questionnaires::satisfaction::{self, SatisfactionFigures};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -163,5 +164,26 @@ pub async fn response_rates(
     };
     Ok(Json(
         response_rates::response_rates(&s.db, &who.actor, &query, OffsetDateTime::now_utc()).await?,
+    ))
+}
+
+/// Satisfaction (满意度): of the rated questions of the satisfaction questionnaires (住院 /
+/// 门诊患者满意度调查) completed in the period, the share answered with the best option
+/// (总是 / 满意; top-box), overall and month by month, with the counts.
+#[utoipa::path(get, path = "/api/v1/stats/satisfaction", tag = "questionnaires", params(RatesQuery), security(("bearer" = [])),
+    responses((status = 200, body = SatisfactionFigures), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn satisfaction(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    ApiQuery(q): ApiQuery<RatesQuery>,
+) -> Result<Json<SatisfactionFigures>, ApiError> {
+    let query = FigureQuery {
+        from: q.from,
+        to: q.to,
+        department_id: q.department_id,
+        by: None,
+    };
+    Ok(Json(
+        satisfaction::satisfaction(&s.db, &who.actor, &query, OffsetDateTime::now_utc()).await?,
     ))
 }

@@ -18,6 +18,7 @@ use careloop_service::followup::call_sheet::{CallSheet, FormField, call_sheet};
 use careloop_service::followup::visits::{self, CONTACT_RESULTS, RecordInput};
 use careloop_service::outreach::delivery::{self, OutboxView};
 use careloop_service::questionnaires::response_rates::{self, RateRow, ResponseRates};
+use careloop_service::questionnaires::satisfaction::{self, SatisfactionFigures};
 use serde::Deserialize;
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -329,35 +330,53 @@ impl FiguresPage {
 /// target where it set one.
 fn monthly_charts(
     monthly: &FollowUpFigures,
+    satisfaction: &SatisfactionFigures,
     t: &'static super::i18n::Tr,
     targets: &[TargetView],
 ) -> Vec<(&'static str, String)> {
     let zh = t.lang == Lang::Zh;
-    let Some(b) = &monthly.breakdown else {
-        return Vec::new();
+    let chart_target = |i: usize| {
+        targets.get(i).and_then(|v| {
+            v.percent.map(|percent| super::chart::ChartTarget {
+                percent,
+                lower_is_better: v.lower_is_better,
+                word: t.target_word,
+            })
+        })
     };
-    let values: Vec<(String, [Option<Figure>; 8])> = b
-        .rows
+    let values: Vec<(String, [Option<Figure>; 8])> = monthly
+        .breakdown
         .iter()
+        .flat_map(|b| &b.rows)
         .map(|r| (r.key.clone().unwrap_or_default(), figures::breakdown_values(r)))
         .collect();
-    figures::BREAKDOWN_FIGURES
+    let mut charts: Vec<(&'static str, String)> = figures::BREAKDOWN_FIGURES
         .iter()
         .enumerate()
         .filter_map(|(i, (name_zh, name_en))| {
             let name = if zh { *name_zh } else { *name_en };
             let months: Vec<(String, Option<Figure>)> = values.iter().map(|(m, v)| (m.clone(), v[i])).collect();
             // The figures are in the targets' order (a test in this module keeps them so).
-            let target = targets.get(i).and_then(|v| {
-                v.percent.map(|percent| super::chart::ChartTarget {
-                    percent,
-                    lower_is_better: v.lower_is_better,
-                    word: t.target_word,
-                })
-            });
-            super::chart::monthly_figure(name, &months, target.as_ref()).map(|svg| (name, svg))
+            super::chart::monthly_figure(name, &months, chart_target(i).as_ref()).map(|svg| (name, svg))
         })
-        .collect()
+        .collect();
+    // Satisfaction, where it was collected, on the same months (and any month it alone has).
+    let keys: std::collections::BTreeSet<&String> = values
+        .iter()
+        .map(|(m, _)| m)
+        .chain(satisfaction.by_month.iter().map(|s| &s.month))
+        .collect();
+    let months: Vec<(String, Option<Figure>)> = keys
+        .into_iter()
+        .map(|m| {
+            let figure = satisfaction.by_month.iter().find(|s| &s.month == m).map(|s| s.figure);
+            (m.clone(), figure)
+        })
+        .collect();
+    let name = t.satisfaction_chart;
+    let target = chart_target(figures::BREAKDOWN_FIGURES.len());
+    charts.extend(super::chart::monthly_figure(name, &months, target.as_ref()).map(|svg| (name, svg)));
+    charts
 }
 
 async fn load_figures(s: &AppState, u: &UiUser, q: FiguresForm) -> Result<FollowUpFigures, ServiceError> {
@@ -393,12 +412,14 @@ pub async fn stats(State(s): State<AppState>, u: UiUser, Query(q): Query<Figures
             response_rates::response_rates(&s.db, &u.who.actor, &rates_query, OffsetDateTime::now_utc()).await?;
         let organisation = targets::organisation_of(&s.db, &u.who.actor).await?;
         let targets = targets::of_organisation(&s.db, organisation).await?;
-        Ok::<_, ServiceError>((f, monthly, rates, targets))
+        let satisfaction =
+            satisfaction::satisfaction(&s.db, &u.who.actor, &rates_query, OffsetDateTime::now_utc()).await?;
+        Ok::<_, ServiceError>((f, monthly, rates, targets, satisfaction))
     }
     .await;
     match loaded {
-        Ok((f, monthly, rates, targets)) => render(&FiguresPage {
-            charts: monthly_charts(&monthly, u.t(), &targets),
+        Ok((f, monthly, rates, targets, satisfaction)) => render(&FiguresPage {
+            charts: monthly_charts(&monthly, &satisfaction, u.t(), &targets),
             rates,
             c: u.chrome(),
             rows: figures::rows(&f),
@@ -492,7 +513,8 @@ mod tests {
                 "hypertension_standard_management",
                 "hypertension_control",
                 "diabetes_standard_management",
-                "diabetes_control"
+                "diabetes_control",
+                "satisfaction"
             ]
         );
     }

@@ -492,6 +492,7 @@ strings! {
     target_source_placeholder: "如：区卫健委2026年基本公共卫生服务考核方案", "e.g. the district's 2026 public health service assessment plan";
     target_remove: "取消目标", "Remove the target";
     set_targets: "设置考核目标", "Set targets";
+    satisfaction_chart: "满意度", "Satisfaction";
     tag_rules: "自动标签规则", "Tag rules";
     tag_rules_hint:
         "规则按患者的检查结果、诊断、问卷、风险分层和随访情况自动设置标签，条件不再满足时自动移除；人工设置的标签不受影响。标签可触发随访方案。新规则或修改后请先试运行，确认影响人数后再保存。",
@@ -598,6 +599,7 @@ labels! {
         "risk_tier.read" => "查看风险分层", "read risk tiers";
         "stats.follow_up" => "查看随访统计", "read follow-up figures";
         "stats.response_rates" => "查看问卷回收率", "read response rates";
+        "stats.satisfaction" => "查看满意度统计", "read satisfaction figures";
         "tag.add" => "添加标签", "added a tag";
         "tag.list" => "查看标签", "listed tags";
         "tag.remove" => "移除标签", "removed a tag";

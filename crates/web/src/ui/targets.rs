@@ -89,8 +89,10 @@ async fn targets_page(
         Err(e) => return u.fail(e),
     };
     let zh = u.lang == Lang::Zh;
+    let satisfaction = (u.t().satisfaction_chart, u.t().satisfaction_chart);
     let rows = BREAKDOWN_FIGURES
         .iter()
+        .chain(std::iter::once(&satisfaction))
         .zip(views)
         .map(|((name_zh, name_en), v)| (if zh { *name_zh } else { *name_en }, v))
         .collect();
