@@ -442,6 +442,18 @@ pub async fn find_task(tx: &mut Tx, id: Uuid) -> Result<Option<TaskRow>> {
     tx.fetch_optional(&stmt).await
 }
 
+/// A task, its row locked until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's
+/// writer already holds the database), so that two settling it at once go one after the other.
+pub async fn lock_task(tx: &mut Tx, id: Uuid) -> Result<Option<TaskRow>> {
+    let stmt = Query::select()
+        .columns(TASK_COLUMNS)
+        .from("tasks")
+        .and_where(Expr::col("id").eq(id))
+        .lock(sea_query::LockType::Update)
+        .to_owned();
+    tx.fetch_optional(&stmt).await
+}
+
 pub async fn find_plan(tx: &mut Tx, id: Uuid) -> Result<Option<PlanRow>> {
     let stmt = Query::select()
         .columns(PLAN_COLUMNS)

@@ -964,3 +964,115 @@ pub async fn a_nurse_fills_a_questionnaire_task_in_for_the_patient(app: TestApp)
     assert_eq!(res.status(), StatusCode::FORBIDDEN, "no CSRF token");
 }
 crate::register!(a_nurse_fills_a_questionnaire_task_in_for_the_patient);
+
+/// Two nurses (or one double-click) submit the same questionnaire for the patient at once: one
+/// response is stored and the task settled once; the others are told it is settled.
+pub async fn a_questionnaire_filled_in_twice_at_once_is_stored_once(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (patient, plan) = discharged(&app, &nurse).await;
+    let task = plan["tasks"][1]["id"].as_str().unwrap().to_string();
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (status, _) = crate::ui::page(&client, &app, &format!("/tasks/{task}/questionnaire")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "not before its window opens");
+    let (_, sheet) = crate::ui::page(&client, &app, &format!("/tasks/{task}")).await;
+    assert!(!sheet.contains("id=\"fill-on-behalf\""), "nor offered on the sheet");
+    let d = Delivery::sandbox(&app.db, "https://followup.example.cn/");
+    pass(&app, &d, at(&plan["tasks"][1]["due_at"]) + Duration::hours(1)).await;
+    let (_, form) = crate::ui::page(&client, &app, &format!("/tasks/{task}/questionnaire")).await;
+    let csrf = crate::ui::csrf_of(&form);
+    let tries: Vec<_> = (0..6)
+        .map(|_| {
+            let (client, url, csrf) = (
+                client.clone(),
+                app.url(&format!("/tasks/{task}/questionnaire")),
+                csrf.clone(),
+            );
+            tokio::spawn(async move {
+                let answers = [
+                    ("csrf", csrf.as_str()),
+                    ("wound", "o0"),
+                    ("pain", "2"),
+                    ("fever", "false"),
+                    ("medication_adherence", "o0"),
+                ];
+                client.post(url).form(&answers).send().await.unwrap().status()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tries {
+        statuses.push(t.await.unwrap());
+    }
+    let stored = statuses.iter().filter(|s| **s == StatusCode::SEE_OTHER).count();
+    assert_eq!(stored, 1, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::SEE_OTHER || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    let (_, responses) = app
+        .get(
+            Some(&nurse),
+            &format!("/api/v1/patients/{patient}/questionnaire-responses"),
+        )
+        .await;
+    assert_eq!(responses.as_array().unwrap().len(), 1, "{responses}");
+    let (_, t) = app.get(Some(&nurse), &format!("/api/v1/tasks/{task}")).await;
+    let settled = t["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["to_state"] == "done")
+        .count();
+    assert_eq!(settled, 1, "{t}");
+}
+crate::register!(a_questionnaire_filled_in_twice_at_once_is_stored_once);
+
+/// A call signed twice at once (a double-click on 提交随访记录, or two nurses): one record, one
+/// settling; the other is told the task is settled.
+pub async fn a_call_signed_twice_at_once_is_recorded_once(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let (patient, plan) = discharged(&app, &nurse).await;
+    let d = Delivery::sandbox(&app.db, "https://followup.example.cn/");
+    pass(&app, &d, at(&plan["tasks"][0]["due_at"]) + Duration::hours(1)).await;
+    let task = plan["tasks"][0]["id"].as_str().unwrap().to_string();
+    let tries: Vec<_> = (0..6)
+        .map(|_| {
+            let (http, url, nurse) = (
+                app.http.clone(),
+                app.url(&format!("/api/v1/tasks/{task}/records")),
+                nurse.clone(),
+            );
+            tokio::spawn(async move {
+                http.post(url)
+                    .bearer_auth(nurse)
+                    .json(&json!({"contact_result": "reached", "note": "恢复良好"}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tries {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::CREATED).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    let (_, records) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/follow-up-records"))
+        .await;
+    assert_eq!(records.as_array().map(Vec::len), Some(1), "{records}");
+}
+crate::register!(a_call_signed_twice_at_once_is_recorded_once);

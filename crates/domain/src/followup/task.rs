@@ -79,6 +79,12 @@ impl TaskState {
     pub fn is_open(stored: &str) -> bool {
         TaskState::parse(stored).is_some_and(|s| !s.is_terminal())
     }
+
+    /// Whether a task in this stored state can be settled now (its window open, not yet
+    /// settled): what a record signed on it, or answers entered for it, would complete.
+    pub fn can_complete(stored: &str) -> bool {
+        TaskState::parse(stored).is_some_and(|s| transition(s, TaskEvent::Completed).is_ok())
+    }
 }
 
 /// What happens to a task.

@@ -124,6 +124,8 @@ pub struct Outreach {
     pub links: Vec<TaskLink>,
     /// The task's state lets staff move it to today, so the scheduler sends it again.
     pub may_resend: bool,
+    /// The task can be settled now, so staff may enter its questionnaire for the patient.
+    pub may_fill: bool,
 }
 
 /// The outreach of an automated task, read in the sheet's transaction.
@@ -174,6 +176,7 @@ async fn outreach_of(
         careloop_domain::followup::task::transition(s, careloop_domain::followup::task::TaskEvent::Rescheduled).is_ok()
     });
     Ok(Some(Outreach {
+        may_fill: questionnaire.is_some() && TaskState::can_complete(&task.task.state),
         questionnaire,
         messages,
         links,

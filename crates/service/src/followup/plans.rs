@@ -291,7 +291,11 @@ pub async fn change_task(
 ) -> Result<TaskDetail> {
     let reason = reason_of(reason)?;
     let mut tx = db.begin().await?;
-    let task = load_task(&mut tx, actor, id).await?;
+    // Locked, so two changes at once (two nurses pressing 今天发送) apply one after the other.
+    let task = plans::lock_task(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("task"))?;
+    accessible(&mut tx, actor, task.patient_id).await?;
     let mut state = stored_state(&task.state)?;
     let mut log = Vec::new();
     let action = match &change {

@@ -167,7 +167,9 @@ pub(crate) async fn record_in(
 ) -> Result<RecordOutcome> {
     let reached = contact_result == ContactResult::Reached;
     let result = contact_result.as_str();
-    let task = plans::find_task(tx, task_id)
+    // Locked: a call signed twice at once (a double click, two nurses) is settled once; the
+    // second sees the settled task and is refused.
+    let task = plans::lock_task(tx, task_id)
         .await?
         .ok_or(ServiceError::NotFound("task"))?;
     let patient = accessible(tx, actor, task.patient_id).await?;

@@ -307,7 +307,7 @@ pub(crate) async fn complete_task(
         return Ok(());
     };
     // A nurse may have reached the patient meanwhile; the task is then already settled.
-    if !matches!(task.state.as_str(), "due" | "in_progress" | "no_answer" | "overdue") {
+    if !careloop_domain::followup::task::TaskState::can_complete(&task.state) {
         return Ok(());
     }
     let checked = check(questionnaire, response).map_err(ServiceError::InvalidItems)?;

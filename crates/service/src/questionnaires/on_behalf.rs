@@ -11,6 +11,7 @@ use crate::questionnaires::links::complete_task;
 use crate::questionnaires::responses::{ResponseOutcome, store_response};
 use crate::{Result, ServiceError};
 use careloop_domain::access::Actor;
+use careloop_domain::followup::task::TaskState;
 use careloop_domain::questionnaire::Questionnaire;
 use careloop_domain::questionnaire::form::response_from_form;
 use careloop_store::{Db, Tx, outbox, plans, protocols, questionnaires};
@@ -35,15 +36,20 @@ fn conflict(message: &str, message_zh: &str) -> ServiceError {
     }
 }
 
-async fn of_task(tx: &mut Tx, actor: &Actor, task_id: Uuid) -> Result<TaskQuestionnaire> {
-    let task = plans::find_task(tx, task_id)
-        .await?
-        .ok_or(ServiceError::NotFound("task"))?;
+/// The task's questionnaire; with `lock`, the task's row stays locked until the transaction
+/// ends, so that answers submitted twice at once are stored once.
+async fn of_task(tx: &mut Tx, actor: &Actor, task_id: Uuid, lock: bool) -> Result<TaskQuestionnaire> {
+    let task = if lock {
+        plans::lock_task(tx, task_id).await?
+    } else {
+        plans::find_task(tx, task_id).await?
+    }
+    .ok_or(ServiceError::NotFound("task"))?;
     let patient = accessible(tx, actor, task.patient_id).await?;
-    if !matches!(task.state.as_str(), "due" | "in_progress" | "no_answer" | "overdue") {
+    if !TaskState::can_complete(&task.state) {
         return Err(conflict(
-            "the task is already settled",
-            "该任务已完成或已取消，无需再填写",
+            "the task is not open: not yet due, or already settled",
+            "该任务未到应访时间或已完成，不能代填",
         ));
     }
     let plan = plans::find_plan(tx, task.plan_id)
@@ -77,7 +83,7 @@ async fn of_task(tx: &mut Tx, actor: &Actor, task_id: Uuid) -> Result<TaskQuesti
 /// The questionnaire to fill in for `task_id` (audited as a read of the patient).
 pub async fn form(db: &Db, actor: &Actor, task_id: Uuid, now: OffsetDateTime) -> Result<TaskQuestionnaire> {
     let mut tx = db.begin().await?;
-    let out = of_task(&mut tx, actor, task_id).await?;
+    let out = of_task(&mut tx, actor, task_id, false).await?;
     record(
         &mut tx,
         event(
@@ -103,7 +109,7 @@ pub async fn fill(
     now: OffsetDateTime,
 ) -> Result<(TaskQuestionnaire, ResponseOutcome)> {
     let mut tx = db.begin().await?;
-    let task = of_task(&mut tx, actor, task_id).await?;
+    let task = of_task(&mut tx, actor, task_id, true).await?;
     let response = response_from_form(
         &task.questionnaire,
         fields,
