@@ -102,9 +102,12 @@ pub struct OutboxRow {
     pub error: Option<String>,
     pub created_at: OffsetDateTime,
     pub sent_at: Option<OffsetDateTime>,
+    /// The provider template it goes as, and its parameters (JSON array of `[name, value]`).
+    pub template: Option<String>,
+    pub template_params: Option<String>,
 }
 
-const COLUMNS: [&str; 15] = [
+const COLUMNS: [&str; 17] = [
     "id",
     "idempotency_key",
     "task_id",
@@ -120,6 +123,8 @@ const COLUMNS: [&str; 15] = [
     "error",
     "created_at",
     "sent_at",
+    "template",
+    "template_params",
 ];
 
 /// Queue a message; `false` when one with the same idempotency key is already there.
@@ -143,6 +148,8 @@ pub async fn enqueue(tx: &mut Tx, m: &OutboxRow) -> Result<bool> {
             m.error.clone().into(),
             stored_time(m.created_at).into(),
             m.sent_at.map(stored_time).into(),
+            m.template.clone().into(),
+            m.template_params.clone().into(),
         ])
         .on_conflict(OnConflict::column("idempotency_key").do_nothing().to_owned())
         .to_owned();

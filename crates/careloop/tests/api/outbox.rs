@@ -204,6 +204,8 @@ pub async fn a_message_claimed_by_a_process_that_died_is_sent_once_after_its_lea
         channel: "sms",
         recipient: "13912345678",
         body: "(the same message)",
+        template: None,
+        params: &[],
     };
     d.channel.send(&msg).await.unwrap();
     assert_eq!(delivered(&app).await.len(), 1);

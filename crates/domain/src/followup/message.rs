@@ -110,36 +110,98 @@ pub fn with_link(body: &str, link: &str) -> String {
     body.replacen(LINK_SLOT, link, 1)
 }
 
-pub fn render(c: &MessageContext<'_>) -> String {
+/// A message as a provider's approved template (短信模板) sends it: the key a hospital maps to
+/// its template code at each provider, and the named parameters, in the order a positional
+/// template (Tencent's `{1}`, `{2}` …) takes them. The sender is no parameter: the provider puts
+/// the approved signature (签名) in 【】 before the text itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateMessage {
+    pub key: &'static str,
+    pub params: Vec<(&'static str, String)>,
+}
+
+/// Each template's text, with `${name}` where a parameter goes (Aliyun's notation): what a
+/// hospital submits to its provider for approval, and what the sandbox sends.
+pub const TEMPLATES: [(&str, &str); 3] = [
+    (
+        "questionnaire_link",
+        "${name}您好，请您花两分钟填写《${title}》：${link} （${days}天内有效）。如有不适请及时就医。回T退订",
+    ),
+    (
+        "proxy_questionnaire_link",
+        "您好，您作为${name}的${relation}，受其委托代为填写随访问卷《${title}》：${link} （${days}天内有效）。如${name}有不适请及时就医。回T退订",
+    ),
+    (
+        "revisit_reminder",
+        "${name}您好，${title}：请于${date}前后到${department}复诊，带好病历和正在服用的药物。${call}如有不适请及时就医。回T退订",
+    ),
+];
+
+impl TemplateMessage {
+    /// The template's text with its parameters in place.
+    pub fn text(&self) -> String {
+        let template = TEMPLATES.iter().find(|(k, _)| *k == self.key).map_or("", |(_, t)| *t);
+        self.params.iter().fold(template.to_string(), |text, (name, value)| {
+            text.replace(&format!("${{{name}}}"), value)
+        })
+    }
+}
+
+/// The template an SMS or WeChat step sends; `None` for a voice robot's opening words.
+pub fn template(c: &MessageContext<'_>) -> Option<TemplateMessage> {
     let who = salutation(c.patient_name, c.sex);
-    match (c.method, c.link) {
-        (Method::VoiceRobot, _) => format!(
-            "您好，请问是{who}吗？这里是{}随访中心，想占用您两分钟，了解一下您最近的身体情况（{}）。",
-            c.sender, c.step_name
+    let (key, params) = match (c.method, c.link) {
+        (Method::VoiceRobot, _) => return None,
+        (_, Some(link)) if c.proxy_relation.is_some() => (
+            "proxy_questionnaire_link",
+            vec![
+                ("name", who),
+                ("relation", c.proxy_relation.unwrap_or_default().to_string()),
+                ("title", c.step_name.to_string()),
+                ("link", link.to_string()),
+                ("days", c.link_days.to_string()),
+            ],
         ),
-        (_, Some(link)) if c.proxy_relation.is_some() => format!(
-            "【{}】您好，您作为{who}的{}，受其委托代为填写随访问卷《{}》：{link} （{}天内有效）。如{who}有不适请及时就医。回T退订",
-            c.sender,
-            c.proxy_relation.unwrap_or_default(),
-            c.step_name,
-            c.link_days
-        ),
-        (_, Some(link)) => format!(
-            "【{}】{who}您好，请您花两分钟填写《{}》：{link} （{}天内有效）。如有不适请及时就医。回T退订",
-            c.sender, c.step_name, c.link_days
+        (_, Some(link)) => (
+            "questionnaire_link",
+            vec![
+                ("name", who),
+                ("title", c.step_name.to_string()),
+                ("link", link.to_string()),
+                ("days", c.link_days.to_string()),
+            ],
         ),
         _ => {
             let v = c.visit;
-            let call = v.phone.map_or(String::new(), |p| format!("预约或咨询请致电{p}。"));
-            format!(
-                "【{}】{who}您好，{}：请于{}月{}日前后到{}复诊，带好病历和正在服用的药物。{call}如有不适请及时就医。回T退订",
-                c.sender,
-                c.step_name,
-                u8::from(v.on.month()),
-                v.on.day(),
-                v.department
+            (
+                "revisit_reminder",
+                vec![
+                    ("name", who),
+                    ("title", c.step_name.to_string()),
+                    ("date", format!("{}月{}日", u8::from(v.on.month()), v.on.day())),
+                    ("department", v.department.to_string()),
+                    (
+                        "call",
+                        v.phone.map_or(String::new(), |p| format!("预约或咨询请致电{p}。")),
+                    ),
+                ],
             )
         }
+    };
+    Some(TemplateMessage { key, params })
+}
+
+/// The text a patient receives: the sender in 【】 and the template's text, or a voice robot's
+/// opening words.
+pub fn render(c: &MessageContext<'_>) -> String {
+    match template(c) {
+        Some(t) => format!("【{}】{}", c.sender, t.text()),
+        None => format!(
+            "您好，请问是{}吗？这里是{}随访中心，想占用您两分钟，了解一下您最近的身体情况（{}）。",
+            salutation(c.patient_name, c.sex),
+            c.sender,
+            c.step_name
+        ),
     }
 }
 
@@ -163,6 +225,31 @@ mod tests {
                 phone: Some("0571-87000000"),
             },
         }
+    }
+
+    /// Every parameter a message passes has its place in its template's text, and every place
+    /// is filled: what the provider is sent is what the sandbox shows.
+    #[test]
+    fn each_template_names_exactly_the_parameters_its_messages_pass() {
+        let mut proxy = ctx(Method::Questionnaire, Some(LINK_SLOT));
+        proxy.proxy_relation = Some("子女");
+        for c in [
+            ctx(Method::Questionnaire, Some(LINK_SLOT)),
+            proxy,
+            ctx(Method::Sms, None),
+        ] {
+            let t = template(&c).unwrap();
+            let (_, text) = TEMPLATES.iter().find(|(k, _)| *k == t.key).unwrap();
+            let places = text.matches("${").count();
+            let distinct: std::collections::BTreeSet<&str> =
+                text.split("${").skip(1).map(|p| p.split('}').next().unwrap()).collect();
+            let names: std::collections::BTreeSet<&str> = t.params.iter().map(|(n, _)| *n).collect();
+            assert_eq!(distinct, names, "{}", t.key);
+            assert!(places >= names.len());
+            assert!(!t.text().contains("${"), "{}", t.text());
+            assert_eq!(render(&c), format!("【城东社区卫生服务中心】{}", t.text()));
+        }
+        assert!(template(&ctx(Method::VoiceRobot, None)).is_none());
     }
 
     #[test]

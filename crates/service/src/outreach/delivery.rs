@@ -33,7 +33,13 @@ pub struct Outgoing<'a> {
     /// `sms`, `wechat` or `voice`.
     pub channel: &'a str,
     pub recipient: &'a str,
+    /// The text as the patient receives it (the sandbox records it; a provider sends the
+    /// template below, which renders to the same text).
     pub body: &'a str,
+    /// The approved template it goes as (`questionnaire_link`, `revisit_reminder` …) and its
+    /// named parameters, the link in place; `None` for a voice robot's opening words.
+    pub template: Option<&'a str>,
+    pub params: &'a [(String, String)],
 }
 
 #[derive(Debug, Clone)]
@@ -250,7 +256,7 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
             } else {
                 None
             };
-            let body = render(&MessageContext {
+            let context = MessageContext {
                 sender: &r.org_name,
                 patient_name: &r.name,
                 sex: Sex::parse(&r.sex).unwrap_or(Sex::Female),
@@ -267,7 +273,15 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
                     department: &r.department_name,
                     phone: r.org_phone.as_deref(),
                 },
-            });
+            };
+            let body = render(&context);
+            let template = careloop_domain::followup::message::template(&context);
+            let template_params = match &template {
+                Some(t) => {
+                    Some(serde_json::to_string(&t.params).map_err(|_| ServiceError::Internal("template params"))?)
+                }
+                None => None,
+            };
             let attempt = r.attempts + 1;
             let queued = outbox::enqueue(
                 &mut tx,
@@ -287,6 +301,8 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
                     error: None,
                     created_at: now,
                     sent_at: None,
+                    template: template.map(|t| t.key.to_string()),
+                    template_params,
                 },
             )
             .await?;
@@ -319,15 +335,30 @@ async fn deliver_queued(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut Se
             let held = outbox::renew(&mut tx, claim, clock() + d.lease).await?;
             // A link gets its token now, in the transaction that renews the claim, so it opens
             // as soon as the patient has it; each attempt sends a fresh one.
-            let body = match (&m.link, held) {
+            let link = match (&m.link, held) {
                 (Some(old), true) => {
                     let token = new_link_token();
                     outbox::rekey_link(&mut tx, m.id, old, &token_hash(&token))
                         .await?
-                        .then(|| with_link(&m.body, &format!("{}/m/{token}", d.public_url)))
+                        .then(|| Some(format!("{}/m/{token}", d.public_url)))
                 }
-                _ => Some(m.body.clone()),
+                _ => Some(None),
             };
+            let body = link.as_ref().map(|l| match l {
+                Some(l) => with_link(&m.body, l),
+                None => m.body.clone(),
+            });
+            let params: Vec<(String, String)> = m
+                .template_params
+                .as_deref()
+                .and_then(|p| serde_json::from_str::<Vec<(String, String)>>(p).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(name, value)| match link.as_ref().and_then(Option::as_ref) {
+                    Some(l) => (name, with_link(&value, l)),
+                    None => (name, value),
+                })
+                .collect();
             if held && body.is_none() {
                 // The link was withdrawn before the message went: nothing is sent.
                 if outbox::settle(&mut tx, claim, "failed", None, Some("link withdrawn"), now).await? {
@@ -346,6 +377,8 @@ async fn deliver_queued(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut Se
                 channel: &m.channel,
                 recipient: &m.recipient,
                 body: &body,
+                template: m.template.as_deref(),
+                params: &params,
             };
             let result = tokio::time::timeout(d.send_timeout, d.channel.send(&msg))
                 .await
