@@ -51,10 +51,11 @@ impl App {
     /// Serve until `shutdown` resolves, running the follow-up scheduler alongside unless it is
     /// switched off.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let delivery = self.settings.delivery(&self.db)?;
         let scheduler = (self.settings.scheduler_interval_secs > 0).then(|| {
             tokio::spawn(scheduler_loop(
                 self.db.clone(),
-                self.settings.delivery(&self.db),
+                delivery,
                 self.settings.scheduler_interval_secs,
             ))
         });

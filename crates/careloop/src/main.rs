@@ -157,6 +157,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    careloop_service::outreach::use_ring_for_tls();
     let cli = Cli::parse();
     let loaded = Settings::load(cli.config.as_deref())?;
     let settings = loaded.settings;
@@ -312,7 +313,7 @@ async fn main() -> anyhow::Result<()> {
                 None => now,
             };
             let db = open_db(&settings).await?;
-            let delivery = settings.delivery(&db);
+            let delivery = settings.delivery(&db)?;
             let (t, s) = careloop::scheduler_pass(&db, &delivery, at).await.map_err(explain)?;
             db.close().await;
             println!(

@@ -65,6 +65,55 @@ pub struct Settings {
     pub trusted_proxies: String,
     /// A token for `/metrics` (`Authorization: Bearer <token>`); empty: loopback clients only.
     pub metrics_token: String,
+    /// The providers that carry automated messages; none set: the sandbox carries them all.
+    pub channels: Channels,
+}
+
+/// `[channels.*]`: one table per provider; a provider whose table is absent is off.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Channels {
+    /// Aliyun SMS carries SMS (reminders and questionnaire links).
+    pub aliyun_sms: Option<AliyunSmsSettings>,
+}
+
+/// `[channels.aliyun_sms]` (environment: `CARELOOP_CHANNELS__ALIYUN_SMS__<KEY>`, the templates
+/// as `…__TEMPLATES__<TEMPLATE KEY>`).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AliyunSmsSettings {
+    pub endpoint: String,
+    pub access_key_id: String,
+    pub access_key_secret: String,
+    /// The approved signature (签名).
+    pub sign_name: String,
+    /// CareLoop's template key → the approved template code, for every template (README).
+    pub templates: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for AliyunSmsSettings {
+    fn default() -> Self {
+        AliyunSmsSettings {
+            endpoint: careloop_service::outreach::aliyun_sms::ENDPOINT.into(),
+            access_key_id: String::new(),
+            access_key_secret: String::new(),
+            sign_name: String::new(),
+            templates: Default::default(),
+        }
+    }
+}
+
+/// The secret never reaches a log line.
+impl std::fmt::Debug for AliyunSmsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AliyunSmsSettings")
+            .field("endpoint", &self.endpoint)
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &"***")
+            .field("sign_name", &self.sign_name)
+            .field("templates", &self.templates)
+            .finish()
+    }
 }
 
 impl Default for Settings {
@@ -80,6 +129,7 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:8080".into(),
             trusted_proxies: String::new(),
             metrics_token: String::new(),
+            channels: Channels::default(),
         }
     }
 }
@@ -98,7 +148,71 @@ impl std::fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("metrics_token", &if self.metrics_token.is_empty() { "" } else { "***" })
+            .field("channels", &self.channels)
             .finish()
+    }
+}
+
+impl AliyunSmsSettings {
+    /// Credentials and signature present, and an approved template code for every template
+    /// CareLoop sends (README, SMS templates) and no other.
+    fn validate(&self) -> anyhow::Result<()> {
+        for (key, value) in [
+            ("access_key_id", &self.access_key_id),
+            ("access_key_secret", &self.access_key_secret),
+            ("sign_name", &self.sign_name),
+        ] {
+            if value.trim().is_empty() {
+                bail!("channels.aliyun_sms.{key} is required");
+            }
+        }
+        if !(self.endpoint.starts_with("https://") || self.endpoint.starts_with("http://")) {
+            bail!("channels.aliyun_sms.endpoint must start with https://");
+        }
+        let keys: Vec<&str> = careloop_domain::followup::message::TEMPLATES
+            .iter()
+            .map(|(k, _)| *k)
+            .collect();
+        if let Some(missing) = keys.iter().find(|k| !self.templates.contains_key(**k)) {
+            bail!("channels.aliyun_sms.templates.{missing}: the approved template code is required");
+        }
+        if let Some(unknown) = self.templates.keys().find(|k| !keys.contains(&k.as_str())) {
+            bail!(
+                "channels.aliyun_sms.templates.{unknown}: no such template (known: {})",
+                keys.join(", ")
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The path under `channels` an environment variable sets (`channels__aliyun_sms__endpoint` →
+/// channels.aliyun_sms.endpoint; `…__templates__<key>` → a template's code), or `None`.
+fn channel_path(key: &str) -> Option<Vec<String>> {
+    let parts: Vec<&str> = key.split("__").collect();
+    let known = match parts.as_slice() {
+        ["channels", "aliyun_sms", field] => {
+            ["endpoint", "access_key_id", "access_key_secret", "sign_name"].contains(field)
+        }
+        ["channels", "aliyun_sms", "templates", template] => !template.is_empty(),
+        _ => false,
+    };
+    known.then(|| parts.iter().map(|p| p.to_string()).collect())
+}
+
+/// Set `value` at `path` in nested dictionaries.
+fn insert_at(dict: &mut Dict, path: &[String], value: Value) {
+    match path {
+        [] => {}
+        [last] => {
+            dict.insert(last.clone(), value);
+        }
+        [first, rest @ ..] => {
+            let entry = dict.entry(first.clone()).or_insert_with(|| Value::from(Dict::new()));
+            if let Value::Dict(_, inner) = entry {
+                insert_at(inner, rest, value);
+            }
+        }
     }
 }
 
@@ -142,7 +256,10 @@ impl Settings {
         if let Some((path, text)) = file {
             let table: toml::Table =
                 toml::from_str(text).with_context(|| format!("invalid configuration in {}", path.display()))?;
-            let unknown: Vec<&String> = table.keys().filter(|k| !KEYS.iter().any(|(key, _)| key == k)).collect();
+            let unknown: Vec<&String> = table
+                .keys()
+                .filter(|k| k.as_str() != "channels" && !KEYS.iter().any(|(key, _)| key == k))
+                .collect();
             if let Some(k) = unknown.first() {
                 bail!("invalid configuration in {}: unknown setting '{k}'", path.display());
             }
@@ -153,6 +270,10 @@ impl Settings {
             let Some(key) = name.strip_prefix(ENV_PREFIX).map(str::to_ascii_lowercase) else {
                 continue;
             };
+            if let Some(path) = channel_path(&key) {
+                insert_at(&mut from_env, &path, Value::from(raw));
+                continue;
+            }
             match KEYS.iter().find(|(k, _)| *k == key) {
                 Some((_, true)) => {
                     from_env.insert(key, raw.parse::<Value>().unwrap_or_else(|_| Value::from(raw)));
@@ -164,7 +285,7 @@ impl Settings {
                 None => unknown_env.push(name),
             }
         }
-        let env_keys: Vec<String> = from_env.keys().cloned().collect();
+        let env_keys: Vec<String> = from_env.keys().filter(|k| k.as_str() != "channels").cloned().collect();
         figment = figment.merge(Serialized::defaults(from_env));
         let settings = figment.extract::<Settings>().map_err(|e| {
             let key = e.path.join(".");
@@ -179,12 +300,28 @@ impl Settings {
         Ok(Loaded { settings, unknown_env })
     }
 
-    /// How automated steps are sent. Only the sandbox channel exists yet; real SMS, WeChat
-    /// and voice adapters plug in here.
-    pub fn delivery(&self, db: &careloop_store::Db) -> careloop_service::outreach::delivery::Delivery {
-        let mut d = careloop_service::outreach::delivery::Delivery::sandbox(db, &self.public_url);
+    /// How automated steps are sent: SMS through Aliyun when `[channels.aliyun_sms]` is set,
+    /// everything else (and SMS without a provider) through the sandbox.
+    pub fn delivery(&self, db: &careloop_store::Db) -> anyhow::Result<careloop_service::outreach::delivery::Delivery> {
+        use careloop_service::outreach::aliyun_sms::{AliyunSms, AliyunSmsConfig};
+        use careloop_service::outreach::delivery::{ByChannel, Delivery};
+        let mut d = Delivery::sandbox(db, &self.public_url);
         d.lease = time::Duration::seconds(i64::try_from(self.scheduler_lease_secs).unwrap_or(120).max(1));
-        d
+        if let Some(a) = &self.channels.aliyun_sms {
+            let sms = AliyunSms::new(AliyunSmsConfig {
+                endpoint: a.endpoint.clone(),
+                access_key_id: a.access_key_id.clone(),
+                access_key_secret: a.access_key_secret.clone(),
+                sign_name: a.sign_name.clone(),
+                templates: a.templates.clone(),
+            })
+            .map_err(|e| anyhow!(e))?;
+            d.channel = std::sync::Arc::new(ByChannel {
+                sms: std::sync::Arc::new(sms),
+                other: d.channel.clone(),
+            });
+        }
+        Ok(d)
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
@@ -201,6 +338,9 @@ impl Settings {
             bail!("max_connections must be at least 1");
         }
         self.proxies()?;
+        if let Some(a) = &self.channels.aliyun_sms {
+            a.validate()?;
+        }
         Ok(())
     }
 
@@ -292,6 +432,54 @@ mod tests {
     fn unknown_keys_are_rejected() {
         let err = Settings::layered(Some((Path::new("c.toml"), "adr = \"x\"")), env(&[])).unwrap_err();
         assert!(format!("{err:#}").contains("adr"), "{err:#}");
+    }
+
+    /// Aliyun SMS from the file and the environment (`__` between levels), checked: every
+    /// template mapped, credentials present; its secret never printed.
+    #[test]
+    fn aliyun_sms_is_configured_from_the_file_and_the_environment() {
+        let file = Some((
+            Path::new("careloop.toml"),
+            "[channels.aliyun_sms]\naccess_key_id = \"LTAI5t\"\nsign_name = \"城东医院\"\n\
+             [channels.aliyun_sms.templates]\nquestionnaire_link = \"SMS_1\"\nproxy_questionnaire_link = \"SMS_2\"\n",
+        ));
+        let vars = env(&[
+            ("CARELOOP_CHANNELS__ALIYUN_SMS__ACCESS_KEY_SECRET", "s3cret-key"),
+            ("CARELOOP_CHANNELS__ALIYUN_SMS__TEMPLATES__REVISIT_REMINDER", "SMS_3"),
+            ("CARELOOP_CHANNELS__ALIYUN_SMS__COLOUR", "blue"),
+        ]);
+        let loaded = Settings::layered(file, vars).unwrap();
+        assert_eq!(loaded.unknown_env, ["CARELOOP_CHANNELS__ALIYUN_SMS__COLOUR"]);
+        let s = loaded.settings;
+        s.validate().unwrap();
+        let a = s.channels.aliyun_sms.as_ref().unwrap();
+        assert_eq!(
+            a.endpoint, "https://dysmsapi.aliyuncs.com/",
+            "the public endpoint by default"
+        );
+        assert_eq!(
+            (a.access_key_secret.as_str(), a.templates["revisit_reminder"].as_str()),
+            ("s3cret-key", "SMS_3")
+        );
+        assert!(!format!("{s:?}").contains("s3cret-key"), "the secret is never printed");
+
+        let missing = Settings::layered(file, env(&[("CARELOOP_CHANNELS__ALIYUN_SMS__ACCESS_KEY_SECRET", "k")]))
+            .unwrap()
+            .settings;
+        let err = missing.validate().unwrap_err();
+        assert!(format!("{err}").contains("templates.revisit_reminder"), "{err}");
+        let no_secret = Settings::layered(
+            file,
+            env(&[("CARELOOP_CHANNELS__ALIYUN_SMS__TEMPLATES__REVISIT_REMINDER", "SMS_3")]),
+        )
+        .unwrap()
+        .settings;
+        assert!(format!("{}", no_secret.validate().unwrap_err()).contains("access_key_secret"));
+        let typo = Settings::layered(
+            Some((Path::new("c.toml"), "[channels.aliyun_sms]\nsecret = \"x\"\n")),
+            env(&[]),
+        );
+        assert!(typo.is_err(), "an unknown key in the table is an error");
     }
 
     #[test]

@@ -55,11 +55,29 @@ impl Registered {
 pub fn every_test_is_registered(registered: &[String]) -> Result<(), Failed> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/api");
     let mut missing = Vec::new();
-    for entry in std::fs::read_dir(&dir)? {
-        let path = entry?.path();
-        let Some(module) = path.file_stem().and_then(|s| s.to_str()).map(str::to_string) else {
-            continue;
-        };
+    // The suite's files, folders too (`fakes/aliyun_sms.rs` is module `fakes::aliyun_sms`).
+    let mut files = Vec::new();
+    let mut folders = vec![dir.clone()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    for path in files {
+        let relative = path.strip_prefix(&dir).map_err(|e| e.to_string())?.with_extension("");
+        let mut parts: Vec<String> = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().to_string())
+            .collect();
+        if parts.last().is_some_and(|p| p == "mod") {
+            parts.pop();
+        }
+        let module = parts.join("::");
         let text = std::fs::read_to_string(&path)?;
         for line in text.lines() {
             let Some(rest) = line.strip_prefix("pub async fn ") else {

@@ -91,6 +91,7 @@ macro_rules! register {
 }
 
 fn main() {
+    careloop_service::outreach::use_ring_for_tls();
     let args = Arguments::from_args();
     // Everything the application logs, at debug for its own crates and the HTTP layer, is
     // scanned for identifiers and tokens (logscan.rs); nothing of it is kept or printed.

@@ -4,12 +4,10 @@
 use crate::fakes::aliyun_sms;
 use crate::helpers::{TestApp, id_number, now};
 use careloop_service::followup::scheduler::tick;
-use careloop_service::outreach::aliyun_sms::AliyunSms;
 use careloop_service::outreach::delivery::{Delivery, SendOutcome, send_due};
 use careloop_store::outbox;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -37,10 +35,24 @@ async fn discharged(app: &TestApp, nurse: &str, name: &str, seq: u32) -> (String
     (patient, at(&plan["tasks"][1]["due_at"]))
 }
 
+/// The delivery `careloop serve` builds from `[channels.aliyun_sms]` pointed at the fake: SMS
+/// through Aliyun, the rest through the sandbox.
 fn through_aliyun(app: &TestApp, config: careloop_service::outreach::aliyun_sms::AliyunSmsConfig) -> Delivery {
-    let mut d = Delivery::sandbox(&app.db, "https://followup.example.cn/");
-    d.channel = Arc::new(AliyunSms::new(config));
-    d
+    let settings = careloop::settings::Settings {
+        public_url: "https://followup.example.cn/".into(),
+        channels: careloop::settings::Channels {
+            aliyun_sms: Some(careloop::settings::AliyunSmsSettings {
+                endpoint: config.endpoint,
+                access_key_id: config.access_key_id,
+                access_key_secret: config.access_key_secret,
+                sign_name: config.sign_name,
+                templates: config.templates,
+            }),
+        },
+        ..Default::default()
+    };
+    settings.validate().unwrap();
+    settings.delivery(&app.db).unwrap()
 }
 
 async fn pass(app: &TestApp, d: &Delivery, when: OffsetDateTime) -> SendOutcome {

@@ -124,13 +124,15 @@ pub struct AliyunSms {
 }
 
 impl AliyunSms {
-    pub fn new(config: AliyunSmsConfig) -> AliyunSms {
+    /// The channel, with its HTTPS client (rustls on ring, the system's root certificates).
+    pub fn new(config: AliyunSmsConfig) -> Result<AliyunSms, String> {
+        super::use_ring_for_tls();
         let http = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(5))
             .timeout(std::time::Duration::from_secs(10))
             .build()
-            .unwrap_or_default();
-        AliyunSms { config, http }
+            .map_err(|e| format!("the HTTPS client for Aliyun could not be built: {e}"))?;
+        Ok(AliyunSms { config, http })
     }
 
     /// The signed parameters of one `SendSms` request sent at `now` with `nonce`.
@@ -246,6 +248,40 @@ mod tests {
         .collect();
         assert_eq!(sign("GET", &params, "testsecret"), "OLeaidS1JvxuMvnyHOwuJ+uX5qY=");
         assert_eq!(percent_encode("a b*c~d/:王"), "a%20b%2Ac~d%2F%3A%E7%8E%8B");
+    }
+
+    /// The HTTPS client builds (TLS on ring with the system's roots), and a provider that cannot
+    /// be reached over HTTPS is a temporary failure, not a panic.
+    #[tokio::test]
+    async fn an_unreachable_https_endpoint_is_a_temporary_failure() {
+        let config = AliyunSmsConfig {
+            endpoint: "https://127.0.0.1:9/".into(),
+            access_key_id: "id".into(),
+            access_key_secret: "secret".into(),
+            sign_name: "城东医院".into(),
+            templates: BTreeMap::from([("revisit_reminder".into(), "SMS_1".into())]),
+        };
+        let sms = AliyunSms::new(config).unwrap();
+        let params = [("name".to_string(), "王先生".to_string())];
+        let msg = Outgoing {
+            idempotency_key: "task-1-1",
+            channel: "sms",
+            recipient: "13912345678",
+            body: "【城东医院】王先生您好",
+            template: Some("revisit_reminder"),
+            params: &params,
+        };
+        match sms.send(&msg).await {
+            Err(SendError::Temporary(e)) => assert!(e.contains("could not connect"), "{e}"),
+            other => panic!("expected a temporary failure, got {other:?}"),
+        }
+        let unmapped = Outgoing {
+            template: Some("questionnaire_link"),
+            ..msg.clone()
+        };
+        assert!(matches!(sms.send(&unmapped).await, Err(SendError::Permanent(e)) if e.contains("questionnaire_link")));
+        let debug = format!("{:?}", sms.config);
+        assert!(!debug.contains("secret\""), "the secret is never printed: {debug}");
     }
 
     #[test]

@@ -99,6 +99,23 @@ impl Channel for SandboxChannel {
     }
 }
 
+/// Messages routed by channel: SMS to one provider, everything else to another (the sandbox,
+/// until WeChat and voice have theirs).
+pub struct ByChannel {
+    pub sms: Arc<dyn Channel>,
+    pub other: Arc<dyn Channel>,
+}
+
+impl Channel for ByChannel {
+    fn send<'a>(&'a self, msg: &'a Outgoing<'a>) -> SendFuture<'a> {
+        if msg.channel == ChannelKind::Sms.as_str() {
+            self.sms.send(msg)
+        } else {
+            self.other.send(msg)
+        }
+    }
+}
+
 /// How automated steps go out.
 #[derive(Clone)]
 pub struct Delivery {
