@@ -166,6 +166,7 @@ async fn backend(name: &'static str, db: &Db, args: &QuestionnaireBenchArgs) -> 
         trusted_proxies: std::sync::Arc::from([]),
         write_probe: Default::default(),
         metrics_token: None,
+        aliyun_callback_secret: None,
     };
     let app = careloop_web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });

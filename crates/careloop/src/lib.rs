@@ -67,6 +67,13 @@ impl App {
             trusted_proxies: self.settings.proxies()?.into(),
             write_probe: Default::default(),
             metrics_token: Some(self.settings.metrics_token.clone()).filter(|t| !t.is_empty()),
+            aliyun_callback_secret: self
+                .settings
+                .channels
+                .aliyun_sms
+                .as_ref()
+                .map(|a| a.callback_secret.clone())
+                .filter(|s| !s.is_empty()),
         };
         careloop_web::metrics::handle();
         let app = careloop_web::app(state).into_make_service_with_connect_info::<SocketAddr>();

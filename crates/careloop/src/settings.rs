@@ -89,6 +89,10 @@ pub struct AliyunSmsSettings {
     pub sign_name: String,
     /// CareLoop's template key → the approved template code, for every template (README).
     pub templates: std::collections::BTreeMap<String, String>,
+    /// The secret part of the receipt URL set in Aliyun's console
+    /// (`<public_url>/callbacks/aliyun/sms-report/<secret>`): Aliyun signs no push, so only
+    /// this path, and an IP allow-list at the proxy, protect it. Empty: receipts are off.
+    pub callback_secret: String,
 }
 
 impl Default for AliyunSmsSettings {
@@ -99,6 +103,7 @@ impl Default for AliyunSmsSettings {
             access_key_secret: String::new(),
             sign_name: String::new(),
             templates: Default::default(),
+            callback_secret: String::new(),
         }
     }
 }
@@ -112,6 +117,10 @@ impl std::fmt::Debug for AliyunSmsSettings {
             .field("access_key_secret", &"***")
             .field("sign_name", &self.sign_name)
             .field("templates", &self.templates)
+            .field(
+                "callback_secret",
+                &if self.callback_secret.is_empty() { "" } else { "***" },
+            )
             .finish()
     }
 }
@@ -169,6 +178,12 @@ impl AliyunSmsSettings {
         if !(self.endpoint.starts_with("https://") || self.endpoint.starts_with("http://")) {
             bail!("channels.aliyun_sms.endpoint must start with https://");
         }
+        let secret = &self.callback_secret;
+        if !secret.is_empty() && (secret.len() < 32 || !secret.chars().all(|c| c.is_ascii_alphanumeric())) {
+            bail!(
+                "channels.aliyun_sms.callback_secret: at least 32 letters and digits (it is all that guards the receipt URL)"
+            );
+        }
         let keys: Vec<&str> = careloop_domain::followup::message::TEMPLATES
             .iter()
             .map(|(k, _)| *k)
@@ -191,9 +206,14 @@ impl AliyunSmsSettings {
 fn channel_path(key: &str) -> Option<Vec<String>> {
     let parts: Vec<&str> = key.split("__").collect();
     let known = match parts.as_slice() {
-        ["channels", "aliyun_sms", field] => {
-            ["endpoint", "access_key_id", "access_key_secret", "sign_name"].contains(field)
-        }
+        ["channels", "aliyun_sms", field] => [
+            "endpoint",
+            "access_key_id",
+            "access_key_secret",
+            "sign_name",
+            "callback_secret",
+        ]
+        .contains(field),
         ["channels", "aliyun_sms", "templates", template] => !template.is_empty(),
         _ => false,
     };

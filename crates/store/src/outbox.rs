@@ -105,9 +105,13 @@ pub struct OutboxRow {
     /// The provider template it goes as, and its parameters (JSON array of `[name, value]`).
     pub template: Option<String>,
     pub template_params: Option<String>,
+    /// The provider's receipt: `delivered` or `undelivered`, its code, when.
+    pub delivery: Option<String>,
+    pub delivery_code: Option<String>,
+    pub delivered_at: Option<OffsetDateTime>,
 }
 
-const COLUMNS: [&str; 17] = [
+const COLUMNS: [&str; 20] = [
     "id",
     "idempotency_key",
     "task_id",
@@ -125,6 +129,9 @@ const COLUMNS: [&str; 17] = [
     "sent_at",
     "template",
     "template_params",
+    "delivery",
+    "delivery_code",
+    "delivered_at",
 ];
 
 /// Queue a message; `false` when one with the same idempotency key is already there.
@@ -150,6 +157,9 @@ pub async fn enqueue(tx: &mut Tx, m: &OutboxRow) -> Result<bool> {
             m.sent_at.map(stored_time).into(),
             m.template.clone().into(),
             m.template_params.clone().into(),
+            m.delivery.clone().into(),
+            m.delivery_code.clone().into(),
+            m.delivered_at.map(stored_time).into(),
         ])
         .on_conflict(OnConflict::column("idempotency_key").do_nothing().to_owned())
         .to_owned();
@@ -558,4 +568,38 @@ pub async fn revoke_links_of_task(tx: &mut Tx, task_id: Uuid, at: OffsetDateTime
         .and_where(Expr::col("answered_at").is_null())
         .to_owned();
     tx.execute(&stmt).await
+}
+
+/// Record a provider's receipt on the message it sent as `provider_ref` (and, when the provider
+/// echoes it, under `idempotency_key`): the first receipt stands. Returns the message's task
+/// when this receipt was recorded, `None` when no message matches or it already had one.
+pub async fn record_receipt(
+    tx: &mut Tx,
+    provider_ref: &str,
+    idempotency_key: Option<&str>,
+    delivered: bool,
+    code: &str,
+    at: OffsetDateTime,
+) -> Result<Option<Option<Uuid>>> {
+    let mut find = Query::select()
+        .columns(["id", "task_id"])
+        .from("outbox")
+        .and_where(Expr::col("provider_ref").eq(provider_ref))
+        .and_where(Expr::col("delivery").is_null())
+        .to_owned();
+    if let Some(key) = idempotency_key {
+        find.and_where(Expr::col("idempotency_key").eq(key));
+    }
+    let Some((id, task)): Option<(Uuid, Option<Uuid>)> = tx.fetch_optional(&find).await? else {
+        return Ok(None);
+    };
+    let stmt = Query::update()
+        .table("outbox")
+        .value("delivery", if delivered { "delivered" } else { "undelivered" })
+        .value("delivery_code", code)
+        .value("delivered_at", stored_time(at))
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("delivery").is_null())
+        .to_owned();
+    Ok((tx.execute(&stmt).await? == 1).then_some(task))
 }

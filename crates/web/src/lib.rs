@@ -3,6 +3,7 @@
 //! extract, call one service function, render or redirect.
 
 pub mod api;
+mod callbacks;
 pub mod error;
 pub mod extract;
 pub mod limits;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub write_probe: api::WriteProbe,
     /// With it, `/metrics` needs `Authorization: Bearer <token>`; without, it serves loopback only.
     pub metrics_token: Option<String>,
+    /// The secret path of Aliyun's receipt push; `None`: the endpoint answers 404.
+    pub aliyun_callback_secret: Option<String>,
 }
 
 /// The whole application: API, docs, UI and static files, with the security headers every
@@ -60,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         )
         .merge(ui::router())
         .merge(mobile::router())
+        .merge(callbacks::router())
         .route("/metrics", axum::routing::get(metrics::render))
         .route_layer(axum::middleware::from_fn(metrics::track))
         .with_state(state.clone())

@@ -172,8 +172,18 @@ impl Served {
             addr: "127.0.0.1:0".into(),
             max_connections: 4,
             scheduler_interval_secs: 0,
+            // Aliyun SMS configured as a hospital would, so its receipt URL answers; the tests
+            // send through their own deliveries (the scheduler is off), never to this endpoint.
+            channels: careloop::settings::Channels {
+                aliyun_sms: Some(careloop::settings::AliyunSmsSettings {
+                    endpoint: "http://127.0.0.1:9/".into(),
+                    callback_secret: crate::fakes::aliyun_sms::CALLBACK_SECRET.into(),
+                    ..crate::fakes::aliyun_sms::settings("http://127.0.0.1:9/")
+                }),
+            },
             ..Settings::default()
         };
+        settings.validate().map_err(|e| format!("{e:#}"))?;
         let app = App::build(settings).await.map_err(|e| format!("{e:#}"))?;
         let addr = app.local_addr().map_err(|e| e.to_string())?;
         let db = app.db.clone();

@@ -47,6 +47,7 @@ fn through_aliyun(app: &TestApp, config: careloop_service::outreach::aliyun_sms:
                 access_key_secret: config.access_key_secret,
                 sign_name: config.sign_name,
                 templates: config.templates,
+                callback_secret: String::new(),
             }),
         },
         ..Default::default()
@@ -153,3 +154,96 @@ pub async fn a_questionnaire_sms_goes_out_through_aliyun_as_aliyun_checks_it(app
     assert_eq!(plans[0]["tasks"][1]["state"], "failed", "{plans}");
 }
 crate::register!(a_questionnaire_sms_goes_out_through_aliyun_as_aliyun_checks_it);
+
+async fn report(app: &TestApp, secret: &str, body: &str) -> (StatusCode, String) {
+    let res = app
+        .http
+        .post(app.url(&format!("/callbacks/aliyun/sms-report/{secret}")))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+/// Aliyun's delivery receipts (SmsReport push) at the secret URL: a receipt that the phone got
+/// it marks the message delivered; one that it did not fails the questionnaire task to the
+/// nurse's list with Aliyun's code; the first receipt stands (Aliyun's retries change nothing);
+/// receipts for messages CareLoop never sent are acknowledged and ignored; a wrong secret is a
+/// plain 404, a body that is no report array a 400.
+pub async fn aliyun_receipts_mark_messages_delivered_or_fail_their_task(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let fake = aliyun_sms::start().await;
+    let d = through_aliyun(&app, aliyun_sms::config(&fake, aliyun_sms::ACCESS_KEY_SECRET));
+    let (delivered, due) = discharged(&app, &nurse, "王建国", 31).await;
+    let (lost, _) = discharged(&app, &nurse, "钱国栋", 32).await;
+    let out = pass(&app, &d, due + Duration::hours(1)).await;
+    assert_eq!(out.sent, 2, "{out:?}");
+    let sent = fake.book.lock().unwrap().accepted.clone();
+    let of = |phone: &str| sent.iter().find(|a| a.phone == phone).unwrap().clone();
+    let (a, b) = (of("13912340031"), of("13912340032"));
+
+    let (status, _) = report(&app, "not-the-secret-at-all-0000000000000", "[]").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = report(&app, aliyun_sms::CALLBACK_SECRET, "{\"biz_id\": 1}").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let batch = json!([
+        {"phone_number": a.phone, "send_time": "2026-12-07 10:00:01", "report_time": "2026-12-07 10:00:08",
+         "success": true, "err_code": "DELIVERED", "err_msg": "用户接收成功", "sms_size": "2", "biz_id": a.biz_id, "out_id": a.out_id},
+        {"phone_number": b.phone, "send_time": "2026-12-07 10:00:01", "report_time": "2026-12-07 10:01:30",
+         "success": false, "err_code": "MK:0001", "err_msg": "用户关机", "sms_size": "2", "biz_id": b.biz_id, "out_id": b.out_id},
+        {"phone_number": "13700000000", "success": true, "err_code": "DELIVERED", "biz_id": "1234^0", "out_id": "task-x-1"}
+    ]);
+    let (status, body) = report(&app, aliyun_sms::CALLBACK_SECRET, &batch.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["code"], 0, "Aliyun reads code 0 as received");
+
+    let row = &outbox_of(&app, &delivered).await[0];
+    assert_eq!(
+        (row.delivery.as_deref(), row.delivery_code.as_deref()),
+        (Some("delivered"), Some("DELIVERED"))
+    );
+    let row = &outbox_of(&app, &lost).await[0];
+    assert_eq!(
+        (row.delivery.as_deref(), row.delivery_code.as_deref()),
+        (Some("undelivered"), Some("MK:0001"))
+    );
+    let (_, plans) = app.get(Some(&nurse), &format!("/api/v1/patients/{lost}/plans")).await;
+    assert_eq!(
+        plans[0]["tasks"][1]["state"], "failed",
+        "the nurse calls instead: {plans}"
+    );
+    let (_, plans) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{delivered}/plans"))
+        .await;
+    assert_eq!(
+        plans[0]["tasks"][1]["state"], "in_progress",
+        "delivered, waiting for the answers"
+    );
+
+    // Aliyun sends the batch again: nothing changes.
+    let retry = json!([{"success": true, "err_code": "DELIVERED", "biz_id": b.biz_id, "out_id": b.out_id}]);
+    let (status, _) = report(&app, aliyun_sms::CALLBACK_SECRET, &retry.to_string()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        outbox_of(&app, &lost).await[0].delivery.as_deref(),
+        Some("undelivered"),
+        "the first receipt stands"
+    );
+
+    let (_, listed) = app
+        .get(Some(&nurse), &format!("/api/v1/outbox?patient_id={lost}"))
+        .await;
+    assert_eq!(listed[0]["delivery"], "undelivered", "{listed}");
+    assert_eq!(listed[0]["delivery_code"], "MK:0001");
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, page) = crate::ui::page(&client, &app, "/outbox").await;
+    assert!(
+        page.contains("未送达") && page.contains("<code>MK:0001</code>") && page.contains("已送达"),
+        "{page}"
+    );
+}
+crate::register!(aliyun_receipts_mark_messages_delivered_or_fail_their_task);

@@ -102,6 +102,8 @@ pub struct TaskMessage {
     pub status: String,
     /// The text with its link shown as [链接].
     pub body: String,
+    /// The provider's receipt: `delivered` or `undelivered`.
+    pub delivery: Option<String>,
 }
 
 /// A patient link made for the task, and where it stands.
@@ -155,6 +157,7 @@ async fn outreach_of(
             channel: m.channel,
             status: m.status,
             body: m.body,
+            delivery: m.delivery,
         })
         .collect();
     let links = careloop_store::outbox::links_of_patient(tx, task.task.patient_id, 200)

@@ -117,6 +117,42 @@ pub fn outcome(status: u16, body: &str) -> Result<Receipt, SendError> {
     }
 }
 
+/// Read an SmsReport push (a JSON array of `{phone_number, send_time, report_time, success,
+/// err_code, err_msg, sms_size, biz_id, out_id}`, times in China time) as receipts. A batch
+/// that is no such array is refused whole (Aliyun sends it again).
+pub fn parse_reports(body: &[u8]) -> Result<Vec<super::receipts::DeliveryReceipt>, String> {
+    let items: Vec<serde_json::Value> =
+        serde_json::from_slice(body).map_err(|e| format!("not a JSON array of reports: {e}"))?;
+    let china_time = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let text = |k: &str| r[k].as_str().map(str::to_string);
+            let provider_ref = text("biz_id")
+                .filter(|b| !b.is_empty())
+                .ok_or(format!("report {i}: no biz_id"))?;
+            let delivered = match &r["success"] {
+                serde_json::Value::Bool(b) => *b,
+                serde_json::Value::String(s) => s == "true",
+                _ => return Err(format!("report {i}: no success")),
+            };
+            let at = text("report_time").and_then(|t| {
+                time::PrimitiveDateTime::parse(&t, china_time)
+                    .ok()
+                    .map(|t| t.assume_offset(careloop_domain::clock::CHINA))
+            });
+            Ok(super::receipts::DeliveryReceipt {
+                provider_ref,
+                out_id: text("out_id"),
+                delivered,
+                code: text("err_code").unwrap_or_default(),
+                at,
+            })
+        })
+        .collect()
+}
+
 /// The Aliyun SMS channel.
 pub struct AliyunSms {
     config: AliyunSmsConfig,
@@ -282,6 +318,23 @@ mod tests {
         assert!(matches!(sms.send(&unmapped).await, Err(SendError::Permanent(e)) if e.contains("questionnaire_link")));
         let debug = format!("{:?}", sms.config);
         assert!(!debug.contains("secret\""), "the secret is never printed: {debug}");
+    }
+
+    #[test]
+    fn sms_reports_read_as_receipts_in_china_time() {
+        let body = r#"[{"phone_number":"13900000000","send_time":"2026-12-07 10:00:01","report_time":"2026-12-07 10:00:08","success":true,"err_code":"DELIVERED","err_msg":"用户接收成功","sms_size":"2","biz_id":"932702304080415357^0","out_id":"task-1-1"},
+            {"phone_number":"13900000001","success":false,"err_code":"MK:0001","biz_id":"932702304080415358^0"}]"#;
+        let r = parse_reports(body.as_bytes()).unwrap();
+        assert_eq!(r.len(), 2);
+        assert!(r[0].delivered && r[0].code == "DELIVERED" && r[0].out_id.as_deref() == Some("task-1-1"));
+        assert_eq!(
+            r[0].at.unwrap().to_offset(time::UtcOffset::UTC).hour(),
+            2,
+            "10:00 Beijing is 02:00 UTC"
+        );
+        assert!(!r[1].delivered && r[1].at.is_none() && r[1].out_id.is_none());
+        assert!(parse_reports(b"{}").is_err());
+        assert!(parse_reports(br#"[{"success":true}]"#).unwrap_err().contains("biz_id"));
     }
 
     #[test]

@@ -320,6 +320,9 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
                     sent_at: None,
                     template: template.map(|t| t.key.to_string()),
                     template_params,
+                    delivery: None,
+                    delivery_code: None,
+                    delivered_at: None,
                 },
             )
             .await?;
@@ -445,7 +448,13 @@ async fn deliver_queued(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut Se
 
 /// After delivery: a reminder (SMS, WeChat) is done once delivered; a questionnaire or voice
 /// call stays in progress until answered. A failed send fails the task for a person to see.
-async fn settle_task(tx: &mut Tx, task: Option<Uuid>, ev: TaskEvent, name: &str, now: OffsetDateTime) -> Result<()> {
+pub(crate) async fn settle_task(
+    tx: &mut Tx,
+    task: Option<Uuid>,
+    ev: TaskEvent,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
     let Some(t) = (match task {
         Some(id) => plans::find_task(tx, id).await?,
         None => None,
@@ -483,6 +492,9 @@ pub struct OutboxView {
     /// `queued`, `sent` or `failed`.
     pub status: String,
     pub error: Option<String>,
+    /// The provider's receipt, once one came: `delivered` or `undelivered`, with its code.
+    pub delivery: Option<String>,
+    pub delivery_code: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
@@ -533,6 +545,8 @@ pub async fn list_outbox(
             has_link: m.link.is_some(),
             status: m.status,
             error: m.error,
+            delivery: m.delivery,
+            delivery_code: m.delivery_code,
             created_at: m.created_at,
             sent_at: m.sent_at,
         })

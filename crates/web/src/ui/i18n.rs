@@ -566,6 +566,7 @@ labels! {
         "organisation.location" => "设置机构所在地", "set an organisation's location";
         "organisation.phone" => "设置机构咨询电话", "set an organisation's number";
         "organisation.quiet_hours" => "设置机构免打扰时段", "set an organisation's quiet hours";
+        "outbox.receipts" => "接收短信状态报告", "received delivery receipts";
         "outbox.list" => "查看消息发件箱", "listed the outbox";
         "patient.create" => "新建档案", "enrolled a patient";
         "patient.death_cleared" => "撤销死亡登记", "cleared a recorded death";
@@ -792,6 +793,11 @@ labels! {
         "patient" => "患者本人", "the patient";
         "staff" => "医护录入", "staff";
         "proxy" => "家属代填", "family proxy";
+    }
+    /// A provider's delivery receipt on a message.
+    delivery_label {
+        "delivered" => "已送达", "delivered";
+        "undelivered" => "未送达", "not delivered";
     }
     /// A questionnaire response's status.
     response_status_label {

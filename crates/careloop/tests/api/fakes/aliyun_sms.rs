@@ -223,6 +223,25 @@ pub async fn start() -> Fake {
     Fake { url, book }
 }
 
+/// The secret path of the receipt URL the test application is configured with.
+pub const CALLBACK_SECRET: &str = "k7Qw2ZrX9mBv4LtN8sYd3HcJ6pFg1aUe";
+
+/// `[channels.aliyun_sms]` as a hospital writes it for this fake (receipts off).
+pub fn settings(endpoint: &str) -> careloop::settings::AliyunSmsSettings {
+    careloop::settings::AliyunSmsSettings {
+        endpoint: endpoint.into(),
+        access_key_id: ACCESS_KEY_ID.into(),
+        access_key_secret: ACCESS_KEY_SECRET.into(),
+        sign_name: SIGN_NAME.into(),
+        templates: BTreeMap::from([
+            ("questionnaire_link".to_string(), "SMS_900001".to_string()),
+            ("proxy_questionnaire_link".to_string(), "SMS_900002".to_string()),
+            ("revisit_reminder".to_string(), "SMS_900003".to_string()),
+        ]),
+        callback_secret: String::new(),
+    }
+}
+
 /// The adapter's configuration for this fake, with CareLoop's template keys mapped to the
 /// approved codes.
 pub fn config(fake: &Fake, secret: &str) -> careloop_service::outreach::aliyun_sms::AliyunSmsConfig {

@@ -1,0 +1,61 @@
+//! What providers push to CareLoop. Aliyun's SMS receipts (SmsReport) come as a JSON array to
+//! the URL set in Aliyun's console, `/callbacks/aliyun/sms-report/<secret>`. Aliyun signs no
+//! push, so the unguessable secret in the path (and an IP allow-list at the reverse proxy, see
+//! README) is what keeps others out: a wrong secret is a plain 404, and guesses are throttled
+//! per address. The answer is Aliyun's `{"code":0,"msg":"接收成功"}`; a batch that could not be
+//! stored is answered 500, so Aliyun sends it again (1, 5, 10 minutes later).
+
+use crate::AppState;
+use crate::extract::ClientAddr;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use careloop_service::outreach::{aliyun_sms, receipts};
+use serde_json::json;
+use time::OffsetDateTime;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/callbacks/aliyun/sms-report/{secret}", post(aliyun_sms_report))
+}
+
+fn answer(status: StatusCode, code: i32, msg: &str) -> Response {
+    (status, axum::Json(json!({"code": code, "msg": msg}))).into_response()
+}
+
+async fn aliyun_sms_report(
+    State(s): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Path(secret): Path<String>,
+    body: Bytes,
+) -> Response {
+    use subtle::ConstantTimeEq;
+    let known = s
+        .aliyun_callback_secret
+        .as_deref()
+        .is_some_and(|k| bool::from(k.as_bytes().ct_eq(secret.as_bytes())));
+    if !known {
+        if let Err(wait) = s.limits.link(addr) {
+            let mut res = StatusCode::TOO_MANY_REQUESTS.into_response();
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                crate::limits::retry_after_secs(wait).into(),
+            );
+            return res;
+        }
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let reports = match aliyun_sms::parse_reports(&body) {
+        Ok(r) => r,
+        Err(e) => return answer(StatusCode::BAD_REQUEST, 1, &e),
+    };
+    match receipts::record_receipts(&s.db, "aliyun_sms", &reports, OffsetDateTime::now_utc()).await {
+        Ok(_) => answer(StatusCode::OK, 0, "接收成功"),
+        Err(e) => {
+            tracing::error!(error = %e, "receipts could not be stored; Aliyun will send them again");
+            answer(StatusCode::INTERNAL_SERVER_ERROR, 1, "暂时无法接收")
+        }
+    }
+}
