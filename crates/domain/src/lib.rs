@@ -8,6 +8,7 @@ pub mod advice;
 pub mod card;
 pub mod classify;
 pub mod clock;
+pub mod consent;
 pub mod critical;
 pub mod error;
 pub mod followup;

@@ -9,6 +9,7 @@
 pub mod advice;
 pub mod amendments;
 pub mod audit;
+pub mod consents;
 pub mod counters;
 pub mod critical_limits;
 mod db;

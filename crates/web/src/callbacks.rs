@@ -1,5 +1,6 @@
-//! What providers push to CareLoop. Aliyun's SMS receipts (SmsReport) come as a JSON array to
-//! the URL set in Aliyun's console, `/callbacks/aliyun/sms-report/<secret>`. Aliyun signs no
+//! What providers push to CareLoop. Aliyun's SMS receipts (SmsReport) and patients' replies
+//! (SmsUp) come as JSON arrays to the URLs set in Aliyun's console,
+//! `/callbacks/aliyun/sms-report/<secret>` and `/callbacks/aliyun/sms-up/<secret>`. Aliyun signs no
 //! push, so the unguessable secret in the path (and an IP allow-list at the reverse proxy, see
 //! README) is what keeps others out: a wrong secret is a plain 404, and guesses are throttled
 //! per address. The answer is Aliyun's `{"code":0,"msg":"接收成功"}`; a batch that could not be
@@ -13,12 +14,60 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use careloop_service::outreach::{aliyun_sms, receipts};
+use careloop_service::outreach::{aliyun_sms, receipts, replies};
 use serde_json::json;
 use time::OffsetDateTime;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/callbacks/aliyun/sms-report/{secret}", post(aliyun_sms_report))
+    Router::new()
+        .route("/callbacks/aliyun/sms-report/{secret}", post(aliyun_sms_report))
+        .route("/callbacks/aliyun/sms-up/{secret}", post(aliyun_sms_up))
+}
+
+/// `None` when the path's secret is Aliyun's; otherwise the answer (404, or 429 to a guesser).
+fn refuse_stranger(s: &AppState, addr: Option<std::net::IpAddr>, secret: &str) -> Option<Response> {
+    use subtle::ConstantTimeEq;
+    let known = s
+        .aliyun_callback_secret
+        .as_deref()
+        .is_some_and(|k| bool::from(k.as_bytes().ct_eq(secret.as_bytes())));
+    if known {
+        return None;
+    }
+    Some(match s.limits.link(addr) {
+        Err(wait) => {
+            let mut res = StatusCode::TOO_MANY_REQUESTS.into_response();
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                crate::limits::retry_after_secs(wait).into(),
+            );
+            res
+        }
+        Ok(()) => StatusCode::NOT_FOUND.into_response(),
+    })
+}
+
+/// Patients' SMS replies (SmsUp): stored once each, matched, opt-outs honoured at once.
+async fn aliyun_sms_up(
+    State(s): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Path(secret): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = refuse_stranger(&s, addr, &secret) {
+        return refused;
+    }
+    let replies = match aliyun_sms::parse_replies(&body) {
+        Ok(r) => r,
+        Err(e) => return answer(StatusCode::BAD_REQUEST, 1, &e),
+    };
+    match replies::record_sms_replies(&s.db, "aliyun_sms", &replies, OffsetDateTime::now_utc()).await {
+        Ok(_) => answer(StatusCode::OK, 0, "接收成功"),
+        Err(e) => {
+            tracing::error!(error = %e, "replies could not be stored; Aliyun will send them again");
+            answer(StatusCode::INTERNAL_SERVER_ERROR, 1, "暂时无法接收")
+        }
+    }
 }
 
 fn answer(status: StatusCode, code: i32, msg: &str) -> Response {
@@ -31,21 +80,8 @@ async fn aliyun_sms_report(
     Path(secret): Path<String>,
     body: Bytes,
 ) -> Response {
-    use subtle::ConstantTimeEq;
-    let known = s
-        .aliyun_callback_secret
-        .as_deref()
-        .is_some_and(|k| bool::from(k.as_bytes().ct_eq(secret.as_bytes())));
-    if !known {
-        if let Err(wait) = s.limits.link(addr) {
-            let mut res = StatusCode::TOO_MANY_REQUESTS.into_response();
-            res.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                crate::limits::retry_after_secs(wait).into(),
-            );
-            return res;
-        }
-        return StatusCode::NOT_FOUND.into_response();
+    if let Some(refused) = refuse_stranger(&s, addr, &secret) {
+        return refused;
     }
     let reports = match aliyun_sms::parse_reports(&body) {
         Ok(r) => r,

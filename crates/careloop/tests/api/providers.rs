@@ -247,3 +247,89 @@ pub async fn aliyun_receipts_mark_messages_delivered_or_fail_their_task(app: Tes
     );
 }
 crate::register!(aliyun_receipts_mark_messages_delivered_or_fail_their_task);
+
+async fn reply(app: &TestApp, body: &Value) -> StatusCode {
+    app.http
+        .post(app.url(&format!("/callbacks/aliyun/sms-up/{}", aliyun_sms::CALLBACK_SECRET)))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Patients' SMS replies (SmsUp push): each is stored once (Aliyun's retries change nothing),
+/// with the patient and the message it answers; "TD" withdraws that patient's consent to SMS at
+/// once — the next SMS step is not sent but fails to the nurse's list as "opted out, call" —
+/// while another patient's reply is kept for the nurse and their SMS still go; a reply from a
+/// number CareLoop never wrote to is kept unmatched.
+pub async fn a_td_reply_stops_sms_and_replies_are_kept_with_their_patient(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let fake = aliyun_sms::start().await;
+    let d = through_aliyun(&app, aliyun_sms::config(&fake, aliyun_sms::ACCESS_KEY_SECRET));
+    let (quitter, due) = discharged(&app, &nurse, "孙国华", 41).await;
+    let (talker, _) = discharged(&app, &nurse, "周国富", 42).await;
+    assert_eq!(pass(&app, &d, due + Duration::hours(1)).await.sent, 2);
+    let china = (due + Duration::hours(2)).to_offset(careloop_domain::clock::CHINA);
+    let sent_at = format!(
+        "{} {:02}:{:02}:{:02}",
+        china.date(),
+        china.hour(),
+        china.minute(),
+        china.second()
+    );
+    let batch = json!([
+        {"phone_number": "13912340041", "send_time": sent_at, "content": "TD", "sign_name": "城东医院", "dest_code": "", "sequence_id": 1001},
+        {"phone_number": "13912340042", "send_time": sent_at, "content": "血压160/100，头晕", "sign_name": "城东医院", "dest_code": "", "sequence_id": 1002},
+        {"phone_number": "13700000000", "send_time": sent_at, "content": "你好", "sign_name": "城东医院", "dest_code": "", "sequence_id": 1003}
+    ]);
+    assert_eq!(reply(&app, &batch).await, StatusCode::OK);
+    assert_eq!(
+        reply(&app, &batch).await,
+        StatusCode::OK,
+        "Aliyun's retry is acknowledged"
+    );
+    assert_eq!(reply(&app, &json!({"content": "x"})).await, StatusCode::BAD_REQUEST);
+
+    let mut tx = app.db.begin_read().await.unwrap();
+    let id = |p: &str| Uuid::parse_str(p).unwrap();
+    let kept = careloop_store::consents::inbound_of_patient(&mut tx, id(&talker), 10)
+        .await
+        .unwrap();
+    let quit = careloop_store::consents::inbound_of_patient(&mut tx, id(&quitter), 10)
+        .await
+        .unwrap();
+    let consents = careloop_store::consents::of_patient(&mut tx, id(&quitter))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(kept.len(), 1, "stored once: {kept:?}");
+    assert_eq!(kept[0].content, "血压160/100，头晕");
+    assert_eq!(
+        kept[0].outbox_id,
+        Some(outbox_of(&app, &talker).await[0].id),
+        "the message it answers"
+    );
+    assert!(quit.len() == 1 && quit[0].opt_out);
+    assert_eq!(consents.len(), 1);
+    assert!(!consents[0].granted && consents[0].channel == "sms" && consents[0].how == "sms_reply");
+
+    // The D30 reminders fall due: the patient who sent TD gets none and goes to the nurse.
+    let (_, plans) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{quitter}/plans"))
+        .await;
+    let d30 = plans[0]["tasks"][2].clone();
+    assert_eq!(d30["method"], "sms", "{plans}");
+    let before = fake.book.lock().unwrap().accepted.len();
+    let out = pass(&app, &d, at(&d30["due_at"]) + Duration::hours(1)).await;
+    let accepted = fake.book.lock().unwrap().accepted.clone();
+    let to = |phone: &str| accepted[before..].iter().filter(|a| a.phone == phone).count();
+    assert_eq!((to("13912340041"), to("13912340042")), (0, 1), "{out:?}");
+    let (_, task) = app
+        .get(Some(&nurse), &format!("/api/v1/tasks/{}", d30["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(task["state"], "failed", "{task}");
+    assert!(task.to_string().contains("sms_opted_out"), "{task}");
+}
+crate::register!(a_td_reply_stops_sms_and_replies_are_kept_with_their_patient);

@@ -153,6 +153,43 @@ pub fn parse_reports(body: &[u8]) -> Result<Vec<super::receipts::DeliveryReceipt
         .collect()
 }
 
+/// Read an SmsUp push (a JSON array of `{phone_number, send_time, content, sign_name,
+/// dest_code, sequence_id}`, times in China time) as replies. A batch that is no such array is
+/// refused whole (Aliyun sends it again).
+pub fn parse_replies(body: &[u8]) -> Result<Vec<super::replies::InboundReply>, String> {
+    let items: Vec<serde_json::Value> =
+        serde_json::from_slice(body).map_err(|e| format!("not a JSON array of replies: {e}"))?;
+    let china_time = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let text = |k: &str| match &r[k] {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            };
+            let key = text("sequence_id")
+                .filter(|k| !k.is_empty())
+                .ok_or(format!("reply {i}: no sequence_id"))?;
+            let sender = text("phone_number")
+                .filter(|p| !p.is_empty())
+                .ok_or(format!("reply {i}: no phone_number"))?;
+            let at = text("send_time").and_then(|t| {
+                time::PrimitiveDateTime::parse(&t, china_time)
+                    .ok()
+                    .map(|t| t.assume_offset(careloop_domain::clock::CHINA))
+            });
+            Ok(super::replies::InboundReply {
+                key,
+                sender,
+                content: text("content").unwrap_or_default(),
+                at,
+            })
+        })
+        .collect()
+}
+
 /// The Aliyun SMS channel.
 pub struct AliyunSms {
     config: AliyunSmsConfig,

@@ -211,6 +211,9 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
             return Ok(());
         }
         let mut log = Vec::new();
+        // Patients who withdrew their consent to SMS (a 退订 reply): their SMS steps go to a nurse.
+        let patients: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
+        let no_sms = careloop_store::consents::withdrawn(&mut tx, &patients, ChannelKind::Sms.as_str()).await?;
         for r in &rows {
             if quiet_hours(r).contains(now) {
                 held.push(r.id);
@@ -233,6 +236,17 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
             } else {
                 None
             };
+            if kind == ChannelKind::Sms && receiver.is_none() && no_sms.contains(&r.patient_id) {
+                let failed = transition(
+                    careloop_domain::followup::task::TaskState::Due,
+                    TaskEvent::AttemptFailed,
+                )
+                .map_err(|_| ServiceError::Internal("task state machine"))?;
+                log.push(system_transition(r.id, "due", failed.as_str(), "sms_opted_out", now));
+                plans::set_task_state(&mut tx, r.id, failed.as_str(), None, now).await?;
+                out.failed += 1;
+                continue;
+            }
             let Some(recipient) = receiver.as_ref().map(|p| p.phone.clone()).or_else(|| r.phone.clone()) else {
                 // No mobile on file (a patient a hospital system sent without one) and no proxy
                 // receiving links: nothing can be sent, so the task fails to the nurse's list.

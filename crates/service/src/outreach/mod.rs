@@ -4,6 +4,7 @@
 pub mod aliyun_sms;
 pub mod delivery;
 pub mod receipts;
+pub mod replies;
 
 /// Choose the process's TLS crypto (ring) before any HTTPS client is built; a second call does
 /// nothing. With reqwest's `rustls-no-provider`, building a client without it panics, so every

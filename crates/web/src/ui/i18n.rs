@@ -566,6 +566,8 @@ labels! {
         "organisation.location" => "设置机构所在地", "set an organisation's location";
         "organisation.phone" => "设置机构咨询电话", "set an organisation's number";
         "organisation.quiet_hours" => "设置机构免打扰时段", "set an organisation's quiet hours";
+        "inbound.reply" => "收到患者回复", "received a patient's reply";
+        "consent.withdraw" => "撤回联系同意", "withdrew consent to contact";
         "outbox.receipts" => "接收短信状态报告", "received delivery receipts";
         "outbox.list" => "查看消息发件箱", "listed the outbox";
         "patient.create" => "新建档案", "enrolled a patient";
@@ -672,6 +674,8 @@ labels! {
         "send_failed" => "消息发送失败", "message failed";
         "no_mobile" => "无手机号，无法发送", "no mobile number";
         "link_withdrawn" => "问卷链接已收回", "link withdrawn";
+        "undelivered" => "短信未送达", "message not delivered";
+        "sms_opted_out" => "患者已退订短信，请电话联系", "patient opted out of SMS: call instead";
     }
     /// An alert's state.
     alert_status_label {

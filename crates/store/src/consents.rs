@@ -1,0 +1,177 @@
+//! Consent per channel and the messages patients send back (上行).
+
+use crate::{Result, Tx, stored_time};
+use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+use std::collections::{HashMap, HashSet};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ConsentRow {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub proxy_id: Option<Uuid>,
+    /// `sms`, `wechat` or `voice`.
+    pub channel: String,
+    pub granted: bool,
+    /// `sms_reply`, `wechat_event`, `staff` or `patient_page`.
+    pub how: String,
+    pub recorded_by: Option<Uuid>,
+    pub notice_version: Option<String>,
+    pub at: OffsetDateTime,
+}
+
+const CONSENT_COLUMNS: [&str; 9] = [
+    "id",
+    "patient_id",
+    "proxy_id",
+    "channel",
+    "granted",
+    "how",
+    "recorded_by",
+    "notice_version",
+    "at",
+];
+
+pub async fn record(tx: &mut Tx, c: &ConsentRow) -> Result<()> {
+    let stmt = Query::insert()
+        .into_table("channel_consents")
+        .columns(CONSENT_COLUMNS)
+        .values_panic([
+            c.id.into(),
+            c.patient_id.into(),
+            c.proxy_id.into(),
+            c.channel.clone().into(),
+            c.granted.into(),
+            c.how.clone().into(),
+            c.recorded_by.into(),
+            c.notice_version.clone().into(),
+            stored_time(c.at).into(),
+        ])
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// A patient's own consent changes (not their proxies'), oldest first.
+pub async fn of_patient(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<ConsentRow>> {
+    let stmt = Query::select()
+        .columns(CONSENT_COLUMNS)
+        .from("channel_consents")
+        .and_where(Expr::col("patient_id").eq(patient_id))
+        .and_where(Expr::col("proxy_id").is_null())
+        .order_by("at", Order::Asc)
+        .order_by("id", Order::Asc)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+/// Of these patients, those whose latest own consent on `channel` is withdrawn.
+pub async fn withdrawn(tx: &mut Tx, patient_ids: &[Uuid], channel: &str) -> Result<HashSet<Uuid>> {
+    if patient_ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let stmt = Query::select()
+        .columns(["patient_id", "granted"])
+        .from("channel_consents")
+        .and_where(Expr::col("patient_id").is_in(patient_ids.iter().copied()))
+        .and_where(Expr::col("channel").eq(channel))
+        .and_where(Expr::col("proxy_id").is_null())
+        .order_by("at", Order::Asc)
+        .order_by("id", Order::Asc)
+        .to_owned();
+    let rows: Vec<(Uuid, bool)> = tx.fetch_all(&stmt).await?;
+    let latest: HashMap<Uuid, bool> = rows.into_iter().collect();
+    Ok(latest
+        .into_iter()
+        .filter(|(_, granted)| !granted)
+        .map(|(p, _)| p)
+        .collect())
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct InboundRow {
+    pub id: Uuid,
+    pub channel: String,
+    pub provider: String,
+    /// The provider's key of the message (`aliyun_sms|<sequence_id>`): a message pushed twice is
+    /// stored once.
+    pub provider_key: String,
+    /// The phone number (or openid) it came from.
+    pub sender: String,
+    pub patient_id: Option<Uuid>,
+    /// The message it answers, when one was found.
+    pub outbox_id: Option<Uuid>,
+    pub content: String,
+    pub opt_out: bool,
+    pub received_at: OffsetDateTime,
+}
+
+const INBOUND_COLUMNS: [&str; 10] = [
+    "id",
+    "channel",
+    "provider",
+    "provider_key",
+    "sender",
+    "patient_id",
+    "outbox_id",
+    "content",
+    "opt_out",
+    "received_at",
+];
+
+/// Store a message; `false` when one with its provider key is already stored.
+pub async fn insert_inbound(tx: &mut Tx, m: &InboundRow) -> Result<bool> {
+    let stmt = Query::insert()
+        .into_table("inbound_messages")
+        .columns(INBOUND_COLUMNS)
+        .values_panic([
+            m.id.into(),
+            m.channel.clone().into(),
+            m.provider.clone().into(),
+            m.provider_key.clone().into(),
+            m.sender.clone().into(),
+            m.patient_id.into(),
+            m.outbox_id.into(),
+            m.content.clone().into(),
+            m.opt_out.into(),
+            stored_time(m.received_at).into(),
+        ])
+        .on_conflict(OnConflict::column("provider_key").do_nothing().to_owned())
+        .to_owned();
+    Ok(tx.execute(&stmt).await? == 1)
+}
+
+/// A patient's messages back, newest first.
+pub async fn inbound_of_patient(tx: &mut Tx, patient_id: Uuid, limit: u64) -> Result<Vec<InboundRow>> {
+    let stmt = Query::select()
+        .columns(INBOUND_COLUMNS)
+        .from("inbound_messages")
+        .and_where(Expr::col("patient_id").eq(patient_id))
+        .order_by("received_at", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
+/// The newest message sent on `channel` to `recipient` in the `window` before `at`: what a
+/// reply from that number most likely answers. (message id, patient id)
+pub async fn last_sent_to(
+    tx: &mut Tx,
+    channel: &str,
+    recipient: &str,
+    at: OffsetDateTime,
+    window: Duration,
+) -> Result<Option<(Uuid, Uuid)>> {
+    let stmt = Query::select()
+        .columns(["id", "patient_id"])
+        .from("outbox")
+        .and_where(Expr::col("channel").eq(channel))
+        .and_where(Expr::col("recipient").eq(recipient))
+        .and_where(Expr::col("status").eq("sent"))
+        .and_where(Expr::col("created_at").gte(stored_time(at - window)))
+        .order_by("created_at", Order::Desc)
+        .limit(1)
+        .to_owned();
+    tx.fetch_optional(&stmt).await
+}
