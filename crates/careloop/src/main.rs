@@ -161,7 +161,10 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let loaded = Settings::load(cli.config.as_deref())?;
     let settings = loaded.settings;
+    // Logs go to standard error: standard output is the commands' own (an exported protocol is
+    // JSON there, and a warning in the middle of it would spoil it).
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|_| "info".into()))
         .init();
     for name in &loaded.unknown_env {

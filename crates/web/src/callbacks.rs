@@ -47,6 +47,56 @@ fn refuse_stranger(s: &AppState, addr: Option<std::net::IpAddr>, secret: &str) -
     })
 }
 
+/// Aliyun's answer to a push: `code` 0 is received; anything else (or a 5xx) and it retries.
+fn answer(status: StatusCode, code: i32, msg: &str) -> Response {
+    (status, axum::Json(json!({"code": code, "msg": msg}))).into_response()
+}
+
+/// One push from Aliyun: the secret checked, the body read by `parse` (a body that is not what
+/// Aliyun sends is a 400), what it says kept by `keep` (a failure is a 500, so Aliyun resends).
+async fn receive<T, F>(
+    s: &AppState,
+    addr: Option<std::net::IpAddr>,
+    secret: &str,
+    body: &[u8],
+    parse: fn(&[u8]) -> Result<Vec<T>, String>,
+    keep: impl FnOnce(Vec<T>) -> F,
+) -> Response
+where
+    F: std::future::Future<Output = careloop_service::Result<()>>,
+{
+    if let Some(refused) = refuse_stranger(s, addr, secret) {
+        return refused;
+    }
+    let items = match parse(body) {
+        Ok(items) => items,
+        Err(e) => return answer(StatusCode::BAD_REQUEST, 1, &e),
+    };
+    match keep(items).await {
+        Ok(()) => answer(StatusCode::OK, 0, "接收成功"),
+        Err(e) => {
+            tracing::error!(error = %e, "a provider's push could not be stored; it will be sent again");
+            answer(StatusCode::INTERNAL_SERVER_ERROR, 1, "暂时无法接收")
+        }
+    }
+}
+
+/// Delivery receipts (SmsReport).
+async fn aliyun_sms_report(
+    State(s): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Path(secret): Path<String>,
+    body: Bytes,
+) -> Response {
+    let db = s.db.clone();
+    let keep = |reports: Vec<_>| async move {
+        receipts::record_receipts(&db, "aliyun_sms", &reports, OffsetDateTime::now_utc())
+            .await
+            .map(|_| ())
+    };
+    receive(&s, addr, &secret, &body, aliyun_sms::parse_reports, keep).await
+}
+
 /// Patients' SMS replies (SmsUp): stored once each, matched, opt-outs honoured at once.
 async fn aliyun_sms_up(
     State(s): State<AppState>,
@@ -54,44 +104,11 @@ async fn aliyun_sms_up(
     Path(secret): Path<String>,
     body: Bytes,
 ) -> Response {
-    if let Some(refused) = refuse_stranger(&s, addr, &secret) {
-        return refused;
-    }
-    let replies = match aliyun_sms::parse_replies(&body) {
-        Ok(r) => r,
-        Err(e) => return answer(StatusCode::BAD_REQUEST, 1, &e),
+    let db = s.db.clone();
+    let keep = |items: Vec<_>| async move {
+        replies::record_sms_replies(&db, "aliyun_sms", &items, OffsetDateTime::now_utc())
+            .await
+            .map(|_| ())
     };
-    match replies::record_sms_replies(&s.db, "aliyun_sms", &replies, OffsetDateTime::now_utc()).await {
-        Ok(_) => answer(StatusCode::OK, 0, "接收成功"),
-        Err(e) => {
-            tracing::error!(error = %e, "replies could not be stored; Aliyun will send them again");
-            answer(StatusCode::INTERNAL_SERVER_ERROR, 1, "暂时无法接收")
-        }
-    }
-}
-
-fn answer(status: StatusCode, code: i32, msg: &str) -> Response {
-    (status, axum::Json(json!({"code": code, "msg": msg}))).into_response()
-}
-
-async fn aliyun_sms_report(
-    State(s): State<AppState>,
-    ClientAddr(addr): ClientAddr,
-    Path(secret): Path<String>,
-    body: Bytes,
-) -> Response {
-    if let Some(refused) = refuse_stranger(&s, addr, &secret) {
-        return refused;
-    }
-    let reports = match aliyun_sms::parse_reports(&body) {
-        Ok(r) => r,
-        Err(e) => return answer(StatusCode::BAD_REQUEST, 1, &e),
-    };
-    match receipts::record_receipts(&s.db, "aliyun_sms", &reports, OffsetDateTime::now_utc()).await {
-        Ok(_) => answer(StatusCode::OK, 0, "接收成功"),
-        Err(e) => {
-            tracing::error!(error = %e, "receipts could not be stored; Aliyun will send them again");
-            answer(StatusCode::INTERNAL_SERVER_ERROR, 1, "暂时无法接收")
-        }
-    }
+    receive(&s, addr, &secret, &body, aliyun_sms::parse_replies, keep).await
 }

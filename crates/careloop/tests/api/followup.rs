@@ -380,6 +380,9 @@ pub async fn protocols_are_imported_as_new_versions_and_running_plans_keep_their
             .args(args)
             .env("CARELOOP_DATABASE_URL", &app.db_url)
             .env("CARELOOP_LOG", "warn")
+            // A misspelt variable makes the command warn: the warning goes to standard error,
+            // never into the JSON it prints.
+            .env("CARELOOP_NOT_A_SETTING", "1")
             .output()
             .unwrap()
     };
