@@ -331,5 +331,31 @@ pub async fn a_td_reply_stops_sms_and_replies_are_kept_with_their_patient(app: T
         .await;
     assert_eq!(task["state"], "failed", "{task}");
     assert!(task.to_string().contains("sms_opted_out"), "{task}");
+
+    // The nurse sees both on the patient pages, above the fold; a reply's words are text.
+    let markup =
+        json!([{"phone_number": "13912340042", "send_time": sent_at, "content": "<b>谢谢</b>", "sequence_id": 1004}]);
+    assert_eq!(reply(&app, &markup).await, StatusCode::OK);
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, page) = crate::ui::page(&client, &app, &format!("/patients/{quitter}")).await;
+    let recent = crate::helpers::section(&page, "recent-messages");
+    assert!(
+        recent.contains("患者已退订短信") && recent.contains("短信回复"),
+        "{recent}"
+    );
+    assert!(
+        recent.contains("<div>TD</div>") && recent.contains("tag high\">退订"),
+        "{recent}"
+    );
+    let (_, page) = crate::ui::page(&client, &app, &format!("/patients/{talker}")).await;
+    let recent = crate::helpers::section(&page, "recent-messages");
+    assert!(
+        recent.contains("血压160/100，头晕") && !recent.contains("患者已退订短信"),
+        "{recent}"
+    );
+    assert!(
+        !recent.contains("<b>谢谢</b>") && recent.contains("谢谢"),
+        "escaped: {recent}"
+    );
 }
 crate::register!(a_td_reply_stops_sms_and_replies_are_kept_with_their_patient);

@@ -63,6 +63,10 @@ pub struct PatientPage {
     /// The last messages sent to the patient (or their proxy), newest first, as the outbox
     /// keeps them (a link's place reads [链接]).
     pub recent_messages: Vec<RecentMessage>,
+    /// What the patient sent back (SMS replies), newest first: when, the words, an opt-out.
+    pub replies: Vec<(OffsetDateTime, String, bool)>,
+    /// The patient withdrew consent to SMS (a 退订 reply): when and how.
+    pub sms_withdrawn: Option<(OffsetDateTime, String)>,
 }
 
 /// One of the last messages, as the page's summary shows it.
@@ -228,6 +232,17 @@ pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime)
             task_id: m.task_id,
         })
         .collect();
+    let replies = careloop_store::consents::inbound_of_patient(&mut tx, id, RECENT_MESSAGES_SHOWN)
+        .await?
+        .into_iter()
+        .map(|r| (r.received_at, r.content, r.opt_out))
+        .collect();
+    let sms_withdrawn = careloop_store::consents::of_patient(&mut tx, id)
+        .await?
+        .into_iter()
+        .rfind(|c| c.channel == "sms")
+        .filter(|c| !c.granted)
+        .map(|c| (c.at, c.how));
     let shown = format!(
         "observations={} diagnoses={} assessments={} responses={} reports={} links={} proxies={} articles={} tags={} alerts={} plans={}",
         observations.len(),
@@ -265,5 +280,7 @@ pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime)
         plans,
         recent_records,
         recent_messages,
+        replies,
+        sms_withdrawn,
     })
 }

@@ -493,6 +493,9 @@ strings! {
     target_remove: "取消目标", "Remove the target";
     set_targets: "设置考核目标", "Set targets";
     satisfaction_chart: "满意度", "Satisfaction";
+    patient_replies: "患者回复", "Replies from the patient";
+    opt_out: "退订", "opt-out";
+    sms_withdrawn: "患者已退订短信：不再发送自动短信，请电话联系", "The patient opted out of SMS: no automated SMS is sent; call instead";
     tag_rules: "自动标签规则", "Tag rules";
     tag_rules_hint:
         "规则按患者的检查结果、诊断、问卷、风险分层和随访情况自动设置标签，条件不再满足时自动移除；人工设置的标签不受影响。标签可触发随访方案。新规则或修改后请先试运行，确认影响人数后再保存。",
@@ -797,6 +800,13 @@ labels! {
         "patient" => "患者本人", "the patient";
         "staff" => "医护录入", "staff";
         "proxy" => "家属代填", "family proxy";
+    }
+    /// How a consent change reached CareLoop.
+    consent_how_label {
+        "sms_reply" => "短信回复", "an SMS reply";
+        "wechat_event" => "微信操作", "a WeChat event";
+        "staff" => "医护登记", "recorded by staff";
+        "patient_page" => "患者页面", "the patient's page";
     }
     /// A provider's delivery receipt on a message.
     delivery_label {

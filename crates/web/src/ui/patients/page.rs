@@ -56,6 +56,10 @@ struct PatientPage {
     recent_records: Vec<careloop_service::patients::page::RecentRecord>,
     /// The last messages sent.
     recent_messages: Vec<careloop_service::patients::page::RecentMessage>,
+    /// What the patient sent back: (when, the words, an opt-out).
+    replies: Vec<(time::OffsetDateTime, String, bool)>,
+    /// Consent to SMS withdrawn: when and how.
+    sms_withdrawn: Option<(time::OffsetDateTime, String)>,
 }
 
 impl PatientPage {
@@ -165,6 +169,8 @@ pub(super) async fn patient_page_with(
                 plans,
                 recent_records,
                 recent_messages,
+                replies,
+                sms_withdrawn,
             } = page;
             let advice = advice
                 .into_iter()
@@ -211,6 +217,8 @@ pub(super) async fn patient_page_with(
                 plans,
                 recent_records,
                 recent_messages,
+                replies,
+                sms_withdrawn,
                 relations: Relation::ALL,
                 may_assess: a.may_assess_risk(),
                 tier_options: RiskTier::ALL,
