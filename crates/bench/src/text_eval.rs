@@ -1,7 +1,9 @@
 //! `careloop-bench text-eval`: precision and recall of the free-text analysis on the labelled replies,
 //! and its speed beside jieba segmentation alone on the same texts (the raw cost of the words).
 
-use careloop_text::{HELDOUT_1_REPLIES, HELDOUT_REPLIES, LABELLED_REPLIES, analyze, evaluate, segment, warm_up};
+use careloop_text::{
+    HELDOUT_1_REPLIES, HELDOUT_2_REPLIES, HELDOUT_REPLIES, LABELLED_REPLIES, analyze, evaluate, segment, warm_up,
+};
 use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
@@ -24,7 +26,11 @@ pub fn run(args: TextEvalArgs) -> anyhow::Result<()> {
             "First held-out set (replies-heldout-1.tsv; since used to extend the lexicon)",
             HELDOUT_1_REPLIES,
         ),
-        ("Held-out set (replies-heldout-2.tsv; never tuned on)", HELDOUT_REPLIES),
+        (
+            "Second held-out set (replies-heldout-2.tsv; since used to extend the analysis)",
+            HELDOUT_2_REPLIES,
+        ),
+        ("Held-out set (replies-heldout-3.tsv; never tuned on)", HELDOUT_REPLIES),
     ];
     let mut texts: Vec<&str> = Vec::new();
     for (name, set) in sets {

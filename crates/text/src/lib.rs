@@ -6,7 +6,9 @@
 mod findings;
 mod pinyin_keys;
 
-pub use findings::eval::{ClassScore, EvalReport, HELDOUT_1_REPLIES, HELDOUT_REPLIES, LABELLED_REPLIES, evaluate};
+pub use findings::eval::{
+    ClassScore, EvalReport, HELDOUT_1_REPLIES, HELDOUT_2_REPLIES, HELDOUT_REPLIES, LABELLED_REPLIES, evaluate,
+};
 pub use findings::lexicon::{Kind, Urgency, classes};
 pub use findings::{Analysis, Finding, Mention, Severity, analyze, segment, warm_up};
 pub use pinyin_keys::{pinyin_full, pinyin_initials};

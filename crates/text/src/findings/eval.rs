@@ -8,9 +8,13 @@ use super::{Severity, analyze};
 pub const LABELLED_REPLIES: &str = include_str!("../../testdata/replies.tsv");
 /// The first held-out set: measured once untouched, then used to extend the lexicon.
 pub const HELDOUT_1_REPLIES: &str = include_str!("../../testdata/replies-heldout-1.tsv");
-/// The held-out set: written and labelled after the last tuning, never used to change the
-/// lexicon. Its figures are the ones to trust; replace it when the lexicon learns from it.
-pub const HELDOUT_REPLIES: &str = include_str!("../../testdata/replies-heldout-2.tsv");
+/// The second held-out set: measured once untouched, then used to extend the lexicon and to
+/// write the value readings and the red-flag screen.
+pub const HELDOUT_2_REPLIES: &str = include_str!("../../testdata/replies-heldout-2.tsv");
+/// The held-out set: 165 replies (58 urgent) written and labelled before the value readings and
+/// the red-flag screen, never used to change the lexicon or the rules. Its figures are the ones
+/// to trust; replace it when the analysis learns from it.
+pub const HELDOUT_REPLIES: &str = include_str!("../../testdata/replies-heldout-3.tsv");
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClassScore {

@@ -96,7 +96,7 @@ fn accuracy_on_the_labelled_sets_holds() {
     let floors = [
         // (set, overall precision, overall recall, urgent recall)
         ("development", LABELLED_REPLIES, 0.97, 0.94, 0.97),
-        ("held out", HELDOUT_REPLIES, 0.85, 0.50, 0.05),
+        ("held out", HELDOUT_REPLIES, 0.90, 0.72, 0.45),
     ];
     for (name, set, precision_floor, recall_floor, urgent_floor) in floors {
         let report = evaluate(set).unwrap();
