@@ -44,6 +44,10 @@ pub struct EvalReport {
     pub replies: usize,
     pub classes: Vec<ClassScore>,
     pub urgent: ClassScore,
+    /// Urgent replies the rules missed that the red-flag screen sent to a human read.
+    pub urgent_read: usize,
+    /// Replies not urgent that the red-flag screen sent to a human read (the nurse's extra reading).
+    pub read_not_urgent: usize,
     /// Findings whose label states a degree, and how many of them the analysis graded the same.
     pub degrees_labelled: usize,
     pub degrees_agreed: usize,
@@ -146,13 +150,26 @@ pub fn evaluate(tsv: &str) -> Result<EvalReport, String> {
             }
         }
         let urgent = analysis.urgent();
+        let read = analysis.needs_human_read();
+        report.urgent_read += usize::from(reply.urgent && read);
+        report.read_not_urgent += usize::from(!reply.urgent && read);
+        if !reply.urgent && read {
+            differences.push(format!("sent to a human read ({})", analysis.unexplained.join("/")));
+        }
         let u = &mut report.urgent;
         u.support += usize::from(reply.urgent);
         match (reply.urgent, urgent) {
             (true, true) => u.true_positives += 1,
             (true, false) => {
                 u.false_negatives += 1;
-                differences.push("missed urgent".into());
+                differences.push(if read {
+                    format!(
+                        "missed urgent, sent to a human read ({})",
+                        analysis.unexplained.join("/")
+                    )
+                } else {
+                    "missed urgent, filed silently".into()
+                });
             }
             (false, true) => {
                 u.false_positives += 1;
@@ -168,6 +185,12 @@ pub fn evaluate(tsv: &str) -> Result<EvalReport, String> {
 }
 
 impl EvalReport {
+    /// Urgent replies that reach a person: flagged urgent, or sent to a human read.
+    pub fn urgent_reached(&self) -> Option<f64> {
+        let reached = self.urgent.true_positives + self.urgent_read;
+        (self.urgent.support > 0).then(|| reached as f64 / self.urgent.support as f64)
+    }
+
     /// Precision and recall over all classes together (micro-averaged).
     pub fn overall(&self) -> (f64, f64) {
         let sum = |f: fn(&ClassScore) -> usize| self.classes.iter().map(f).sum::<usize>() as f64;
@@ -180,10 +203,25 @@ impl EvalReport {
     /// The figures as a Markdown table, for the README.
     pub fn to_markdown(&self) -> String {
         let pct = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{:.0}%", v * 100.0));
+        let u = &self.urgent;
         let mut out = format!(
-            "{} labelled replies; degree agreement {}/{} where the label states one.\n\n| class | 类别 | replies | precision | recall |\n| --- | --- | --- | --- | --- |\n",
-            self.replies, self.degrees_agreed, self.degrees_labelled
+            "{} labelled replies, {} urgent. **Urgent:** flagged urgent {}/{} (recall {}, precision {}); \
+             flagged or sent to a human read {}/{} ({}); {} replies not urgent sent to a human read.\n\n",
+            self.replies,
+            u.support,
+            u.true_positives,
+            u.support,
+            pct(u.recall()),
+            pct(u.precision()),
+            u.true_positives + self.urgent_read,
+            u.support,
+            pct(self.urgent_reached()),
+            self.read_not_urgent,
         );
+        out.push_str(&format!(
+            "Degree agreement {}/{} where the label states one.\n\n| class | 类别 | replies | precision | recall |\n| --- | --- | --- | --- | --- |\n",
+            self.degrees_agreed, self.degrees_labelled
+        ));
         let (precision, recall) = self.overall();
         out.push_str(&format!(
             "| all classes (micro) | 合计 | {} | {:.0}% | {:.0}% |\n",

@@ -60,6 +60,15 @@ pub struct Modifiers {
 struct File {
     class: Vec<Class>,
     modifiers: Modifiers,
+    red_flags: RedFlags,
+}
+
+/// The red-flag screen's words (see the file).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedFlags {
+    pub words: Vec<String>,
+    pub benign: Vec<String>,
 }
 
 /// A word of the lexicon and what it means where it stands.
@@ -79,6 +88,7 @@ pub struct Entry {
 
 pub struct Lexicon {
     pub classes: Vec<Class>,
+    pub red_flags: RedFlags,
     pub words: HashMap<String, Entry>,
     /// Longest word, in characters: how many segments a merge may join.
     pub longest: usize,
@@ -128,6 +138,7 @@ impl Lexicon {
         let longest = words.keys().map(|w| w.chars().count()).max().unwrap_or(1);
         Lexicon {
             classes: file.class,
+            red_flags: file.red_flags,
             words,
             longest,
         }

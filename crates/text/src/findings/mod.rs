@@ -13,7 +13,6 @@
 
 pub mod eval;
 pub mod lexicon;
-mod pain_score;
 mod segment;
 
 pub use segment::warm_up;
@@ -23,9 +22,14 @@ pub use segment::warm_up;
 pub fn segment(text: &str) -> Vec<String> {
     segment::clauses(text).into_iter().flat_map(|c| c.words).collect()
 }
+mod numerals;
+mod pain_score;
+pub mod readings;
+mod red_flags;
 mod temperature;
 
 use lexicon::{Kind, LEXICON, Urgency};
+use readings::Reading;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -74,15 +78,28 @@ pub struct Mention {
     pub why: &'static str,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Analysis {
     pub findings: Vec<Finding>,
     pub not_asserted: Vec<Mention>,
+    /// Blood pressure and glucose values the reply reports, each checked against the national
+    /// emergency limits.
+    pub readings: Vec<Reading>,
+    /// Red-flag words nothing found explains (死, 血, 叫不醒 …): see [`Analysis::needs_human_read`].
+    pub unexplained: Vec<String>,
 }
 
 impl Analysis {
+    /// An urgent finding (self-harm, a severe red-flag symptom) or a value past its emergency
+    /// limit: the patient should be called within the hour.
     pub fn urgent(&self) -> bool {
-        self.findings.iter().any(|f| f.urgent)
+        self.findings.iter().any(|f| f.urgent) || self.readings.iter().any(|r| r.critical.is_some())
+    }
+
+    /// Not urgent by the rules, yet holding red-flag words they do not explain: a nurse reads
+    /// it rather than it being filed silently.
+    pub fn needs_human_read(&self) -> bool {
+        !self.urgent() && !self.unexplained.is_empty()
     }
 
     pub fn symptoms(&self) -> impl Iterator<Item = &Finding> {
@@ -110,10 +127,13 @@ struct Hit {
 pub fn analyze(text: &str) -> Analysis {
     let mut hits: Vec<(usize, Hit)> = Vec::new();
     let mut previous_clause: Option<usize> = None;
+    let normal = segment::normalise(text);
+    // 疼得厉害，8分: a score may stand in the clause after the pain it rates.
+    let pain_named = ["疼", "痛", "评分"].iter().any(|w| normal.contains(w));
     for (n, clause) in segment::clauses(text).iter().enumerate() {
         let mut found = clause_hits(clause);
         found.extend(temperature::fever(&clause.text));
-        found.extend(pain_score::pain(&clause.text));
+        found.extend(pain_score::pain(&clause.text, pain_named));
         // A clause that only says "it has gone" (…，后来好了) clears the clause before it.
         if found.is_empty()
             && clause.words.iter().any(|w| entry(w).is_some_and(|e| e.resolved))
@@ -194,6 +214,8 @@ pub fn analyze(text: &str) -> Analysis {
             _ => false,
         };
     }
+    analysis.readings = readings::readings(&normal);
+    analysis.unexplained = red_flags::unexplained(&normal, &analysis);
     analysis
 }
 

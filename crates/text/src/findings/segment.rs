@@ -56,13 +56,14 @@ pub fn clauses(text: &str) -> Vec<Clause> {
 
 /// Full-width digits, letters and the decimal point become ASCII (患者常用全角输入), so
 /// ３８．５度 reads as 38.5度.
-fn normalise(text: &str) -> String {
+pub(super) fn normalise(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
                 char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
             }
             '\u{FF0E}' => '.',
+            '\u{FF0F}' => '/',
             _ => c,
         })
         .collect::<String>()
