@@ -5,6 +5,9 @@
 //! all through the same service calls the API uses.
 
 mod history;
+mod replies;
+
+pub use replies::load as load_replies;
 
 use careloop_domain::indicator::ObservationInput;
 use careloop_service::admin::staff::{self, NewUserInput};
@@ -111,18 +114,22 @@ pub async fn load_patients(db: &Db, n: usize, seed: u64, now: OffsetDateTime) ->
             for d in &p.diagnoses {
                 records::add_diagnosis(db, &cli, e.id, d, now).await?;
             }
-            // One in twenty was discharged after surgery in the last five weeks: recording the
-            // discharge starts post-discharge follow-up, so the scheduler has questionnaire
-            // links and reminders to send.
+            // One in twenty was discharged after surgery in the last five weeks, recorded by the
+            // ward that morning: recording the discharge starts post-discharge follow-up, whose
+            // questionnaire links and reminders the demo's replies loader sends day by day.
             if i % 20 == 7 {
-                let discharged =
-                    (careloop_domain::clock::local_today(now) - time::Duration::days((i % 35) as i64)).to_string();
+                let day = careloop_domain::clock::local_today(now) - time::Duration::days((i % 35) as i64);
+                let morning = time::OffsetDateTime::new_in_offset(
+                    day,
+                    time::Time::from_hms(9, 0, 0)?,
+                    careloop_domain::clock::CHINA,
+                );
                 let discharge = events::DischargeInput {
-                    discharged_on: Some(discharged),
+                    discharged_on: Some(day.to_string()),
                     ward: Some("普外科".into()),
                     ..Default::default()
                 };
-                events::record_discharge(db, &cli, e.id, &discharge, now).await?;
+                events::record_discharge(db, &cli, e.id, &discharge, morning.min(now)).await?;
             }
             if p.input.department.as_deref() == Some("checkup") {
                 checkups.push((e.id, p.hypertension || p.diabetes, i));

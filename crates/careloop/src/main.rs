@@ -181,6 +181,7 @@ async fn main() -> anyhow::Result<()> {
                 println!("Loading {patients} synthetic patients (seed {seed})...");
                 demo::load_organisation(&db, now).await?;
                 demo::load_patients(&db, patients, seed, now).await?;
+                demo::load_replies(&db, &settings.public_url, now).await?;
             }
             db.close().await;
             println!("\nDemo logins (password {DEMO_PASSWORD}):");

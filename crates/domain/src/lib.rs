@@ -21,6 +21,7 @@ pub mod phone;
 pub mod proxy;
 pub mod questionnaire;
 pub mod record;
+pub mod reply;
 pub mod risk;
 pub mod risk_tier;
 pub mod sex;

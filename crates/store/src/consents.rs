@@ -105,9 +105,16 @@ pub struct InboundRow {
     pub content: String,
     pub opt_out: bool,
     pub received_at: OffsetDateTime,
+    /// `urgent`, `read`, `findings` or `none` (careloop_domain::reply::Attention).
+    pub attention: String,
+    /// The free-text analysis, as JSON.
+    pub analysis: Option<String>,
+    pub alert_id: Option<Uuid>,
+    pub handled_at: Option<OffsetDateTime>,
+    pub handled_by: Option<Uuid>,
 }
 
-const INBOUND_COLUMNS: [&str; 10] = [
+const INBOUND_COLUMNS: [&str; 15] = [
     "id",
     "channel",
     "provider",
@@ -118,6 +125,11 @@ const INBOUND_COLUMNS: [&str; 10] = [
     "content",
     "opt_out",
     "received_at",
+    "attention",
+    "analysis",
+    "alert_id",
+    "handled_at",
+    "handled_by",
 ];
 
 /// Store a message; `false` when one with its provider key is already stored.
@@ -136,6 +148,11 @@ pub async fn insert_inbound(tx: &mut Tx, m: &InboundRow) -> Result<bool> {
             m.content.clone().into(),
             m.opt_out.into(),
             stored_time(m.received_at).into(),
+            m.attention.clone().into(),
+            m.analysis.clone().into(),
+            m.alert_id.into(),
+            m.handled_at.map(stored_time).into(),
+            m.handled_by.into(),
         ])
         .on_conflict(OnConflict::column("provider_key").do_nothing().to_owned())
         .to_owned();
@@ -174,4 +191,95 @@ pub async fn last_sent_to(
         .limit(1)
         .to_owned();
     tx.fetch_optional(&stmt).await
+}
+
+/// Link a stored message to the alert it raised.
+pub async fn set_alert(tx: &mut Tx, inbound_id: Uuid, alert_id: Uuid) -> Result<()> {
+    let stmt = Query::update()
+        .table("inbound_messages")
+        .value("alert_id", alert_id)
+        .and_where(Expr::col("id").eq(inbound_id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// A message of the reply inbox, with its patient's name and department.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct InboxRow {
+    #[sqlx(flatten)]
+    pub message: InboundRow,
+    pub patient_name: String,
+    pub department_id: Option<Uuid>,
+}
+
+/// Matched messages, unhandled (or handled) ones, of one department's patients if given: the
+/// reply inbox. Ordered by the database by time only; the caller ranks by attention. Opt-outs
+/// are left out: they have been acted on.
+pub async fn inbox(tx: &mut Tx, department_id: Option<Uuid>, handled: bool, limit: u64) -> Result<Vec<InboxRow>> {
+    let mut stmt = Query::select()
+        .columns(INBOUND_COLUMNS.map(|c| ("inbound_messages", c)))
+        .expr_as(Expr::col(("patients", "name")), "patient_name")
+        .expr_as(Expr::col(("patients", "department_id")), "department_id")
+        .from("inbound_messages")
+        .inner_join(
+            "patients",
+            Expr::col(("patients", "id")).equals(("inbound_messages", "patient_id")),
+        )
+        .and_where(Expr::col(("inbound_messages", "opt_out")).eq(false))
+        .to_owned();
+    if handled {
+        stmt.and_where(Expr::col(("inbound_messages", "handled_at")).is_not_null())
+            .order_by(("inbound_messages", "handled_at"), Order::Desc);
+    } else {
+        stmt.and_where(Expr::col(("inbound_messages", "handled_at")).is_null())
+            .order_by(("inbound_messages", "received_at"), Order::Asc);
+    }
+    if let Some(d) = department_id {
+        stmt.and_where(Expr::col(("patients", "department_id")).eq(d));
+    }
+    stmt.limit(limit);
+    tx.fetch_all(&stmt).await
+}
+
+/// One stored message, locked for a change on PostgreSQL.
+pub async fn inbound_for_update(tx: &mut Tx, id: Uuid) -> Result<Option<InboundRow>> {
+    let stmt = Query::select()
+        .columns(INBOUND_COLUMNS)
+        .from("inbound_messages")
+        .and_where(Expr::col("id").eq(id))
+        .lock(sea_query::LockType::Update)
+        .to_owned();
+    tx.fetch_optional(&stmt).await
+}
+
+/// Matched, unhandled messages that need attention (urgent, a human read, findings), of one
+/// department's patients if given.
+pub async fn count_waiting(tx: &mut Tx, department_id: Option<Uuid>) -> Result<i64> {
+    let mut stmt = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .from("inbound_messages")
+        .inner_join(
+            "patients",
+            Expr::col(("patients", "id")).equals(("inbound_messages", "patient_id")),
+        )
+        .and_where(Expr::col(("inbound_messages", "handled_at")).is_null())
+        .and_where(Expr::col(("inbound_messages", "attention")).is_in(["urgent", "read", "findings"]))
+        .to_owned();
+    if let Some(d) = department_id {
+        stmt.and_where(Expr::col(("patients", "department_id")).eq(d));
+    }
+    Ok(tx.fetch_one::<crate::db::Count, _>(&stmt).await?.n)
+}
+
+/// Mark a message handled by `user` at `at`.
+pub async fn mark_handled(tx: &mut Tx, id: Uuid, user: Option<Uuid>, at: OffsetDateTime) -> Result<()> {
+    let stmt = Query::update()
+        .table("inbound_messages")
+        .value("handled_at", stored_time(at))
+        .value("handled_by", user)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
 }

@@ -10,5 +10,6 @@ pub use findings::eval::{
     ClassScore, EvalReport, HELDOUT_1_REPLIES, HELDOUT_2_REPLIES, HELDOUT_REPLIES, LABELLED_REPLIES, evaluate,
 };
 pub use findings::lexicon::{Kind, Urgency, classes};
+pub use findings::readings::{Past, Quantity, Reading};
 pub use findings::{Analysis, Finding, Mention, Severity, analyze, segment, warm_up};
 pub use pinyin_keys::{pinyin_full, pinyin_initials};

@@ -299,6 +299,8 @@ pub async fn every_staff_page_fits_a_phone_screen(app: TestApp) {
         reqwest::StatusCode::CREATED,
         "a critical value, so the alert centre has a card"
     );
+    // Replies of each kind, so the reply inbox has its cards.
+    crate::providers::replies_waiting(&app, &nurse).await;
     let nurse_pages = [
         "/worklist".to_string(),
         "/alerts".into(),
@@ -314,6 +316,7 @@ pub async fn every_staff_page_fits_a_phone_screen(app: TestApp) {
         "/protocols/htn-basic-ph".into(),
         "/questionnaires".into(),
         "/imports".into(),
+        "/inbox".into(),
     ];
     let admin_pages = [
         "/admin/users",

@@ -39,6 +39,8 @@ const ALLOWED: &[&str] = &[
     "qd",
     "bid",
     "X",
+    // 回T退订: the opt-out instruction carriers require at the end of every SMS, quoted on the outbox.
+    "T",
     "nurse.wang",
     "admin",
     "cli",
@@ -151,6 +153,7 @@ pub async fn every_staff_page_is_in_chinese_and_the_english_pages_in_english(app
     assert_eq!(foreign_words(sample), ["follow_up"]);
     let (_, nurse) = app.admin_and_nurse().await;
     let (p, task) = busy_patient(&app, &nurse).await;
+    let theirs = crate::providers::replies_waiting(&app, &nurse).await;
     let (status, import) =
         crate::imports::import(&app, &nurse, "source=lis", crate::import_screen::mixed_bundle()).await;
     assert_eq!(status, StatusCode::OK, "{import}");
@@ -178,6 +181,8 @@ pub async fn every_staff_page_is_in_chinese_and_the_english_pages_in_english(app
         "/questionnaires/phq-9/preview".into(),
         "/imports".into(),
         format!("/imports/{batch}"),
+        "/inbox".into(),
+        "/inbox?handled=1".into(),
     ];
     let admin_pages = [
         "/admin/users",
@@ -230,6 +235,16 @@ pub async fn every_staff_page_is_in_chinese_and_the_english_pages_in_english(app
             .iter()
             .filter_map(|q| q["title"].as_str().map(str::to_string)),
     );
+    data.extend(theirs);
+    // The messages the patients received, in Chinese, quoted on the outbox page.
+    let (_, outbox) = app.get(Some(&nurse), "/api/v1/outbox").await;
+    // Whole bodies first: they hold [链接], which is replaced on its own later.
+    let bodies = outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["body"].as_str().map(str::to_string));
+    data.splice(0..0, bodies);
     let client = browser(&app, "nurse.wang").await;
     let res = client.get(app.url("/lang/en?next=%2Fworklist")).send().await.unwrap();
     assert!(res.status().is_redirection());
@@ -241,6 +256,7 @@ pub async fn every_staff_page_is_in_chinese_and_the_english_pages_in_english(app
         "/patients/new",
         "/questionnaires",
         "/imports",
+        "/inbox",
     ] {
         let (status, html) = page(&client, &app, path).await;
         assert_eq!(status, StatusCode::OK, "{path}");

@@ -17,7 +17,7 @@ fn at(v: &Value) -> OffsetDateTime {
 
 /// A patient discharged today on the post-discharge protocol (D3 call, D7 questionnaire);
 /// returns (patient, the D7 task's due time).
-async fn discharged(app: &TestApp, nurse: &str, name: &str, seq: u32) -> (String, OffsetDateTime) {
+pub(crate) async fn discharged(app: &TestApp, nurse: &str, name: &str, seq: u32) -> (String, OffsetDateTime) {
     let patient = app
         .enrol(
             nurse,
@@ -37,7 +37,10 @@ async fn discharged(app: &TestApp, nurse: &str, name: &str, seq: u32) -> (String
 
 /// The delivery `careloop serve` builds from `[channels.aliyun_sms]` pointed at the fake: SMS
 /// through Aliyun, the rest through the sandbox.
-fn through_aliyun(app: &TestApp, config: careloop_service::outreach::aliyun_sms::AliyunSmsConfig) -> Delivery {
+pub(crate) fn through_aliyun(
+    app: &TestApp,
+    config: careloop_service::outreach::aliyun_sms::AliyunSmsConfig,
+) -> Delivery {
     let settings = careloop::settings::Settings {
         public_url: "https://followup.example.cn/".into(),
         channels: careloop::settings::Channels {
@@ -56,7 +59,7 @@ fn through_aliyun(app: &TestApp, config: careloop_service::outreach::aliyun_sms:
     settings.delivery(&app.db).unwrap()
 }
 
-async fn pass(app: &TestApp, d: &Delivery, when: OffsetDateTime) -> SendOutcome {
+pub(crate) async fn pass(app: &TestApp, d: &Delivery, when: OffsetDateTime) -> SendOutcome {
     tick(&app.db, when).await.unwrap();
     send_due(&app.db, d, when).await.unwrap()
 }
@@ -248,7 +251,7 @@ pub async fn aliyun_receipts_mark_messages_delivered_or_fail_their_task(app: Tes
 }
 crate::register!(aliyun_receipts_mark_messages_delivered_or_fail_their_task);
 
-async fn reply(app: &TestApp, body: &Value) -> StatusCode {
+pub(crate) async fn reply(app: &TestApp, body: &Value) -> StatusCode {
     app.http
         .post(app.url(&format!("/callbacks/aliyun/sms-up/{}", aliyun_sms::CALLBACK_SECRET)))
         .header("content-type", "application/json")
@@ -359,3 +362,208 @@ pub async fn a_td_reply_stops_sms_and_replies_are_kept_with_their_patient(app: T
     );
 }
 crate::register!(a_td_reply_stops_sms_and_replies_are_kept_with_their_patient);
+
+/// Replies are read as they arrive and wait in the reply inbox (issue 18, items 4, 7 and 9):
+/// 血压190/120 is urgent (a severe alert to the doctor naming the value, its limit and the
+/// standard), 血压160/100，头晕 raises a mild alert to the nurse, 吐了一口血 — blood the rules do
+/// not explain — goes to a human read, 好的 raises nothing; the inbox lists them in that order,
+/// the words escaped; a reply is handled once (parallel marks: one wins, the rest get 409),
+/// leaves the waiting list and appears under handled; another department sees none of it.
+pub async fn replies_are_triaged_raise_alerts_and_wait_in_the_inbox(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let fake = aliyun_sms::start().await;
+    let d = through_aliyun(&app, aliyun_sms::config(&fake, aliyun_sms::ACCESS_KEY_SECRET));
+    let names = ["钱淑芬", "李建华", "赵丽娟", "吴振国"];
+    let mut patients = Vec::new();
+    let mut due = now();
+    for (n, name) in names.iter().enumerate() {
+        let (p, d7) = discharged(&app, &nurse, name, 51 + n as u32).await;
+        patients.push(p);
+        due = d7;
+    }
+    assert_eq!(pass(&app, &d, due + Duration::hours(1)).await.sent, 4);
+    let china = (due + Duration::hours(2)).to_offset(careloop_domain::clock::CHINA);
+    let sent_at = format!(
+        "{} {:02}:{:02}:{:02}",
+        china.date(),
+        china.hour(),
+        china.minute(),
+        china.second()
+    );
+    let texts = [
+        "好的<b>谢谢</b>",
+        "血压160/100，头晕",
+        "吐了一口血",
+        "高压一百九，低压一百二",
+    ];
+    let batch: Vec<Value> = texts
+        .iter()
+        .enumerate()
+        .map(|(n, t)| json!({"phone_number": format!("139123400{}", 54 - n), "send_time": sent_at, "content": t, "sign_name": "城东医院", "sequence_id": 2000 + n}))
+        .collect();
+    assert_eq!(reply(&app, &json!(batch)).await, StatusCode::OK);
+
+    let (status, inbox) = app.get(Some(&nurse), "/api/v1/inbox").await;
+    assert_eq!(status, StatusCode::OK, "{inbox}");
+    let order: Vec<(&str, &str)> = inbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["content"].as_str().unwrap(), i["attention"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("高压一百九，低压一百二", "urgent"),
+            ("吐了一口血", "read"),
+            ("血压160/100，头晕", "findings"),
+            ("好的<b>谢谢</b>", "none"),
+        ]
+    );
+    assert_eq!(inbox[0]["patient_id"], patients[0].as_str());
+    assert_eq!(inbox[0]["sender"], "139****0051", "masked");
+    assert!(inbox[3]["alert_id"].is_null(), "a plain reply raises nothing");
+    let (_, alerts) = app.get(Some(&nurse), "/api/v1/alerts").await;
+    let alert = |i: usize| {
+        let id = inbox[i]["alert_id"].as_str().unwrap_or_else(|| panic!("{}", inbox[i]));
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let urgent = alert(0);
+    assert_eq!(
+        (urgent["severity"].as_str(), urgent["owner_role"].as_str()),
+        (Some("severe"), Some("doctor"))
+    );
+    let reason = urgent["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("收缩压 190 mmHg（危急值 ≥180 mmHg）")
+            && reason.contains("舒张压 120 mmHg（危急值 ≥110 mmHg）")
+            && reason.contains("国家基本公共卫生服务规范"),
+        "{reason}"
+    );
+    let read = alert(1);
+    assert_eq!(
+        (read["severity"].as_str(), read["owner_role"].as_str()),
+        (Some("mild"), Some("nurse"))
+    );
+    assert!(read["reason"].as_str().unwrap().contains("血"), "{read}");
+    let findings = alert(2);
+    assert_eq!(findings["owner_role"], "nurse");
+    assert!(findings["reason"].as_str().unwrap().contains("头晕"), "{findings}");
+    let words = inbox.to_string();
+    assert!(words.contains("\"needs_human_read\":true"), "{words}");
+
+    // The screen: urgent first, what was found, the words as text, the badge in the top bar.
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, page) = crate::ui::page(&client, &app, "/inbox").await;
+    let replies = crate::helpers::section(&page, "replies");
+    let place = |s: &str| replies.find(s).unwrap_or_else(|| panic!("{s} in {replies}"));
+    assert!(place("高压一百九") < place("吐了一口血") && place("吐了一口血") < place("血压160/100"));
+    assert!(
+        replies.contains("收缩压 190 mmHg（危急值 ≥180 mmHg）")
+            && replies.contains("需人工阅读")
+            && replies.contains("头晕"),
+        "{replies}"
+    );
+    assert!(!page.contains("<b>谢谢</b>") && replies.contains("谢谢"), "escaped");
+    assert!(
+        page.contains("id=\"inbox-link\">患者回复 <span class=\"badge\""),
+        "badge"
+    );
+
+    // Handled once, even when four marks race.
+    let id = inbox[2]["id"].as_str().unwrap().to_string();
+    let marks: Vec<_> = (0..4)
+        .map(|_| {
+            let req = app
+                .http
+                .post(app.url(&format!("/api/v1/inbox/{id}/handled")))
+                .bearer_auth(&nurse);
+            tokio::spawn(async move { req.send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    let mut codes = Vec::new();
+    for m in marks {
+        codes.push(m.await.unwrap());
+    }
+    codes.sort_unstable();
+    assert_eq!(codes, [200, 409, 409, 409]);
+    let (_, waiting) = app.get(Some(&nurse), "/api/v1/inbox").await;
+    assert_eq!(waiting.as_array().unwrap().len(), 3);
+    let (_, handled) = app.get(Some(&nurse), "/api/v1/inbox?handled=true").await;
+    assert_eq!(handled[0]["id"], id.as_str());
+    assert!(handled[0]["handled_at"].is_string());
+    let (status, _) = app.get(Some(&nurse), "/api/v1/inbox?handled=maybe").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        app.audited(&admin, &patients[2])
+            .await
+            .iter()
+            .any(|a| a == "inbound.handle"),
+        "handling is audited"
+    );
+
+    // Another department's nurse sees none of it and may not handle it.
+    app.department("ortho").await;
+    let other = app.user("nurse.zhou", "nurse", Some("ortho")).await;
+    let (_, theirs) = app.get(Some(&other), "/api/v1/inbox").await;
+    assert_eq!(theirs, json!([]));
+    let first = inbox[0]["id"].as_str().unwrap();
+    let (status, _) = app
+        .post(Some(&other), &format!("/api/v1/inbox/{first}/handled"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &format!("/api/v1/inbox/{}/handled", Uuid::now_v7()),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+crate::register!(replies_are_triaged_raise_alerts_and_wait_in_the_inbox);
+
+/// Beijing time as Aliyun's push writes it (`2026-12-06 10:20:00`).
+pub(crate) fn china_time(at: OffsetDateTime) -> String {
+    let china = at.to_offset(careloop_domain::clock::CHINA);
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        china.date(),
+        china.hour(),
+        china.minute(),
+        china.second()
+    )
+}
+
+/// Three discharged patients who received their questionnaire SMS (through the sandbox) and
+/// answered: urgent, a human read, a plain thanks. Returns the words that are theirs (names,
+/// texts and the red-flag word quoted from them), for the language walker.
+pub(crate) async fn replies_waiting(app: &TestApp, nurse: &str) -> Vec<String> {
+    let names = ["钱淑芬", "李建华", "赵丽娟"];
+    let texts = ["血压190/120，头晕", "早上吐了一口血", "好的，谢谢"];
+    let mut due = now();
+    for (n, name) in names.iter().enumerate() {
+        due = discharged(app, nurse, name, 61 + n as u32).await.1;
+    }
+    let sandbox = Delivery::sandbox(&app.db, "https://followup.example.cn/");
+    assert_eq!(pass(app, &sandbox, due + Duration::hours(1)).await.sent, 3);
+    let sent_at = china_time(due + Duration::hours(2));
+    let batch: Vec<Value> = texts
+        .iter()
+        .enumerate()
+        .map(|(n, t)| json!({"phone_number": format!("139123400{}", 61 + n), "send_time": sent_at, "content": t, "sequence_id": 3000 + n}))
+        .collect();
+    assert_eq!(reply(app, &json!(batch)).await, StatusCode::OK);
+    names
+        .iter()
+        .chain(&texts)
+        .chain(&["血"])
+        .map(|s| s.to_string())
+        .collect()
+}

@@ -239,6 +239,16 @@ impl Protocol {
         }
     }
 
+    /// The English name of a step the engine adds (`F14`, `REF`); `None` for the protocol's own
+    /// steps, whose names are the protocol document's (Chinese) data.
+    pub fn step_name_en(key: &str) -> Option<&'static str> {
+        match key {
+            "F14" => Some("Recheck within two weeks"),
+            "REF" => Some("Follow-up two weeks after a referral"),
+            _ => None,
+        }
+    }
+
     /// Parse a protocol document and check it as a whole.
     pub fn from_json(json: &str) -> Result<Protocol, FieldError> {
         let p: Protocol = serde_json::from_str(json).map_err(|e| {

@@ -92,6 +92,8 @@ pub struct WorklistItem {
     pub step: String,
     /// The step as staff read it (季度随访, 两周内复查随访), from the plan's protocol version.
     pub step_name: String,
+    /// The English name of a step the engine adds (two-week recheck, after a referral).
+    pub step_name_en: Option<String>,
     /// The plan's protocol, in Chinese and English (a patient on two plans has two 季度随访).
     pub protocol_name_zh: Option<String>,
     pub protocol_name_en: Option<String>,
@@ -256,6 +258,7 @@ pub async fn worklist(db: &Db, actor: &Actor, o: &WorklistOptions, now: OffsetDa
                 name: r.name,
                 sex: r.sex,
                 step_name: protocol.map_or_else(|| r.step_key.clone(), |p| p.step_name_zh(&r.step_key)),
+                step_name_en: Protocol::step_name_en(&r.step_key).map(str::to_string),
                 protocol_name_zh: protocol.map(|p| p.name_zh.clone()),
                 protocol_name_en: protocol.map(|p| p.name_en.clone()),
                 step: r.step_key,

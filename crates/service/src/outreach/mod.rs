@@ -3,6 +3,7 @@
 
 pub mod aliyun_sms;
 pub mod delivery;
+pub mod inbox;
 pub mod receipts;
 pub mod replies;
 

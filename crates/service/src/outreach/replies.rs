@@ -3,14 +3,28 @@
 //! and an opt-out (回T退订: T, TD, 退订 …) withdraws the patient's consent to SMS at once, so
 //! nothing more goes to them by SMS until they agree again (the scheduler fails such steps to
 //! the nurse's list instead). Content never reaches a log line or the audit trail.
+//!
+//! Every other matched reply is read by the free-text analysis as it arrives, in the same
+//! transaction that stores it: an urgent finding or a value past its emergency limit raises a
+//! severe alert to the doctor (within the hour); red-flag words the rules cannot explain, or
+//! symptoms, raise a mild alert to the nurse; negative emotions go to the psychologist. The
+//! reply waits in the reply inbox (回复收件箱), urgent first, until a nurse marks it handled.
 
-use crate::Result;
+use crate::kernel::alerts::alert_from;
 use crate::kernel::audit::{event, record};
+use crate::questionnaires::free_text::{self, TextAnalysis};
+use crate::{Result, ServiceError};
 use careloop_domain::consent::is_opt_out;
+use careloop_domain::followup::alert::AlertKind;
+use careloop_domain::reply::Attention;
 use careloop_store::Db;
 use careloop_store::consents::{self, ConsentRow, InboundRow};
+use careloop_store::records::{self, AlertRow};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
+
+/// Longest reply kept (an SMS reply is at most a few segments).
+pub const MAX_REPLY_CHARS: usize = 2000;
 
 /// How far back a reply looks for the message it answers.
 pub const MATCH_WINDOW: Duration = Duration::days(7);
@@ -34,6 +48,8 @@ pub struct ReplyOutcome {
     pub opted_out: usize,
     /// Replies from a number no recent message went to.
     pub unmatched: usize,
+    /// Alerts the replies raised.
+    pub alerts: usize,
 }
 
 /// Store a provider's batch of SMS replies in one transaction.
@@ -45,12 +61,26 @@ pub async fn record_sms_replies(
 ) -> Result<ReplyOutcome> {
     let system = crate::kernel::access::system_actor();
     let mut out = ReplyOutcome::default();
+    // Reading the texts is CPU work: off the async workers, before the transaction.
+    let texts: Vec<String> = replies
+        .iter()
+        .map(|r| r.content.chars().take(MAX_REPLY_CHARS).collect())
+        .collect();
+    let analyses =
+        tokio::task::spawn_blocking(move || texts.iter().map(|t| TextAnalysis::of_text(t)).collect::<Vec<_>>())
+            .await
+            .map_err(|_| ServiceError::Internal("reply analysis"))?;
     let mut tx = db.begin().await?;
     let mut events = Vec::new();
-    for r in replies {
+    for (r, analysis) in replies.iter().zip(analyses) {
         let at = r.at.unwrap_or(now);
         let matched = consents::last_sent_to(&mut tx, "sms", &r.sender, at, MATCH_WINDOW).await?;
         let opt_out = is_opt_out(&r.content);
+        let attention = if opt_out {
+            Attention::None
+        } else {
+            Attention::of(analysis.urgent, analysis.needs_human_read, analysis.found())
+        };
         let row = InboundRow {
             id: Uuid::now_v7(),
             channel: "sms".into(),
@@ -59,9 +89,14 @@ pub async fn record_sms_replies(
             sender: r.sender.clone(),
             patient_id: matched.map(|(_, p)| p),
             outbox_id: matched.map(|(m, _)| m),
-            content: r.content.chars().take(2000).collect(),
+            content: r.content.chars().take(MAX_REPLY_CHARS).collect(),
             opt_out,
             received_at: at,
+            attention: attention.as_str().into(),
+            analysis: serde_json::to_string(&analysis).ok(),
+            alert_id: None,
+            handled_at: None,
+            handled_by: None,
         };
         if !consents::insert_inbound(&mut tx, &row).await? {
             out.duplicates += 1;
@@ -76,9 +111,17 @@ pub async fn record_sms_replies(
             &system,
             "inbound.reply",
             Some(patient),
-            Some(format!("provider={provider}")),
+            Some(format!("provider={provider} attention={}", attention.as_str())),
             now,
         ));
+        if !opt_out {
+            let raised = reply_alerts(patient, &analysis, attention, now);
+            if let Some(first) = raised.first() {
+                records::insert_alerts(&mut tx, &raised).await?;
+                consents::set_alert(&mut tx, row.id, first.id).await?;
+                out.alerts += raised.len();
+            }
+        }
         if opt_out {
             consents::record(
                 &mut tx,
@@ -110,4 +153,36 @@ pub async fn record_sms_replies(
     }
     tx.commit().await?;
     Ok(out)
+}
+
+/// The alerts a reply raises, the most severe first: urgent findings and values past their
+/// limits to the doctor, negative emotions to the psychologist, and — when nothing urgent was
+/// found — symptoms or unexplained red-flag words to the nurse.
+fn reply_alerts(patient: Uuid, analysis: &TextAnalysis, attention: Attention, now: OffsetDateTime) -> Vec<AlertRow> {
+    let mut raised = Vec::new();
+    free_text::alerts(
+        patient,
+        (None, None),
+        "短信回复",
+        std::slice::from_ref(analysis),
+        &mut raised,
+        now,
+    );
+    let reason = match attention {
+        Attention::Read => Some(format!(
+            "短信回复含需人工阅读的字词（{}），规则未能解释，请护士阅读回复",
+            analysis.unexplained.join("、")
+        )),
+        Attention::Findings if !analysis.symptoms.is_empty() || !analysis.readings.is_empty() => {
+            let mut found: Vec<String> = analysis.symptoms.iter().map(|f| f.zh.clone()).collect();
+            found.extend(analysis.readings.iter().map(free_text::ReadingView::describe));
+            Some(format!("短信回复提示：{}，请护士查看回复并联系患者", found.join("，")))
+        }
+        _ => None,
+    };
+    if let Some(reason) = reason {
+        raised.push(alert_from(patient, (None, None), AlertKind::Mild, reason, now));
+    }
+    raised.sort_by_key(|a| a.severity != "severe");
+    raised
 }

@@ -8,6 +8,7 @@
 
 use careloop_domain::FieldError;
 use careloop_domain::access::Actor;
+use careloop_domain::critical;
 use careloop_domain::questionnaire::enable::Answers;
 use careloop_domain::questionnaire::{AnswerValue, ItemType, Questionnaire};
 use careloop_store::Db;
@@ -46,6 +47,38 @@ pub struct MentionView {
     pub why: String,
 }
 
+/// A value the text reports (血压180/110, 血糖2.8), checked against the national emergency limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReadingView {
+    /// `systolic`, `diastolic` or `glucose`.
+    pub quantity: String,
+    /// 收缩压, 舒张压 or 血糖.
+    pub zh: String,
+    /// As written (一百八, 200多).
+    pub text: String,
+    /// The range the words mean (200多: 200–209), in `unit`.
+    pub low: f64,
+    pub high: f64,
+    pub unit: String,
+    /// The emergency limit it passes (`≥180`), if any.
+    pub critical: Option<String>,
+}
+
+impl ReadingView {
+    /// 收缩压 190 mmHg（危急值 ≥180 mmHg）, for an alert or a chip.
+    pub fn describe(&self) -> String {
+        let value = if self.low == self.high {
+            format!("{}", self.low)
+        } else {
+            self.text.clone()
+        };
+        match &self.critical {
+            Some(limit) => format!("{} {value} {}（危急值 {limit} {}）", self.zh, self.unit, self.unit),
+            None => format!("{} {value} {}", self.zh, self.unit),
+        }
+    }
+}
+
 /// The analysis of one text, as the API returns it and as a response stores it per item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TextAnalysis {
@@ -59,6 +92,15 @@ pub struct TextAnalysis {
     pub psychological_support: bool,
     /// Terms mentioned and not asserted, so staff see why they were left out.
     pub not_asserted: Vec<MentionView>,
+    /// Blood pressure and glucose values the text reports.
+    #[serde(default)]
+    pub readings: Vec<ReadingView>,
+    /// Not urgent by the rules, yet holding red-flag words they do not explain: a nurse reads it.
+    #[serde(default)]
+    pub needs_human_read: bool,
+    /// Those words (血, 叫不醒 …).
+    #[serde(default)]
+    pub unexplained: Vec<String>,
 }
 
 impl TextAnalysis {
@@ -76,6 +118,15 @@ impl TextAnalysis {
             term: m.term.clone(),
             why: m.why.into(),
         };
+        let reading = |r: &careloop_text::Reading| ReadingView {
+            quantity: r.quantity.as_str().into(),
+            zh: r.quantity.zh().into(),
+            text: r.text.clone(),
+            low: r.low,
+            high: r.high,
+            unit: r.quantity.unit().into(),
+            critical: r.critical.map(|p| format!("{}{}", p.sign, p.limit)),
+        };
         TextAnalysis {
             link_id,
             symptoms: analysis.symptoms().map(view).collect(),
@@ -83,11 +134,28 @@ impl TextAnalysis {
             urgent: analysis.urgent(),
             psychological_support: analysis.emotions().next().is_some(),
             not_asserted: analysis.not_asserted.iter().map(mention).collect(),
+            readings: analysis.readings.iter().map(reading).collect(),
+            needs_human_read: analysis.needs_human_read(),
+            unexplained: analysis.unexplained.clone(),
         }
     }
 
+    /// The analysis of one reply.
+    pub fn of_text(text: &str) -> TextAnalysis {
+        TextAnalysis::of(&careloop_text::analyze(text), None)
+    }
+
     fn is_empty(&self) -> bool {
-        self.symptoms.is_empty() && self.emotions.is_empty() && self.not_asserted.is_empty()
+        self.symptoms.is_empty()
+            && self.emotions.is_empty()
+            && self.not_asserted.is_empty()
+            && self.readings.is_empty()
+            && self.unexplained.is_empty()
+    }
+
+    /// Whether anything was found: a symptom, an emotion or a value.
+    pub fn found(&self) -> bool {
+        !(self.symptoms.is_empty() && self.emotions.is_empty() && self.readings.is_empty())
     }
 }
 
@@ -136,12 +204,13 @@ pub(crate) fn of_answers(q: &Questionnaire, answers: &Answers) -> Vec<TextAnalys
     out
 }
 
-/// The alerts a response's text findings raise: one urgent alert to the doctor, one to the
-/// psychologist for negative emotions. `urgent_raised`: the instrument already raised an urgent
-/// alert for this response (PHQ-9 item 9) — the text's reasons are added to it instead.
+/// The alerts text findings raise: one urgent alert to the doctor (urgent findings, and values
+/// past their emergency limits with the limits' source), one to the psychologist for negative
+/// emotions. When an urgent alert is already among `raised` (PHQ-9 item 9 of the same
+/// response) the text's reasons are added to it instead. `source`: (record, response).
 pub(crate) fn alerts(
     patient_id: Uuid,
-    response_id: Uuid,
+    source: (Option<Uuid>, Option<Uuid>),
     title: &str,
     found: &[TextAnalysis],
     raised: &mut Vec<AlertRow>,
@@ -161,25 +230,29 @@ pub(crate) fn alerts(
         }
         names.join("、")
     };
-    let urgent = labels(|a| a.symptoms.iter().chain(&a.emotions).filter(|f| f.urgent).collect());
+    let mut urgent = labels(|a| a.symptoms.iter().chain(&a.emotions).filter(|f| f.urgent).collect());
+    let values: Vec<String> = found
+        .iter()
+        .flat_map(|a| &a.readings)
+        .filter(|r| r.critical.is_some())
+        .map(ReadingView::describe)
+        .collect();
+    if !values.is_empty() {
+        let sep = if urgent.is_empty() { "" } else { "；" };
+        urgent = format!("{urgent}{sep}{}（依据：{}）", values.join("，"), critical::SOURCE_ZH);
+    }
     if !urgent.is_empty() {
         let reason = format!("{title}自由文本提示紧急情况：{urgent}，请立即联系患者");
         match raised.iter_mut().find(|a| a.severity == "severe") {
             Some(a) => a.reason = format!("{}；{reason}", a.reason),
-            None => raised.push(alert_from(
-                patient_id,
-                (None, Some(response_id)),
-                AlertKind::Severe,
-                reason,
-                now,
-            )),
+            None => raised.push(alert_from(patient_id, source, AlertKind::Severe, reason, now)),
         }
     }
     let emotions = labels(|a| a.emotions.iter().collect());
     if !emotions.is_empty() {
         raised.push(alert_from(
             patient_id,
-            (None, Some(response_id)),
+            source,
             AlertKind::NegativeEmotion,
             format!("{title}自由文本提示负面情绪：{emotions}，请心理咨询师跟进"),
             now,

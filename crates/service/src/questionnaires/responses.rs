@@ -341,7 +341,14 @@ pub(crate) async fn store_response(
         let reason = format!("{}：{}（{}分）", q.title, b.label, checked.score.unwrap_or(0.0));
         alerts.push(alert(patient_id, row.id, level == BandAlert::Severe, reason, now));
     }
-    crate::questionnaires::free_text::alerts(patient_id, row.id, &q.title, &text_findings, &mut alerts, now);
+    crate::questionnaires::free_text::alerts(
+        patient_id,
+        (None, Some(row.id)),
+        &q.title,
+        &text_findings,
+        &mut alerts,
+        now,
+    );
     let recorded = if completed {
         record_indicators(tx, actor, patient_id, &q, &checked.answers, now).await?
     } else {

@@ -23,6 +23,14 @@ pub enum Quantity {
 }
 
 impl Quantity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Quantity::Systolic => "systolic",
+            Quantity::Diastolic => "diastolic",
+            Quantity::Glucose => "glucose",
+        }
+    }
+
     pub fn zh(self) -> &'static str {
         match self {
             Quantity::Systolic => "收缩压",

@@ -10,6 +10,7 @@ mod events;
 mod figures;
 mod follow_up_records;
 mod imports;
+mod inbox;
 mod links;
 mod observations;
 mod outreach;
@@ -146,6 +147,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(outreach::put_patient_quiet_hours))
         .routes(routes!(alerts::acknowledge_alert))
         .routes(routes!(alerts::close_alert))
+        .routes(routes!(inbox::list_inbox))
+        .routes(routes!(inbox::mark_handled))
         .split_for_parts();
     doc::complete(&mut openapi);
     (router, openapi)

@@ -533,6 +533,24 @@ strings! {
     tag_var_history: "超期未完成的随访数；距上次随访的天数（从未随访为 −1）", "overdue follow-ups; days since the last visit (−1 when never visited)";
     tag_var_tags: "工作人员设置的标签", "tags staff set";
     tag_rule_indicator_codes: "指标代码", "Indicator codes";
+    inbox_nav: "患者回复", "Replies";
+    inbox_title: "患者回复收件箱", "Reply inbox";
+    inbox_intro:
+        "患者发回的短信按紧急程度排列：紧急（危险信号或数值达到危急值）在前，其次是需人工阅读的（含规则未能解释的危险字词），再次是提到症状或情绪的，最后是一般回复；同组内等待最久的在前。读完并处理后请标为已处理。",
+        "Messages patients sent back, most urgent first: urgent (a danger sign or a value past its emergency limit), then those that need a human read (red-flag words the rules could not explain), then those naming symptoms or feelings, then the rest; within each group the longest waiting first. Mark a reply handled once you have read it and acted.";
+    inbox_waiting_tab: "待处理", "Waiting";
+    inbox_handled_tab: "已处理", "Handled";
+    inbox_none: "暂无待处理的回复", "No replies waiting";
+    inbox_none_handled: "暂无已处理的回复", "No handled replies";
+    inbox_count_title: "需要查看的患者回复", "replies that need reading";
+    inbox_received: "收到", "Received";
+    inbox_from: "来自", "From";
+    inbox_found: "分析发现", "Found";
+    inbox_unexplained: "规则未能解释的字词", "Words the rules could not explain";
+    inbox_alert: "查看预警", "See the alert";
+    inbox_mark_handled: "标为已处理", "Mark handled";
+    inbox_handled_at: "处理于", "Handled";
+    inbox_reply_to: "回复", "Reply to";
 }
 
 labels! {
@@ -570,6 +588,8 @@ labels! {
         "organisation.phone" => "设置机构咨询电话", "set an organisation's number";
         "organisation.quiet_hours" => "设置机构免打扰时段", "set an organisation's quiet hours";
         "inbound.reply" => "收到患者回复", "received a patient's reply";
+        "inbound.handle" => "处理患者回复", "handled a patient's reply";
+        "inbox.list" => "查看患者回复", "listed patients' replies";
         "consent.withdraw" => "撤回联系同意", "withdrew consent to contact";
         "outbox.receipts" => "接收短信状态报告", "received delivery receipts";
         "outbox.list" => "查看消息发件箱", "listed the outbox";
@@ -807,6 +827,13 @@ labels! {
         "wechat_event" => "微信操作", "a WeChat event";
         "staff" => "医护登记", "recorded by staff";
         "patient_page" => "患者页面", "the patient's page";
+    }
+    /// How much attention a patient's reply needs (careloop_domain::reply::Attention).
+    attention_label {
+        "urgent" => "紧急", "urgent";
+        "read" => "需人工阅读", "needs a human read";
+        "findings" => "有发现", "findings";
+        "none" => "一般回复", "plain reply";
     }
     /// A provider's delivery receipt on a message.
     delivery_label {

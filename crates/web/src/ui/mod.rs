@@ -14,6 +14,7 @@ mod critical_limits;
 mod followup;
 pub mod i18n;
 mod imports;
+mod inbox;
 pub(crate) mod markdown;
 mod on_behalf;
 mod patients;
@@ -68,6 +69,8 @@ pub fn router() -> Router<AppState> {
         .route("/imports/{id}", get(imports::show))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/alerts/{id}/close", post(alerts::close))
+        .route("/inbox", get(inbox::page))
+        .route("/inbox/{id}/handled", post(inbox::mark_handled))
         .route("/questionnaires", get(questionnaires::list))
         .route("/questionnaires/{id}/preview", get(questionnaires::preview))
         .route("/questionnaires/{id}/export", get(questionnaires::export))
@@ -144,6 +147,8 @@ pub struct UiUser {
     pub path: String,
     /// Open alerts on the user's desk, for the badge; `None` when they could not be counted.
     pub open_alerts: Option<i64>,
+    /// Replies waiting in the user's inbox that need reading, for the badge.
+    pub waiting_replies: Option<i64>,
 }
 
 impl FromRequestParts<AppState> for UiUser {
@@ -166,11 +171,19 @@ impl FromRequestParts<AppState> for UiUser {
                 None
             }
         };
+        let waiting_replies = match careloop_service::outreach::inbox::waiting(&state.db, &who.actor).await {
+            Ok(n) => Some(n),
+            Err(e) => {
+                tracing::error!(error = %e, "could not count the waiting replies");
+                None
+            }
+        };
         Ok(UiUser {
             who,
             lang: lang_of(parts),
             path,
             open_alerts,
+            waiting_replies,
         })
     }
 }
@@ -184,6 +197,8 @@ pub struct Chrome {
     pub lang_href: String,
     /// The alert badge: open alerts on the user's desk (`None`: could not be counted).
     pub open_alerts: Option<i64>,
+    /// The reply badge: replies waiting that need reading.
+    pub waiting_replies: Option<i64>,
 }
 
 impl UiUser {
@@ -199,6 +214,7 @@ impl UiUser {
             csrf: self.who.csrf_token.clone(),
             lang_href: format!("/lang/{}?next={}", self.t().other_lang_code, percent_encode(&self.path)),
             open_alerts: self.open_alerts,
+            waiting_replies: self.waiting_replies,
         }
     }
 

@@ -1,0 +1,48 @@
+//! The reply inbox (回复收件箱): patients' unhandled replies, urgent first, and marking one handled.
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::Path;
+use crate::extract::{ApiQuery, ApiUser};
+use axum::Json;
+use axum::extract::State;
+use careloop_service::outreach::inbox::{self, InboxItem};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct InboxQuery {
+    /// false (default): replies waiting, urgent first; true: the latest handled.
+    handled: Option<bool>,
+}
+
+/// Replies of your department's patients (admins: all): urgent, then needing a human read, then
+/// with findings, then the rest, each group longest waiting first.
+#[utoipa::path(get, path = "/api/v1/inbox", tag = "outreach", params(InboxQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<InboxItem>), (status = 403, body = ErrorBody)))]
+pub async fn list_inbox(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    ApiQuery(q): ApiQuery<InboxQuery>,
+) -> Result<Json<Vec<InboxItem>>, ApiError> {
+    let handled = q.handled.unwrap_or(false);
+    Ok(Json(
+        inbox::list(&s.db, &who.actor, handled, OffsetDateTime::now_utc()).await?,
+    ))
+}
+
+/// Mark a reply handled (read and acted on). 409 when someone already did.
+#[utoipa::path(post, path = "/api/v1/inbox/{id}/handled", tag = "outreach", security(("bearer" = [])),
+    responses((status = 200, body = InboxItem), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn mark_handled(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<InboxItem>, ApiError> {
+    Ok(Json(
+        inbox::mark_handled(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?,
+    ))
+}
