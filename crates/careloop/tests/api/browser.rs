@@ -763,3 +763,54 @@ pub async fn a_nurse_imports_an_hl7_file_in_chromium(app: TestApp) {
     b.close().await;
 }
 crate::register!(browser: a_nurse_imports_an_hl7_file_in_chromium);
+
+/// A nurse works the reply inbox in Chromium: the top bar counts the two replies that need
+/// reading (not the plain thanks); the urgent blood pressure comes first with its values and
+/// limits; 查看预警 opens the patient's page at the doctor's alert; 标为已处理 takes the reply off
+/// the waiting list and the count, and it is listed under 已处理 with when.
+pub async fn a_nurse_works_the_reply_inbox_in_chromium(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    crate::providers::replies_waiting(&app, &nurse).await;
+    let b = Browser::start(1280).await;
+    b.log_in(&app, "nurse.wang").await;
+    let page = b.source_with(&["今日工作", "inbox-link"]).await;
+    assert!(
+        page.contains(r#"患者回复 <span class="badge" title="需要查看的患者回复">2</span>"#),
+        "the urgent reply and the one to read are counted, the thanks is not"
+    );
+    b.click("#inbox-link").await;
+    let page = b.source_with(&["患者回复收件箱", "血压190/120"]).await;
+    let first = b
+        .script("return document.querySelector('#replies article').innerText")
+        .await;
+    let first = first.as_str().unwrap_or_default();
+    assert!(
+        first.contains("紧急")
+            && first.contains("血压190/120，头晕")
+            && first.contains("收缩压 190 mmHg（危急值 ≥180 mmHg）"),
+        "{first}"
+    );
+    assert!(page.find("血压190/120").unwrap() < page.find("吐了一口血").unwrap());
+    b.click("#replies article a[href*='#alert-']").await;
+    let patient = b
+        .source_with(&["危急值 ≥180 mmHg", "短信回复自由文本提示紧急情况"])
+        .await;
+    assert!(patient.contains("钱淑芬"), "the patient's own page");
+    b.go(&app.url("/inbox")).await;
+    b.source_with(&["血压190/120"]).await;
+    b.click("#replies article form button[type=submit]").await;
+    let page = b.source_without("血压190/120").await;
+    assert!(page.contains("吐了一口血"), "the others still wait");
+    assert!(
+        page.contains(r#"<span class="badge" title="需要查看的患者回复">1</span>"#),
+        "one left to read"
+    );
+    b.go(&app.url("/inbox?handled=1")).await;
+    let page = b.source_with(&["血压190/120"]).await;
+    assert!(
+        page.contains("处理于") && !page.contains("吐了一口血"),
+        "listed as handled"
+    );
+    b.close().await;
+}
+crate::register!(browser: a_nurse_works_the_reply_inbox_in_chromium);

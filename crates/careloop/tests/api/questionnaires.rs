@@ -931,6 +931,32 @@ pub async fn free_text_replies_are_analysed_and_routed(app: TestApp) {
         html.contains("<span class=\"tag high\" title=\"不想活了\">自伤/自杀念头</span>"),
         "{html}"
     );
+
+    // A value past its emergency limit, written in words, is urgent: the doctor's alert names
+    // the values and their limits (not the patient's words) and the standard they come from.
+    let (status, out) = post_text(
+        &app,
+        &nurse,
+        path,
+        &response("今天量血压，高压一百九，低压一百二").to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    let alert = &out["alerts"][0];
+    assert_eq!(
+        (alert["severity"].as_str(), alert["owner_role"].as_str()),
+        (Some("severe"), Some("doctor")),
+        "{out}"
+    );
+    let reason = alert["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("收缩压 190 mmHg（危急值 ≥180 mmHg）")
+            && reason.contains("舒张压 120 mmHg（危急值 ≥110 mmHg）")
+            && reason.contains("国家基本公共卫生服务规范")
+            && !reason.contains("一百九"),
+        "{reason}"
+    );
+    assert_eq!(out["text_findings"][0]["readings"][0]["quantity"], "systolic", "{out}");
 }
 crate::register!(free_text_replies_are_analysed_and_routed);
 

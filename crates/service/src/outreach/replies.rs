@@ -169,10 +169,8 @@ fn reply_alerts(patient: Uuid, analysis: &TextAnalysis, attention: Attention, no
         now,
     );
     let reason = match attention {
-        Attention::Read => Some(format!(
-            "短信回复含需人工阅读的字词（{}），规则未能解释，请护士阅读回复",
-            analysis.unexplained.join("、")
-        )),
+        // The words stay in the reply (the inbox shows them); an alert names no patient's words.
+        Attention::Read => Some("短信回复含规则未能解释的危险字词，需人工阅读，请护士阅读回复".to_string()),
         Attention::Findings if !analysis.symptoms.is_empty() || !analysis.readings.is_empty() => {
             let mut found: Vec<String> = analysis.symptoms.iter().map(|f| f.zh.clone()).collect();
             found.extend(analysis.readings.iter().map(free_text::ReadingView::describe));
