@@ -7,6 +7,7 @@ mod bench_followup;
 mod bench_import;
 mod bench_latest;
 mod bench_questionnaire;
+mod bench_replies;
 mod bench_risk;
 mod bench_trends;
 mod bench_worklist;
@@ -45,6 +46,8 @@ enum Command {
     Latest(bench_latest::LatestBenchArgs),
     /// Free-text analysis: precision and recall on the labelled replies, and its speed.
     TextEval(text_eval::TextEvalArgs),
+    /// Patients' SMS replies: matched, analysed, stored and alerted per push, beside raw inserts.
+    Replies(bench_replies::RepliesBenchArgs),
 }
 
 #[tokio::main]
@@ -58,5 +61,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Trends(args) => bench_trends::run(args).await,
         Command::Latest(args) => bench_latest::run(args).await,
         Command::TextEval(args) => text_eval::run(args),
+        Command::Replies(args) => bench_replies::run(args).await,
     }
 }

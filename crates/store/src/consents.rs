@@ -3,7 +3,7 @@
 use crate::{Result, Tx, stored_time};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use std::collections::{HashMap, HashSet};
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -132,31 +132,56 @@ const INBOUND_COLUMNS: [&str; 15] = [
     "handled_by",
 ];
 
-/// Store a message; `false` when one with its provider key is already stored.
-pub async fn insert_inbound(tx: &mut Tx, m: &InboundRow) -> Result<bool> {
-    let stmt = Query::insert()
-        .into_table("inbound_messages")
-        .columns(INBOUND_COLUMNS)
-        .values_panic([
-            m.id.into(),
-            m.channel.clone().into(),
-            m.provider.clone().into(),
-            m.provider_key.clone().into(),
-            m.sender.clone().into(),
-            m.patient_id.into(),
-            m.outbox_id.into(),
-            m.content.clone().into(),
-            m.opt_out.into(),
-            stored_time(m.received_at).into(),
-            m.attention.clone().into(),
-            m.analysis.clone().into(),
-            m.alert_id.into(),
-            m.handled_at.map(stored_time).into(),
-            m.handled_by.into(),
-        ])
-        .on_conflict(OnConflict::column("provider_key").do_nothing().to_owned())
-        .to_owned();
-    Ok(tx.execute(&stmt).await? == 1)
+/// Store messages; a message whose provider key is stored already is left out (a provider's
+/// retry, or a concurrent push of the same batch). Returns the keys this call stored.
+pub async fn insert_inbound_many(tx: &mut Tx, rows: &[InboundRow]) -> Result<HashSet<String>> {
+    let mut stored = HashSet::new();
+    // 15 parameters a row: well under SQLite's 32,766 per statement.
+    for chunk in rows.chunks(1000) {
+        let mut stmt = Query::insert()
+            .into_table("inbound_messages")
+            .columns(INBOUND_COLUMNS)
+            .on_conflict(OnConflict::column("provider_key").do_nothing().to_owned())
+            .returning_col("provider_key")
+            .to_owned();
+        for m in chunk {
+            stmt.values_panic([
+                m.id.into(),
+                m.channel.clone().into(),
+                m.provider.clone().into(),
+                m.provider_key.clone().into(),
+                m.sender.clone().into(),
+                m.patient_id.into(),
+                m.outbox_id.into(),
+                m.content.clone().into(),
+                m.opt_out.into(),
+                stored_time(m.received_at).into(),
+                m.attention.clone().into(),
+                m.analysis.clone().into(),
+                m.alert_id.into(),
+                m.handled_at.map(stored_time).into(),
+                m.handled_by.into(),
+            ]);
+        }
+        let keys: Vec<(String,)> = tx.fetch_all(&stmt).await?;
+        stored.extend(keys.into_iter().map(|(k,)| k));
+    }
+    Ok(stored)
+}
+
+/// Which of these provider keys are stored already.
+pub async fn stored_keys(tx: &mut Tx, keys: &[String]) -> Result<HashSet<String>> {
+    let mut out = HashSet::new();
+    for chunk in keys.chunks(1000) {
+        let stmt = Query::select()
+            .column("provider_key")
+            .from("inbound_messages")
+            .and_where(Expr::col("provider_key").is_in(chunk.iter().cloned()))
+            .to_owned();
+        let rows: Vec<(String,)> = tx.fetch_all(&stmt).await?;
+        out.extend(rows.into_iter().map(|(k,)| k));
+    }
+    Ok(out)
 }
 
 /// A patient's messages back, newest first.
@@ -171,37 +196,38 @@ pub async fn inbound_of_patient(tx: &mut Tx, patient_id: Uuid, limit: u64) -> Re
     tx.fetch_all(&stmt).await
 }
 
-/// The newest message sent on `channel` to `recipient` in the `window` before `at`: what a
-/// reply from that number most likely answers. (message id, patient id)
-pub async fn last_sent_to(
-    tx: &mut Tx,
-    channel: &str,
-    recipient: &str,
-    at: OffsetDateTime,
-    window: Duration,
-) -> Result<Option<(Uuid, Uuid)>> {
-    let stmt = Query::select()
-        .columns(["id", "patient_id"])
-        .from("outbox")
-        .and_where(Expr::col("channel").eq(channel))
-        .and_where(Expr::col("recipient").eq(recipient))
-        .and_where(Expr::col("status").eq("sent"))
-        .and_where(Expr::col("created_at").gte(stored_time(at - window)))
-        .order_by("created_at", Order::Desc)
-        .limit(1)
-        .to_owned();
-    tx.fetch_optional(&stmt).await
+/// A message sent to a number, as a reply is matched to it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SentTo {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub recipient: String,
+    pub created_at: OffsetDateTime,
 }
 
-/// Link a stored message to the alert it raised.
-pub async fn set_alert(tx: &mut Tx, inbound_id: Uuid, alert_id: Uuid) -> Result<()> {
-    let stmt = Query::update()
-        .table("inbound_messages")
-        .value("alert_id", alert_id)
-        .and_where(Expr::col("id").eq(inbound_id))
-        .to_owned();
-    tx.execute(&stmt).await?;
-    Ok(())
+/// The messages sent on `channel` to any of `recipients` since `since`, newest first: what
+/// replies from those numbers may answer.
+pub async fn sent_to_many(
+    tx: &mut Tx,
+    channel: &str,
+    recipients: &[String],
+    since: OffsetDateTime,
+) -> Result<Vec<SentTo>> {
+    let mut out = Vec::new();
+    for chunk in recipients.chunks(1000) {
+        let stmt = Query::select()
+            .columns(["id", "patient_id", "recipient", "created_at"])
+            .from("outbox")
+            .and_where(Expr::col("recipient").is_in(chunk.iter().cloned()))
+            .and_where(Expr::col("channel").eq(channel))
+            .and_where(Expr::col("status").eq("sent"))
+            .and_where(Expr::col("created_at").gte(stored_time(since)))
+            .order_by("created_at", Order::Desc)
+            .to_owned();
+        out.extend(tx.fetch_all::<SentTo, _>(&stmt).await?);
+    }
+    out.sort_by_key(|m| std::cmp::Reverse(m.created_at));
+    Ok(out)
 }
 
 /// A message of the reply inbox, with its patient's name and department.

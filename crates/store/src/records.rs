@@ -98,11 +98,11 @@ const ALERT_COLUMNS: [&str; 12] = [
 ];
 
 pub async fn insert_alerts(tx: &mut Tx, rows: &[AlertRow]) -> Result<()> {
-    for a in rows {
-        let stmt = Query::insert()
-            .into_table("alerts")
-            .columns(ALERT_COLUMNS)
-            .values_panic([
+    // 12 parameters a row: well under SQLite's 32,766 per statement.
+    for chunk in rows.chunks(1000) {
+        let mut stmt = Query::insert().into_table("alerts").columns(ALERT_COLUMNS).to_owned();
+        for a in chunk {
+            stmt.values_panic([
                 a.id.into(),
                 a.patient_id.into(),
                 a.record_id.into(),
@@ -115,10 +115,23 @@ pub async fn insert_alerts(tx: &mut Tx, rows: &[AlertRow]) -> Result<()> {
                 a.escalations.into(),
                 a.outcome.clone().into(),
                 a.response_id.into(),
-            ])
-            .to_owned();
+            ]);
+        }
         tx.execute(&stmt).await?;
     }
+    Ok(())
+}
+
+/// Delete alerts by id (those raised for a message a concurrent push stored first).
+pub async fn delete_alerts(tx: &mut Tx, ids: &[Uuid]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let stmt = Query::delete()
+        .from_table("alerts")
+        .and_where(Expr::col("id").is_in(ids.iter().copied()))
+        .to_owned();
+    tx.execute(&stmt).await?;
     Ok(())
 }
 

@@ -557,3 +557,55 @@ pub(crate) async fn replies_waiting(app: &TestApp, nurse: &str) -> Vec<String> {
         .map(|s| s.to_string())
         .collect()
 }
+
+/// Aliyun retries a push it timed out on while the first is still being stored: four copies of
+/// one batch at once store each reply once and raise each alert once (a copy that loses the
+/// race takes back the alerts it raised), on both databases.
+pub async fn a_push_arriving_four_times_at_once_is_stored_and_alerted_once(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let sandbox = Delivery::sandbox(&app.db, "https://followup.example.cn/");
+    let mut due = now();
+    for n in 0..3u32 {
+        due = discharged(&app, &nurse, &format!("孔雪{n}"), 71 + n).await.1;
+    }
+    assert_eq!(pass(&app, &sandbox, due + Duration::hours(1)).await.sent, 3);
+    let sent_at = china_time(due + Duration::hours(2));
+    let texts = ["血压190/120", "伤口疼，有点发烧38.2", "不想活了，活着拖累家里"];
+    let batch: Vec<Value> = texts
+        .iter()
+        .enumerate()
+        .map(|(n, t)| json!({"phone_number": format!("139123400{}", 71 + n), "send_time": sent_at, "content": t, "sequence_id": 4000 + n}))
+        .collect();
+    let body = json!(batch).to_string();
+    let copies: Vec<_> = (0..4)
+        .map(|_| {
+            let req = app
+                .http
+                .post(app.url(&format!("/callbacks/aliyun/sms-up/{}", aliyun_sms::CALLBACK_SECRET)))
+                .header("content-type", "application/json")
+                .body(body.clone());
+            tokio::spawn(async move { req.send().await.unwrap().status() })
+        })
+        .collect();
+    for c in copies {
+        assert_eq!(c.await.unwrap(), StatusCode::OK, "every copy is acknowledged");
+    }
+    let (_, inbox) = app.get(Some(&nurse), "/api/v1/inbox").await;
+    assert_eq!(inbox.as_array().unwrap().len(), 3, "{inbox}");
+    let (_, alerts) = app.get(Some(&nurse), "/api/v1/alerts").await;
+    // 190/120: the doctor's; the wound with fever: the nurse's; self-harm: the doctor's and
+    // the psychologist's.
+    let mut owners: Vec<&str> = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["owner_role"].as_str().unwrap())
+        .collect();
+    owners.sort_unstable();
+    assert_eq!(owners, ["doctor", "doctor", "nurse", "psychologist"], "{alerts}");
+    for item in inbox.as_array().unwrap() {
+        let id = item["alert_id"].as_str().unwrap();
+        assert!(alerts.as_array().unwrap().iter().any(|a| a["id"] == id), "{item}");
+    }
+}
+crate::register!(a_push_arriving_four_times_at_once_is_stored_and_alerted_once);

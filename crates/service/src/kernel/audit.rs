@@ -34,6 +34,12 @@ pub async fn record(tx: &mut Tx, event: AuditEvent) -> Result<()> {
     Ok(())
 }
 
+/// Append events inside the caller's transaction, in one statement per thousand.
+pub async fn record_all(tx: &mut Tx, events: Vec<AuditEvent>) -> Result<()> {
+    audit::insert_many(tx, &events).await?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEventView {
     pub id: Uuid,

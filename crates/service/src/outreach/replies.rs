@@ -11,7 +11,7 @@
 //! reply waits in the reply inbox (回复收件箱), urgent first, until a nurse marks it handled.
 
 use crate::kernel::alerts::alert_from;
-use crate::kernel::audit::{event, record};
+use crate::kernel::audit::{event, record_all};
 use crate::questionnaires::free_text::{self, TextAnalysis};
 use crate::{Result, ServiceError};
 use careloop_domain::consent::is_opt_out;
@@ -20,6 +20,7 @@ use careloop_domain::reply::Attention;
 use careloop_store::Db;
 use careloop_store::consents::{self, ConsentRow, InboundRow};
 use careloop_store::records::{self, AlertRow};
+use std::collections::HashMap;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -52,7 +53,9 @@ pub struct ReplyOutcome {
     pub alerts: usize,
 }
 
-/// Store a provider's batch of SMS replies in one transaction.
+/// Store a provider's batch of SMS replies in one transaction, a few statements per batch
+/// rather than per reply: the stored keys, the messages the senders were sent, the replies with
+/// their triage, their alerts, consent changes and audit events each in one go.
 pub async fn record_sms_replies(
     db: &Db,
     provider: &str,
@@ -70,38 +73,73 @@ pub async fn record_sms_replies(
         tokio::task::spawn_blocking(move || texts.iter().map(|t| TextAnalysis::of_text(t)).collect::<Vec<_>>())
             .await
             .map_err(|_| ServiceError::Internal("reply analysis"))?;
+    let key = |r: &InboundReply| format!("{provider}|{}", r.key);
     let mut tx = db.begin().await?;
-    let mut events = Vec::new();
+    let keys: Vec<String> = replies.iter().map(key).collect();
+    let mut seen = consents::stored_keys(&mut tx, &keys).await?;
+    let senders: Vec<String> = replies.iter().map(|r| r.sender.clone()).collect();
+    let earliest = replies.iter().map(|r| r.at.unwrap_or(now)).min().unwrap_or(now);
+    let sent = consents::sent_to_many(&mut tx, "sms", &senders, earliest - MATCH_WINDOW).await?;
+    let mut rows: Vec<InboundRow> = Vec::new();
+    let mut alerts: Vec<AlertRow> = Vec::new();
+    let mut raised_by: HashMap<String, Vec<Uuid>> = HashMap::new();
     for (r, analysis) in replies.iter().zip(analyses) {
+        if !seen.insert(key(r)) {
+            out.duplicates += 1;
+            continue;
+        }
         let at = r.at.unwrap_or(now);
-        let matched = consents::last_sent_to(&mut tx, "sms", &r.sender, at, MATCH_WINDOW).await?;
+        // The newest message sent to that number within the window before the reply.
+        let matched = sent
+            .iter()
+            .find(|m| m.recipient == r.sender && m.created_at >= at - MATCH_WINDOW);
         let opt_out = is_opt_out(&r.content);
         let attention = if opt_out {
             Attention::None
         } else {
             Attention::of(analysis.urgent, analysis.needs_human_read, analysis.found())
         };
-        let row = InboundRow {
+        let raised = match matched {
+            Some(m) if !opt_out => reply_alerts(m.patient_id, &analysis, attention, now),
+            _ => Vec::new(),
+        };
+        rows.push(InboundRow {
             id: Uuid::now_v7(),
             channel: "sms".into(),
             provider: provider.into(),
-            provider_key: format!("{provider}|{}", r.key),
+            provider_key: key(r),
             sender: r.sender.clone(),
-            patient_id: matched.map(|(_, p)| p),
-            outbox_id: matched.map(|(m, _)| m),
+            patient_id: matched.map(|m| m.patient_id),
+            outbox_id: matched.map(|m| m.id),
             content: r.content.chars().take(MAX_REPLY_CHARS).collect(),
             opt_out,
             received_at: at,
             attention: attention.as_str().into(),
             analysis: serde_json::to_string(&analysis).ok(),
-            alert_id: None,
+            alert_id: raised.first().map(|a| a.id),
             handled_at: None,
             handled_by: None,
-        };
-        if !consents::insert_inbound(&mut tx, &row).await? {
-            out.duplicates += 1;
-            continue;
-        }
+        });
+        raised_by.insert(key(r), raised.iter().map(|a| a.id).collect());
+        alerts.extend(raised);
+    }
+    // The alerts first (a reply names its alert); then the replies. A reply a concurrent push
+    // stored first is not stored again, and the alerts raised for it here are taken back.
+    records::insert_alerts(&mut tx, &alerts).await?;
+    let stored = consents::insert_inbound_many(&mut tx, &rows).await?;
+    let (rows, raced): (Vec<InboundRow>, Vec<InboundRow>) =
+        rows.into_iter().partition(|r| stored.contains(&r.provider_key));
+    out.duplicates += raced.len();
+    let taken_back: Vec<Uuid> = raced
+        .iter()
+        .filter_map(|r| raised_by.get(&r.provider_key))
+        .flatten()
+        .copied()
+        .collect();
+    records::delete_alerts(&mut tx, &taken_back).await?;
+    out.alerts = alerts.len() - taken_back.len();
+    let mut events = Vec::new();
+    for row in &rows {
         out.stored += 1;
         let Some(patient) = row.patient_id else {
             out.unmatched += 1;
@@ -111,18 +149,10 @@ pub async fn record_sms_replies(
             &system,
             "inbound.reply",
             Some(patient),
-            Some(format!("provider={provider} attention={}", attention.as_str())),
+            Some(format!("provider={provider} attention={}", row.attention)),
             now,
         ));
-        if !opt_out {
-            let raised = reply_alerts(patient, &analysis, attention, now);
-            if let Some(first) = raised.first() {
-                records::insert_alerts(&mut tx, &raised).await?;
-                consents::set_alert(&mut tx, row.id, first.id).await?;
-                out.alerts += raised.len();
-            }
-        }
-        if opt_out {
+        if row.opt_out {
             consents::record(
                 &mut tx,
                 &ConsentRow {
@@ -134,7 +164,7 @@ pub async fn record_sms_replies(
                     how: "sms_reply".into(),
                     recorded_by: None,
                     notice_version: None,
-                    at,
+                    at: row.received_at,
                 },
             )
             .await?;
@@ -148,9 +178,7 @@ pub async fn record_sms_replies(
             ));
         }
     }
-    for e in events {
-        record(&mut tx, e).await?;
-    }
+    record_all(&mut tx, events).await?;
     tx.commit().await?;
     Ok(out)
 }
