@@ -66,27 +66,28 @@ pub async fn of_patient(tx: &mut Tx, patient_id: Uuid) -> Result<Vec<ConsentRow>
     tx.fetch_all(&stmt).await
 }
 
-/// Of these patients, those whose latest own consent on `channel` is withdrawn.
-pub async fn withdrawn(tx: &mut Tx, patient_ids: &[Uuid], channel: &str) -> Result<HashSet<Uuid>> {
-    if patient_ids.is_empty() {
-        return Ok(HashSet::new());
+/// Of these patients, the channels on which their latest own consent is withdrawn.
+pub async fn withdrawn_channels(tx: &mut Tx, patient_ids: &[Uuid]) -> Result<HashMap<Uuid, HashSet<String>>> {
+    let mut latest: HashMap<(Uuid, String), bool> = HashMap::new();
+    for chunk in patient_ids.chunks(1000) {
+        let stmt = Query::select()
+            .columns(["patient_id", "channel", "granted"])
+            .from("channel_consents")
+            .and_where(Expr::col("patient_id").is_in(chunk.iter().copied()))
+            .and_where(Expr::col("proxy_id").is_null())
+            .order_by("at", Order::Asc)
+            .order_by("id", Order::Asc)
+            .to_owned();
+        let rows: Vec<(Uuid, String, bool)> = tx.fetch_all(&stmt).await?;
+        latest.extend(rows.into_iter().map(|(p, c, g)| ((p, c), g)));
     }
-    let stmt = Query::select()
-        .columns(["patient_id", "granted"])
-        .from("channel_consents")
-        .and_where(Expr::col("patient_id").is_in(patient_ids.iter().copied()))
-        .and_where(Expr::col("channel").eq(channel))
-        .and_where(Expr::col("proxy_id").is_null())
-        .order_by("at", Order::Asc)
-        .order_by("id", Order::Asc)
-        .to_owned();
-    let rows: Vec<(Uuid, bool)> = tx.fetch_all(&stmt).await?;
-    let latest: HashMap<Uuid, bool> = rows.into_iter().collect();
-    Ok(latest
-        .into_iter()
-        .filter(|(_, granted)| !granted)
-        .map(|(p, _)| p)
-        .collect())
+    let mut out: HashMap<Uuid, HashSet<String>> = HashMap::new();
+    for ((patient, channel), granted) in latest {
+        if !granted {
+            out.entry(patient).or_default().insert(channel);
+        }
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]

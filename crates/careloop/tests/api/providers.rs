@@ -609,3 +609,126 @@ pub async fn a_push_arriving_four_times_at_once_is_stored_and_alerted_once(app: 
     }
 }
 crate::register!(a_push_arriving_four_times_at_once_is_stored_and_alerted_once);
+
+/// After a 退订 reply the way back goes through staff (PIPL item 5): the patient tells the nurse
+/// they want the messages again, she records consent with the notice she read them — refused
+/// without one — and the next SMS goes; the consents show what stands per channel and every
+/// change (how, by whom, the notice); another department's nurse may neither read nor change
+/// them; the patient page's form does the same and refuses a grant without a notice under its
+/// field.
+pub async fn staff_record_renewed_consent_and_sms_go_again(app: TestApp) {
+    let (admin, nurse) = app.admin_and_nurse().await;
+    let fake = aliyun_sms::start().await;
+    let d = through_aliyun(&app, aliyun_sms::config(&fake, aliyun_sms::ACCESS_KEY_SECRET));
+    let (patient, due) = discharged(&app, &nurse, "冯玉兰", 81).await;
+    assert_eq!(pass(&app, &d, due + Duration::hours(1)).await.sent, 1);
+    // The patient replies now (the scheduler above ran at the message's future due time).
+    let td = json!([{"phone_number": "13912340081", "send_time": china_time(now() - Duration::minutes(1)), "content": "TD", "sequence_id": 5001}]);
+    assert_eq!(reply(&app, &td).await, StatusCode::OK);
+    let path = format!("/api/v1/patients/{patient}/consents");
+    let (status, c) = app.get(Some(&nurse), &path).await;
+    assert_eq!(status, StatusCode::OK);
+    let states: Vec<(&str, &str)> = c["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|ch| (ch["channel"].as_str().unwrap(), ch["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        states,
+        [("sms", "withdrawn"), ("wechat", "unrecorded"), ("voice", "unrecorded")]
+    );
+    assert_eq!(c["channels"][0]["since"]["how"], "sms_reply");
+
+    let (status, e) = app
+        .post(Some(&nurse), &path, &json!({"channel": "sms", "granted": true}))
+        .await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("notice_version")),
+        "{e}"
+    );
+    let (status, _) = app
+        .post(
+            Some(&nurse),
+            &path,
+            &json!({"channel": "fax", "granted": true, "notice_version": "v1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.department("ortho").await;
+    let other = app.user("nurse.zhou", "nurse", Some("ortho")).await;
+    assert_eq!(app.get(Some(&other), &path).await.0, StatusCode::FORBIDDEN);
+    let grant = json!({"channel": "sms", "granted": true, "notice_version": "随访服务告知书 2026版"});
+    assert_eq!(app.post(Some(&other), &path, &grant).await.0, StatusCode::FORBIDDEN);
+    let (status, c) = app.post(Some(&nurse), &path, &grant).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    let sms = &c["channels"][0];
+    assert_eq!(
+        (sms["state"].as_str(), sms["since"]["how"].as_str()),
+        (Some("granted"), Some("staff"))
+    );
+    assert_eq!(sms["since"]["notice_version"], "随访服务告知书 2026版");
+    assert!(sms["since"]["recorded_by"].is_string(), "by whom");
+    assert_eq!(c["history"].as_array().unwrap().len(), 2);
+    let audited = app.audited(&admin, &patient).await;
+    assert!(audited.iter().any(|a| a == "consent.grant") && audited.iter().any(|a| a == "consent.read"));
+
+    // The D30 reminder goes by SMS again.
+    let (_, plans) = app
+        .get(Some(&nurse), &format!("/api/v1/patients/{patient}/plans"))
+        .await;
+    let d30 = plans[0]["tasks"][2].clone();
+    let before = fake.book.lock().unwrap().accepted.len();
+    pass(&app, &d, at(&d30["due_at"]) + Duration::hours(1)).await;
+    let accepted = fake.book.lock().unwrap().accepted.clone();
+    assert_eq!(
+        accepted[before..].iter().filter(|a| a.phone == "13912340081").count(),
+        1
+    );
+
+    // On the patient page: what stands per channel, and the form.
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, html) = crate::ui::page(&client, &app, &format!("/patients/{patient}")).await;
+    let section = crate::helpers::section(&html, "consents");
+    assert!(
+        section.contains("已同意") && section.contains("随访服务告知书 2026版") && section.contains("医护登记"),
+        "{section}"
+    );
+    let csrf = crate::ui::csrf_of(&html);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("channel", "voice"),
+        ("granted", "true"),
+        ("notice_version", ""),
+    ];
+    let res = client
+        .post(app.url(&format!("/patients/{patient}/consents")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("登记同意时须注明向患者告知的告知书版本")
+    );
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("channel", "voice"),
+        ("granted", "false"),
+        ("notice_version", ""),
+    ];
+    let res = client
+        .post(app.url(&format!("/patients/{patient}/consents")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let (_, c) = app.get(Some(&nurse), &path).await;
+    assert_eq!(c["channels"][2]["state"], "withdrawn", "{c}");
+}
+crate::register!(staff_record_renewed_consent_and_sms_go_again);

@@ -211,9 +211,10 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
             return Ok(());
         }
         let mut log = Vec::new();
-        // Patients who withdrew their consent to SMS (a 退订 reply): their SMS steps go to a nurse.
+        // Patients who withdrew their consent to a channel (a 退订 reply, or told staff): their
+        // steps on that channel go to a nurse.
         let patients: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
-        let no_sms = careloop_store::consents::withdrawn(&mut tx, &patients, ChannelKind::Sms.as_str()).await?;
+        let withdrawn = careloop_store::consents::withdrawn_channels(&mut tx, &patients).await?;
         for r in &rows {
             if quiet_hours(r).contains(now) {
                 held.push(r.id);
@@ -236,13 +237,19 @@ async fn queue_due_steps(db: &Db, d: &Delivery, now: OffsetDateTime, out: &mut S
             } else {
                 None
             };
-            if kind == ChannelKind::Sms && receiver.is_none() && no_sms.contains(&r.patient_id) {
+            let opted_out = withdrawn.get(&r.patient_id).is_some_and(|c| c.contains(kind.as_str()));
+            if receiver.is_none() && opted_out {
                 let failed = transition(
                     careloop_domain::followup::task::TaskState::Due,
                     TaskEvent::AttemptFailed,
                 )
                 .map_err(|_| ServiceError::Internal("task state machine"))?;
-                log.push(system_transition(r.id, "due", failed.as_str(), "sms_opted_out", now));
+                let reason = match kind {
+                    ChannelKind::Sms => "sms_opted_out",
+                    ChannelKind::Wechat => "wechat_opted_out",
+                    ChannelKind::Voice => "voice_opted_out",
+                };
+                log.push(system_transition(r.id, "due", failed.as_str(), reason, now));
                 plans::set_task_state(&mut tx, r.id, failed.as_str(), None, now).await?;
                 out.failed += 1;
                 continue;

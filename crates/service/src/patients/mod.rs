@@ -2,6 +2,7 @@
 //! the health record and diagnoses, indicator values, family proxies, lab reports, trends and the
 //! printable health report.
 
+pub mod consents;
 pub mod lab_reports;
 pub mod observations;
 pub mod page;

@@ -66,7 +66,8 @@ pub struct PatientPage {
     /// What the patient sent back (SMS replies), newest first: when, the words, an opt-out.
     pub replies: Vec<(OffsetDateTime, String, bool)>,
     /// The patient withdrew consent to SMS (a 退订 reply): when and how.
-    pub sms_withdrawn: Option<(OffsetDateTime, String)>,
+    /// Consent to be contacted, per channel, with its history.
+    pub consents: crate::patients::consents::Consents,
 }
 
 /// One of the last messages, as the page's summary shows it.
@@ -237,12 +238,7 @@ pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime)
         .into_iter()
         .map(|r| (r.received_at, r.content, r.opt_out))
         .collect();
-    let sms_withdrawn = careloop_store::consents::of_patient(&mut tx, id)
-        .await?
-        .into_iter()
-        .rfind(|c| c.channel == "sms")
-        .filter(|c| !c.granted)
-        .map(|c| (c.at, c.how));
+    let consents = crate::patients::consents::consents_of(careloop_store::consents::of_patient(&mut tx, id).await?);
     let shown = format!(
         "observations={} diagnoses={} assessments={} responses={} reports={} links={} proxies={} articles={} tags={} alerts={} plans={}",
         observations.len(),
@@ -281,6 +277,6 @@ pub async fn patient_page(db: &Db, actor: &Actor, id: Uuid, now: OffsetDateTime)
         recent_records,
         recent_messages,
         replies,
-        sms_withdrawn,
+        consents,
     })
 }

@@ -533,6 +533,17 @@ strings! {
     tag_var_history: "超期未完成的随访数；距上次随访的天数（从未随访为 −1）", "overdue follow-ups; days since the last visit (−1 when never visited)";
     tag_var_tags: "工作人员设置的标签", "tags staff set";
     tag_rule_indicator_codes: "指标代码", "Indicator codes";
+    consents_title: "联系同意", "Consent to be contacted";
+    consent_channel: "渠道", "Channel";
+    consent_state: "状态", "State";
+    consent_since: "依据", "Since";
+    consent_notice: "告知书版本", "Notice";
+    consent_notice_hint: "（登记同意时必填：向患者告知的告知书版本）", "(required when consent is given: the notice the patient was told)";
+    consent_unrecorded_hint: "入组时未单独登记，可正常发送", "not recorded since enrolment; messages go";
+    consent_record: "登记患者同意或撤回", "Record consent given or withdrawn";
+    consent_grant: "同意通过该渠道联系", "agrees to be contacted on this channel";
+    consent_withdraw: "撤回同意（不再通过该渠道自动发送）", "withdraws (no more automated messages on this channel)";
+    consent_save: "登记", "Record";
     inbox_nav: "患者回复", "Replies";
     inbox_title: "患者回复收件箱", "Reply inbox";
     inbox_intro:
@@ -591,6 +602,8 @@ labels! {
         "inbound.handle" => "处理患者回复", "handled a patient's reply";
         "inbox.list" => "查看患者回复", "listed patients' replies";
         "consent.withdraw" => "撤回联系同意", "withdrew consent to contact";
+        "consent.grant" => "登记联系同意", "recorded consent to contact";
+        "consent.read" => "查看联系同意", "read consent to contact";
         "outbox.receipts" => "接收短信状态报告", "received delivery receipts";
         "outbox.list" => "查看消息发件箱", "listed the outbox";
         "patient.create" => "新建档案", "enrolled a patient";
@@ -699,6 +712,8 @@ labels! {
         "link_withdrawn" => "问卷链接已收回", "link withdrawn";
         "undelivered" => "短信未送达", "message not delivered";
         "sms_opted_out" => "患者已退订短信，请电话联系", "patient opted out of SMS: call instead";
+        "wechat_opted_out" => "患者已撤回微信联系同意，请电话联系", "patient withdrew consent to WeChat: call instead";
+        "voice_opted_out" => "患者已撤回智能语音联系同意，请电话联系", "patient withdrew consent to voice calls: call instead";
     }
     /// An alert's state.
     alert_status_label {
@@ -827,6 +842,12 @@ labels! {
         "wechat_event" => "微信操作", "a WeChat event";
         "staff" => "医护登记", "recorded by staff";
         "patient_page" => "患者页面", "the patient's page";
+    }
+    /// Consent on a channel.
+    consent_state_label {
+        "granted" => "已同意", "granted";
+        "withdrawn" => "已撤回", "withdrawn";
+        "unrecorded" => "未登记", "not recorded";
     }
     /// How much attention a patient's reply needs (careloop_domain::reply::Attention).
     attention_label {

@@ -106,6 +106,7 @@ pub fn router() -> Router<AppState> {
         .route("/patients/{id}/responses/{response_id}", get(patients::show_response))
         .route("/patients/{id}/links/{link_id}/withdraw", post(patients::withdraw_link))
         .route("/patients/{id}/proxies", post(patients::add_proxy))
+        .route("/patients/{id}/consents", post(patients::record_consent))
         .route("/patients/{id}/proxies/{proxy_id}/revoke", post(patients::revoke_proxy))
         .route(
             "/admin/departments",

@@ -35,6 +35,7 @@ use time::{OffsetDateTime, Time};
 use uuid::Uuid;
 
 mod batch;
+mod consent;
 mod death;
 mod discharge;
 mod links;
@@ -44,6 +45,7 @@ mod response;
 mod values;
 
 pub use batch::enrol_batch;
+pub use consent::record_consent;
 pub use death::{clear_death, report_death};
 pub use discharge::record_discharge;
 pub use links::{add_proxy, make_link, revoke_proxy, withdraw_link};

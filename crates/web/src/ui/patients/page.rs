@@ -59,12 +59,21 @@ struct PatientPage {
     /// What the patient sent back: (when, the words, an opt-out).
     replies: Vec<(time::OffsetDateTime, String, bool)>,
     /// Consent to SMS withdrawn: when and how.
-    sms_withdrawn: Option<(time::OffsetDateTime, String)>,
+    consents: careloop_service::patients::consents::Consents,
 }
 
 impl PatientPage {
     fn local(&self, at: &OffsetDateTime) -> String {
         crate::ui::followup::local(at)
+    }
+
+    /// Consent to SMS withdrawn: when and how.
+    fn sms_withdrawn(&self) -> Option<&careloop_service::patients::consents::ConsentChangeView> {
+        self.consents
+            .channels
+            .iter()
+            .find(|c| c.channel == "sms" && c.state == "withdrawn")
+            .and_then(|c| c.since.as_ref())
     }
 
     fn has_closed_alerts(&self) -> bool {
@@ -170,7 +179,7 @@ pub(super) async fn patient_page_with(
                 recent_records,
                 recent_messages,
                 replies,
-                sms_withdrawn,
+                consents,
             } = page;
             let advice = advice
                 .into_iter()
@@ -218,7 +227,7 @@ pub(super) async fn patient_page_with(
                 recent_records,
                 recent_messages,
                 replies,
-                sms_withdrawn,
+                consents,
                 relations: Relation::ALL,
                 may_assess: a.may_assess_risk(),
                 tier_options: RiskTier::ALL,
