@@ -340,6 +340,34 @@ const LINK_COLUMNS: [&str; 9] = [
     "proxy_id",
 ];
 
+/// The first time a link is opened (later opens change nothing).
+pub async fn mark_opened(tx: &mut Tx, token_hash: &str, at: OffsetDateTime) -> Result<()> {
+    let stmt = Query::update()
+        .table("patient_links")
+        .value("opened_at", stored_time(at))
+        .and_where(Expr::col("token_hash").eq(token_hash))
+        .and_where(Expr::col("opened_at").is_null())
+        .to_owned();
+    tx.execute(&stmt).await?;
+    Ok(())
+}
+
+/// What became of the links some messages carried: (token hash, first opened, answered).
+pub async fn link_fates(
+    tx: &mut Tx,
+    token_hashes: &[String],
+) -> Result<Vec<(String, Option<OffsetDateTime>, Option<OffsetDateTime>)>> {
+    if token_hashes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = Query::select()
+        .columns(["token_hash", "opened_at", "answered_at"])
+        .from("patient_links")
+        .and_where(Expr::col("token_hash").is_in(token_hashes.iter().cloned()))
+        .to_owned();
+    tx.fetch_all(&stmt).await
+}
+
 /// A link answered by the patient: used up, and counted as a response.
 pub async fn mark_answered(tx: &mut Tx, token_hash: &str, at: OffsetDateTime) -> Result<()> {
     let stmt = Query::update()

@@ -299,8 +299,10 @@ pub async fn every_staff_page_fits_a_phone_screen(app: TestApp) {
         reqwest::StatusCode::CREATED,
         "a critical value, so the alert centre has a card"
     );
-    // Replies of each kind, so the reply inbox has its cards.
+    // Replies of each kind, so the reply inbox has its cards and a thread its messages.
     crate::providers::replies_waiting(&app, &nurse).await;
+    let (_, inbox) = app.get(Some(&nurse), "/api/v1/inbox").await;
+    let replier = inbox[0]["patient_id"].as_str().unwrap().to_string();
     let nurse_pages = [
         "/worklist".to_string(),
         "/alerts".into(),
@@ -317,6 +319,7 @@ pub async fn every_staff_page_fits_a_phone_screen(app: TestApp) {
         "/questionnaires".into(),
         "/imports".into(),
         "/inbox".into(),
+        format!("/patients/{replier}/messages"),
     ];
     let admin_pages = [
         "/admin/users",

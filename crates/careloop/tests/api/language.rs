@@ -154,6 +154,8 @@ pub async fn every_staff_page_is_in_chinese_and_the_english_pages_in_english(app
     let (_, nurse) = app.admin_and_nurse().await;
     let (p, task) = busy_patient(&app, &nurse).await;
     let theirs = crate::providers::replies_waiting(&app, &nurse).await;
+    let (_, inbox) = app.get(Some(&nurse), "/api/v1/inbox").await;
+    let replier = inbox[0]["patient_id"].as_str().unwrap().to_string();
     let (status, import) =
         crate::imports::import(&app, &nurse, "source=lis", crate::import_screen::mixed_bundle()).await;
     assert_eq!(status, StatusCode::OK, "{import}");
@@ -183,6 +185,7 @@ pub async fn every_staff_page_is_in_chinese_and_the_english_pages_in_english(app
         format!("/imports/{batch}"),
         "/inbox".into(),
         "/inbox?handled=1".into(),
+        format!("/patients/{replier}/messages"),
     ];
     let admin_pages = [
         "/admin/users",
@@ -248,8 +251,10 @@ pub async fn every_staff_page_is_in_chinese_and_the_english_pages_in_english(app
     let client = browser(&app, "nurse.wang").await;
     let res = client.get(app.url("/lang/en?next=%2Fworklist")).send().await.unwrap();
     assert!(res.status().is_redirection());
+    let thread = format!("/patients/{replier}/messages");
     for path in [
         "/worklist",
+        thread.as_str(),
         "/alerts",
         "/stats",
         "/outbox",

@@ -732,3 +732,73 @@ pub async fn staff_record_renewed_consent_and_sms_go_again(app: TestApp) {
     assert_eq!(c["channels"][2]["state"], "withdrawn", "{c}");
 }
 crate::register!(staff_record_renewed_consent_and_sms_go_again);
+
+/// One conversation per patient (issue 18, item 7): the questionnaire SMS as it went out through
+/// Aliyun, delivered (its receipt), its link opened by the patient, then the patient's reply
+/// with its triage — oldest first, in the API and on 消息会话, which the inbox links to.
+pub async fn a_patients_messages_read_as_one_thread(app: TestApp) {
+    let (_, nurse) = app.admin_and_nurse().await;
+    let fake = aliyun_sms::start().await;
+    let d = through_aliyun(&app, aliyun_sms::config(&fake, aliyun_sms::ACCESS_KEY_SECRET));
+    let (patient, due) = discharged(&app, &nurse, "卫东升", 91).await;
+    assert_eq!(pass(&app, &d, due + Duration::hours(1)).await.sent, 1);
+    let sms = fake.book.lock().unwrap().accepted[0].clone();
+    let receipt = json!([{"phone_number": sms.phone, "success": true, "err_code": "DELIVERED", "biz_id": sms.biz_id, "out_id": sms.out_id}]);
+    assert_eq!(
+        report(&app, aliyun_sms::CALLBACK_SECRET, &receipt.to_string()).await.0,
+        StatusCode::OK
+    );
+    let path = format!("/api/v1/patients/{patient}/messages");
+    let (_, before) = app.get(Some(&nurse), &path).await;
+    assert!(before["entries"][0]["opened_at"].is_null(), "{before}");
+    let link = sms.params["link"].replace("https://followup.example.cn", "");
+    let opened = reqwest::get(app.url(&link)).await.unwrap();
+    assert_eq!(opened.status(), StatusCode::OK);
+    // The scheduler ran at the message's due time, a week ahead; the reply comes an hour later.
+    let words = json!([{"phone_number": sms.phone, "send_time": china_time(due + Duration::hours(2)), "content": "伤口有点红，血压150/95", "sequence_id": 6001}]);
+    assert_eq!(reply(&app, &words).await, StatusCode::OK);
+
+    let (status, t) = app.get(Some(&nurse), &path).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    assert_eq!(t["patient_name"], "卫东升");
+    let entries = t["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{t}");
+    let out = &entries[0];
+    assert_eq!(
+        (
+            out["direction"].as_str(),
+            out["status"].as_str(),
+            out["delivery"].as_str()
+        ),
+        (Some("out"), Some("sent"), Some("delivered"))
+    );
+    assert!(out["opened_at"].is_string() && out["answered_at"].is_null(), "{out}");
+    assert!(
+        out["text"].as_str().unwrap().contains("[链接]"),
+        "the link itself is not kept: {out}"
+    );
+    let back = &entries[1];
+    assert_eq!(
+        (back["direction"].as_str(), back["attention"].as_str()),
+        (Some("in"), Some("findings"))
+    );
+    app.department("ortho").await;
+    let other = app.user("nurse.zhou", "nurse", Some("ortho")).await;
+    assert_eq!(app.get(Some(&other), &path).await.0, StatusCode::FORBIDDEN);
+
+    let client = crate::ui::browser(&app, "nurse.wang").await;
+    let (_, inbox) = crate::ui::page(&client, &app, "/inbox").await;
+    assert!(
+        inbox.contains(&format!("href=\"/patients/{patient}/messages\"")),
+        "the inbox links to it"
+    );
+    let (status, html) = crate::ui::page(&client, &app, &format!("/patients/{patient}/messages")).await;
+    assert_eq!(status, StatusCode::OK);
+    let thread = crate::helpers::section(&html, "thread");
+    let place = |s: &str| thread.find(s).unwrap_or_else(|| panic!("{s} in {thread}"));
+    assert!(place("出院7天康复问卷") < place("伤口有点红"), "oldest first");
+    for tag in ["已送达", "已打开链接", "有发现"] {
+        assert!(thread.contains(tag), "{tag} in {thread}");
+    }
+}
+crate::register!(a_patients_messages_read_as_one_thread);

@@ -6,6 +6,7 @@ pub mod delivery;
 pub mod inbox;
 pub mod receipts;
 pub mod replies;
+pub mod thread;
 
 /// Choose the process's TLS crypto (ring) before any HTTPS client is built; a second call does
 /// nothing. With reqwest's `rustls-no-provider`, building a client without it panics, so every

@@ -267,6 +267,7 @@ pub async fn open(db: &Db, token: &str, ip: Option<String>, now: OffsetDateTime)
     let mut tx = db.begin().await?;
     let link = usable(&mut tx, token, now).await?;
     let page = load(&mut tx, &link, now).await?;
+    outbox::mark_opened(&mut tx, &link.token_hash, now).await?;
     crate::kernel::audit::record(
         &mut tx,
         patient_event("patient_link.open", link.patient_id, None, ip, now),

@@ -7,6 +7,7 @@ use crate::extract::{ApiQuery, ApiUser};
 use axum::Json;
 use axum::extract::State;
 use careloop_service::outreach::inbox::{self, InboxItem};
+use careloop_service::outreach::thread::{self, Thread};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -44,5 +45,19 @@ pub async fn mark_handled(
 ) -> Result<Json<InboxItem>, ApiError> {
     Ok(Json(
         inbox::mark_handled(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?,
+    ))
+}
+
+/// One patient's conversation: every message sent on any channel (queued, sent, delivered, its
+/// link opened and answered) and every reply (its triage, handled or not), oldest first.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/messages", tag = "outreach", security(("bearer" = [])),
+    responses((status = 200, body = Thread), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn patient_thread(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Thread>, ApiError> {
+    Ok(Json(
+        thread::thread(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?,
     ))
 }

@@ -149,6 +149,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(alerts::acknowledge_alert))
         .routes(routes!(alerts::close_alert))
         .routes(routes!(inbox::list_inbox))
+        .routes(routes!(inbox::patient_thread))
         .routes(routes!(consents::get_consents, consents::post_consent))
         .routes(routes!(inbox::mark_handled))
         .split_for_parts();

@@ -544,6 +544,15 @@ strings! {
     consent_grant: "同意通过该渠道联系", "agrees to be contacted on this channel";
     consent_withdraw: "撤回同意（不再通过该渠道自动发送）", "withdraws (no more automated messages on this channel)";
     consent_save: "登记", "Record";
+    thread_title: "消息会话", "Messages";
+    thread_intro: "发给患者的每条消息和患者的每条回复，按时间排列。", "Every message sent to the patient and every reply, in time order.";
+    thread_none: "还没有发给该患者的消息，也没有回复", "No messages to or from this patient yet";
+    thread_link: "全部消息与回复", "All messages and replies";
+    thread_opened: "已打开链接", "link opened";
+    thread_answered: "已填写", "answered";
+    thread_patient: "患者", "Patient";
+    thread_handled: "已处理", "handled";
+    inbox_thread: "查看会话", "Conversation";
     inbox_nav: "患者回复", "Replies";
     inbox_title: "患者回复收件箱", "Reply inbox";
     inbox_intro:
@@ -601,6 +610,7 @@ labels! {
         "inbound.reply" => "收到患者回复", "received a patient's reply";
         "inbound.handle" => "处理患者回复", "handled a patient's reply";
         "inbox.list" => "查看患者回复", "listed patients' replies";
+        "messages.read" => "查看消息会话", "read a patient's messages";
         "consent.withdraw" => "撤回联系同意", "withdrew consent to contact";
         "consent.grant" => "登记联系同意", "recorded consent to contact";
         "consent.read" => "查看联系同意", "read consent to contact";

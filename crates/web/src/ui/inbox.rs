@@ -8,6 +8,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use careloop_service::outreach::inbox::{self, InboxItem};
+use careloop_service::outreach::thread::{self, Thread};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -99,6 +100,27 @@ pub async fn mark_handled(
     }
     match inbox::mark_handled(&s.db, &u.who.actor, id, OffsetDateTime::now_utc()).await {
         Ok(_) => Redirect::to("/inbox").into_response(),
+        Err(e) => u.fail(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "thread.html")]
+struct ThreadPage {
+    c: super::Chrome,
+    t: Thread,
+}
+
+impl ThreadPage {
+    fn local(&self, at: &OffsetDateTime) -> String {
+        crate::ui::followup::local(at)
+    }
+}
+
+/// 消息会话: one patient's messages both ways.
+pub async fn patient_thread(State(s): State<AppState>, u: UiUser, Path(id): Path<Uuid>) -> Response {
+    match thread::thread(&s.db, &u.who.actor, id, OffsetDateTime::now_utc()).await {
+        Ok(t) => render(&ThreadPage { c: u.chrome(), t }),
         Err(e) => u.fail(e),
     }
 }

@@ -71,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .route("/alerts/{id}/close", post(alerts::close))
         .route("/inbox", get(inbox::page))
         .route("/inbox/{id}/handled", post(inbox::mark_handled))
+        .route("/patients/{id}/messages", get(inbox::patient_thread))
         .route("/questionnaires", get(questionnaires::list))
         .route("/questionnaires/{id}/preview", get(questionnaires::preview))
         .route("/questionnaires/{id}/export", get(questionnaires::export))
