@@ -231,6 +231,25 @@ pub async fn sent_to_many(
     Ok(out)
 }
 
+/// The first reply to each of these messages: (message, when).
+pub async fn first_replies(tx: &mut Tx, outbox_ids: &[Uuid]) -> Result<HashMap<Uuid, OffsetDateTime>> {
+    let mut out: HashMap<Uuid, OffsetDateTime> = HashMap::new();
+    for chunk in outbox_ids.chunks(1000) {
+        let stmt = Query::select()
+            .columns(["outbox_id", "received_at"])
+            .from("inbound_messages")
+            .and_where(Expr::col("outbox_id").is_in(chunk.iter().copied()))
+            .and_where(Expr::col("opt_out").eq(false))
+            .to_owned();
+        let rows: Vec<(Uuid, OffsetDateTime)> = tx.fetch_all(&stmt).await?;
+        for (m, at) in rows {
+            let first = out.entry(m).or_insert(at);
+            *first = Ord::min(*first, at);
+        }
+    }
+    Ok(out)
+}
+
 /// A message of the reply inbox, with its patient's name and department.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct InboxRow {

@@ -391,6 +391,39 @@ pub struct LinkStatRow {
     pub channel: Option<String>,
 }
 
+/// A message sent, for the reach figures.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SentStatRow {
+    pub id: Uuid,
+    pub channel: String,
+    pub sent_at: OffsetDateTime,
+    pub delivery: Option<String>,
+}
+
+/// Messages sent in `[from, to)`, of one department's patients if given.
+pub async fn sent_in(
+    tx: &mut Tx,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    department_id: Option<Uuid>,
+) -> Result<Vec<SentStatRow>> {
+    let mut stmt = Query::select()
+        .columns(["id", "channel", "sent_at", "delivery"].map(|c| ("outbox", c)))
+        .from("outbox")
+        .and_where(Expr::col(("outbox", "status")).eq("sent"))
+        .and_where(Expr::col(("outbox", "sent_at")).gte(stored_time(from)))
+        .and_where(Expr::col(("outbox", "sent_at")).lt(stored_time(to)))
+        .to_owned();
+    if let Some(d) = department_id {
+        stmt.inner_join(
+            "patients",
+            Expr::col(("patients", "id")).equals(("outbox", "patient_id")),
+        )
+        .and_where(Expr::col(("patients", "department_id")).eq(d));
+    }
+    tx.fetch_all(&stmt).await
+}
+
 /// Questionnaire links made in `[from, to)`, of one department's patients if given.
 pub async fn questionnaire_links(
     tx: &mut Tx,

@@ -800,5 +800,36 @@ pub async fn a_patients_messages_read_as_one_thread(app: TestApp) {
     for tag in ["已送达", "已打开链接", "有发现"] {
         assert!(thread.contains(tag), "{tag} in {thread}");
     }
+
+    // The reach figures count it: sent, delivered, answered an hour later, at its hour.
+    let today = careloop_domain::clock::local_today(now());
+    let week = format!("from={today}&to={}", today + Duration::days(10));
+    let (status, r) = app.get(Some(&nurse), &format!("/api/v1/stats/reach?{week}")).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let all = &r["overall"];
+    assert_eq!(
+        (
+            all["sent"].as_u64(),
+            all["delivered"].as_u64(),
+            all["replied"].as_u64(),
+            all["median_minutes_to_reply"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1), Some(60)),
+        "{r}"
+    );
+    assert_eq!(all["delivery_rate"], 1.0);
+    let hour = format!(
+        "{:02}",
+        (due + Duration::hours(1))
+            .to_offset(careloop_domain::clock::CHINA)
+            .hour()
+    );
+    assert_eq!(r["by_hour"][0]["key"], hour.as_str(), "China time: {r}");
+    assert_eq!(r["by_channel"][0]["key"], "sms");
+    let (_, figures) = crate::ui::page(&client, &app, &format!("/stats?{week}")).await;
+    assert!(
+        figures.contains("触达效果") && figures.contains("回复用时中位数"),
+        "on the figures page"
+    );
 }
 crate::register!(a_patients_messages_read_as_one_thread);

@@ -8,6 +8,7 @@ pub mod contact;
 pub mod figures;
 pub mod message;
 pub mod protocol;
+pub mod reach;
 pub mod rules;
 pub mod schedule;
 pub mod task;

@@ -4,6 +4,7 @@
 pub mod aliyun_sms;
 pub mod delivery;
 pub mod inbox;
+pub mod reach;
 pub mod receipts;
 pub mod replies;
 pub mod thread;

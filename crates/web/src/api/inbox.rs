@@ -6,7 +6,9 @@ use crate::extract::Path;
 use crate::extract::{ApiQuery, ApiUser};
 use axum::Json;
 use axum::extract::State;
+use careloop_service::admin::figures::FigureQuery;
 use careloop_service::outreach::inbox::{self, InboxItem};
+use careloop_service::outreach::reach::{self, ReachFigures};
 use careloop_service::outreach::thread::{self, Thread};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -59,5 +61,26 @@ pub async fn patient_thread(
 ) -> Result<Json<Thread>, ApiError> {
     Ok(Json(
         thread::thread(&s.db, &who.actor, id, OffsetDateTime::now_utc()).await?,
+    ))
+}
+
+/// How well messages reach patients (触达效果): messages sent in the period, the provider's
+/// receipts (delivered ÷ those with a receipt), replies (÷ sent) and the median minutes to the
+/// first reply — overall, by channel and by hour sent (China time).
+#[utoipa::path(get, path = "/api/v1/stats/reach", tag = "outreach", params(crate::api::questionnaires::RatesQuery), security(("bearer" = [])),
+    responses((status = 200, body = ReachFigures), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reach_figures(
+    State(s): State<AppState>,
+    ApiUser(who): ApiUser,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<crate::api::questionnaires::RatesQuery>,
+) -> Result<Json<ReachFigures>, ApiError> {
+    let query = FigureQuery {
+        from: q.from,
+        to: q.to,
+        department_id: q.department_id,
+        by: None,
+    };
+    Ok(Json(
+        reach::reach(&s.db, &who.actor, &query, OffsetDateTime::now_utc()).await?,
     ))
 }

@@ -150,6 +150,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(alerts::close_alert))
         .routes(routes!(inbox::list_inbox))
         .routes(routes!(inbox::patient_thread))
+        .routes(routes!(inbox::reach_figures))
         .routes(routes!(consents::get_consents, consents::post_consent))
         .routes(routes!(inbox::mark_handled))
         .split_for_parts();

@@ -136,15 +136,15 @@ pub async fn create_link(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-pub struct RatesQuery {
+pub(crate) struct RatesQuery {
     /// First day, YYYY-MM-DD between 1900 and 2100 (default 1 January this year).
     #[param(format = Date)]
-    from: Option<String>,
+    pub(crate) from: Option<String>,
     /// Last day, inclusive (default today); at most ten years after `from`.
     #[param(format = Date)]
-    to: Option<String>,
+    pub(crate) to: Option<String>,
     /// Admins: one department.
-    department_id: Option<Uuid>,
+    pub(crate) department_id: Option<Uuid>,
 }
 
 /// Questionnaire response rates (问卷回收率): links made in the period and how many were

@@ -296,11 +296,25 @@ struct FiguresPage {
     /// The select's options: value, label, chosen.
     by_options: Vec<(&'static str, &'static str, bool)>,
     rates: ResponseRates,
+    /// How messages reach patients: receipts, replies, time to reply.
+    reach: careloop_service::outreach::reach::ReachFigures,
     /// Each figure month by month: its name and small chart (server-side SVG).
     charts: Vec<(&'static str, String)>,
 }
 
 impl FiguresPage {
+    /// The reach tables: by channel, then by hour sent (whose keys are hours).
+    fn reach_tables(&self) -> [(&'static str, &[careloop_domain::followup::reach::ReachRow], bool); 2] {
+        [
+            (self.c.t.by_channel, &self.reach.reach.by_channel, false),
+            (self.c.t.by_hour, &self.reach.reach.by_hour, true),
+        ]
+    }
+
+    fn share(&self, rate: &Option<f64>) -> String {
+        rate.map_or_else(|| "—".into(), |x| format!("{:.1}%", x * 100.0))
+    }
+
     fn rate(&self, r: &RateRow) -> String {
         match r.rate {
             Some(x) => format!("{:.1}%", x * 100.0),
@@ -414,13 +428,17 @@ pub async fn stats(State(s): State<AppState>, u: UiUser, Query(q): Query<Figures
         let targets = targets::of_organisation(&s.db, organisation).await?;
         let satisfaction =
             satisfaction::satisfaction(&s.db, &u.who.actor, &rates_query, OffsetDateTime::now_utc()).await?;
-        Ok::<_, ServiceError>((f, monthly, rates, targets, satisfaction))
+        let reach =
+            careloop_service::outreach::reach::reach(&s.db, &u.who.actor, &rates_query, OffsetDateTime::now_utc())
+                .await?;
+        Ok::<_, ServiceError>((f, monthly, rates, targets, satisfaction, reach))
     }
     .await;
     match loaded {
-        Ok((f, monthly, rates, targets, satisfaction)) => render(&FiguresPage {
+        Ok((f, monthly, rates, targets, satisfaction, reach)) => render(&FiguresPage {
             charts: monthly_charts(&monthly, &satisfaction, u.t(), &targets),
             rates,
+            reach,
             c: u.chrome(),
             rows: figures::rows(&f),
             zh_ui: u.lang == Lang::Zh,

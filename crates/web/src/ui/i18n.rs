@@ -544,6 +544,17 @@ strings! {
     consent_grant: "同意通过该渠道联系", "agrees to be contacted on this channel";
     consent_withdraw: "撤回同意（不再通过该渠道自动发送）", "withdraws (no more automated messages on this channel)";
     consent_save: "登记", "Record";
+    reach_title: "触达效果", "How messages reach patients";
+    reach_intro:
+        "期间内发出的自动消息：服务商回执的送达情况（送达率＝已送达÷有回执的消息），患者回复（回复率＝回复÷发送）及首次回复用时的中位数（分钟）；发送时段按北京时间。",
+        "Automated messages sent in the period: the provider's receipts (delivery rate = delivered ÷ messages with a receipt), the patients' replies (reply rate = replied ÷ sent) and the median minutes to the first reply; hours in China time.";
+    reach_sent: "发送", "Sent";
+    reach_delivered: "已送达", "Delivered";
+    reach_undelivered: "未送达", "Not delivered";
+    reach_delivery_rate: "送达率", "Delivery rate";
+    reach_replied: "回复", "Replied";
+    reach_reply_rate: "回复率", "Reply rate";
+    reach_median: "回复用时中位数（分钟）", "Median minutes to reply";
     thread_title: "消息会话", "Messages";
     thread_intro: "发给患者的每条消息和患者的每条回复，按时间排列。", "Every message sent to the patient and every reply, in time order.";
     thread_none: "还没有发给该患者的消息，也没有回复", "No messages to or from this patient yet";
@@ -611,6 +622,7 @@ labels! {
         "inbound.handle" => "处理患者回复", "handled a patient's reply";
         "inbox.list" => "查看患者回复", "listed patients' replies";
         "messages.read" => "查看消息会话", "read a patient's messages";
+        "stats.reach" => "查看触达效果", "read how messages reach patients";
         "consent.withdraw" => "撤回联系同意", "withdrew consent to contact";
         "consent.grant" => "登记联系同意", "recorded consent to contact";
         "consent.read" => "查看联系同意", "read consent to contact";
