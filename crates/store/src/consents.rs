@@ -1,6 +1,7 @@
 //! Consent per channel and the messages patients send back (上行).
 
 use crate::{Result, Tx, stored_time};
+use careloop_domain::reply::Attention;
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
@@ -260,8 +261,10 @@ pub struct InboxRow {
 }
 
 /// Matched messages, unhandled (or handled) ones, of one department's patients if given: the
-/// reply inbox. Ordered by the database by time only; the caller ranks by attention. Opt-outs
-/// are left out: they have been acted on.
+/// reply inbox. Unhandled: urgent first, then needing a human read, then with findings, then the
+/// rest, each longest waiting first — ranked by the database, so that a limit never cuts off an
+/// urgent reply behind older plain ones. Handled: the latest first. Opt-outs are left out: they
+/// have been acted on.
 pub async fn inbox(tx: &mut Tx, department_id: Option<Uuid>, handled: bool, limit: u64) -> Result<Vec<InboxRow>> {
     let mut stmt = Query::select()
         .columns(INBOUND_COLUMNS.map(|c| ("inbound_messages", c)))
@@ -278,7 +281,14 @@ pub async fn inbox(tx: &mut Tx, department_id: Option<Uuid>, handled: bool, limi
         stmt.and_where(Expr::col(("inbound_messages", "handled_at")).is_not_null())
             .order_by(("inbound_messages", "handled_at"), Order::Desc);
     } else {
+        // The domain's order (careloop_domain::reply::Attention), as SQL.
+        let whens: String = Attention::ALL
+            .iter()
+            .map(|a| format!(" WHEN '{}' THEN {}", a.as_str(), a.rank()))
+            .collect();
+        let rank = format!("CASE inbound_messages.attention{whens} ELSE 9 END");
         stmt.and_where(Expr::col(("inbound_messages", "handled_at")).is_null())
+            .order_by_expr(Expr::cust(rank), Order::Asc)
             .order_by(("inbound_messages", "received_at"), Order::Asc);
     }
     if let Some(d) = department_id {

@@ -71,19 +71,15 @@ pub async fn list(db: &Db, actor: &Actor, handled: bool, now: OffsetDateTime) ->
         PatientScope::Nobody => return Err(ServiceError::Forbidden),
     };
     let mut tx = db.begin().await?;
+    // Ranked by the database (urgent first), so the limit never hides an urgent reply.
     let rows = consents::inbox(&mut tx, department, handled, LISTED).await?;
     let detail = format!("handled={handled} results={}", rows.len());
     record(&mut tx, event(actor, "inbox.list", None, Some(detail), now)).await?;
     tx.commit().await?;
-    let mut items: Vec<InboxItem> = rows
+    Ok(rows
         .into_iter()
         .map(|r| InboxItem::of(r.message, r.patient_name))
-        .collect();
-    if !handled {
-        // Stable: within a group the database's order (longest waiting first) stands.
-        items.sort_by_key(|i| i.attention.rank());
-    }
-    Ok(items)
+        .collect())
 }
 
 /// How many unhandled replies wait in the actor's inbox that need more than a glance (urgent, a
