@@ -91,12 +91,12 @@ fn chinese_number(chars: &[char], start: usize) -> Option<Number> {
     while let Some(&c) = chars.get(i) {
         match c {
             '百' => {
-                total += pending.take().unwrap_or(1) * 100;
+                total = total.saturating_add(pending.take().unwrap_or(1) * 100);
                 implied = 10;
                 units = true;
             }
             '十' => {
-                total += pending.take().unwrap_or(1) * 10;
+                total = total.saturating_add(pending.take().unwrap_or(1) * 10);
                 implied = 1;
                 units = true;
             }
@@ -112,7 +112,7 @@ fn chinese_number(chars: &[char], start: usize) -> Option<Number> {
         }
         i += 1;
     }
-    let whole = total + pending.map_or(0, |d| d * implied);
+    let whole = total.saturating_add(pending.map_or(0, |d| d * implied));
     let mut low = f64::from(whole);
     let mut fraction = false;
     let mut text: String = chars[start..i].iter().collect();
@@ -207,6 +207,13 @@ mod tests {
         let (low, _, text) = &read("三点二")[0];
         assert!((low - 3.2).abs() < 1e-9, "{low}");
         assert_eq!(text, "三点二");
+    }
+
+    #[test]
+    fn a_run_of_units_saturates_rather_than_overflowing() {
+        let text = "九百".repeat(5_000_000);
+        let n = &read(&text)[0];
+        assert_eq!(n.0, f64::from(u32::MAX));
     }
 
     #[test]
